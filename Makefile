@@ -1,0 +1,62 @@
+# The platform schema: every entry point. `make help` lists them.
+#
+# Target server: the embedded cluster under .pgdata/ (started on demand), unless DATABASE_URL
+# (or libpq's PGHOST/PGPORT/PGDATABASE/PGUSER) names another one. See scripts/dbenv.sh.
+
+SHELL       := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+# Databases the test run creates (and re-creates) on the target server.
+TEST_DB ?= platform_test
+SCALE   ?= 0.01
+
+with_env = source scripts/dbenv.sh;
+
+.PHONY: help deps db-start stop status deploy revert verify seed schemas test test-pgtap test-smoke \
+        check-schemas bench-data bench clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+deps: ## install missing Debian packages (apt-get/sudo) and the pinned Python harness in .venv
+	@scripts/deps.sh
+
+db-start: deps ## start the embedded cluster (.pgdata/, unix socket, port 54329); no-op with DATABASE_URL
+	@$(with_env) if [ "$$TARGET_MODE" = embedded ]; then scripts/pg-embedded.sh start; \
+	  else echo "db-start: DATABASE_URL/PG* given, nothing to start"; fi
+
+stop: ## stop the embedded cluster
+	@scripts/pg-embedded.sh stop
+
+deploy: db-start ## deploy every change with Sqitch (--verify), then print status and health
+	@$(with_env) sqitch deploy --verify "$$(sqitch_target "$$TARGET_URL")"
+	@$(MAKE) --no-print-directory status
+
+status: ## deployed changes and what the monitoring views say
+	@$(with_env) scripts/status.sh "$$TARGET_URL"
+
+revert: db-start ## revert every change (or to a change: make revert TO=base/users)
+	@$(with_env) sqitch revert -y $(if $(TO),--to $(TO)) "$$(sqitch_target "$$TARGET_URL")"
+
+verify: db-start ## run every verify script against the deployed database
+	@$(with_env) sqitch verify "$$(sqitch_target "$$TARGET_URL")"
+
+seed: db-start ## load the demo data (two organizations, users in every role); safe to repeat
+	@$(with_env) psql_url "$$TARGET_URL" -f seeds/seed_data.sql
+
+schemas: db-start ## regenerate schemas/*.sql from a fresh deploy
+	@$(with_env) scripts/schemas.sh write
+
+test: db-start ## fresh database, deploy, pgTAP (pg_prove), pytest smoke suite, schemas/ check
+	@scripts/test.sh
+
+bench-data: db-start ## build the benchmark data set: make bench-data SCALE=1
+	@$(with_env) SCALE=$(SCALE) scripts/bench.sh data
+
+bench: db-start ## run the benchmark suites at SCALE and write bench/results/<date>-<host>.md
+	@$(with_env) SCALE=$(SCALE) scripts/bench.sh run
+
+clean: ## stop the embedded cluster and remove .pgdata, .venv and caches
+	-@scripts/pg-embedded.sh stop
+	rm -rf .pgdata .venv .pytest_cache tests/smoke/__pycache__ .hypothesis

@@ -1,0 +1,170 @@
+-- Deploy platform:base/organization_members to pg
+-- Who belongs to which organization, with which role, and the rules no client can bypass:
+--   * only admins and owners add, change or remove members (RLS, and the guard trigger);
+--   * only owners grant the owner role or touch an owner's membership;
+--   * nobody raises their own role;
+--   * an organization always keeps at least one owner, also when two sessions demote two
+--     owners at the same moment (the check locks the organization row first).
+
+begin;
+
+create table base.organization_members (
+  organization_id  uuid                    not null,
+  id               uuid                    not null default base.uuid_generate_v7(),
+  user_id          uuid                    not null,
+  role             base.organization_role  not null default 'member',
+  invited_by       uuid,
+  created_at       timestamptz             not null default now(),
+  updated_at       timestamptz             not null default now(),
+  constraint organization_members_pkey primary key (organization_id, id),
+  constraint organization_members_organization_id_user_id_key unique (organization_id, user_id),
+  constraint organization_members_organization_id_fkey foreign key (organization_id)
+    references base.organizations (id) on delete cascade,
+  constraint organization_members_user_id_fkey foreign key (user_id)
+    references base.users (id) on delete cascade,
+  constraint organization_members_invited_by_fkey foreign key (invited_by)
+    references base.users (id) on delete set null
+);
+
+-- The policies' hot path: "which organizations does this user hold at least this role in",
+-- answered from the index alone.
+create index organization_members_user_id_idx
+  on base.organization_members (user_id, role) include (organization_id);
+create index organization_members_invited_by_idx
+  on base.organization_members (invited_by) where invited_by is not null;
+
+comment on table base.organization_members is
+  'Membership of users in organizations with their role. Every organization keeps at least one owner.';
+comment on column base.organization_members.role is
+  'viewer reads; member writes module data; admin manages settings and members; owner manages everything, owners included.';
+comment on column base.organization_members.invited_by is 'The user who added this member, if any.';
+
+create trigger _100_set_updated_at
+  before update on base.organization_members
+  for each row execute function base.tg__set_updated_at();
+
+-- Rules about who may do what to a membership. Runs only for an authenticated user (a JWT
+-- subject is set); trusted services and the owner role act without one.
+create function internal.tg_organization_members__guard_roles()
+returns trigger
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_actor      uuid := base.current_user_id();
+  v_org        uuid := case when tg_op = 'DELETE' then old.organization_id else new.organization_id end;
+  v_actor_role base.organization_role;
+begin
+  if tg_op = 'UPDATE' and (new.organization_id <> old.organization_id or new.user_id <> old.user_id) then
+    raise exception 'a membership cannot move to another organization or user'
+      using errcode = '22023', hint = 'Delete the membership and add a new one.';
+  end if;
+
+  if v_actor is null then
+    return case when tg_op = 'DELETE' then old else new end;
+  end if;
+
+  select m.role into v_actor_role
+    from base.organization_members as m
+   where m.organization_id = v_org and m.user_id = v_actor;
+
+  if tg_op = 'INSERT' then
+    -- The founder of a brand-new organization (base.create_organization) joins as its owner.
+    if v_actor_role is null and new.user_id = v_actor and new.role = 'owner'
+       and not exists (select from base.organization_members as m where m.organization_id = v_org) then
+      return new;
+    end if;
+    if v_actor_role is null or v_actor_role < 'admin' then
+      raise exception 'only admins and owners of organization % may add members', v_org
+        using errcode = '42501';
+    end if;
+    if new.role = 'owner' and v_actor_role <> 'owner' then
+      raise exception 'only owners of organization % may add an owner', v_org
+        using errcode = '42501';
+    end if;
+    return new;
+  end if;
+
+  if tg_op = 'UPDATE' then
+    if new.role is not distinct from old.role then
+      return new;
+    end if;
+    if old.user_id = v_actor and new.role > old.role then
+      raise exception 'nobody may raise their own role (from % to %)', old.role, new.role
+        using errcode = '42501', hint = 'Ask an owner of the organization.';
+    end if;
+    if v_actor_role is null or v_actor_role < 'admin' then
+      raise exception 'only admins and owners of organization % may change roles', v_org
+        using errcode = '42501';
+    end if;
+    if (new.role = 'owner' or old.role = 'owner') and v_actor_role <> 'owner' then
+      raise exception 'only owners of organization % may grant or change the owner role', v_org
+        using errcode = '42501';
+    end if;
+    return new;
+  end if;
+
+  -- DELETE: anyone may leave; removing someone else takes an admin, and an owner takes an owner.
+  if old.user_id <> v_actor then
+    if v_actor_role is null or v_actor_role < 'admin' then
+      raise exception 'only admins and owners of organization % may remove members', v_org
+        using errcode = '42501';
+    end if;
+    if old.role = 'owner' and v_actor_role <> 'owner' then
+      raise exception 'only owners of organization % may remove an owner', v_org
+        using errcode = '42501';
+    end if;
+  end if;
+  return old;
+end
+$$;
+
+comment on function internal.tg_organization_members__guard_roles() is
+  'BEFORE trigger on organization_members: enforces who may add, change and remove members (42501) and that memberships never move (22023).';
+revoke execute on function internal.tg_organization_members__guard_roles() from public;
+
+create trigger _200_guard_roles
+  before insert or update or delete on base.organization_members
+  for each row execute function internal.tg_organization_members__guard_roles();
+
+-- An organization always keeps an owner. Locking the organization row serialises concurrent
+-- removals, so two sessions demoting the last two owners cannot both succeed.
+create function internal.tg_organization_members__keep_an_owner()
+returns trigger
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+begin
+  if old.role <> 'owner' or (tg_op = 'UPDATE' and new.role = 'owner') then
+    return null;
+  end if;
+
+  perform from base.organizations as o where o.id = old.organization_id for no key update;
+  if not found then
+    return null;  -- the organization itself is being deleted: its members go with it
+  end if;
+
+  if not exists (select from base.organization_members as m
+                  where m.organization_id = old.organization_id and m.role = 'owner') then
+    raise exception 'organization % must keep at least one owner', old.organization_id
+      using errcode = '55000', hint = 'Make another member an owner first.';
+  end if;
+  return null;
+end
+$$;
+
+comment on function internal.tg_organization_members__keep_an_owner() is
+  'AFTER trigger on organization_members: refuses (55000) to leave an organization without an owner; serialised per organization by a row lock.';
+revoke execute on function internal.tg_organization_members__keep_an_owner() from public;
+
+create trigger _300_keep_an_owner
+  after update or delete on base.organization_members
+  for each row execute function internal.tg_organization_members__keep_an_owner();
+
+alter table base.organization_members enable row level security;
+
+commit;

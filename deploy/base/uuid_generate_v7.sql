@@ -1,0 +1,46 @@
+-- Deploy platform:base/uuid_generate_v7 to pg
+-- UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, the version nibble, 12 bits of sub-millisecond
+-- fraction (method 3 of the RFC, so ids made in one session stay ordered within a millisecond),
+-- then 62 random bits with the RFC variant taken from gen_random_uuid(). Time-ordered keys keep
+-- inserts at the right edge of every primary-key index.
+
+begin;
+
+create function base.uuid_generate_v7()
+returns uuid
+language sql
+volatile
+parallel safe
+as $$
+  select encode(
+           substring(int8send(t.ms) from 3)                       -- 48-bit timestamp
+           || int2send((x'7000'::int + t.fraction)::smallint)     -- version 7 + 12-bit fraction
+           || substring(uuid_send(gen_random_uuid()) from 9),     -- variant + 62 random bits
+           'hex')::uuid
+    from (select floor(e.epoch_ms)::bigint as ms,
+                 floor((e.epoch_ms - floor(e.epoch_ms)) * 4096)::int as fraction
+            from (select extract(epoch from clock_timestamp()) * 1000 as epoch_ms) as e) as t
+$$;
+
+comment on function base.uuid_generate_v7() is
+  'A new UUIDv7 (RFC 9562): millisecond timestamp, 12-bit sub-millisecond fraction, random tail. Sorts by creation time.';
+
+create function base.uuid_v7_timestamp(p_id uuid)
+returns timestamptz
+language sql
+immutable
+strict
+parallel safe
+as $$
+  select to_timestamp(('x' || lpad(substring(replace(p_id::text, '-', '') from 1 for 12), 16, '0'))::bit(64)::bigint / 1000.0)
+$$;
+
+comment on function base.uuid_v7_timestamp(uuid) is
+  'The creation time (millisecond precision) encoded in a UUIDv7. Meaningless for other UUID versions.';
+
+revoke execute on function base.uuid_generate_v7() from public;
+revoke execute on function base.uuid_v7_timestamp(uuid) from public;
+grant execute on function base.uuid_generate_v7() to authenticated, service_role;
+grant execute on function base.uuid_v7_timestamp(uuid) to authenticated, service_role;
+
+commit;

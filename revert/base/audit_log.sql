@@ -1,0 +1,11 @@
+-- Revert platform:base/audit_log from pg
+
+begin;
+
+drop function base.enable_audit(regclass);
+drop function internal.tg__audit();
+delete from base.partition_config where parent_table = 'base.audit_log';
+drop table base.audit_log;
+drop function internal.tg_audit_log__refuse_change();
+
+commit;

@@ -1,0 +1,7 @@
+-- Revert platform:base/create_organization from pg
+
+begin;
+
+drop function base.create_organization(text, text, text);
+
+commit;

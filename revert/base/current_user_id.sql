@@ -1,0 +1,7 @@
+-- Revert platform:base/current_user_id from pg
+
+begin;
+
+drop function base.current_user_id();
+
+commit;

@@ -1,0 +1,7 @@
+-- Revert platform:base/organization_role from pg
+
+begin;
+
+drop type base.organization_role;
+
+commit;

@@ -1,0 +1,7 @@
+-- Revert platform:base/organizations from pg
+
+begin;
+
+drop table base.organizations;
+
+commit;

@@ -1,0 +1,7 @@
+-- Revert platform:base/users from pg
+
+begin;
+
+drop table base.users;
+
+commit;

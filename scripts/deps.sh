@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Install what the package needs to deploy and test itself, and nothing that is already there.
+#   - Debian packages: through apt-get as root, or through sudo; otherwise print the list and stop.
+#   - Python: a project-local .venv with the pinned harness from tests/requirements.txt.
+# Idempotent: a second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PG_MAJOR=${PG_MAJOR:-15}
+packages=(
+  "postgresql-$PG_MAJOR" "postgresql-$PG_MAJOR-pgtap" "postgresql-$PG_MAJOR-plpgsql-check"
+  "postgresql-$PG_MAJOR-cron" sqitch libtap-parser-sourcehandler-pgtap-perl pgbouncer
+  python3-venv
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    as_root=()
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    as_root=(sudo -n)
+  elif command -v sudo >/dev/null 2>&1 && [ -t 0 ]; then
+    as_root=(sudo)
+  else
+    echo "deps: these Debian packages are missing and I cannot install them (not root, no sudo):" >&2
+    printf '  %s\n' "${missing[@]}" >&2
+    echo "deps: install them with: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "deps: installing ${missing[*]}"
+  # policy-rc.d keeps the package from starting the distribution's own cluster on port 5432:
+  # the package runs its own cluster under .pgdata/ and leaves the system one alone.
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 \
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The Python harness: rebuilt only when the pinned list changes.
+if [ ! -x .venv/bin/python ] || [ tests/requirements.txt -nt .venv/.installed ]; then
+  echo "deps: creating .venv with the pinned test harness"
+  python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt 2>&1 | grep -v "is ignored: it is neither" || true
+  touch .venv/.installed
+fi

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# The embedded PostgreSQL cluster: project-local, under .pgdata/, on a unix socket and a non-standard
+# port, with pg_stat_statements and pg_cron preloaded.
+#
+#   scripts/pg-embedded.sh start    create the cluster if needed, start it, bootstrap the owner role
+#   scripts/pg-embedded.sh stop     stop it (the data stays until `make clean`)
+#   scripts/pg-embedded.sh status   say whether it runs
+#   scripts/pg-embedded.sh env      print the libpq variables that reach it (for `eval`)
+#
+# initdb and pg_ctl refuse to run as root, so as root every server command runs as the `postgres`
+# system user; as anyone else it runs as that user.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+
+PORT=${EMBEDDED_PORT:-54329}
+DB_NAME=${EMBEDDED_DB:-platform}
+OWNER=${EMBEDDED_OWNER:-platform_owner}
+SUPERUSER=postgres
+base="$root/.pgdata"
+data="$base/data"
+log="$base/server.log"
+
+bindir() {
+  local d
+  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    local major=${d#/usr/lib/postgresql/}; major=${major%/bin}
+    if [ "${major%%.*}" -ge 15 ] && [ -x "$d/initdb" ]; then echo "$d"; return; fi
+  done
+  command -v initdb >/dev/null 2>&1 && { dirname "$(readlink -f "$(command -v initdb)")"; return; }
+  echo "pg-embedded: no PostgreSQL 15+ server binaries found (run make deps)" >&2
+  exit 1
+}
+BIN=$(bindir)
+
+# Unix socket paths are limited to 107 bytes; fall back to a short per-checkout directory in /tmp.
+sockdir="$base/run"
+if [ $(( ${#sockdir} + 20 )) -gt 100 ]; then
+  sockdir="/tmp/pg-$(printf '%s' "$root" | md5sum | cut -c1-10)"
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+  run_pg() { runuser -u postgres -- "$@"; }
+  pg_owner=postgres
+else
+  run_pg() { "$@"; }
+  pg_owner=$(id -un)
+fi
+
+psql_admin() {
+  "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$sockdir" -p "$PORT" -U "$SUPERUSER" "$@"
+}
+
+is_running() {
+  [ -f "$data/PG_VERSION" ] && run_pg "$BIN/pg_ctl" -D "$data" status >/dev/null 2>&1
+}
+
+init_cluster() {
+  mkdir -p "$base"
+  # As root the cluster belongs to `postgres`, which must be able to reach the checkout. When it
+  # cannot (a checkout under a private home directory), the data lives in /var/tmp, linked here.
+  if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$base"; then
+    local alt="/var/tmp/pgdata-$(printf '%s' "$root" | md5sum | cut -c1-10)"
+    mkdir -p "$alt"
+    ln -sfn "$alt" "$base/data-link"
+    data="$alt/data"; log="$alt/server.log"
+  fi
+  mkdir -p "$data" "$sockdir"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$data" "$sockdir" "$(dirname "$log")"
+  chmod 700 "$data"
+  echo "pg-embedded: initdb in $data"
+  run_pg "$BIN/initdb" -D "$data" -U "$SUPERUSER" --auth-local=trust --auth-host=reject \
+    -E UTF8 --locale=C.UTF-8 >/dev/null
+  cat >>"$data/postgresql.conf" <<CONF
+
+# --- embedded cluster settings (scripts/pg-embedded.sh) ---
+port = $PORT
+listen_addresses = ''
+unix_socket_directories = '$sockdir'
+shared_preload_libraries = 'pg_stat_statements,pg_cron'
+cron.database_name = '$DB_NAME'
+pg_stat_statements.track = all
+track_io_timing = on
+shared_buffers = '1GB'
+work_mem = '16MB'
+maintenance_work_mem = '256MB'
+max_connections = 200
+# a development and test cluster: durability traded for speed; never copy these to production
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+CONF
+}
+
+# The data directory may have been moved to /var/tmp by init_cluster; follow the link.
+[ -L "$base/data-link" ] && { data="$(readlink "$base/data-link")/data"; log="$(readlink "$base/data-link")/server.log"; }
+
+bootstrap() {
+  # The deploy runs as an ordinary owner with CREATEROLE, exactly as on Supabase; the superuser only
+  # creates that owner, its database and the two extensions a non-superuser cannot create.
+  psql_admin -d postgres <<SQL
+select format('create role %I login createrole createdb', '$OWNER')
+where not exists (select from pg_roles where rolname = '$OWNER') \gexec
+select format('create database %I owner %I', '$DB_NAME', '$OWNER')
+where not exists (select from pg_database where datname = '$DB_NAME') \gexec
+SQL
+  psql_admin -d "$DB_NAME" <<SQL
+create extension if not exists pg_stat_statements;
+create extension if not exists pg_cron;
+grant usage on schema cron to $OWNER;
+grant pg_monitor to $OWNER;
+SQL
+}
+
+case "${1:-}" in
+  start)
+    if is_running; then
+      echo "pg-embedded: running on port $PORT (socket $sockdir)"
+    else
+      [ -f "$data/PG_VERSION" ] || init_cluster
+      mkdir -p "$sockdir"; [ "$(id -u)" -eq 0 ] && chown postgres "$sockdir"
+      run_pg "$BIN/pg_ctl" -D "$data" -l "$log" -w -t 60 start >/dev/null
+      echo "pg-embedded: started on port $PORT (socket $sockdir)"
+    fi
+    bootstrap
+    ;;
+  stop)
+    if is_running; then run_pg "$BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null; echo "pg-embedded: stopped"
+    else echo "pg-embedded: not running"; fi
+    ;;
+  status)
+    if is_running; then echo "pg-embedded: running on port $PORT (socket $sockdir)"; else echo "pg-embedded: not running"; exit 3; fi
+    ;;
+  env)
+    echo "export PGHOST='$sockdir' PGPORT='$PORT' PGUSER='$OWNER' PGDATABASE='$DB_NAME' PG_ADMIN_USER='$SUPERUSER' PG_BINDIR='$BIN'"
+    ;;
+  *)
+    echo "usage: $0 start|stop|status|env" >&2; exit 2 ;;
+esac

@@ -1,0 +1,12 @@
+-- Verify platform:base/access_policies on pg
+
+begin;
+
+select 1 / (count(*) = 13)::int
+  from pg_catalog.pg_policies
+ where schemaname = 'base'
+   and tablename in ('users', 'organizations', 'organization_members');
+
+select 1 / pg_catalog.has_table_privilege('authenticated', 'base.organization_members', 'select')::int;
+
+rollback;

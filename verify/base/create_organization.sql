@@ -1,0 +1,9 @@
+-- Verify platform:base/create_organization on pg
+
+begin;
+
+select 1 / (p.prosecdef and p.proconfig @> array['search_path=""'])::int
+  from pg_catalog.pg_proc as p
+ where p.oid = 'base.create_organization(text, text, text)'::regprocedure;
+
+rollback;

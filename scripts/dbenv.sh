@@ -36,7 +36,8 @@ netloc = p.netloc
 if user:
     host = netloc.rsplit("@", 1)[-1]
     netloc = f"{u.quote(user)}@{host}"
-print(u.urlunsplit((p.scheme, netloc, "/" + u.quote(db), p.query, p.fragment)))
+query = "?" + p.query if p.query else ""
+print(f"{p.scheme}://{netloc}/{u.quote(db)}{query}")
 PY
 }
 
@@ -69,7 +70,8 @@ PY
 fresh_database() {
   local db=$1 owner
   owner=$(psql_url "$TARGET_URL" -At -c 'select current_user')
-  psql_url "$(admin_url_for postgres)" <<SQL
+  psql_url "$(admin_url_for postgres)" >/dev/null <<SQL
+set client_min_messages = warning;
 select pg_terminate_backend(pid) from pg_stat_activity where datname = '$db' and pid <> pg_backend_pid();
 drop database if exists "$db";
 create database "$db" owner "$owner";

@@ -52,7 +52,7 @@ case "${1:-}" in
   write)
     db=${SCHEMAS_DB:-platform_schemas}
     fresh_database "$db"
-    sqitch deploy -q "$(sqitch_target "$(url_for "$db")")"
+    sqitch deploy --quiet "$(sqitch_target "$(url_for "$db")")"
     generate "$(url_for "$db")" schemas
     echo "schemas: regenerated $(ls schemas/*.sql | wc -l) files"
     ;;

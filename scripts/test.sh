@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# make test: a fresh database, a real Sqitch deploy, every pgTAP file through pg_prove, the pytest
+# smoke suite, and the schemas/ freshness check. Every stage runs; the exit code is non-zero when
+# any of them failed, and the last line says which.
+#
+#   TEST_DB        name of the pgTAP database (default platform_test), re-created each run
+#   PGTAP_FILES    limit pg_prove to these files/directories (default: tests/pgtap, recursively)
+#   PYTEST_ARGS    extra pytest arguments (e.g. -k tasks)
+#   SKIP_SMOKE=1   pgTAP only (a quick loop while writing SQL; `make test` never sets it)
+set -uo pipefail
+source "$(dirname "$0")/dbenv.sh"
+cd "$root"
+
+db=${TEST_DB:-platform_test}
+url=$(url_for "$db")
+failed=()
+started=$(date +%s)
+
+stage() { printf '\n== %s\n' "$*"; }
+
+stage "fresh database $db, deployed with sqitch deploy --verify"
+deploy_started=$(date +%s%N)
+if fresh_database "$db" && sqitch deploy --quiet --verify "$(sqitch_target "$url")"; then
+  printf 'deploy: %d changes in %d ms\n' \
+    "$(psql_url "$url" -At -c 'select count(*) from base.schema_migrations')" \
+    "$(( ($(date +%s%N) - deploy_started) / 1000000 ))"
+  psql_url "$url" -c 'create extension if not exists pgtap' -f tests/helpers/tests_schema.sql >/dev/null \
+    || failed+=("test helpers")
+else
+  echo "deploy failed: nothing else can run" >&2
+  exit 1
+fi
+
+stage "pgTAP (pg_prove)"
+# shellcheck disable=SC2086
+pg_prove --dbname "$url" --recurse --ext .sql --failures ${PGTAP_FILES:-tests/pgtap} || failed+=("pgTAP")
+
+if [ "${SKIP_SMOKE:-0}" != 1 ]; then
+  stage "pytest smoke suite"
+  export PLATFORM_TEST_URL=$url PLATFORM_TARGET_URL=$TARGET_URL
+  PLATFORM_ADMIN_URL=$(admin_url_for postgres); export PLATFORM_ADMIN_URL
+  # shellcheck disable=SC2086
+  .venv/bin/python -m pytest tests/smoke -q -p no:cacheprovider ${PYTEST_ARGS:-} || failed+=("pytest")
+fi
+
+stage "schemas/ is current"
+scripts/schemas.sh check "$db" || failed+=("schemas/")
+
+echo
+elapsed=$(( $(date +%s) - started ))
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "make test: FAILED (${failed[*]}) after ${elapsed}s"
+  exit 1
+fi
+echo "make test: all stages passed in ${elapsed}s"

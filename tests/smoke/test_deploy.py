@@ -1,0 +1,117 @@
+"""The deploy tool itself: Sqitch deploy, revert and redeploy, as an ordinary owner and into a
+database laid out like Supabase's."""
+from __future__ import annotations
+
+import re
+import subprocess
+
+import psycopg
+import pytest
+
+from conftest import sqitch, url_for
+
+
+def schema_dump(url: str) -> str:
+    """pg_dump --schema-only, without the random \\restrict lines and the version banner."""
+    out = subprocess.run(
+        ["pg_dump", "--schema-only", "--no-owner", "-d", url],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    return "\n".join(
+        line for line in out.splitlines()
+        if not re.match(r"^\\(un)?restrict |^-- Dumped (from|by) ", line)
+    )
+
+
+def test_deploy_revert_deploy_leaves_an_identical_schema(fresh_db):
+    url = fresh_db()
+    sqitch("deploy", url, "--verify")
+    first = schema_dump(url)
+
+    sqitch("revert", url, "-y")
+    with psycopg.connect(url) as conn:
+        left = conn.execute(
+            "select array_agg(nspname order by nspname) from pg_namespace "
+            "where nspname in ('base', 'internal', 'projects', 'tasks', 'analytics', 'prompts', 'events', 'monitoring')"
+        ).fetchone()[0]
+    assert left is None, f"revert left package schemas behind: {left}"
+
+    sqitch("deploy", url, "--verify")
+    second = schema_dump(url)
+    assert first == second
+
+
+SUPABASE_OWNER = "platform_supabase_owner"
+
+
+@pytest.fixture
+def supabase_like_db(fresh_db, admin_url, target_url):
+    """A database laid out like a Supabase project: the API roles exist beforehand (they are
+    cluster-wide), extensions live in schema `extensions`, an `auth` schema provides uid(), jwt()
+    and role(), and the owner is an ordinary role with CREATEROLE, not a superuser."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(
+            f"""do $$ begin
+                  if not exists (select from pg_roles where rolname = '{SUPABASE_OWNER}') then
+                    create role {SUPABASE_OWNER} nologin createrole;
+                  end if;
+                end $$"""
+        )
+        conn.execute(f"grant {SUPABASE_OWNER} to current_user")
+    url = fresh_db(owner=SUPABASE_OWNER)
+    admin_db = url_for(admin_url, url.rsplit("/", 1)[-1].split("?")[0])
+    with psycopg.connect(admin_db, autocommit=True) as conn:
+        conn.execute(f"set role {SUPABASE_OWNER}")
+        conn.execute(
+            """
+            create schema extensions;
+            create extension pg_trgm with schema extensions;
+            create extension btree_gist with schema extensions;
+            create extension pgcrypto with schema extensions;
+            create schema auth;
+            create function auth.jwt() returns jsonb language sql stable as $f$
+              select coalesce(nullif(current_setting('request.jwt.claim', true), ''),
+                              nullif(current_setting('request.jwt.claims', true), ''))::jsonb $f$;
+            create function auth.uid() returns uuid language sql stable as $f$
+              select coalesce(nullif(current_setting('request.jwt.claim.sub', true), ''),
+                              (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub'))::uuid $f$;
+            create function auth.role() returns text language sql stable as $f$
+              select coalesce(nullif(current_setting('request.jwt.claim.role', true), ''),
+                              (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role'))::text $f$;
+            """
+        )
+    return admin_db
+
+
+def test_deploys_as_a_non_superuser_into_a_supabase_layout(supabase_like_db):
+    url = supabase_like_db
+    # PGOPTIONS makes every connection sqitch and psql open start as the owner role: a
+    # non-superuser with CREATEROLE, as Supabase's `postgres` role is.
+    env = {"PGOPTIONS": f"-c role={SUPABASE_OWNER}"}
+    sqitch("deploy", url, "--verify", env=env)
+
+    with psycopg.connect(url, options=f"-c role={SUPABASE_OWNER}") as conn:
+        row = conn.execute(
+            "select rolsuper, rolcreaterole from pg_roles where rolname = current_user"
+        ).fetchone()
+        assert row == (False, True), "the deploy must have run as an ordinary CREATEROLE owner"
+        owners = conn.execute(
+            "select distinct pg_get_userbyid(relowner) from pg_class "
+            "where relnamespace = 'base'::regnamespace"
+        ).fetchall()
+        assert owners == [(SUPABASE_OWNER,)]
+        # Supabase's helpers and ours agree on who the caller is.
+        conn.execute(
+            "select set_config('request.jwt.claims', %s, true)",
+            ['{"sub": "01936f6e-0000-7000-8000-000000000001", "role": "authenticated"}'],
+        )
+        same = conn.execute("select base.current_user_id() = auth.uid()").fetchone()[0]
+        assert same is True
+        # Extensions stayed where Supabase put them.
+        schemas = dict(conn.execute(
+            "select extname, extnamespace::regnamespace::text from pg_extension"
+        ).fetchall())
+        assert schemas["pg_trgm"] == "extensions"
+
+    sqitch("revert", url, "-y", env=env)
+

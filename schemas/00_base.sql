@@ -640,6 +640,12 @@ begin
     return case when tg_op = 'DELETE' then old else new end;
   end if;
 
+  -- Deleting an organization cascades to its members: the decision was the organization's
+  -- delete policy (owners only), not a membership change.
+  if tg_op = 'DELETE' and not exists (select from base.organizations as o where o.id = old.organization_id) then
+    return old;
+  end if;
+
   select m.role into v_actor_role
     from base.organization_members as m
    where m.organization_id = v_org and m.user_id = v_actor;

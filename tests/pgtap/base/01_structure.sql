@@ -1,0 +1,91 @@
+-- Structure of the base module: objects, keys, policies, privileges and function attributes.
+begin;
+select plan(40);
+
+select has_schema('base', 'schema base exists');
+select has_schema('internal', 'schema internal exists');
+select has_role('anon', 'role anon exists');
+select has_role('authenticated', 'role authenticated exists');
+select has_role('service_role', 'role service_role exists');
+
+select is(
+  (select array_agg(relname::text order by relname) from pg_class
+    where relnamespace = 'base'::regnamespace and relkind in ('r', 'p') and not relispartition),
+  array['audit_log', 'organization_members', 'organizations', 'partition_config', 'users'],
+  'base holds exactly the expected tables (partitions aside)');
+select views_are('base', array['schema_migrations', 'partitions'], 'base holds exactly the expected views');
+select enum_has_labels('base', 'organization_role', array['viewer', 'member', 'admin', 'owner'],
+                       'organization roles are ordered from least to most powerful');
+
+select col_is_pk('base', 'users', array['id'], 'users are keyed by id (the JWT sub)');
+select col_is_pk('base', 'organizations', array['id'], 'organizations are keyed by id');
+select col_is_pk('base', 'organization_members', array['organization_id', 'id'],
+                 'memberships are keyed by (organization_id, id), like every tenant table');
+select col_is_unique('base', 'organization_members', array['organization_id', 'user_id'],
+                     'a user belongs to an organization once');
+select fk_ok('base', 'organization_members', 'organization_id', 'base', 'organizations', 'id',
+             'memberships reference their organization');
+select fk_ok('base', 'organization_members', 'user_id', 'base', 'users', 'id',
+             'memberships reference their user');
+select col_is_pk('base', 'audit_log', array['id', 'occurred_at'], 'audit entries are keyed by id and time');
+select is(
+  (select partstrat from pg_partitioned_table where partrelid = 'base.audit_log'::regclass),
+  'r', 'the audit log is range-partitioned');
+
+select policies_are('base', 'users',
+  array['select_self_or_colleague', 'insert_self', 'update_self', 'all_service_role'],
+  'users carry exactly the intended policies');
+select policies_are('base', 'organizations',
+  array['select_member', 'update_admin', 'delete_owner', 'all_service_role'],
+  'organizations carry exactly the intended policies');
+select policies_are('base', 'organization_members',
+  array['select_member', 'insert_admin', 'update_admin', 'delete_admin_or_self', 'all_service_role'],
+  'organization_members carry exactly the intended policies');
+select policies_are('base', 'audit_log', array['select_admin', 'select_service_role'],
+  'the audit log can only be read through policies');
+
+select table_privs_are('base', 'organizations', 'authenticated', array['SELECT', 'DELETE'],
+  'authenticated reads and deletes organizations (creation goes through create_organization)');
+select column_privs_are('base', 'organizations', 'plan', 'authenticated', array['SELECT'],
+  'authenticated cannot change the commercial plan');
+select column_privs_are('base', 'organizations', 'settings', 'authenticated', array['SELECT', 'UPDATE'],
+  'authenticated may update settings (policies limit it to admins)');
+select table_privs_are('base', 'organization_members', 'authenticated', array['SELECT', 'DELETE'],
+  'authenticated reads and deletes memberships at table level');
+select column_privs_are('base', 'organization_members', 'role', 'authenticated', array['SELECT', 'INSERT', 'UPDATE'],
+  'the role is the only membership column an update may touch');
+select column_privs_are('base', 'organization_members', 'organization_id', 'authenticated', array['SELECT', 'INSERT'],
+  'a membership cannot be moved to another organization by an update');
+select table_privs_are('base', 'audit_log', 'authenticated', array['SELECT'],
+  'authenticated may only read the audit log');
+select table_privs_are('base', 'audit_log', 'service_role', array['SELECT'],
+  'service_role may only read the audit log');
+select table_privs_are('base', 'users', 'anon', array[]::text[], 'anon has no access to users');
+select table_privs_are('base', 'organizations', 'anon', array[]::text[], 'anon has no access to organizations');
+
+select is_definer('internal', 'organization_ids_for', array['base.organization_role'],
+  'the policy helper reads memberships past RLS');
+select volatility_is('internal', 'organization_ids_for', array['base.organization_role'], 'stable',
+  'the policy helper is stable, so one call serves a whole statement');
+select is_definer('base', 'create_organization', array['text', 'text', 'text'],
+  'create_organization crosses RLS to create the first owner');
+select isnt_definer('base', 'current_user_id', array[]::text[], 'current_user_id runs as the caller');
+select volatility_is('base', 'uuid_generate_v7', array[]::text[], 'volatile', 'uuid_generate_v7 is volatile');
+select function_privs_are('base', 'run_partition_maintenance', array['regclass'], 'authenticated', array[]::text[],
+  'end users cannot run partition maintenance');
+select function_privs_are('base', 'run_partition_maintenance', array['regclass'], 'service_role', array['EXECUTE'],
+  'service_role (schedulers, operators) runs partition maintenance');
+
+select triggers_are('base', 'organization_members',
+  array['_100_set_updated_at', '_200_guard_roles', '_300_keep_an_owner',
+        '_900_audit_insert', '_900_audit_update', '_900_audit_delete'],
+  'membership triggers fire in the visible order: timestamps, guards, owner check, audit');
+select trigger_is('base', 'organizations', '_100_set_updated_at', 'base', 'tg__set_updated_at',
+  'organizations keep updated_at');
+select is(
+  (select count(*)::int from pg_trigger
+    where tgrelid = 'base.audit_log'::regclass and tgname in ('_000_refuse_change', '_000_refuse_truncate')),
+  2, 'the audit log refuses updates, deletes and truncation');
+
+select * from finish();
+rollback;

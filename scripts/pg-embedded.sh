@@ -98,12 +98,14 @@ bootstrap() {
   # The deploy runs as an ordinary owner with CREATEROLE, exactly as on Supabase; the superuser only
   # creates that owner, its database and the two extensions a non-superuser cannot create.
   psql_admin -d postgres <<SQL
+set client_min_messages = warning;
 select format('create role %I login createrole createdb', '$OWNER')
 where not exists (select from pg_roles where rolname = '$OWNER') \gexec
 select format('create database %I owner %I', '$DB_NAME', '$OWNER')
 where not exists (select from pg_database where datname = '$DB_NAME') \gexec
 SQL
   psql_admin -d "$DB_NAME" <<SQL
+set client_min_messages = warning;
 create extension if not exists pg_stat_statements;
 create extension if not exists pg_cron;
 grant usage on schema cron to $OWNER;

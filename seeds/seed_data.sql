@@ -1,0 +1,8 @@
+-- Demo data for every module: `make seed`, or psql -v ON_ERROR_STOP=1 -f seeds/seed_data.sql.
+-- Loads into whatever database you point it at, so it is never run by deploy or test targets
+-- against a server you named. Loading it twice gives no error and no duplicates.
+\set ON_ERROR_STOP on
+begin;
+\ir 00_base.sql
+commit;
+\echo 'seed: demo data loaded (organizations acme and globex)'

@@ -32,10 +32,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
   echo "deps: installing ${missing[*]}"
-  # policy-rc.d keeps the package from starting the distribution's own cluster on port 5432:
-  # the package runs its own cluster under .pgdata/ and leaves the system one alone.
+  # The distribution may start its own cluster on port 5432; the package leaves it alone and runs
+  # its embedded cluster under .pgdata/ on another port.
   "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 \
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 

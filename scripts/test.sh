@@ -26,6 +26,10 @@ if fresh_database "$db" && sqitch deploy --quiet --verify "$(sqitch_target "$url
     "$(( ($(date +%s%N) - deploy_started) / 1000000 ))"
   psql_url "$url" -c 'create extension if not exists pgtap' -f tests/helpers/tests_schema.sql >/dev/null \
     || failed+=("test helpers")
+  # plpgsql_check needs a superuser; where the admin connection is not one, its test skips.
+  psql_url "$(admin_url_for "$db")" -c 'create extension if not exists plpgsql_check' >/dev/null 2>&1 \
+    || echo "note: plpgsql_check could not be installed here; tests/pgtap/schema/plpgsql_check.sql will skip"
+
 else
   echo "deploy failed: nothing else can run" >&2
   exit 1

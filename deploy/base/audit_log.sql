@@ -78,50 +78,91 @@ create trigger _000_refuse_truncate
   before truncate on base.audit_log
   for each statement execute function internal.tg_audit_log__refuse_change();
 
--- The audit trigger. SECURITY DEFINER so it can write a log that no caller may write; the
--- caller's identity is taken before the definer switch could hide it: the JWT subject, and the
--- role set by SET ROLE (or the session user when no role was set).
-create function internal.tg__audit()
-returns trigger
+-- The audit triggers. One statement-level trigger per event, because a trigger with transition
+-- tables fires for one event only; each passes its transition tables, as JSON rows, to one routine
+-- that writes the entries. SECURITY DEFINER so they can write a log no caller may write; the
+-- caller's identity is taken inside: the JWT subject, and the role set by SET ROLE (or the
+-- session user when no role was set), which a definer switch does not change.
+create function internal.write_audit_entries(p_schema text, p_table text, p_action text,
+                                             p_old jsonb[], p_new jsonb[])
+returns void
 language plpgsql
 volatile
-security definer
 set search_path = ''
 as $$
 declare
   v_actor uuid := base.current_user_id();
   v_role  text := coalesce(nullif(current_setting('role'), 'none'), session_user);
 begin
-  if tg_op = 'INSERT' then
-    insert into base.audit_log
-      (organization_id, table_schema, table_name, record_id, action, actor_user_id, actor_role, new_data)
-    select (r.j ->> 'organization_id')::uuid, tg_table_schema, tg_table_name, (r.j ->> 'id')::uuid,
-           tg_op, v_actor, v_role, r.j
-      from (select to_jsonb(n) as j from new_rows as n) as r;
-  elsif tg_op = 'DELETE' then
-    insert into base.audit_log
-      (organization_id, table_schema, table_name, record_id, action, actor_user_id, actor_role, old_data)
-    select (r.j ->> 'organization_id')::uuid, tg_table_schema, tg_table_name, (r.j ->> 'id')::uuid,
-           tg_op, v_actor, v_role, r.j
-      from (select to_jsonb(o) as j from old_rows as o) as r;
-  else
-    insert into base.audit_log
-      (organization_id, table_schema, table_name, record_id, action, actor_user_id, actor_role,
-       old_data, new_data, changed_columns)
-    select (coalesce(n.j, o.j) ->> 'organization_id')::uuid, tg_table_schema, tg_table_name,
-           (coalesce(n.j, o.j) ->> 'id')::uuid, tg_op, v_actor, v_role, o.j, n.j,
+  insert into base.audit_log
+    (organization_id, table_schema, table_name, record_id, action, actor_user_id, actor_role,
+     old_data, new_data, changed_columns)
+  select (coalesce(n.j, o.j) ->> 'organization_id')::uuid, p_schema, p_table,
+         (coalesce(n.j, o.j) ->> 'id')::uuid, p_action, v_actor, v_role, o.j, n.j,
+         case when p_action = 'UPDATE' then
            array(select k.key from jsonb_each(n.j) as k
                   where k.value is distinct from o.j -> k.key order by k.key)
-      from (select to_jsonb(x) as j from old_rows as x) as o
-      full join (select to_jsonb(x) as j from new_rows as x) as n on n.j -> 'id' = o.j -> 'id'
-     where o.j is distinct from n.j;
-  end if;
+         end
+    from unnest(p_old) as o (j)
+    full join unnest(p_new) as n (j) on n.j -> 'id' = o.j -> 'id'
+   where o.j is distinct from n.j;    -- an UPDATE that changed nothing leaves no entry
+end
+$$;
+comment on function internal.write_audit_entries(text, text, text, jsonb[], jsonb[]) is
+  'Writes one base.audit_log entry per row of a statement: old and new rows paired by id, unchanged rows skipped. Called by the internal.tg__audit_* triggers only.';
+revoke execute on function internal.write_audit_entries(text, text, text, jsonb[], jsonb[]) from public;
+
+create function internal.tg__audit_insert()
+returns trigger
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+begin
+  perform internal.write_audit_entries(tg_table_schema, tg_table_name, tg_op, null,
+                                       (select array_agg(to_jsonb(n)) from new_rows as n));
   return null;
 end
 $$;
-comment on function internal.tg__audit() is
-  'Statement-level AFTER trigger (with transition tables old_rows/new_rows) that writes one base.audit_log entry per changed row. Attach with base.enable_audit().';
-revoke execute on function internal.tg__audit() from public;
+comment on function internal.tg__audit_insert() is
+  'AFTER INSERT statement trigger (transition table new_rows) of audited tables.';
+revoke execute on function internal.tg__audit_insert() from public;
+
+create function internal.tg__audit_update()
+returns trigger
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+begin
+  perform internal.write_audit_entries(tg_table_schema, tg_table_name, tg_op,
+                                       (select array_agg(to_jsonb(o)) from old_rows as o),
+                                       (select array_agg(to_jsonb(n)) from new_rows as n));
+  return null;
+end
+$$;
+comment on function internal.tg__audit_update() is
+  'AFTER UPDATE statement trigger (transition tables old_rows, new_rows) of audited tables.';
+revoke execute on function internal.tg__audit_update() from public;
+
+create function internal.tg__audit_delete()
+returns trigger
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+begin
+  perform internal.write_audit_entries(tg_table_schema, tg_table_name, tg_op,
+                                       (select array_agg(to_jsonb(o)) from old_rows as o), null);
+  return null;
+end
+$$;
+comment on function internal.tg__audit_delete() is
+  'AFTER DELETE statement trigger (transition table old_rows) of audited tables.';
+revoke execute on function internal.tg__audit_delete() from public;
 
 create function base.enable_audit(p_table regclass)
 returns void
@@ -135,11 +176,11 @@ begin
     raise exception '% has no id column to audit by', p_table using errcode = '22023';
   end if;
   execute format('create trigger _900_audit_insert after insert on %s referencing new table as new_rows '
-                 'for each statement execute function internal.tg__audit()', p_table);
+                 'for each statement execute function internal.tg__audit_insert()', p_table);
   execute format('create trigger _900_audit_update after update on %s referencing old table as old_rows new table as new_rows '
-                 'for each statement execute function internal.tg__audit()', p_table);
+                 'for each statement execute function internal.tg__audit_update()', p_table);
   execute format('create trigger _900_audit_delete after delete on %s referencing old table as old_rows '
-                 'for each statement execute function internal.tg__audit()', p_table);
+                 'for each statement execute function internal.tg__audit_delete()', p_table);
 end
 $$;
 comment on function base.enable_audit(regclass) is

@@ -185,7 +185,6 @@ declare
   v_name    text;
   v_part    record;
   v_default regclass;
-  v_step    integer;
 begin
   for v_cfg in
     select * from base.partition_config as pc

@@ -124,3 +124,20 @@ end
 $$;
 
 grant execute on all functions in schema tests to anon, authenticated, service_role;
+
+-- pgTAP is created by the owner, whose default privileges keep new functions from PUBLIC
+-- (base/default_privileges): grant its functions to the API roles the tests switch to.
+do $$
+declare
+  v_fn regprocedure;
+begin
+  for v_fn in
+    select d.objid::regprocedure
+      from pg_catalog.pg_depend as d
+      join pg_catalog.pg_extension as e on e.oid = d.refobjid and e.extname = 'pgtap'
+     where d.classid = 'pg_catalog.pg_proc'::regclass and d.deptype = 'e'
+  loop
+    execute format('grant execute on function %s to anon, authenticated, service_role', v_fn);
+  end loop;
+end
+$$;

@@ -1,0 +1,7 @@
+-- Revert platform:base/default_privileges from pg
+
+begin;
+
+alter default privileges grant execute on functions to public;
+
+commit;

@@ -1,0 +1,44 @@
+-- plpgsql_check over every PL/pgSQL function of the package: zero errors and zero warnings.
+-- Trigger functions are checked once per table they are attached to (with that table's row type
+-- and transition tables). The extension needs a superuser to install: scripts/test.sh installs it
+-- when it can; on a server where it cannot, the check is skipped and says why.
+begin;
+select plan(2);
+
+select exists (select from pg_extension where extname = 'plpgsql_check') as has_plpgsql_check \gset
+
+\if :has_plpgsql_check
+create temporary view plpgsql_targets as
+with funcs as (
+  select p.oid, p.prorettype = 'pg_catalog.trigger'::regtype as is_trigger
+    from pg_proc as p
+    join pg_language as l on l.oid = p.prolang and l.lanname = 'plpgsql'
+   where p.pronamespace::regnamespace::text in
+         ('base', 'internal', 'projects', 'tasks', 'analytics', 'prompts', 'events', 'monitoring')
+)
+select f.oid, 0::oid as relid, null::name as oldtable, null::name as newtable
+  from funcs as f where not f.is_trigger
+union all
+select f.oid, t.tgrelid, t.tgoldtable, t.tgnewtable
+  from funcs as f join pg_trigger as t on t.tgfoid = f.oid
+ where f.is_trigger and not t.tgisinternal;
+
+select ok((select count(*) from plpgsql_targets) > 0, 'there are PL/pgSQL functions to check');
+
+select is(
+  (select array_agg(format('%s%s: %s %s%s', t.oid::regprocedure,
+                           case when t.relid <> 0 then ' on ' || t.relid::regclass::text else '' end,
+                           c.level, c.message, coalesce(' (' || c.query || ')', ''))
+                    order by 1)
+     from plpgsql_targets as t,
+          plpgsql_check_function_tb(t.oid, t.relid, fatal_errors => false, other_warnings => true,
+                                    extra_warnings => true, security_warnings => true,
+                                    oldtable => t.oldtable, newtable => t.newtable) as c),
+  null,
+  'plpgsql_check finds no error and no warning in any function');
+\else
+select skip('plpgsql_check is not installed in this database (it needs a superuser to install)', 2);
+\endif
+
+select * from finish();
+rollback;

@@ -6,7 +6,7 @@
 #   TEST_DB        name of the pgTAP database (default platform_test), re-created each run
 #   PGTAP_FILES    limit pg_prove to these files/directories (default: tests/pgtap, recursively)
 #   PYTEST_ARGS    extra pytest arguments (e.g. -k tasks)
-#   SKIP_SMOKE=1   pgTAP only (a quick loop while writing SQL; `make test` never sets it)
+#   SKIP_SMOKE=1   pgTAP only, no pytest and no extra lanes (a quick loop while writing SQL)
 set -uo pipefail
 source "$(dirname "$0")/dbenv.sh"
 cd "$root"
@@ -45,6 +45,14 @@ if [ "${SKIP_SMOKE:-0}" != 1 ]; then
   PLATFORM_ADMIN_URL=$(admin_url_for postgres); export PLATFORM_ADMIN_URL
   # shellcheck disable=SC2086
   .venv/bin/python -m pytest tests/smoke -q -p no:cacheprovider ${PYTEST_ARGS:-} || failed+=("pytest")
+fi
+
+if [ "${SKIP_SMOKE:-0}" != 1 ]; then
+  stage "pooler lane: the smoke suite through pgbouncer in transaction mode"
+  scripts/lanes.sh pooler "$db" || failed+=("pooler lane")
+
+  stage "Supabase lane: non-superuser deploy into a Supabase layout, then every pgTAP file"
+  scripts/lanes.sh supabase "${db}_supabase" || failed+=("Supabase lane")
 fi
 
 stage "schemas/ is current"

@@ -8,8 +8,11 @@ import subprocess
 import psycopg
 import pytest
 
-from conftest import sqitch, url_for
+from conftest import ROOT, sqitch, url_for
 
+
+
+pytestmark = pytest.mark.direct_only
 
 def schema_dump(url: str) -> str:
     """pg_dump --schema-only, without the random \\restrict lines and the version banner."""
@@ -62,24 +65,7 @@ def supabase_like_db(fresh_db, admin_url, target_url):
     admin_db = url_for(admin_url, url.rsplit("/", 1)[-1].split("?")[0])
     with psycopg.connect(admin_db, autocommit=True) as conn:
         conn.execute(f"set role {SUPABASE_OWNER}")
-        conn.execute(
-            """
-            create schema extensions;
-            create extension pg_trgm with schema extensions;
-            create extension btree_gist with schema extensions;
-            create extension pgcrypto with schema extensions;
-            create schema auth;
-            create function auth.jwt() returns jsonb language sql stable as $f$
-              select coalesce(nullif(current_setting('request.jwt.claim', true), ''),
-                              nullif(current_setting('request.jwt.claims', true), ''))::jsonb $f$;
-            create function auth.uid() returns uuid language sql stable as $f$
-              select coalesce(nullif(current_setting('request.jwt.claim.sub', true), ''),
-                              (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub'))::uuid $f$;
-            create function auth.role() returns text language sql stable as $f$
-              select coalesce(nullif(current_setting('request.jwt.claim.role', true), ''),
-                              (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role'))::text $f$;
-            """
-        )
+        conn.execute((ROOT / "tests/helpers/supabase_layout.sql").read_text())
     return admin_db
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import subprocess
 
 import psycopg
+import pytest
 
 from conftest import ROOT
 
@@ -17,6 +18,9 @@ select c.oid::regclass::text, (xpath('/row/n/text()',
  order by 1
 """
 
+
+
+pytestmark = pytest.mark.direct_only
 
 def load(url: str) -> None:
     subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", str(ROOT / "seeds/seed_data.sql")],

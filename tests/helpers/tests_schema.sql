@@ -141,3 +141,86 @@ begin
   end loop;
 end
 $$;
+
+-- Tenant tables: every table of the package schemas with an organization_id column, partitions
+-- excluded, in an order that inserts parents before children (longest foreign-key path first).
+create or replace view tests.tenant_tables as
+with recursive tables as (
+  select c.oid
+    from pg_catalog.pg_class as c
+   where c.relnamespace::regnamespace::text in ('base', 'projects', 'tasks', 'analytics', 'prompts', 'events')
+     and c.relkind in ('r', 'p') and not c.relispartition
+     and exists (select from pg_catalog.pg_attribute as a
+                  where a.attrelid = c.oid and a.attname = 'organization_id' and not a.attisdropped)
+), edges as (
+  select distinct k.conrelid as child, k.confrelid as parent
+    from pg_catalog.pg_constraint as k
+    join tables as t on t.oid = k.conrelid
+    join tables as p on p.oid = k.confrelid
+   where k.contype = 'f' and k.conrelid <> k.confrelid
+), depth (oid, depth) as (
+  select t.oid, 0 from tables as t
+  union all
+  select e.child, d.depth + 1 from depth as d join edges as e on e.parent = d.oid where d.depth < 50
+)
+select oid::regclass as table_name, max(depth) as depth
+  from depth group by oid;
+comment on view tests.tenant_tables is 'Tenant-owned tables, with their depth in the foreign-key graph (parents first).';
+
+-- A copy of an organization's data under a new organization, with new ids everywhere (rows, the
+-- organization, and its users, cloned with new e-mail addresses), so that composite foreign keys
+-- stay inside the copy. User triggers are disabled while copying (the owner may do that), so
+-- status machines and audit do not see a bulk copy as a change. Used by the isolation tests.
+create or replace function tests.clone_tenant(p_source uuid, p_slug text)
+returns uuid
+language plpgsql
+volatile
+as $$
+declare
+  v_new   uuid := base.uuid_generate_v7();
+  v_table regclass;
+  v_cols  text;
+  v_exprs text;
+begin
+  create temporary table if not exists clone_map (old uuid primary key, new uuid not null);
+  truncate clone_map;
+  insert into clone_map values (p_source, v_new);
+  insert into clone_map
+  select m.user_id, base.uuid_generate_v7() from base.organization_members as m where m.organization_id = p_source;
+  insert into base.users (id, email, display_name)
+  select cm.new, p_slug || '.' || u.email, u.display_name
+    from base.users as u join clone_map as cm on cm.old = u.id;
+  insert into base.organizations (id, name, slug, description, plan, settings)
+  select v_new, initcap(p_slug), p_slug, o.description, o.plan, o.settings
+    from base.organizations as o where o.id = p_source;
+
+  for v_table in select t.table_name from tests.tenant_tables as t loop
+    if exists (select from pg_attribute where attrelid = v_table and attname = 'id' and atttypid = 'uuid'::regtype) then
+      execute format('insert into clone_map select id, base.uuid_generate_v7() from %s where organization_id = $1 '
+                     'on conflict do nothing', v_table) using p_source;
+    end if;
+  end loop;
+
+  for v_table in select t.table_name from tests.tenant_tables as t order by t.depth, t.table_name::text loop
+    select string_agg(format('%I', a.attname), ', ' order by a.attnum),
+           string_agg(case
+                        when a.atttypid = 'uuid'::regtype then
+                          format('coalesce((select m.new from clone_map as m where m.old = s.%1$I), s.%1$I)', a.attname)
+                        when a.atttypid = 'uuid[]'::regtype then
+                          format('array(select coalesce(m.new, e.v) from unnest(s.%1$I) with ordinality as e (v, n) '
+                                 'left join clone_map as m on m.old = e.v order by e.n)', a.attname)
+                        else format('s.%I', a.attname)
+                      end, ', ' order by a.attnum)
+      into v_cols, v_exprs
+      from pg_attribute as a
+     where a.attrelid = v_table and a.attnum > 0 and not a.attisdropped and a.attgenerated = '';
+    execute format('alter table %s disable trigger user', v_table);
+    execute format('insert into %s (%s) select %s from %s as s where s.organization_id = $1',
+                   v_table, v_cols, v_exprs, v_table) using p_source;
+    execute format('alter table %s enable trigger user', v_table);
+  end loop;
+  return v_new;
+end
+$$;
+comment on function tests.clone_tenant(uuid, text) is
+  'Copies every tenant row of p_source into a new organization (slug p_slug) with fresh ids and cloned users. Returns the new organization id.';

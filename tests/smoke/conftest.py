@@ -77,9 +77,9 @@ def owner_name(target_url: str) -> str:
         return conn.execute("select current_user").fetchone()[0]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def fresh_db(admin_url: str, target_url: str, owner_name: str):
-    """A factory of empty databases owned by the deploying owner, dropped after the test.
+    """A factory of empty databases owned by the deploying owner, dropped after the test module.
 
     fresh_db() -> url of the new database (same credentials as PLATFORM_TARGET_URL).
     """
@@ -99,7 +99,7 @@ def fresh_db(admin_url: str, target_url: str, owner_name: str):
             conn.execute(f'drop database if exists "{name}" with (force)')
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def deployed_db(fresh_db, test_url):
     """A factory: a fresh database deployed with the real `sqitch deploy --verify`, plus the
     test helpers (tests schema), as `make test` prepares its own database."""

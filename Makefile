@@ -14,7 +14,7 @@ SCALE   ?= 0.01
 with_env = source scripts/dbenv.sh;
 
 .PHONY: help deps db-start stop status deploy revert verify seed schemas test test-pgtap test-smoke \
-        check-schemas bench-data bench clean
+        check-schemas bench-data bench bench-growth clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -60,3 +60,6 @@ bench: db-start ## run the benchmark suites at SCALE and write bench/results/<da
 clean: ## stop the embedded cluster and remove .pgdata, .venv and caches
 	-@scripts/pg-embedded.sh stop
 	rm -rf .pgdata .venv .pytest_cache tests/smoke/__pycache__ .hypothesis
+
+bench-growth: db-start ## latency suite at SCALE and SCALE/10, with the ratio per query
+	@$(with_env) SCALE=$(SCALE) scripts/bench.sh growth

@@ -14,7 +14,7 @@ SCALE   ?= 0.01
 with_env = source scripts/dbenv.sh;
 
 .PHONY: help deps db-start stop status deploy revert verify seed schemas test test-pgtap test-smoke \
-        check-schemas bench-data bench bench-growth clean
+        check-schemas bench-data bench bench-growth privileges clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -63,3 +63,6 @@ clean: ## stop the embedded cluster and remove .pgdata, .venv and caches
 
 bench-growth: db-start ## latency suite at SCALE and SCALE/10, with the ratio per query
 	@$(with_env) SCALE=$(SCALE) scripts/bench.sh growth
+
+privileges: db-start ## regenerate the expected privilege map (tests/pgtap/schema/privileges.sql)
+	@scripts/privileges.sh

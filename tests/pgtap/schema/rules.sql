@@ -2,7 +2,7 @@
 -- function added by any later change is held to the same rules without being listed here.
 -- Each rule is one assertion that lists the offenders, so a failure names what to fix.
 begin;
-select plan(12);
+select plan(13);
 
 create temporary view package_schemas as
 select n.oid, n.nspname
@@ -102,6 +102,22 @@ select is(
       and t.name not in ('base.audit_log')),
   null,
   'tenant-owned tables put organization_id first');
+
+-- A foreign key between two tenant tables must carry organization_id, so a row can never point
+-- at another tenant's row (DESIGN: composite keys), whatever the policies say.
+select is(
+  (select array_agg(k.conrelid::regclass || '.' || k.conname order by 1)
+     from pg_catalog.pg_constraint as k
+     join package_tables as child on child.oid = k.conrelid
+     join package_tables as parent on parent.oid = k.confrelid
+    where k.contype = 'f'
+      and exists (select from pg_attribute a where a.attrelid = k.conrelid and a.attname = 'organization_id' and not a.attisdropped)
+      and exists (select from pg_attribute a where a.attrelid = k.confrelid and a.attname = 'organization_id' and not a.attisdropped)
+      and not exists (select from unnest(k.conkey) as c (n)
+                        join pg_attribute as a on a.attrelid = k.conrelid and a.attnum = c.n
+                       where a.attname = 'organization_id')),
+  null,
+  'every foreign key between tenant tables includes organization_id');
 
 select is(
   (select array_agg(name order by name) from package_tables as t

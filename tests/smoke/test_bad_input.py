@@ -1,0 +1,151 @@
+"""The bad-input catalogue: every API function (executable by authenticated or service_role), fed,
+one parameter at a time, wrong types, NULLs, empty and oversized strings, malformed JSON shapes,
+out-of-range numbers and unknown enum values, the other parameters holding valid values from the
+demo data. Each call must either raise an error whose SQLSTATE is documented in the README, or
+succeed without writing a single row (it found nothing to act on). Functions are found in the
+catalog, so a function added later is covered without anyone listing it."""
+from __future__ import annotations
+
+import collections
+import subprocess
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from conftest import ROOT, act_as
+
+pytestmark = pytest.mark.direct_only
+
+# Every SQLSTATE the package may raise for bad input (README, "Errors").
+DOCUMENTED = {
+    "22023", "22P02", "22004", "22003", "22007", "22008", "22001", "2202E", "22032", "22030", "22P05",
+    "23502", "23503", "23505", "23514", "42501", "42P01", "42883", "55000", "P0002", "54000",
+}
+BIG = "x" * 1_000_000
+TALLY: collections.Counter = collections.Counter()
+
+BAD = {
+    "uuid": [None, "not-a-uuid", "00000000-0000-0000-0000-000000000000"],
+    "text": [None, "", "   ", BIG, "bogus-value"],
+    "jsonb": [None, "[]", '"a string"', "{\"unterminated\": ", "42", '{"nested": {"deep": [1, 2, {"x": null}]}}',
+              '{"big": "' + BIG + '"}'],
+    "integer": [None, -1, 0, 2147483647, "abc"],
+    "bigint": [None, -1, 9223372036854775807],
+    "smallint": [None, -1, 32767],
+    "numeric": [None, -1, "NaN", "1e300"],
+    "double precision": [None, -1, "NaN", "Infinity"],
+    "boolean": [None, "maybe"],
+    "timestamp with time zone": [None, "infinity", "-infinity", "not a time"],
+    "interval": [None, "-1 day", "garbage"],
+    "regclass": [None, "no_such_table"],
+    "text[]": [None, "{}", "{NULL}", "{" + ",".join(["x"] * 10000) + "}"],
+    "uuid[]": [None, "{}", "{NULL}", "{not-a-uuid}"],
+}
+
+
+@pytest.fixture(scope="module")
+def catalogue_db(deployed_db):
+    url = deployed_db()
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", str(ROOT / "seeds/seed_data.sql")],
+                   check=True, capture_output=True)
+    return url
+
+
+def api_functions(conn):
+    return conn.execute("""
+        select p.oid::regprocedure::text as sig, p.pronamespace::regnamespace::text as schema, p.proname,
+               coalesce(p.proargnames, '{}') as argnames, p.pronargs,
+               array(select format_type(t, null) from unnest(p.proargtypes) as t) as argtypes,
+               case when has_function_privilege('authenticated', p.oid, 'execute') then 'authenticated'
+                    else 'service_role' end as role
+          from pg_proc p
+         where p.pronamespace::regnamespace::text in ('base', 'projects', 'tasks', 'analytics', 'prompts', 'events', 'monitoring')
+           and p.prokind = 'f' and p.prorettype <> 'trigger'::regtype
+           and (has_function_privilege('authenticated', p.oid, 'execute')
+                or has_function_privilege('service_role', p.oid, 'execute'))
+         order by 1""").fetchall()
+
+
+def valid_value(conn, name: str, typ: str, org, user):
+    """A plausible valid value: ids of real demo rows in the acting organization."""
+    name = name[2:] if name.startswith("p_") else name
+    if typ == "uuid":
+        if name in ("organization_id", "org_id"):
+            return org
+        if name in ("user_id", "actor_id"):
+            return user
+        stem = name[:-3] if name.endswith("_id") else name
+        row = conn.execute(
+            """select c.oid::regclass::text from pg_class c
+                where c.relkind in ('r', 'p') and not c.relispartition
+                  and c.relnamespace::regnamespace::text in ('projects', 'tasks', 'analytics', 'prompts', 'events')
+                  and c.relname in (%s || 's', %s, %s || 'es', replace(%s, 'y', 'ies'))
+                order by 1 limit 1""", [stem, stem, stem, stem]).fetchone()
+        if row:
+            found = conn.execute(sql.SQL("select id from {} where organization_id = %s limit 1").format(sql.SQL(row[0])),
+                                 [org]).fetchone()
+            if found:
+                return found[0]
+        return org
+    simple = {"jsonb": "{}", "json": "{}", "text": "demo", "integer": 1, "bigint": 1, "smallint": 1, "numeric": 1,
+              "double precision": 1.0, "boolean": False, "timestamp with time zone": "2026-11-21T00:00:00Z",
+              "interval": "1 hour", "regclass": "base.audit_log", "text[]": "{}", "uuid[]": "{}", "date": "2026-11-21"}
+    if typ in simple:
+        return simple[typ]
+    return conn.execute("select min(enumlabel) from pg_enum where enumtypid = %s::regtype", [typ]).fetchone()[0]
+
+
+def bad_values(conn, typ: str):
+    if typ in BAD:
+        return BAD[typ]
+    if conn.execute("select exists (select from pg_enum where enumtypid = %s::regtype)", [typ]).fetchone()[0]:
+        return [None, "no-such-label"]
+    return [None]
+
+
+def writes(conn) -> int:
+    return conn.execute("""select coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) from pg_stat_xact_user_tables
+                            where schemaname in ('base', 'projects', 'tasks', 'analytics', 'prompts', 'events', 'monitoring')"""
+                        ).fetchone()[0]
+
+
+def test_every_api_function_refuses_bad_input_clearly(catalogue_db):
+    failures = []
+    with psycopg.connect(catalogue_db) as conn:
+        org, user = conn.execute("select o.id, m.user_id from base.organizations o join base.organization_members m "
+                                 "on m.organization_id = o.id and m.role = 'owner' where o.slug = 'acme'").fetchone()
+        functions = api_functions(conn)
+        for fn in functions:
+            sig, schema, name, argnames, n, argtypes, role = fn
+            names = list(argnames)[:n] + [f"arg{i}" for i in range(len(argnames), n)]
+            valid = [valid_value(conn, a, t, org, user) for a, t in zip(names, argtypes)]
+            conn.rollback()
+            for i, (arg, typ) in enumerate(zip(names, argtypes)):
+                for bad in bad_values(conn, typ):
+                    conn.rollback()
+                    args = list(valid)
+                    args[i] = bad
+                    call = sql.SQL("select ({}.{}({}))::text").format(
+                        sql.Identifier(schema), sql.Identifier(name),
+                        sql.SQL(", ").join(sql.SQL("%s::{}").format(sql.SQL(t)) for t in argtypes))
+                    label = f"{sig} with {arg} = {str(bad)[:40]!r}"
+                    TALLY["cases"] += 1
+                    try:
+                        with conn.transaction(force_rollback=True):
+                            act_as(conn, role, {"sub": str(user)} if role == "authenticated" else None)
+                            before = writes(conn)
+                            conn.execute("set local statement_timeout = '10s'")
+                            conn.execute(call, args).fetchall()
+                            if writes(conn) != before:
+                                failures.append(f"{label}: accepted and wrote rows")
+                            else:
+                                TALLY["accepted without writing"] += 1
+                    except psycopg.Error as e:
+                        if e.sqlstate in DOCUMENTED:
+                            TALLY[f"refused {e.sqlstate}"] += 1
+                        else:
+                            failures.append(f"{label}: undocumented SQLSTATE {e.sqlstate}: {e.diag.message_primary}")
+                        conn.rollback()
+    print(f"\nbad-input catalogue: {TALLY['cases']} cases over {len(functions)} functions: {dict(sorted(TALLY.items()))}")
+    assert not failures, "\n".join(failures[:40])

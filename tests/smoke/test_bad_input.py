@@ -27,7 +27,7 @@ TALLY: collections.Counter = collections.Counter()
 
 BAD = {
     "uuid": [None, "not-a-uuid", "00000000-0000-0000-0000-000000000000"],
-    "text": [None, "", "   ", BIG, "bogus-value"],
+    "text": [None, "", "   ", BIG],
     "jsonb": [None, "[]", '"a string"', "{\"unterminated\": ", "42", '{"nested": {"deep": [1, 2, {"x": null}]}}',
               '{"big": "' + BIG + '"}'],
     "integer": [None, -1, 0, 2147483647, "abc"],
@@ -55,7 +55,7 @@ def catalogue_db(deployed_db):
 def api_functions(conn):
     return conn.execute("""
         select p.oid::regprocedure::text as sig, p.pronamespace::regnamespace::text as schema, p.proname,
-               coalesce(p.proargnames, '{}') as argnames, p.pronargs,
+               coalesce(p.proargnames, '{}') as argnames, p.pronargs, p.pronargdefaults,
                array(select format_type(t, null) from unnest(p.proargtypes) as t) as argtypes,
                case when has_function_privilege('authenticated', p.oid, 'execute') then 'authenticated'
                     else 'service_role' end as role
@@ -96,9 +96,21 @@ def valid_value(conn, name: str, typ: str, org, user):
     return conn.execute("select min(enumlabel) from pg_enum where enumtypid = %s::regtype", [typ]).fetchone()[0]
 
 
-def bad_values(conn, typ: str):
+# Text parameters whose value comes from a closed set: an unknown value must be refused.
+CLOSED_SET = {"status", "new_status", "kind", "source", "event_type", "granularity", "role", "level", "provider",
+              "visibility", "severity", "category", "target_kind", "action", "rating_kind", "scope"}
+
+
+def bad_values(conn, typ: str, name: str, optional: bool):
+    """Values that are wrong for this parameter. An optional parameter may be NULL or empty."""
+    name = name[2:] if name.startswith("p_") else name
     if typ in BAD:
-        return BAD[typ]
+        values = list(BAD[typ])
+        if typ == "text" and name in CLOSED_SET:
+            values.append("bogus-value")
+        if optional:
+            values = [v for v in values if v is not None and v not in ("", "   ", "{}")]
+        return values
     if conn.execute("select exists (select from pg_enum where enumtypid = %s::regtype)", [typ]).fetchone()[0]:
         return [None, "no-such-label"]
     return [None]
@@ -117,12 +129,12 @@ def test_every_api_function_refuses_bad_input_clearly(catalogue_db):
                                  "on m.organization_id = o.id and m.role = 'owner' where o.slug = 'acme'").fetchone()
         functions = api_functions(conn)
         for fn in functions:
-            sig, schema, name, argnames, n, argtypes, role = fn
+            sig, schema, name, argnames, n, ndefaults, argtypes, role = fn
             names = list(argnames)[:n] + [f"arg{i}" for i in range(len(argnames), n)]
             valid = [valid_value(conn, a, t, org, user) for a, t in zip(names, argtypes)]
             conn.rollback()
             for i, (arg, typ) in enumerate(zip(names, argtypes)):
-                for bad in bad_values(conn, typ):
+                for bad in bad_values(conn, typ, arg, optional=i >= n - ndefaults):
                     conn.rollback()
                     args = list(valid)
                     args[i] = bad

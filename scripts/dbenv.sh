@@ -79,3 +79,31 @@ SQL
   # pg_stat_statements needs a superuser; it is optional, so an external server may go without it.
   psql_url "$(admin_url_for "$db")" -c 'create extension if not exists pg_stat_statements' 2>/dev/null || true
 }
+
+# libpq environment variables equivalent to a URL, as `export` lines: for tools such as pg_prove
+# that cannot take a connection URI.
+libpq_env() {
+  python3 - "$1" <<'PY'
+import shlex, sys, urllib.parse as u
+p = u.urlsplit(sys.argv[1])
+env = {}
+if p.hostname: env["PGHOST"] = p.hostname
+if p.port: env["PGPORT"] = str(p.port)
+if p.username: env["PGUSER"] = u.unquote(p.username)
+if p.password: env["PGPASSWORD"] = u.unquote(p.password)
+if p.path.strip("/"): env["PGDATABASE"] = u.unquote(p.path.strip("/"))
+names = {"host": "PGHOST", "hostaddr": "PGHOSTADDR", "port": "PGPORT", "user": "PGUSER", "password": "PGPASSWORD",
+         "dbname": "PGDATABASE", "sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT", "sslcert": "PGSSLCERT",
+         "sslkey": "PGSSLKEY", "options": "PGOPTIONS", "application_name": "PGAPPNAME",
+         "connect_timeout": "PGCONNECT_TIMEOUT", "target_session_attrs": "PGTARGETSESSIONATTRS"}
+for k, v in u.parse_qsl(p.query):
+    if k in names: env[names[k]] = v
+print(" ".join(f"export {k}={shlex.quote(v)};" for k, v in env.items()))
+PY
+}
+
+# pg_prove over a URL (it takes no URI itself).
+pg_prove_url() {
+  local url=$1; shift
+  ( eval "$(libpq_env "$url")"; pg_prove "$@" )
+}

@@ -33,7 +33,7 @@ SQL
   psql_url "$url" -c 'create extension pgtap with schema extensions' \
     -c 'alter database "'"$db"'" set search_path = "$user", public, extensions' >/dev/null || return 1
   psql_url "$url" -f tests/helpers/tests_schema.sql >/dev/null || return 1
-  pg_prove --dbname "$url" --recurse --ext .sql --failures tests/pgtap
+  pg_prove_url "$url" --recurse --ext .sql --failures tests/pgtap
 }
 
 pooler_lane() {

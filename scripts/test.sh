@@ -37,7 +37,7 @@ fi
 
 stage "pgTAP (pg_prove)"
 # shellcheck disable=SC2086
-pg_prove --dbname "$url" --recurse --ext .sql --failures ${PGTAP_FILES:-tests/pgtap} || failed+=("pgTAP")
+pg_prove_url "$url" --recurse --ext .sql --failures ${PGTAP_FILES:-tests/pgtap} || failed+=("pgTAP")
 
 if [ "${SKIP_SMOKE:-0}" != 1 ]; then
   stage "pytest smoke suite"

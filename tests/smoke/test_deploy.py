@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import urllib.parse
 
 import psycopg
 import pytest
@@ -62,7 +63,7 @@ def supabase_like_db(fresh_db, admin_url, target_url):
         )
         conn.execute(f"grant {SUPABASE_OWNER} to current_user")
     url = fresh_db(owner=SUPABASE_OWNER)
-    admin_db = url_for(admin_url, url.rsplit("/", 1)[-1].split("?")[0])
+    admin_db = url_for(admin_url, urllib.parse.urlsplit(url).path.lstrip("/"))
     with psycopg.connect(admin_db, autocommit=True) as conn:
         conn.execute(f"set role {SUPABASE_OWNER}")
         conn.execute((ROOT / "tests/helpers/supabase_layout.sql").read_text())

@@ -534,6 +534,28 @@ $$;
 COMMENT ON FUNCTION base.uuid_v7_timestamp(p_id uuid) IS 'The creation time (millisecond precision) encoded in a UUIDv7. Meaningless for other UUID versions.';
 
 --
+-- Name: led_project_ids(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.led_project_ids() RETURNS uuid[]
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select coalesce(array_agg(pm.project_id), '{}')
+    from base.organization_members as m
+    join projects.project_members as pm
+      on pm.organization_id = m.organization_id and pm.user_id = m.user_id
+   where m.user_id = base.current_user_id()
+     and pm.role = 'lead'
+$$;
+
+--
+-- Name: FUNCTION led_project_ids(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.led_project_ids() IS 'The projects the calling user leads (project_members.role = lead). Empty when nobody is authenticated. Used by policies as = ANY((select ...)) and by the lifecycle trigger.';
+
+--
 -- Name: organization_ids_for(base.organization_role); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -733,6 +755,174 @@ $$;
 --
 
 COMMENT ON FUNCTION internal.tg_organization_members__keep_an_owner() IS 'AFTER trigger on organization_members: refuses (55000) to leave an organization without an owner; serialised per organization by a row lock.';
+
+--
+-- Name: tg_projects__guard_status(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tg_projects__guard_status() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+  v_allowed text[];
+begin
+  if tg_op = 'INSERT' then
+    if new.status not in ('planning', 'active') then
+      raise exception 'a new project starts in planning or active, not %', new.status
+        using errcode = '55000', hint = 'Create it in planning or active, then use projects.transition_project().';
+    end if;
+    new.status_changed_at := now();
+    new.completed_at := null;
+    return new;
+  end if;
+
+  if new.status is not distinct from old.status then
+    return new;
+  end if;
+
+  if old.deleted_at is not null then
+    raise exception 'project % is deleted: its status cannot change', old.id
+      using errcode = '55000', hint = 'An admin restores it first (set deleted_at to NULL).';
+  end if;
+
+  v_allowed := projects.allowed_project_transitions(old.status);
+  if not new.status = any (v_allowed) then
+    raise exception 'project % cannot go from % to %: allowed next states are %',
+                    old.id, old.status, new.status,
+                    case when cardinality(v_allowed) = 0 then 'none (' || old.status || ' is final)'
+                         else array_to_string(v_allowed, ', ') end
+      using errcode = '55000',
+            hint = 'Lifecycle: planning -> active <-> on_hold, active -> completed -> archived; planning, active and on_hold -> cancelled.';
+  end if;
+
+  if base.current_user_id() is not null
+     and not base.has_organization_role(new.organization_id, 'admin')
+     and not new.id = any (internal.led_project_ids()) then
+    raise exception 'only a lead of project % or an admin of its organization may change its status', new.id
+      using errcode = '42501';
+  end if;
+
+  new.status_changed_at := now();
+  if new.status = 'completed' then
+    new.completed_at := now();
+  elsif new.status <> 'archived' then
+    new.completed_at := null;
+  end if;
+  return new;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_projects__guard_status(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tg_projects__guard_status() IS 'BEFORE INSERT/UPDATE OF status on projects.projects: new projects start in planning or active; a change must follow projects.allowed_project_transitions() (55000, naming the allowed states), needs a live project (55000) and a project lead or organization admin (42501); stamps status_changed_at and completed_at.';
+
+--
+-- Name: tg_projects__record_status(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tg_projects__record_status() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  insert into projects.project_status_history
+    (organization_id, project_id, from_status, to_status, changed_by, changed_at, note)
+  values (new.organization_id, new.id,
+          case when tg_op = 'UPDATE' then old.status end,
+          new.status, base.current_user_id(), now(),
+          nullif(current_setting('projects.status_note', true), ''));
+  return null;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_projects__record_status(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tg_projects__record_status() IS 'AFTER INSERT/UPDATE OF status on projects.projects: appends the change to projects.project_status_history with the caller (JWT subject) and the transaction-local note projects.status_note.';
+
+--
+-- Name: tg_repository_branches__check_default(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tg_repository_branches__check_default() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_row            record := case when tg_op = 'DELETE' then old else new end;
+  v_org            uuid;
+  v_repository     uuid;
+  v_default_branch text;
+  v_branches       bigint;
+  v_default_name   text;
+begin
+  if tg_table_name = 'repositories' then
+    v_org := v_row.organization_id; v_repository := v_row.id;
+  else
+    v_org := v_row.organization_id; v_repository := v_row.repository_id;
+  end if;
+
+  -- Serialise concurrent branch changes of this repository (and see what committed before us).
+  select r.default_branch into v_default_branch
+    from projects.repositories as r
+   where r.organization_id = v_org and r.id = v_repository
+     for no key update;
+  if not found then
+    return null;  -- the repository itself is being deleted: its branches go with it
+  end if;
+
+  select count(*), min(b.name) filter (where b.is_default)
+    into v_branches, v_default_name
+    from projects.repository_branches as b
+   where b.organization_id = v_org and b.repository_id = v_repository;
+
+  if v_branches > 0 and v_default_name is null then
+    raise exception 'repository % has % branches but no default branch: exactly one must be the default',
+                    v_repository, v_branches
+      using errcode = '23514',
+            hint = 'Flag one branch with is_default, or call projects.set_default_branch().';
+  end if;
+  if v_branches > 0 and v_default_name <> v_default_branch then
+    raise exception 'repository % names % as its default branch, but its default branch row is %',
+                    v_repository, v_default_branch, v_default_name
+      using errcode = '23514',
+            hint = 'Change the default branch with projects.set_default_branch() (or by flagging the branch is_default).';
+  end if;
+  return null;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_repository_branches__check_default(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tg_repository_branches__check_default() IS 'Deferred constraint trigger on repository_branches and repositories.default_branch: a repository with branches has exactly one default branch, named by repositories.default_branch (23514). Locks the repository row so concurrent transactions cannot break the rule together.';
+
+--
+-- Name: tg_repository_branches__sync_default_branch(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tg_repository_branches__sync_default_branch() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+  update projects.repositories as r
+     set default_branch = new.name
+   where r.organization_id = new.organization_id
+     and r.id = new.repository_id
+     and r.default_branch is distinct from new.name;
+  return null;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_repository_branches__sync_default_branch(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tg_repository_branches__sync_default_branch() IS 'AFTER INSERT/UPDATE on repository_branches of a default branch: sets repositories.default_branch to its name. Runs as the caller (a member, who may edit the repository anyway).';
 
 --
 -- Name: audit_log; Type: TABLE; Schema: base; Owner: -
@@ -1621,6 +1811,14 @@ GRANT ALL ON FUNCTION base.uuid_v7_timestamp(p_id uuid) TO authenticated;
 GRANT ALL ON FUNCTION base.uuid_v7_timestamp(p_id uuid) TO service_role;
 
 --
+-- Name: FUNCTION led_project_ids(); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.led_project_ids() FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.led_project_ids() TO authenticated;
+GRANT ALL ON FUNCTION internal.led_project_ids() TO service_role;
+
+--
 -- Name: FUNCTION organization_ids_for(p_min_role base.organization_role); Type: ACL; Schema: internal; Owner: -
 --
 
@@ -1651,6 +1849,30 @@ REVOKE ALL ON FUNCTION internal.tg_organization_members__guard_roles() FROM PUBL
 --
 
 REVOKE ALL ON FUNCTION internal.tg_organization_members__keep_an_owner() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_projects__guard_status(); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tg_projects__guard_status() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_projects__record_status(); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tg_projects__record_status() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_repository_branches__check_default(); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tg_repository_branches__check_default() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_repository_branches__sync_default_branch(); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tg_repository_branches__sync_default_branch() FROM PUBLIC;
 
 --
 -- Name: TABLE audit_log; Type: ACL; Schema: base; Owner: -

@@ -157,6 +157,12 @@ create table projects.repositories (
 create unique index repositories_organization_id_provider_full_name_key
   on projects.repositories (organization_id, provider, lower(full_name));
 
+-- Lookups by id alone: the original design's single-id functions (analytics'
+-- calculate_quality_score(repository_id)) and repository_quality_overview filter on id without
+-- organization_id. Not unique on purpose: a sharded (Citus) table cannot have a unique index
+-- without the distribution column; UUIDv7 ids do not collide anyway.
+create index repositories_id_idx on projects.repositories (id);
+
 comment on table projects.repositories is
   'Source repositories of an organization: where to clone them, their default branch, and how analytics analyses them. Linked to projects through project_repositories.';
 comment on column projects.repositories.provider is 'github, gitlab, bitbucket, azure_devops or other.';

@@ -622,6 +622,183 @@ $$;
 COMMENT ON FUNCTION internal.tg__audit() IS 'Statement-level AFTER trigger (with transition tables old_rows/new_rows) that writes one base.audit_log entry per changed row. Attach with base.enable_audit().';
 
 --
+-- Name: tg__require_open_run(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tg__require_open_run() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_run    uuid;
+  v_status text;
+begin
+  select r.id, r.status into v_run, v_status
+    from (select distinct n.organization_id, n.run_id from new_rows as n) as n
+    join analytics.analysis_runs as r on r.organization_id = n.organization_id and r.id = n.run_id
+   where r.status not in ('queued', 'running')
+   limit 1;
+  if found then
+    raise exception 'analysis run % is %: results are accepted only while a run is queued or running', v_run, v_status
+      using errcode = '55000', hint = 'Record results before moving the run to its final status (or start a new run).';
+  end if;
+  return null;
+end
+$$;
+
+--
+-- Name: FUNCTION tg__require_open_run(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tg__require_open_run() IS 'Statement-level AFTER INSERT trigger (transition table new_rows with organization_id, run_id): refuses (55000) results for a run that is no longer queued or running. SECURITY DEFINER so the check sees the run whatever the caller.';
+
+--
+-- Name: tg_analysis_runs__complete(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tg_analysis_runs__complete() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_resolved  integer;
+  v_seen      integer;
+  v_new       integer;
+  v_open      integer;
+  v_score     numeric;
+begin
+  -- 1. Auto-resolve: open issues of the tools that ran, not reported by this run.
+  update analytics.issues as i
+     set status = 'resolved', resolved_run_id = new.id
+   where i.organization_id = new.organization_id
+     and i.repository_id = new.repository_id
+     and i.status in ('open', 'confirmed')
+     and i.tool in (select jsonb_object_keys(new.tools))
+     and i.last_seen_run_id is distinct from new.id;
+  get diagnostics v_resolved = row_count;
+
+  select count(*) filter (where i.last_seen_run_id = new.id),
+         count(*) filter (where i.first_seen_run_id = new.id)
+    into v_seen, v_new
+    from analytics.issues as i
+   where i.organization_id = new.organization_id
+     and (i.last_seen_run_id = new.id or i.first_seen_run_id = new.id);
+
+  select count(*) into v_open
+    from analytics.issues as i
+   where i.repository_id = new.repository_id and i.organization_id = new.organization_id
+     and i.status in ('open', 'confirmed');
+
+  -- 2. Counts and the score snapshot.
+  select round(sum(c.contribution), 2) into v_score
+    from analytics.quality_score_components(new.organization_id, new.id) as c;
+
+  update analytics.analysis_runs as r
+     set issue_count = v_seen, new_issue_count = v_new, resolved_issue_count = v_resolved,
+         quality_score = v_score
+   where r.organization_id = new.organization_id and r.id = new.id;
+
+  -- 3. The repository was analysed.
+  update projects.repositories as r
+     set last_analyzed_at = new.finished_at
+   where r.organization_id = new.organization_id and r.id = new.repository_id
+     and (r.last_analyzed_at is null or r.last_analyzed_at < new.finished_at);
+
+  -- 4. Headline metrics, then the repository's trends from this period on.
+  insert into analytics.metrics (organization_id, repository_id, run_id, scope, name, value, unit, recorded_at)
+  select new.organization_id, new.repository_id, new.id, 'repository', m.name, m.value, m.unit, new.finished_at
+    from (values ('quality_score', v_score::double precision, 'score'),
+                 ('coverage_pct', new.coverage_pct::double precision, 'percent'),
+                 ('duplication_pct', new.duplication_pct::double precision, 'percent'),
+                 ('complexity_per_100_lines',
+                  case when new.lines_of_code > 0 then 100.0 * new.complexity_total / new.lines_of_code end::double precision,
+                  'count'),
+                 ('lines_of_code', new.lines_of_code::double precision, 'lines'),
+                 ('open_issues', v_open::double precision, 'count')) as m(name, value, unit)
+   where m.value is not null;
+
+  perform analytics.refresh_metric_trends(new.organization_id, new.repository_id, new.finished_at);
+  return null;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_analysis_runs__complete(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tg_analysis_runs__complete() IS 'AFTER UPDATE OF status on analysis_runs, when a run succeeds: auto-resolves open issues of its tools that it did not report, stores its issue counts and quality-score snapshot, advances projects.repositories.last_analyzed_at, records headline repository metrics and refreshes the repository''s trends. SECURITY DEFINER: writes columns and tables API roles cannot.';
+
+--
+-- Name: tg_analysis_runs__guard_status(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tg_analysis_runs__guard_status() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+  v_allowed text[];
+begin
+  if tg_op = 'INSERT' then
+    if new.status not in ('queued', 'running') then
+      raise exception 'a new analysis run is queued or running, not %', new.status
+        using errcode = '55000',
+              hint = 'Create it running, record its results, then move it to its final status (or use analytics.record_analysis_run()).';
+    end if;
+    if new.status = 'running' then
+      new.started_at := coalesce(new.started_at, now());
+    end if;
+    return new;
+  end if;
+
+  if new.status is not distinct from old.status then
+    return new;
+  end if;
+
+  v_allowed := analytics.allowed_run_transitions(old.status);
+  if not new.status = any (v_allowed) then
+    raise exception 'analysis run % cannot go from % to %: allowed next states are %',
+                    old.id, old.status, new.status,
+                    case when cardinality(v_allowed) = 0 then 'none (' || old.status || ' is final)'
+                         else array_to_string(v_allowed, ', ') end
+      using errcode = '55000',
+            hint = 'queued -> running | cancelled | failed; running -> succeeded | failed | cancelled.';
+  end if;
+
+  if new.status = 'running' then
+    new.started_at := coalesce(new.started_at, now());
+  end if;
+  if new.status in ('succeeded', 'failed', 'cancelled') then
+    new.finished_at := coalesce(new.finished_at, now());
+  end if;
+
+  -- The run's summary, frozen with its results (file_analysis refuses rows from now on).
+  if new.status in ('succeeded', 'failed') then
+    select count(*),
+           coalesce(sum(f.lines_code), 0),
+           coalesce(sum(f.lines_comment), 0),
+           round(sum(f.coverage_pct * f.lines_code) filter (where f.coverage_pct is not null)
+                 / nullif(sum(f.lines_code) filter (where f.coverage_pct is not null), 0), 2),
+           round(sum(f.duplication_pct * f.lines_code) filter (where f.duplication_pct is not null)
+                 / nullif(sum(f.lines_code) filter (where f.duplication_pct is not null), 0), 2),
+           sum(f.complexity),
+           round(sum(f.maintainability_index * f.lines_code) filter (where f.maintainability_index is not null)
+                 / nullif(sum(f.lines_code) filter (where f.maintainability_index is not null), 0), 2)
+      into new.files_analyzed, new.lines_of_code, new.comment_lines, new.coverage_pct,
+           new.duplication_pct, new.complexity_total, new.maintainability_avg
+      from analytics.file_analysis as f
+     where f.organization_id = new.organization_id and f.run_id = new.id;
+  end if;
+  return new;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_analysis_runs__guard_status(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tg_analysis_runs__guard_status() IS 'BEFORE INSERT/UPDATE OF status on analysis_runs: new runs are queued or running; changes follow analytics.allowed_run_transitions() (55000, naming the allowed states); stamps started_at/finished_at; computes the run''s summary from its file results when it succeeds or fails.';
+
+--
 -- Name: tg_audit_log__refuse_change(); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -639,6 +816,146 @@ $$;
 --
 
 COMMENT ON FUNCTION internal.tg_audit_log__refuse_change() IS 'Refuses UPDATE, DELETE and TRUNCATE on base.audit_log (42501).';
+
+--
+-- Name: tg_code_element_analysis__set_path(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tg_code_element_analysis__set_path() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_parent analytics.code_element_analysis;
+begin
+  if tg_op = 'UPDATE' then
+    raise exception 'the hierarchy of code element % is immutable', old.id
+      using errcode = '55000', hint = 'Code elements are results of a run: record a new run instead.';
+  end if;
+
+  if new.parent_id is null then
+    new.path := array[new.id];
+    return new;
+  end if;
+
+  select e.* into v_parent
+    from analytics.code_element_analysis as e
+   where e.organization_id = new.organization_id and e.id = new.parent_id;
+  if not found then
+    raise exception 'parent element % of % not found', new.parent_id, new.qualified_name
+      using errcode = '23503', hint = 'Insert parents before their children (one tree level per statement).';
+  end if;
+  if v_parent.run_id <> new.run_id then
+    raise exception 'code element % and its parent % belong to different runs', new.qualified_name, v_parent.qualified_name
+      using errcode = '23514';
+  end if;
+  if new.kind in ('method', 'constructor', 'property')
+     and v_parent.kind not in ('class', 'interface', 'struct', 'enum', 'trait') then
+    raise exception 'a % (%) must belong to a class, interface, struct, enum or trait, not to a %',
+                    new.kind, new.qualified_name, v_parent.kind
+      using errcode = '23514';
+  end if;
+  new.path := v_parent.path || new.id;
+  return new;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_code_element_analysis__set_path(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tg_code_element_analysis__set_path() IS 'BEFORE INSERT/UPDATE OF parent_id, path on code_element_analysis: computes path from the parent''s, requires the parent in the same run (23514) and a type parent for methods, constructors and properties (23514); the hierarchy is immutable (55000). SECURITY DEFINER so the parent is found whatever the caller.';
+
+--
+-- Name: tg_issues__guard_status(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tg_issues__guard_status() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+  v_allowed text[];
+begin
+  if tg_op = 'INSERT' then
+    if new.status not in ('open', 'confirmed') then
+      raise exception 'a new issue is open or confirmed, not %', new.status
+        using errcode = '55000';
+    end if;
+    new.resolved_at := null;
+    new.resolved_run_id := null;
+    return new;
+  end if;
+
+  -- Seen again by a later run while resolved: the same issue, reopened.
+  if new.last_seen_run_id is distinct from old.last_seen_run_id and new.last_seen_run_id is not null
+     and old.status = 'resolved' and new.status = 'resolved' then
+    new.status := 'open';
+  end if;
+
+  if new.status is distinct from old.status then
+    v_allowed := analytics.allowed_issue_transitions(old.status);
+    if not new.status = any (v_allowed) then
+      raise exception 'issue % cannot go from % to %: allowed next states are %',
+                      old.id, old.status, new.status, array_to_string(v_allowed, ', ')
+        using errcode = '55000',
+              hint = 'open/confirmed -> confirmed, open, resolved, false_positive, wont_fix; resolved, false_positive, wont_fix -> open.';
+    end if;
+  end if;
+
+  if new.status = 'resolved' then
+    new.resolved_at := coalesce(new.resolved_at, now());
+  else
+    new.resolved_at := null;
+    new.resolved_run_id := null;
+  end if;
+  return new;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_issues__guard_status(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tg_issues__guard_status() IS 'BEFORE INSERT/UPDATE on analytics.issues: new issues are open or confirmed; a resolved issue whose last_seen_run_id moves to another run is reopened; status changes follow analytics.allowed_issue_transitions() (55000); resolved_at/resolved_run_id are kept only while resolved.';
+
+--
+-- Name: tg_issues__record_status(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tg_issues__record_status() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_reason text;
+  v_run    uuid;
+begin
+  if tg_op = 'INSERT' then
+    v_reason := 'detected'; v_run := new.first_seen_run_id;
+  elsif new.status = 'resolved' and new.resolved_run_id is not null
+        and new.resolved_run_id is distinct from old.resolved_run_id then
+    v_reason := 'auto_resolved'; v_run := new.resolved_run_id;
+  elsif old.status = 'resolved' and new.status = 'open'
+        and new.last_seen_run_id is distinct from old.last_seen_run_id then
+    v_reason := 'reopened'; v_run := new.last_seen_run_id;
+  else
+    v_reason := 'manual';
+  end if;
+
+  insert into analytics.issue_status_history
+    (organization_id, issue_id, from_status, to_status, reason, run_id, changed_by, note)
+  values (new.organization_id, new.id, case when tg_op = 'UPDATE' then old.status end, new.status,
+          v_reason, v_run, base.current_user_id(),
+          nullif(current_setting('analytics.status_note', true), ''));
+  return null;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_issues__record_status(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tg_issues__record_status() IS 'AFTER INSERT/UPDATE on analytics.issues when the status changed: appends to issue_status_history with the reason (detected, auto_resolved, reopened, manual), the run, the caller and the transaction-local note analytics.status_note.';
 
 --
 -- Name: tg_organization_members__guard_roles(); Type: FUNCTION; Schema: internal; Owner: -
@@ -1833,10 +2150,46 @@ GRANT ALL ON FUNCTION internal.organization_ids_for(p_min_role base.organization
 REVOKE ALL ON FUNCTION internal.tg__audit() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg__require_open_run(); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tg__require_open_run() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_analysis_runs__complete(); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tg_analysis_runs__complete() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_analysis_runs__guard_status(); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tg_analysis_runs__guard_status() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg_audit_log__refuse_change(); Type: ACL; Schema: internal; Owner: -
 --
 
 REVOKE ALL ON FUNCTION internal.tg_audit_log__refuse_change() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_code_element_analysis__set_path(); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tg_code_element_analysis__set_path() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_issues__guard_status(); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tg_issues__guard_status() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_issues__record_status(); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tg_issues__record_status() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_organization_members__guard_roles(); Type: ACL; Schema: internal; Owner: -

@@ -525,40 +525,6 @@ $_$;
 COMMENT ON FUNCTION projects.validate_analysis_config(p_config jsonb) IS 'Check of repositories.analysis_config: an object (at most 64 KiB) with optional keys tools (array of at most 50 distinct tool names), include and exclude (arrays of at most 200 glob patterns), schedule (manual, on_push, hourly, daily, weekly or a five-field cron expression) and options (object of per-tool settings). Returns true or raises 23514 naming the offending key.';
 
 --
--- Name: project_members; Type: TABLE; Schema: projects; Owner: -
---
-
-CREATE TABLE projects.project_members (
-    organization_id uuid NOT NULL,
-    id uuid DEFAULT base.uuid_generate_v7() NOT NULL,
-    project_id uuid NOT NULL,
-    user_id uuid NOT NULL,
-    role text DEFAULT 'contributor'::text NOT NULL,
-    joined_at timestamp with time zone DEFAULT now() NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT project_members_role_check CHECK ((role = ANY (ARRAY['lead'::text, 'contributor'::text, 'observer'::text])))
-);
-
---
--- Name: TABLE project_members; Type: COMMENT; Schema: projects; Owner: -
---
-
-COMMENT ON TABLE projects.project_members IS 'Project teams: an organization member''s role (lead, contributor, observer) in a project. Only organization members can join (composite FK to base.organization_members).';
-
---
--- Name: COLUMN project_members.role; Type: COMMENT; Schema: projects; Owner: -
---
-
-COMMENT ON COLUMN projects.project_members.role IS 'lead (changes the project''s status and manages its team), contributor, or observer.';
-
---
--- Name: COLUMN project_members.joined_at; Type: COMMENT; Schema: projects; Owner: -
---
-
-COMMENT ON COLUMN projects.project_members.joined_at IS 'When the user joined the project team.';
-
---
 -- Name: repositories; Type: TABLE; Schema: projects; Owner: -
 --
 
@@ -648,6 +614,40 @@ COMMENT ON COLUMN projects.repositories.metadata IS 'Open key/value data for int
 --
 
 COMMENT ON COLUMN projects.repositories.last_analyzed_at IS 'Finish time of the latest successful analysis run. Maintained by the analytics module; not writable by API roles.';
+
+--
+-- Name: project_members; Type: TABLE; Schema: projects; Owner: -
+--
+
+CREATE TABLE projects.project_members (
+    organization_id uuid NOT NULL,
+    id uuid DEFAULT base.uuid_generate_v7() NOT NULL,
+    project_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    role text DEFAULT 'contributor'::text NOT NULL,
+    joined_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT project_members_role_check CHECK ((role = ANY (ARRAY['lead'::text, 'contributor'::text, 'observer'::text])))
+);
+
+--
+-- Name: TABLE project_members; Type: COMMENT; Schema: projects; Owner: -
+--
+
+COMMENT ON TABLE projects.project_members IS 'Project teams: an organization member''s role (lead, contributor, observer) in a project. Only organization members can join (composite FK to base.organization_members).';
+
+--
+-- Name: COLUMN project_members.role; Type: COMMENT; Schema: projects; Owner: -
+--
+
+COMMENT ON COLUMN projects.project_members.role IS 'lead (changes the project''s status and manages its team), contributor, or observer.';
+
+--
+-- Name: COLUMN project_members.joined_at; Type: COMMENT; Schema: projects; Owner: -
+--
+
+COMMENT ON COLUMN projects.project_members.joined_at IS 'When the user joined the project team.';
 
 --
 -- Name: organization_summary; Type: VIEW; Schema: projects; Owner: -
@@ -937,6 +937,12 @@ CREATE INDEX projects_organization_id_status_idx ON projects.projects USING btre
 --
 
 CREATE INDEX projects_organization_id_target_date_idx ON projects.projects USING btree (organization_id, target_date) WHERE ((deleted_at IS NULL) AND (status = ANY (ARRAY['planning'::text, 'active'::text, 'on_hold'::text])));
+
+--
+-- Name: repositories_id_idx; Type: INDEX; Schema: projects; Owner: -
+--
+
+CREATE INDEX repositories_id_idx ON projects.repositories USING btree (id);
 
 --
 -- Name: repositories_organization_id_provider_full_name_key; Type: INDEX; Schema: projects; Owner: -
@@ -1735,43 +1741,6 @@ GRANT ALL ON FUNCTION projects.validate_analysis_config(p_config jsonb) TO authe
 GRANT ALL ON FUNCTION projects.validate_analysis_config(p_config jsonb) TO service_role;
 
 --
--- Name: TABLE project_members; Type: ACL; Schema: projects; Owner: -
---
-
-GRANT SELECT,DELETE ON TABLE projects.project_members TO authenticated;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE projects.project_members TO service_role;
-
---
--- Name: COLUMN project_members.organization_id; Type: ACL; Schema: projects; Owner: -
---
-
-GRANT INSERT(organization_id) ON TABLE projects.project_members TO authenticated;
-
---
--- Name: COLUMN project_members.project_id; Type: ACL; Schema: projects; Owner: -
---
-
-GRANT INSERT(project_id) ON TABLE projects.project_members TO authenticated;
-
---
--- Name: COLUMN project_members.user_id; Type: ACL; Schema: projects; Owner: -
---
-
-GRANT INSERT(user_id) ON TABLE projects.project_members TO authenticated;
-
---
--- Name: COLUMN project_members.role; Type: ACL; Schema: projects; Owner: -
---
-
-GRANT INSERT(role),UPDATE(role) ON TABLE projects.project_members TO authenticated;
-
---
--- Name: COLUMN project_members.joined_at; Type: ACL; Schema: projects; Owner: -
---
-
-GRANT INSERT(joined_at) ON TABLE projects.project_members TO authenticated;
-
---
 -- Name: TABLE repositories; Type: ACL; Schema: projects; Owner: -
 --
 
@@ -1837,6 +1806,43 @@ GRANT INSERT(analysis_config),UPDATE(analysis_config) ON TABLE projects.reposito
 --
 
 GRANT INSERT(metadata),UPDATE(metadata) ON TABLE projects.repositories TO authenticated;
+
+--
+-- Name: TABLE project_members; Type: ACL; Schema: projects; Owner: -
+--
+
+GRANT SELECT,DELETE ON TABLE projects.project_members TO authenticated;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE projects.project_members TO service_role;
+
+--
+-- Name: COLUMN project_members.organization_id; Type: ACL; Schema: projects; Owner: -
+--
+
+GRANT INSERT(organization_id) ON TABLE projects.project_members TO authenticated;
+
+--
+-- Name: COLUMN project_members.project_id; Type: ACL; Schema: projects; Owner: -
+--
+
+GRANT INSERT(project_id) ON TABLE projects.project_members TO authenticated;
+
+--
+-- Name: COLUMN project_members.user_id; Type: ACL; Schema: projects; Owner: -
+--
+
+GRANT INSERT(user_id) ON TABLE projects.project_members TO authenticated;
+
+--
+-- Name: COLUMN project_members.role; Type: ACL; Schema: projects; Owner: -
+--
+
+GRANT INSERT(role),UPDATE(role) ON TABLE projects.project_members TO authenticated;
+
+--
+-- Name: COLUMN project_members.joined_at; Type: ACL; Schema: projects; Owner: -
+--
+
+GRANT INSERT(joined_at) ON TABLE projects.project_members TO authenticated;
 
 --
 -- Name: TABLE organization_summary; Type: ACL; Schema: projects; Owner: -

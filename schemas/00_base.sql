@@ -276,11 +276,11 @@ begin
     raise exception '% has no id column to audit by', p_table using errcode = '22023';
   end if;
   execute format('create trigger _900_audit_insert after insert on %s referencing new table as new_rows '
-                 'for each statement execute function internal.tg__audit_insert()', p_table);
+                 'for each statement execute function internal.tg__audit()', p_table);
   execute format('create trigger _900_audit_update after update on %s referencing old table as old_rows new table as new_rows '
-                 'for each statement execute function internal.tg__audit_update()', p_table);
+                 'for each statement execute function internal.tg__audit()', p_table);
   execute format('create trigger _900_audit_delete after delete on %s referencing old table as old_rows '
-                 'for each statement execute function internal.tg__audit_delete()', p_table);
+                 'for each statement execute function internal.tg__audit()', p_table);
 end
 $$;
 
@@ -416,6 +416,7 @@ declare
   v_name    text;
   v_part    record;
   v_default regclass;
+  v_step    integer;
 begin
   for v_cfg in
     select * from base.partition_config as pc
@@ -533,6 +534,28 @@ $$;
 COMMENT ON FUNCTION base.uuid_v7_timestamp(p_id uuid) IS 'The creation time (millisecond precision) encoded in a UUIDv7. Meaningless for other UUID versions.';
 
 --
+-- Name: led_project_ids(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.led_project_ids() RETURNS uuid[]
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select coalesce(array_agg(pm.project_id), '{}')
+    from base.organization_members as m
+    join projects.project_members as pm
+      on pm.organization_id = m.organization_id and pm.user_id = m.user_id
+   where m.user_id = base.current_user_id()
+     and pm.role = 'lead'
+$$;
+
+--
+-- Name: FUNCTION led_project_ids(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.led_project_ids() IS 'The projects the calling user leads (project_members.role = lead). Empty when nobody is authenticated. Used by policies as = ANY((select ...)) and by the lifecycle trigger.';
+
+--
 -- Name: organization_ids_for(base.organization_role); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -553,68 +576,227 @@ $$;
 COMMENT ON FUNCTION internal.organization_ids_for(p_min_role base.organization_role) IS 'The organizations in which the calling user holds at least p_min_role. Empty when nobody is authenticated. Used by RLS policies as = ANY((select ...)).';
 
 --
--- Name: tg__audit_delete(); Type: FUNCTION; Schema: internal; Owner: -
+-- Name: tg__audit(); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.tg__audit_delete() RETURNS trigger
+CREATE FUNCTION internal.tg__audit() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
+declare
+  v_actor uuid := base.current_user_id();
+  v_role  text := coalesce(nullif(current_setting('role'), 'none'), session_user);
 begin
-  perform internal.write_audit_entries(tg_table_schema, tg_table_name, tg_op,
-                                       (select array_agg(to_jsonb(o)) from old_rows as o), null);
+  if tg_op = 'INSERT' then
+    insert into base.audit_log
+      (organization_id, table_schema, table_name, record_id, action, actor_user_id, actor_role, new_data)
+    select (r.j ->> 'organization_id')::uuid, tg_table_schema, tg_table_name, (r.j ->> 'id')::uuid,
+           tg_op, v_actor, v_role, r.j
+      from (select to_jsonb(n) as j from new_rows as n) as r;
+  elsif tg_op = 'DELETE' then
+    insert into base.audit_log
+      (organization_id, table_schema, table_name, record_id, action, actor_user_id, actor_role, old_data)
+    select (r.j ->> 'organization_id')::uuid, tg_table_schema, tg_table_name, (r.j ->> 'id')::uuid,
+           tg_op, v_actor, v_role, r.j
+      from (select to_jsonb(o) as j from old_rows as o) as r;
+  else
+    insert into base.audit_log
+      (organization_id, table_schema, table_name, record_id, action, actor_user_id, actor_role,
+       old_data, new_data, changed_columns)
+    select (coalesce(n.j, o.j) ->> 'organization_id')::uuid, tg_table_schema, tg_table_name,
+           (coalesce(n.j, o.j) ->> 'id')::uuid, tg_op, v_actor, v_role, o.j, n.j,
+           array(select k.key from jsonb_each(n.j) as k
+                  where k.value is distinct from o.j -> k.key order by k.key)
+      from (select to_jsonb(x) as j from old_rows as x) as o
+      full join (select to_jsonb(x) as j from new_rows as x) as n on n.j -> 'id' = o.j -> 'id'
+     where o.j is distinct from n.j;
+  end if;
   return null;
 end
 $$;
 
 --
--- Name: FUNCTION tg__audit_delete(); Type: COMMENT; Schema: internal; Owner: -
+-- Name: FUNCTION tg__audit(); Type: COMMENT; Schema: internal; Owner: -
 --
 
-COMMENT ON FUNCTION internal.tg__audit_delete() IS 'AFTER DELETE statement trigger (transition table old_rows) of audited tables.';
+COMMENT ON FUNCTION internal.tg__audit() IS 'Statement-level AFTER trigger (with transition tables old_rows/new_rows) that writes one base.audit_log entry per changed row. Attach with base.enable_audit().';
 
 --
--- Name: tg__audit_insert(); Type: FUNCTION; Schema: internal; Owner: -
+-- Name: tg__require_open_run(); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.tg__audit_insert() RETURNS trigger
+CREATE FUNCTION internal.tg__require_open_run() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
+declare
+  v_run    uuid;
+  v_status text;
 begin
-  perform internal.write_audit_entries(tg_table_schema, tg_table_name, tg_op, null,
-                                       (select array_agg(to_jsonb(n)) from new_rows as n));
+  select r.id, r.status into v_run, v_status
+    from (select distinct n.organization_id, n.run_id from new_rows as n) as n
+    join analytics.analysis_runs as r on r.organization_id = n.organization_id and r.id = n.run_id
+   where r.status not in ('queued', 'running')
+   limit 1;
+  if found then
+    raise exception 'analysis run % is %: results are accepted only while a run is queued or running', v_run, v_status
+      using errcode = '55000', hint = 'Record results before moving the run to its final status (or start a new run).';
+  end if;
   return null;
 end
 $$;
 
 --
--- Name: FUNCTION tg__audit_insert(); Type: COMMENT; Schema: internal; Owner: -
+-- Name: FUNCTION tg__require_open_run(); Type: COMMENT; Schema: internal; Owner: -
 --
 
-COMMENT ON FUNCTION internal.tg__audit_insert() IS 'AFTER INSERT statement trigger (transition table new_rows) of audited tables.';
+COMMENT ON FUNCTION internal.tg__require_open_run() IS 'Statement-level AFTER INSERT trigger (transition table new_rows with organization_id, run_id): refuses (55000) results for a run that is no longer queued or running. SECURITY DEFINER so the check sees the run whatever the caller.';
 
 --
--- Name: tg__audit_update(); Type: FUNCTION; Schema: internal; Owner: -
+-- Name: tg_analysis_runs__complete(); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.tg__audit_update() RETURNS trigger
+CREATE FUNCTION internal.tg_analysis_runs__complete() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
+declare
+  v_resolved  integer;
+  v_seen      integer;
+  v_new       integer;
+  v_open      integer;
+  v_score     numeric;
 begin
-  perform internal.write_audit_entries(tg_table_schema, tg_table_name, tg_op,
-                                       (select array_agg(to_jsonb(o)) from old_rows as o),
-                                       (select array_agg(to_jsonb(n)) from new_rows as n));
+  -- 1. Auto-resolve: open issues of the tools that ran, not reported by this run.
+  update analytics.issues as i
+     set status = 'resolved', resolved_run_id = new.id
+   where i.organization_id = new.organization_id
+     and i.repository_id = new.repository_id
+     and i.status in ('open', 'confirmed')
+     and i.tool in (select jsonb_object_keys(new.tools))
+     and i.last_seen_run_id is distinct from new.id;
+  get diagnostics v_resolved = row_count;
+
+  select count(*) filter (where i.last_seen_run_id = new.id),
+         count(*) filter (where i.first_seen_run_id = new.id)
+    into v_seen, v_new
+    from analytics.issues as i
+   where i.organization_id = new.organization_id
+     and (i.last_seen_run_id = new.id or i.first_seen_run_id = new.id);
+
+  select count(*) into v_open
+    from analytics.issues as i
+   where i.repository_id = new.repository_id and i.organization_id = new.organization_id
+     and i.status in ('open', 'confirmed');
+
+  -- 2. Counts and the score snapshot.
+  select round(sum(c.contribution), 2) into v_score
+    from analytics.quality_score_components(new.organization_id, new.id) as c;
+
+  update analytics.analysis_runs as r
+     set issue_count = v_seen, new_issue_count = v_new, resolved_issue_count = v_resolved,
+         quality_score = v_score
+   where r.organization_id = new.organization_id and r.id = new.id;
+
+  -- 3. The repository was analysed.
+  update projects.repositories as r
+     set last_analyzed_at = new.finished_at
+   where r.organization_id = new.organization_id and r.id = new.repository_id
+     and (r.last_analyzed_at is null or r.last_analyzed_at < new.finished_at);
+
+  -- 4. Headline metrics, then the repository's trends from this period on.
+  insert into analytics.metrics (organization_id, repository_id, run_id, scope, name, value, unit, recorded_at)
+  select new.organization_id, new.repository_id, new.id, 'repository', m.name, m.value, m.unit, new.finished_at
+    from (values ('quality_score', v_score::double precision, 'score'),
+                 ('coverage_pct', new.coverage_pct::double precision, 'percent'),
+                 ('duplication_pct', new.duplication_pct::double precision, 'percent'),
+                 ('complexity_per_100_lines',
+                  case when new.lines_of_code > 0 then 100.0 * new.complexity_total / new.lines_of_code end::double precision,
+                  'count'),
+                 ('lines_of_code', new.lines_of_code::double precision, 'lines'),
+                 ('open_issues', v_open::double precision, 'count')) as m(name, value, unit)
+   where m.value is not null;
+
+  perform analytics.refresh_metric_trends(new.organization_id, new.repository_id, new.finished_at);
   return null;
 end
 $$;
 
 --
--- Name: FUNCTION tg__audit_update(); Type: COMMENT; Schema: internal; Owner: -
+-- Name: FUNCTION tg_analysis_runs__complete(); Type: COMMENT; Schema: internal; Owner: -
 --
 
-COMMENT ON FUNCTION internal.tg__audit_update() IS 'AFTER UPDATE statement trigger (transition tables old_rows, new_rows) of audited tables.';
+COMMENT ON FUNCTION internal.tg_analysis_runs__complete() IS 'AFTER UPDATE OF status on analysis_runs, when a run succeeds: auto-resolves open issues of its tools that it did not report, stores its issue counts and quality-score snapshot, advances projects.repositories.last_analyzed_at, records headline repository metrics and refreshes the repository''s trends. SECURITY DEFINER: writes columns and tables API roles cannot.';
+
+--
+-- Name: tg_analysis_runs__guard_status(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tg_analysis_runs__guard_status() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+  v_allowed text[];
+begin
+  if tg_op = 'INSERT' then
+    if new.status not in ('queued', 'running') then
+      raise exception 'a new analysis run is queued or running, not %', new.status
+        using errcode = '55000',
+              hint = 'Create it running, record its results, then move it to its final status (or use analytics.record_analysis_run()).';
+    end if;
+    if new.status = 'running' then
+      new.started_at := coalesce(new.started_at, now());
+    end if;
+    return new;
+  end if;
+
+  if new.status is not distinct from old.status then
+    return new;
+  end if;
+
+  v_allowed := analytics.allowed_run_transitions(old.status);
+  if not new.status = any (v_allowed) then
+    raise exception 'analysis run % cannot go from % to %: allowed next states are %',
+                    old.id, old.status, new.status,
+                    case when cardinality(v_allowed) = 0 then 'none (' || old.status || ' is final)'
+                         else array_to_string(v_allowed, ', ') end
+      using errcode = '55000',
+            hint = 'queued -> running | cancelled | failed; running -> succeeded | failed | cancelled.';
+  end if;
+
+  if new.status = 'running' then
+    new.started_at := coalesce(new.started_at, now());
+  end if;
+  if new.status in ('succeeded', 'failed', 'cancelled') then
+    new.finished_at := coalesce(new.finished_at, now());
+  end if;
+
+  -- The run's summary, frozen with its results (file_analysis refuses rows from now on).
+  if new.status in ('succeeded', 'failed') then
+    select count(*),
+           coalesce(sum(f.lines_code), 0),
+           coalesce(sum(f.lines_comment), 0),
+           round(sum(f.coverage_pct * f.lines_code) filter (where f.coverage_pct is not null)
+                 / nullif(sum(f.lines_code) filter (where f.coverage_pct is not null), 0), 2),
+           round(sum(f.duplication_pct * f.lines_code) filter (where f.duplication_pct is not null)
+                 / nullif(sum(f.lines_code) filter (where f.duplication_pct is not null), 0), 2),
+           sum(f.complexity),
+           round(sum(f.maintainability_index * f.lines_code) filter (where f.maintainability_index is not null)
+                 / nullif(sum(f.lines_code) filter (where f.maintainability_index is not null), 0), 2)
+      into new.files_analyzed, new.lines_of_code, new.comment_lines, new.coverage_pct,
+           new.duplication_pct, new.complexity_total, new.maintainability_avg
+      from analytics.file_analysis as f
+     where f.organization_id = new.organization_id and f.run_id = new.id;
+  end if;
+  return new;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_analysis_runs__guard_status(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tg_analysis_runs__guard_status() IS 'BEFORE INSERT/UPDATE OF status on analysis_runs: new runs are queued or running; changes follow analytics.allowed_run_transitions() (55000, naming the allowed states); stamps started_at/finished_at; computes the run''s summary from its file results when it succeeds or fails.';
 
 --
 -- Name: tg_audit_log__refuse_change(); Type: FUNCTION; Schema: internal; Owner: -
@@ -636,6 +818,146 @@ $$;
 COMMENT ON FUNCTION internal.tg_audit_log__refuse_change() IS 'Refuses UPDATE, DELETE and TRUNCATE on base.audit_log (42501).';
 
 --
+-- Name: tg_code_element_analysis__set_path(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tg_code_element_analysis__set_path() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_parent analytics.code_element_analysis;
+begin
+  if tg_op = 'UPDATE' then
+    raise exception 'the hierarchy of code element % is immutable', old.id
+      using errcode = '55000', hint = 'Code elements are results of a run: record a new run instead.';
+  end if;
+
+  if new.parent_id is null then
+    new.path := array[new.id];
+    return new;
+  end if;
+
+  select e.* into v_parent
+    from analytics.code_element_analysis as e
+   where e.organization_id = new.organization_id and e.id = new.parent_id;
+  if not found then
+    raise exception 'parent element % of % not found', new.parent_id, new.qualified_name
+      using errcode = '23503', hint = 'Insert parents before their children (one tree level per statement).';
+  end if;
+  if v_parent.run_id <> new.run_id then
+    raise exception 'code element % and its parent % belong to different runs', new.qualified_name, v_parent.qualified_name
+      using errcode = '23514';
+  end if;
+  if new.kind in ('method', 'constructor', 'property')
+     and v_parent.kind not in ('class', 'interface', 'struct', 'enum', 'trait') then
+    raise exception 'a % (%) must belong to a class, interface, struct, enum or trait, not to a %',
+                    new.kind, new.qualified_name, v_parent.kind
+      using errcode = '23514';
+  end if;
+  new.path := v_parent.path || new.id;
+  return new;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_code_element_analysis__set_path(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tg_code_element_analysis__set_path() IS 'BEFORE INSERT/UPDATE OF parent_id, path on code_element_analysis: computes path from the parent''s, requires the parent in the same run (23514) and a type parent for methods, constructors and properties (23514); the hierarchy is immutable (55000). SECURITY DEFINER so the parent is found whatever the caller.';
+
+--
+-- Name: tg_issues__guard_status(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tg_issues__guard_status() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+  v_allowed text[];
+begin
+  if tg_op = 'INSERT' then
+    if new.status not in ('open', 'confirmed') then
+      raise exception 'a new issue is open or confirmed, not %', new.status
+        using errcode = '55000';
+    end if;
+    new.resolved_at := null;
+    new.resolved_run_id := null;
+    return new;
+  end if;
+
+  -- Seen again by a later run while resolved: the same issue, reopened.
+  if new.last_seen_run_id is distinct from old.last_seen_run_id and new.last_seen_run_id is not null
+     and old.status = 'resolved' and new.status = 'resolved' then
+    new.status := 'open';
+  end if;
+
+  if new.status is distinct from old.status then
+    v_allowed := analytics.allowed_issue_transitions(old.status);
+    if not new.status = any (v_allowed) then
+      raise exception 'issue % cannot go from % to %: allowed next states are %',
+                      old.id, old.status, new.status, array_to_string(v_allowed, ', ')
+        using errcode = '55000',
+              hint = 'open/confirmed -> confirmed, open, resolved, false_positive, wont_fix; resolved, false_positive, wont_fix -> open.';
+    end if;
+  end if;
+
+  if new.status = 'resolved' then
+    new.resolved_at := coalesce(new.resolved_at, now());
+  else
+    new.resolved_at := null;
+    new.resolved_run_id := null;
+  end if;
+  return new;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_issues__guard_status(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tg_issues__guard_status() IS 'BEFORE INSERT/UPDATE on analytics.issues: new issues are open or confirmed; a resolved issue whose last_seen_run_id moves to another run is reopened; status changes follow analytics.allowed_issue_transitions() (55000); resolved_at/resolved_run_id are kept only while resolved.';
+
+--
+-- Name: tg_issues__record_status(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tg_issues__record_status() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_reason text;
+  v_run    uuid;
+begin
+  if tg_op = 'INSERT' then
+    v_reason := 'detected'; v_run := new.first_seen_run_id;
+  elsif new.status = 'resolved' and new.resolved_run_id is not null
+        and new.resolved_run_id is distinct from old.resolved_run_id then
+    v_reason := 'auto_resolved'; v_run := new.resolved_run_id;
+  elsif old.status = 'resolved' and new.status = 'open'
+        and new.last_seen_run_id is distinct from old.last_seen_run_id then
+    v_reason := 'reopened'; v_run := new.last_seen_run_id;
+  else
+    v_reason := 'manual';
+  end if;
+
+  insert into analytics.issue_status_history
+    (organization_id, issue_id, from_status, to_status, reason, run_id, changed_by, note)
+  values (new.organization_id, new.id, case when tg_op = 'UPDATE' then old.status end, new.status,
+          v_reason, v_run, base.current_user_id(),
+          nullif(current_setting('analytics.status_note', true), ''));
+  return null;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_issues__record_status(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tg_issues__record_status() IS 'AFTER INSERT/UPDATE on analytics.issues when the status changed: appends to issue_status_history with the reason (detected, auto_resolved, reopened, manual), the run, the caller and the transaction-local note analytics.status_note.';
+
+--
 -- Name: tg_organization_members__guard_roles(); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -655,12 +977,6 @@ begin
 
   if v_actor is null then
     return case when tg_op = 'DELETE' then old else new end;
-  end if;
-
-  -- Deleting an organization cascades to its members: the decision was the organization's
-  -- delete policy (owners only), not a membership change.
-  if tg_op = 'DELETE' and not exists (select from base.organizations as o where o.id = old.organization_id) then
-    return old;
   end if;
 
   select m.role into v_actor_role
@@ -758,37 +1074,172 @@ $$;
 COMMENT ON FUNCTION internal.tg_organization_members__keep_an_owner() IS 'AFTER trigger on organization_members: refuses (55000) to leave an organization without an owner; serialised per organization by a row lock.';
 
 --
--- Name: write_audit_entries(text, text, text, jsonb[], jsonb[]); Type: FUNCTION; Schema: internal; Owner: -
+-- Name: tg_projects__guard_status(); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.write_audit_entries(p_schema text, p_table text, p_action text, p_old jsonb[], p_new jsonb[]) RETURNS void
+CREATE FUNCTION internal.tg_projects__guard_status() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO ''
     AS $$
 declare
-  v_actor uuid := base.current_user_id();
-  v_role  text := coalesce(nullif(current_setting('role'), 'none'), session_user);
+  v_allowed text[];
 begin
-  insert into base.audit_log
-    (organization_id, table_schema, table_name, record_id, action, actor_user_id, actor_role,
-     old_data, new_data, changed_columns)
-  select (coalesce(n.j, o.j) ->> 'organization_id')::uuid, p_schema, p_table,
-         (coalesce(n.j, o.j) ->> 'id')::uuid, p_action, v_actor, v_role, o.j, n.j,
-         case when p_action = 'UPDATE' then
-           array(select k.key from jsonb_each(n.j) as k
-                  where k.value is distinct from o.j -> k.key order by k.key)
-         end
-    from unnest(p_old) as o (j)
-    full join unnest(p_new) as n (j) on n.j -> 'id' = o.j -> 'id'
-   where o.j is distinct from n.j;    -- an UPDATE that changed nothing leaves no entry
+  if tg_op = 'INSERT' then
+    if new.status not in ('planning', 'active') then
+      raise exception 'a new project starts in planning or active, not %', new.status
+        using errcode = '55000', hint = 'Create it in planning or active, then use projects.transition_project().';
+    end if;
+    new.status_changed_at := now();
+    new.completed_at := null;
+    return new;
+  end if;
+
+  if new.status is not distinct from old.status then
+    return new;
+  end if;
+
+  if old.deleted_at is not null then
+    raise exception 'project % is deleted: its status cannot change', old.id
+      using errcode = '55000', hint = 'An admin restores it first (set deleted_at to NULL).';
+  end if;
+
+  v_allowed := projects.allowed_project_transitions(old.status);
+  if not new.status = any (v_allowed) then
+    raise exception 'project % cannot go from % to %: allowed next states are %',
+                    old.id, old.status, new.status,
+                    case when cardinality(v_allowed) = 0 then 'none (' || old.status || ' is final)'
+                         else array_to_string(v_allowed, ', ') end
+      using errcode = '55000',
+            hint = 'Lifecycle: planning -> active <-> on_hold, active -> completed -> archived; planning, active and on_hold -> cancelled.';
+  end if;
+
+  if base.current_user_id() is not null
+     and not base.has_organization_role(new.organization_id, 'admin')
+     and not new.id = any (internal.led_project_ids()) then
+    raise exception 'only a lead of project % or an admin of its organization may change its status', new.id
+      using errcode = '42501';
+  end if;
+
+  new.status_changed_at := now();
+  if new.status = 'completed' then
+    new.completed_at := now();
+  elsif new.status <> 'archived' then
+    new.completed_at := null;
+  end if;
+  return new;
 end
 $$;
 
 --
--- Name: FUNCTION write_audit_entries(p_schema text, p_table text, p_action text, p_old jsonb[], p_new jsonb[]); Type: COMMENT; Schema: internal; Owner: -
+-- Name: FUNCTION tg_projects__guard_status(); Type: COMMENT; Schema: internal; Owner: -
 --
 
-COMMENT ON FUNCTION internal.write_audit_entries(p_schema text, p_table text, p_action text, p_old jsonb[], p_new jsonb[]) IS 'Writes one base.audit_log entry per row of a statement: old and new rows paired by id, unchanged rows skipped. Called by the internal.tg__audit_* triggers only.';
+COMMENT ON FUNCTION internal.tg_projects__guard_status() IS 'BEFORE INSERT/UPDATE OF status on projects.projects: new projects start in planning or active; a change must follow projects.allowed_project_transitions() (55000, naming the allowed states), needs a live project (55000) and a project lead or organization admin (42501); stamps status_changed_at and completed_at.';
+
+--
+-- Name: tg_projects__record_status(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tg_projects__record_status() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  insert into projects.project_status_history
+    (organization_id, project_id, from_status, to_status, changed_by, changed_at, note)
+  values (new.organization_id, new.id,
+          case when tg_op = 'UPDATE' then old.status end,
+          new.status, base.current_user_id(), now(),
+          nullif(current_setting('projects.status_note', true), ''));
+  return null;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_projects__record_status(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tg_projects__record_status() IS 'AFTER INSERT/UPDATE OF status on projects.projects: appends the change to projects.project_status_history with the caller (JWT subject) and the transaction-local note projects.status_note.';
+
+--
+-- Name: tg_repository_branches__check_default(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tg_repository_branches__check_default() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_row            record := case when tg_op = 'DELETE' then old else new end;
+  v_org            uuid;
+  v_repository     uuid;
+  v_default_branch text;
+  v_branches       bigint;
+  v_default_name   text;
+begin
+  if tg_table_name = 'repositories' then
+    v_org := v_row.organization_id; v_repository := v_row.id;
+  else
+    v_org := v_row.organization_id; v_repository := v_row.repository_id;
+  end if;
+
+  -- Serialise concurrent branch changes of this repository (and see what committed before us).
+  select r.default_branch into v_default_branch
+    from projects.repositories as r
+   where r.organization_id = v_org and r.id = v_repository
+     for no key update;
+  if not found then
+    return null;  -- the repository itself is being deleted: its branches go with it
+  end if;
+
+  select count(*), min(b.name) filter (where b.is_default)
+    into v_branches, v_default_name
+    from projects.repository_branches as b
+   where b.organization_id = v_org and b.repository_id = v_repository;
+
+  if v_branches > 0 and v_default_name is null then
+    raise exception 'repository % has % branches but no default branch: exactly one must be the default',
+                    v_repository, v_branches
+      using errcode = '23514',
+            hint = 'Flag one branch with is_default, or call projects.set_default_branch().';
+  end if;
+  if v_branches > 0 and v_default_name <> v_default_branch then
+    raise exception 'repository % names % as its default branch, but its default branch row is %',
+                    v_repository, v_default_branch, v_default_name
+      using errcode = '23514',
+            hint = 'Change the default branch with projects.set_default_branch() (or by flagging the branch is_default).';
+  end if;
+  return null;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_repository_branches__check_default(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tg_repository_branches__check_default() IS 'Deferred constraint trigger on repository_branches and repositories.default_branch: a repository with branches has exactly one default branch, named by repositories.default_branch (23514). Locks the repository row so concurrent transactions cannot break the rule together.';
+
+--
+-- Name: tg_repository_branches__sync_default_branch(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tg_repository_branches__sync_default_branch() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+  update projects.repositories as r
+     set default_branch = new.name
+   where r.organization_id = new.organization_id
+     and r.id = new.repository_id
+     and r.default_branch is distinct from new.name;
+  return null;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_repository_branches__sync_default_branch(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tg_repository_branches__sync_default_branch() IS 'AFTER INSERT/UPDATE on repository_branches of a default branch: sets repositories.default_branch to its name. Runs as the caller (a member, who may edit the repository anyway).';
 
 --
 -- Name: audit_log; Type: TABLE; Schema: base; Owner: -
@@ -1235,55 +1686,55 @@ CREATE TRIGGER _300_keep_an_owner AFTER DELETE OR UPDATE ON base.organization_me
 -- Name: organization_members _900_audit_delete; Type: TRIGGER; Schema: base; Owner: -
 --
 
-CREATE TRIGGER _900_audit_delete AFTER DELETE ON base.organization_members REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_delete();
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON base.organization_members REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
 
 --
 -- Name: organizations _900_audit_delete; Type: TRIGGER; Schema: base; Owner: -
 --
 
-CREATE TRIGGER _900_audit_delete AFTER DELETE ON base.organizations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_delete();
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON base.organizations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
 
 --
 -- Name: users _900_audit_delete; Type: TRIGGER; Schema: base; Owner: -
 --
 
-CREATE TRIGGER _900_audit_delete AFTER DELETE ON base.users REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_delete();
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON base.users REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
 
 --
 -- Name: organization_members _900_audit_insert; Type: TRIGGER; Schema: base; Owner: -
 --
 
-CREATE TRIGGER _900_audit_insert AFTER INSERT ON base.organization_members REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_insert();
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON base.organization_members REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
 
 --
 -- Name: organizations _900_audit_insert; Type: TRIGGER; Schema: base; Owner: -
 --
 
-CREATE TRIGGER _900_audit_insert AFTER INSERT ON base.organizations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_insert();
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON base.organizations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
 
 --
 -- Name: users _900_audit_insert; Type: TRIGGER; Schema: base; Owner: -
 --
 
-CREATE TRIGGER _900_audit_insert AFTER INSERT ON base.users REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_insert();
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON base.users REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
 
 --
 -- Name: organization_members _900_audit_update; Type: TRIGGER; Schema: base; Owner: -
 --
 
-CREATE TRIGGER _900_audit_update AFTER UPDATE ON base.organization_members REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_update();
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON base.organization_members REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
 
 --
 -- Name: organizations _900_audit_update; Type: TRIGGER; Schema: base; Owner: -
 --
 
-CREATE TRIGGER _900_audit_update AFTER UPDATE ON base.organizations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_update();
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON base.organizations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
 
 --
 -- Name: users _900_audit_update; Type: TRIGGER; Schema: base; Owner: -
 --
 
-CREATE TRIGGER _900_audit_update AFTER UPDATE ON base.users REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_update();
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON base.users REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
 
 --
 -- Name: organization_members organization_members_invited_by_fkey; Type: FK CONSTRAINT; Schema: base; Owner: -
@@ -1677,6 +2128,14 @@ GRANT ALL ON FUNCTION base.uuid_v7_timestamp(p_id uuid) TO authenticated;
 GRANT ALL ON FUNCTION base.uuid_v7_timestamp(p_id uuid) TO service_role;
 
 --
+-- Name: FUNCTION led_project_ids(); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.led_project_ids() FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.led_project_ids() TO authenticated;
+GRANT ALL ON FUNCTION internal.led_project_ids() TO service_role;
+
+--
 -- Name: FUNCTION organization_ids_for(p_min_role base.organization_role); Type: ACL; Schema: internal; Owner: -
 --
 
@@ -1685,28 +2144,52 @@ GRANT ALL ON FUNCTION internal.organization_ids_for(p_min_role base.organization
 GRANT ALL ON FUNCTION internal.organization_ids_for(p_min_role base.organization_role) TO service_role;
 
 --
--- Name: FUNCTION tg__audit_delete(); Type: ACL; Schema: internal; Owner: -
+-- Name: FUNCTION tg__audit(); Type: ACL; Schema: internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION internal.tg__audit_delete() FROM PUBLIC;
+REVOKE ALL ON FUNCTION internal.tg__audit() FROM PUBLIC;
 
 --
--- Name: FUNCTION tg__audit_insert(); Type: ACL; Schema: internal; Owner: -
+-- Name: FUNCTION tg__require_open_run(); Type: ACL; Schema: internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION internal.tg__audit_insert() FROM PUBLIC;
+REVOKE ALL ON FUNCTION internal.tg__require_open_run() FROM PUBLIC;
 
 --
--- Name: FUNCTION tg__audit_update(); Type: ACL; Schema: internal; Owner: -
+-- Name: FUNCTION tg_analysis_runs__complete(); Type: ACL; Schema: internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION internal.tg__audit_update() FROM PUBLIC;
+REVOKE ALL ON FUNCTION internal.tg_analysis_runs__complete() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_analysis_runs__guard_status(); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tg_analysis_runs__guard_status() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_audit_log__refuse_change(); Type: ACL; Schema: internal; Owner: -
 --
 
 REVOKE ALL ON FUNCTION internal.tg_audit_log__refuse_change() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_code_element_analysis__set_path(); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tg_code_element_analysis__set_path() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_issues__guard_status(); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tg_issues__guard_status() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_issues__record_status(); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tg_issues__record_status() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_organization_members__guard_roles(); Type: ACL; Schema: internal; Owner: -
@@ -1721,10 +2204,28 @@ REVOKE ALL ON FUNCTION internal.tg_organization_members__guard_roles() FROM PUBL
 REVOKE ALL ON FUNCTION internal.tg_organization_members__keep_an_owner() FROM PUBLIC;
 
 --
--- Name: FUNCTION write_audit_entries(p_schema text, p_table text, p_action text, p_old jsonb[], p_new jsonb[]); Type: ACL; Schema: internal; Owner: -
+-- Name: FUNCTION tg_projects__guard_status(); Type: ACL; Schema: internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION internal.write_audit_entries(p_schema text, p_table text, p_action text, p_old jsonb[], p_new jsonb[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION internal.tg_projects__guard_status() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_projects__record_status(); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tg_projects__record_status() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_repository_branches__check_default(); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tg_repository_branches__check_default() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_repository_branches__sync_default_branch(); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tg_repository_branches__sync_default_branch() FROM PUBLIC;
 
 --
 -- Name: TABLE audit_log; Type: ACL; Schema: base; Owner: -

@@ -1,0 +1,7 @@
+-- Revert platform:analytics/schema from pg
+
+begin;
+
+drop schema analytics;
+
+commit;

@@ -1,0 +1,7 @@
+-- Revert platform:projects/schema from pg
+
+begin;
+
+drop schema projects;
+
+commit;

@@ -276,11 +276,11 @@ begin
     raise exception '% has no id column to audit by', p_table using errcode = '22023';
   end if;
   execute format('create trigger _900_audit_insert after insert on %s referencing new table as new_rows '
-                 'for each statement execute function internal.tg__audit()', p_table);
+                 'for each statement execute function internal.tg__audit_insert()', p_table);
   execute format('create trigger _900_audit_update after update on %s referencing old table as old_rows new table as new_rows '
-                 'for each statement execute function internal.tg__audit()', p_table);
+                 'for each statement execute function internal.tg__audit_update()', p_table);
   execute format('create trigger _900_audit_delete after delete on %s referencing old table as old_rows '
-                 'for each statement execute function internal.tg__audit()', p_table);
+                 'for each statement execute function internal.tg__audit_delete()', p_table);
 end
 $$;
 
@@ -416,7 +416,6 @@ declare
   v_name    text;
   v_part    record;
   v_default regclass;
-  v_step    integer;
 begin
   for v_cfg in
     select * from base.partition_config as pc
@@ -576,50 +575,68 @@ $$;
 COMMENT ON FUNCTION internal.organization_ids_for(p_min_role base.organization_role) IS 'The organizations in which the calling user holds at least p_min_role. Empty when nobody is authenticated. Used by RLS policies as = ANY((select ...)).';
 
 --
--- Name: tg__audit(); Type: FUNCTION; Schema: internal; Owner: -
+-- Name: tg__audit_delete(); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.tg__audit() RETURNS trigger
+CREATE FUNCTION internal.tg__audit_delete() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
-declare
-  v_actor uuid := base.current_user_id();
-  v_role  text := coalesce(nullif(current_setting('role'), 'none'), session_user);
 begin
-  if tg_op = 'INSERT' then
-    insert into base.audit_log
-      (organization_id, table_schema, table_name, record_id, action, actor_user_id, actor_role, new_data)
-    select (r.j ->> 'organization_id')::uuid, tg_table_schema, tg_table_name, (r.j ->> 'id')::uuid,
-           tg_op, v_actor, v_role, r.j
-      from (select to_jsonb(n) as j from new_rows as n) as r;
-  elsif tg_op = 'DELETE' then
-    insert into base.audit_log
-      (organization_id, table_schema, table_name, record_id, action, actor_user_id, actor_role, old_data)
-    select (r.j ->> 'organization_id')::uuid, tg_table_schema, tg_table_name, (r.j ->> 'id')::uuid,
-           tg_op, v_actor, v_role, r.j
-      from (select to_jsonb(o) as j from old_rows as o) as r;
-  else
-    insert into base.audit_log
-      (organization_id, table_schema, table_name, record_id, action, actor_user_id, actor_role,
-       old_data, new_data, changed_columns)
-    select (coalesce(n.j, o.j) ->> 'organization_id')::uuid, tg_table_schema, tg_table_name,
-           (coalesce(n.j, o.j) ->> 'id')::uuid, tg_op, v_actor, v_role, o.j, n.j,
-           array(select k.key from jsonb_each(n.j) as k
-                  where k.value is distinct from o.j -> k.key order by k.key)
-      from (select to_jsonb(x) as j from old_rows as x) as o
-      full join (select to_jsonb(x) as j from new_rows as x) as n on n.j -> 'id' = o.j -> 'id'
-     where o.j is distinct from n.j;
-  end if;
+  perform internal.write_audit_entries(tg_table_schema, tg_table_name, tg_op,
+                                       (select array_agg(to_jsonb(o)) from old_rows as o), null);
   return null;
 end
 $$;
 
 --
--- Name: FUNCTION tg__audit(); Type: COMMENT; Schema: internal; Owner: -
+-- Name: FUNCTION tg__audit_delete(); Type: COMMENT; Schema: internal; Owner: -
 --
 
-COMMENT ON FUNCTION internal.tg__audit() IS 'Statement-level AFTER trigger (with transition tables old_rows/new_rows) that writes one base.audit_log entry per changed row. Attach with base.enable_audit().';
+COMMENT ON FUNCTION internal.tg__audit_delete() IS 'AFTER DELETE statement trigger (transition table old_rows) of audited tables.';
+
+--
+-- Name: tg__audit_insert(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tg__audit_insert() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform internal.write_audit_entries(tg_table_schema, tg_table_name, tg_op, null,
+                                       (select array_agg(to_jsonb(n)) from new_rows as n));
+  return null;
+end
+$$;
+
+--
+-- Name: FUNCTION tg__audit_insert(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tg__audit_insert() IS 'AFTER INSERT statement trigger (transition table new_rows) of audited tables.';
+
+--
+-- Name: tg__audit_update(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tg__audit_update() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform internal.write_audit_entries(tg_table_schema, tg_table_name, tg_op,
+                                       (select array_agg(to_jsonb(o)) from old_rows as o),
+                                       (select array_agg(to_jsonb(n)) from new_rows as n));
+  return null;
+end
+$$;
+
+--
+-- Name: FUNCTION tg__audit_update(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tg__audit_update() IS 'AFTER UPDATE statement trigger (transition tables old_rows, new_rows) of audited tables.';
 
 --
 -- Name: tg__require_open_run(); Type: FUNCTION; Schema: internal; Owner: -
@@ -979,6 +996,12 @@ begin
     return case when tg_op = 'DELETE' then old else new end;
   end if;
 
+  -- Deleting an organization cascades to its members: the decision was the organization's
+  -- delete policy (owners only), not a membership change.
+  if tg_op = 'DELETE' and not exists (select from base.organizations as o where o.id = old.organization_id) then
+    return old;
+  end if;
+
   select m.role into v_actor_role
     from base.organization_members as m
    where m.organization_id = v_org and m.user_id = v_actor;
@@ -1176,11 +1199,9 @@ declare
   v_branches       bigint;
   v_default_name   text;
 begin
-  if tg_table_name = 'repositories' then
-    v_org := v_row.organization_id; v_repository := v_row.id;
-  else
-    v_org := v_row.organization_id; v_repository := v_row.repository_id;
-  end if;
+  -- Fires on both tables; read the key by name so one body serves both row types.
+  v_org := (to_jsonb(v_row) ->> 'organization_id')::uuid;
+  v_repository := (to_jsonb(v_row) ->> case when tg_table_name = 'repositories' then 'id' else 'repository_id' end)::uuid;
 
   -- Serialise concurrent branch changes of this repository (and see what committed before us).
   select r.default_branch into v_default_branch
@@ -1240,6 +1261,39 @@ $$;
 --
 
 COMMENT ON FUNCTION internal.tg_repository_branches__sync_default_branch() IS 'AFTER INSERT/UPDATE on repository_branches of a default branch: sets repositories.default_branch to its name. Runs as the caller (a member, who may edit the repository anyway).';
+
+--
+-- Name: write_audit_entries(text, text, text, jsonb[], jsonb[]); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.write_audit_entries(p_schema text, p_table text, p_action text, p_old jsonb[], p_new jsonb[]) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_actor uuid := base.current_user_id();
+  v_role  text := coalesce(nullif(current_setting('role'), 'none'), session_user);
+begin
+  insert into base.audit_log
+    (organization_id, table_schema, table_name, record_id, action, actor_user_id, actor_role,
+     old_data, new_data, changed_columns)
+  select (coalesce(n.j, o.j) ->> 'organization_id')::uuid, p_schema, p_table,
+         (coalesce(n.j, o.j) ->> 'id')::uuid, p_action, v_actor, v_role, o.j, n.j,
+         case when p_action = 'UPDATE' then
+           array(select k.key from jsonb_each(n.j) as k
+                  where k.value is distinct from o.j -> k.key order by k.key)
+         end
+    from unnest(p_old) as o (j)
+    full join unnest(p_new) as n (j) on n.j -> 'id' = o.j -> 'id'
+   where o.j is distinct from n.j;    -- an UPDATE that changed nothing leaves no entry
+end
+$$;
+
+--
+-- Name: FUNCTION write_audit_entries(p_schema text, p_table text, p_action text, p_old jsonb[], p_new jsonb[]); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.write_audit_entries(p_schema text, p_table text, p_action text, p_old jsonb[], p_new jsonb[]) IS 'Writes one base.audit_log entry per row of a statement: old and new rows paired by id, unchanged rows skipped. Called by the internal.tg__audit_* triggers only.';
 
 --
 -- Name: audit_log; Type: TABLE; Schema: base; Owner: -
@@ -1686,55 +1740,55 @@ CREATE TRIGGER _300_keep_an_owner AFTER DELETE OR UPDATE ON base.organization_me
 -- Name: organization_members _900_audit_delete; Type: TRIGGER; Schema: base; Owner: -
 --
 
-CREATE TRIGGER _900_audit_delete AFTER DELETE ON base.organization_members REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON base.organization_members REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_delete();
 
 --
 -- Name: organizations _900_audit_delete; Type: TRIGGER; Schema: base; Owner: -
 --
 
-CREATE TRIGGER _900_audit_delete AFTER DELETE ON base.organizations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON base.organizations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_delete();
 
 --
 -- Name: users _900_audit_delete; Type: TRIGGER; Schema: base; Owner: -
 --
 
-CREATE TRIGGER _900_audit_delete AFTER DELETE ON base.users REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON base.users REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_delete();
 
 --
 -- Name: organization_members _900_audit_insert; Type: TRIGGER; Schema: base; Owner: -
 --
 
-CREATE TRIGGER _900_audit_insert AFTER INSERT ON base.organization_members REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON base.organization_members REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_insert();
 
 --
 -- Name: organizations _900_audit_insert; Type: TRIGGER; Schema: base; Owner: -
 --
 
-CREATE TRIGGER _900_audit_insert AFTER INSERT ON base.organizations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON base.organizations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_insert();
 
 --
 -- Name: users _900_audit_insert; Type: TRIGGER; Schema: base; Owner: -
 --
 
-CREATE TRIGGER _900_audit_insert AFTER INSERT ON base.users REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON base.users REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_insert();
 
 --
 -- Name: organization_members _900_audit_update; Type: TRIGGER; Schema: base; Owner: -
 --
 
-CREATE TRIGGER _900_audit_update AFTER UPDATE ON base.organization_members REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON base.organization_members REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_update();
 
 --
 -- Name: organizations _900_audit_update; Type: TRIGGER; Schema: base; Owner: -
 --
 
-CREATE TRIGGER _900_audit_update AFTER UPDATE ON base.organizations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON base.organizations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_update();
 
 --
 -- Name: users _900_audit_update; Type: TRIGGER; Schema: base; Owner: -
 --
 
-CREATE TRIGGER _900_audit_update AFTER UPDATE ON base.users REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON base.users REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_update();
 
 --
 -- Name: organization_members organization_members_invited_by_fkey; Type: FK CONSTRAINT; Schema: base; Owner: -
@@ -2144,10 +2198,22 @@ GRANT ALL ON FUNCTION internal.organization_ids_for(p_min_role base.organization
 GRANT ALL ON FUNCTION internal.organization_ids_for(p_min_role base.organization_role) TO service_role;
 
 --
--- Name: FUNCTION tg__audit(); Type: ACL; Schema: internal; Owner: -
+-- Name: FUNCTION tg__audit_delete(); Type: ACL; Schema: internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION internal.tg__audit() FROM PUBLIC;
+REVOKE ALL ON FUNCTION internal.tg__audit_delete() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg__audit_insert(); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tg__audit_insert() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg__audit_update(); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tg__audit_update() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg__require_open_run(); Type: ACL; Schema: internal; Owner: -
@@ -2226,6 +2292,12 @@ REVOKE ALL ON FUNCTION internal.tg_repository_branches__check_default() FROM PUB
 --
 
 REVOKE ALL ON FUNCTION internal.tg_repository_branches__sync_default_branch() FROM PUBLIC;
+
+--
+-- Name: FUNCTION write_audit_entries(p_schema text, p_table text, p_action text, p_old jsonb[], p_new jsonb[]); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.write_audit_entries(p_schema text, p_table text, p_action text, p_old jsonb[], p_new jsonb[]) FROM PUBLIC;
 
 --
 -- Name: TABLE audit_log; Type: ACL; Schema: base; Owner: -

@@ -1026,37 +1026,37 @@ CREATE TRIGGER _800_record_status_update AFTER UPDATE OF status ON projects.proj
 -- Name: projects _900_audit_delete; Type: TRIGGER; Schema: projects; Owner: -
 --
 
-CREATE TRIGGER _900_audit_delete AFTER DELETE ON projects.projects REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON projects.projects REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_delete();
 
 --
 -- Name: repositories _900_audit_delete; Type: TRIGGER; Schema: projects; Owner: -
 --
 
-CREATE TRIGGER _900_audit_delete AFTER DELETE ON projects.repositories REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON projects.repositories REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_delete();
 
 --
 -- Name: projects _900_audit_insert; Type: TRIGGER; Schema: projects; Owner: -
 --
 
-CREATE TRIGGER _900_audit_insert AFTER INSERT ON projects.projects REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON projects.projects REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_insert();
 
 --
 -- Name: repositories _900_audit_insert; Type: TRIGGER; Schema: projects; Owner: -
 --
 
-CREATE TRIGGER _900_audit_insert AFTER INSERT ON projects.repositories REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON projects.repositories REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_insert();
 
 --
 -- Name: projects _900_audit_update; Type: TRIGGER; Schema: projects; Owner: -
 --
 
-CREATE TRIGGER _900_audit_update AFTER UPDATE ON projects.projects REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON projects.projects REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_update();
 
 --
 -- Name: repositories _900_audit_update; Type: TRIGGER; Schema: projects; Owner: -
 --
 
-CREATE TRIGGER _900_audit_update AFTER UPDATE ON projects.repositories REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON projects.repositories REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_update();
 
 --
 -- Name: project_members project_members_organization_id_fkey; Type: FK CONSTRAINT; Schema: projects; Owner: -

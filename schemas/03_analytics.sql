@@ -323,7 +323,6 @@ declare
   v_key      text;
   v_bad      record;
   v_tree     jsonb;
-  v_depth    integer;
   v_max      integer;
 begin
   if base.current_user_id() is not null

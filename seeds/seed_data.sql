@@ -4,5 +4,7 @@
 \set ON_ERROR_STOP on
 begin;
 \ir 00_base.sql
+\ir 01_projects.sql
+\ir 03_analytics.sql
 commit;
 \echo 'seed: demo data loaded (organizations acme and globex)'

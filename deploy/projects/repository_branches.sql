@@ -107,11 +107,9 @@ declare
   v_branches       bigint;
   v_default_name   text;
 begin
-  if tg_table_name = 'repositories' then
-    v_org := v_row.organization_id; v_repository := v_row.id;
-  else
-    v_org := v_row.organization_id; v_repository := v_row.repository_id;
-  end if;
+  -- Fires on both tables; read the key by name so one body serves both row types.
+  v_org := (to_jsonb(v_row) ->> 'organization_id')::uuid;
+  v_repository := (to_jsonb(v_row) ->> case when tg_table_name = 'repositories' then 'id' else 'repository_id' end)::uuid;
 
   -- Serialise concurrent branch changes of this repository (and see what committed before us).
   select r.default_branch into v_default_branch

@@ -21,14 +21,20 @@ language sql as $$
                                            from jsonb_array_elements_text(p_issues) as f)))
     from projects.repositories as r where r.full_name = 'ana/issues'
 $$;
+-- helpers are created by the owner, whose default privileges keep new functions from PUBLIC
+grant execute on all functions in schema pg_temp to public;
 create function pg_temp.issue(p_fingerprint text) returns analytics.issues
 language sql as $$ select * from analytics.issues where fingerprint = p_fingerprint $$;
+-- helpers are created by the owner, whose default privileges keep new functions from PUBLIC
+grant execute on all functions in schema pg_temp to public;
 create function pg_temp.history(p_fingerprint text) returns text
 language sql as $$
   select string_agg(coalesce(h.from_status, '-') || '>' || h.to_status || ':' || h.reason, ' ' order by h.changed_at, h.id)
     from analytics.issue_status_history as h join analytics.issues as i on i.id = h.issue_id
    where i.fingerprint = p_fingerprint
 $$;
+-- helpers are created by the owner, whose default privileges keep new functions from PUBLIC
+grant execute on all functions in schema pg_temp to public;
 
 -- Run 1: three issues appear -------------------------------------------------------------------
 select pg_temp.run('{"eslint": "9", "semgrep": "1"}', '["eslint:A", "eslint:B", "semgrep:C"]') as run1 \gset

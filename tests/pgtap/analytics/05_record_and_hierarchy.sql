@@ -99,6 +99,8 @@ begin
   return query execute 'explain (costs off) ' || p_sql;
 end
 $$;
+-- helpers are created by the owner, whose default privileges keep new functions from PUBLIC
+grant execute on all functions in schema pg_temp to public;
 set local enable_seqscan = off;
 -- (With a handful of rows any plan is cheap; with ~20k elements and fresh statistics the planner
 -- picks this index for element_subtree() on its own. Here: the index serves the predicate.)

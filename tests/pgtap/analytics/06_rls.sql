@@ -21,6 +21,8 @@ create function pg_temp.report(p_fingerprint text) returns jsonb language sql as
     'issues', jsonb_build_array(jsonb_build_object('fingerprint', p_fingerprint, 'rule', 'r', 'severity', 'major', 'type', 'bug', 'message', 'm')),
     'performance', jsonb_build_array(jsonb_build_object('name', 'GET /', 'p50_ms', 1)))
 $$;
+-- helpers are created by the owner, whose default privileges keep new functions from PUBLIC
+grant execute on all functions in schema pg_temp to public;
 select analytics.record_analysis_run(:'org', :'repo', pg_temp.report('fa')) as run_a \gset
 select analytics.record_analysis_run(:'org_b', :'repo_b', pg_temp.report('fb')) as run_b \gset
 select id as elem_a from analytics.code_element_analysis where run_id = :'run_a' and kind = 'class' \gset
@@ -35,6 +37,8 @@ create function pg_temp.visible() returns text language sql as $$
     (select string_agg(full_name, ',' order by full_name) from analytics.repository_quality_overview),
     (select count(*) from analytics.quality_score_weights) + (select count(*) from analytics.issue_severity_weights))
 $$;
+-- helpers are created by the owner, whose default privileges keep new functions from PUBLIC
+grant execute on all functions in schema pg_temp to public;
 grant execute on function pg_temp.visible() to authenticated, service_role;
 select count(*) as metrics_per_run from analytics.metrics where run_id = :'run_a' \gset
 

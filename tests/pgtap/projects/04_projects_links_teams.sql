@@ -143,6 +143,8 @@ begin
   return query execute 'explain (costs off) ' || p_sql;
 end
 $$;
+-- helpers are created by the owner, whose default privileges keep new functions from PUBLIC
+grant execute on all functions in schema pg_temp to public;
 set local enable_seqscan = off;
 select unalike(
   (select string_agg(l, E'\n') from (select * from pg_temp.explain_lines(format($$select * from projects.project_with_repositories where organization_id = %L$$, :'org'))) as e(l)),

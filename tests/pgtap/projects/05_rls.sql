@@ -39,6 +39,8 @@ create function pg_temp.visible() returns text language sql as $$
     (select string_agg(name, ',' order by name) from projects.project_with_repositories),
     (select count(*) from projects.organization_summary))
 $$;
+-- helpers are created by the owner, whose default privileges keep new functions from PUBLIC
+grant execute on all functions in schema pg_temp to public;
 grant execute on function pg_temp.visible() to authenticated, service_role;
 
 select tests.authenticate_as(:'viewer');

@@ -76,10 +76,12 @@ COMMENT ON FUNCTION analytics.allowed_run_transitions(p_status text) IS 'The sta
 --
 
 CREATE FUNCTION analytics.calculate_quality_score(repository_id uuid) RETURNS numeric
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select round(sum(e.contribution), 2)
-    from analytics.explain_quality_score(calculate_quality_score.repository_id) as e
+begin
+  return (select round(sum(e.contribution), 2)
+            from analytics.explain_quality_score(calculate_quality_score.repository_id) as e);
+end
 $$;
 
 --

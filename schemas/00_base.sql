@@ -61,16 +61,17 @@ COMMENT ON TYPE base.organization_role IS 'Role of a user in an organization, or
 --
 
 CREATE FUNCTION base.uuid_generate_v7() RETURNS uuid
-    LANGUAGE sql PARALLEL SAFE
+    LANGUAGE plpgsql PARALLEL SAFE
     AS $$
-  select encode(
-           substring(int8send(t.ms) from 3)                       -- 48-bit timestamp
-           || int2send((x'7000'::int + t.fraction)::smallint)     -- version 7 + 12-bit fraction
-           || substring(uuid_send(gen_random_uuid()) from 9),     -- variant + 62 random bits
-           'hex')::uuid
-    from (select floor(e.epoch_ms)::bigint as ms,
-                 floor((e.epoch_ms - floor(e.epoch_ms)) * 4096)::int as fraction
-            from (select extract(epoch from clock_timestamp()) * 1000 as epoch_ms) as e) as t
+declare
+  v_us bigint := (extract(epoch from clock_timestamp()) * 1000000)::bigint;   -- microseconds
+begin
+  return encode(
+           substring(int8send(v_us / 1000) from 3)                                -- 48-bit milliseconds
+           || int2send((x'7000'::int + ((v_us % 1000) * 4096 / 1000))::smallint)  -- version 7 + 12-bit fraction
+           || substring(uuid_send(gen_random_uuid()) from 9),                     -- variant + 62 random bits
+           'hex')::uuid;
+end
 $$;
 
 --
@@ -559,13 +560,17 @@ COMMENT ON FUNCTION internal.led_project_ids() IS 'The projects the calling user
 --
 
 CREATE FUNCTION internal.organization_ids_for(p_min_role base.organization_role) RETURNS uuid[]
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-  select coalesce(array_agg(m.organization_id), '{}')
-    from base.organization_members as m
-   where m.user_id = base.current_user_id()
-     and m.role >= p_min_role
+begin
+  -- PL/pgSQL, not SQL: a SQL function that cannot be inlined (SECURITY DEFINER) is planned again
+  -- on every call, and every RLS check makes one; PL/pgSQL keeps its plan for the session.
+  return (select coalesce(array_agg(m.organization_id), '{}')
+            from base.organization_members as m
+           where m.user_id = base.current_user_id()
+             and m.role >= p_min_role);
+end
 $$;
 
 --

@@ -11,15 +11,19 @@ begin;
 
 create function internal.organization_ids_for(p_min_role base.organization_role)
 returns uuid[]
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select coalesce(array_agg(m.organization_id), '{}')
-    from base.organization_members as m
-   where m.user_id = base.current_user_id()
-     and m.role >= p_min_role
+begin
+  -- PL/pgSQL, not SQL: a SQL function that cannot be inlined (SECURITY DEFINER) is planned again
+  -- on every call, and every RLS check makes one; PL/pgSQL keeps its plan for the session.
+  return (select coalesce(array_agg(m.organization_id), '{}')
+            from base.organization_members as m
+           where m.user_id = base.current_user_id()
+             and m.role >= p_min_role);
+end
 $$;
 
 comment on function internal.organization_ids_for(base.organization_role) is

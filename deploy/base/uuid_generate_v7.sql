@@ -8,18 +8,19 @@ begin;
 
 create function base.uuid_generate_v7()
 returns uuid
-language sql
+language plpgsql
 volatile
 parallel safe
 as $$
-  select encode(
-           substring(int8send(t.ms) from 3)                       -- 48-bit timestamp
-           || int2send((x'7000'::int + t.fraction)::smallint)     -- version 7 + 12-bit fraction
-           || substring(uuid_send(gen_random_uuid()) from 9),     -- variant + 62 random bits
-           'hex')::uuid
-    from (select floor(e.epoch_ms)::bigint as ms,
-                 floor((e.epoch_ms - floor(e.epoch_ms)) * 4096)::int as fraction
-            from (select extract(epoch from clock_timestamp()) * 1000 as epoch_ms) as e) as t
+declare
+  v_us bigint := (extract(epoch from clock_timestamp()) * 1000000)::bigint;   -- microseconds
+begin
+  return encode(
+           substring(int8send(v_us / 1000) from 3)                                -- 48-bit milliseconds
+           || int2send((x'7000'::int + ((v_us % 1000) * 4096 / 1000))::smallint)  -- version 7 + 12-bit fraction
+           || substring(uuid_send(gen_random_uuid()) from 9),                     -- variant + 62 random bits
+           'hex')::uuid;
+end
 $$;
 
 comment on function base.uuid_generate_v7() is

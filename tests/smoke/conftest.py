@@ -85,10 +85,11 @@ def fresh_db(admin_url: str, target_url: str, owner_name: str):
     """
     created: list[str] = []
 
-    def make(owner: str | None = None) -> str:
+    def make(owner: str | None = None, template: str | None = None) -> str:
         name = f"smoke_{uuid.uuid4().hex[:12]}"
         with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'create database "{name}" owner "{owner or owner_name}"')
+            conn.execute(f'create database "{name}" owner "{owner or owner_name}"'
+                         + (f' template "{template}"' if template else ""))
         created.append(name)
         return url_for(target_url, name)
 
@@ -101,12 +102,18 @@ def fresh_db(admin_url: str, target_url: str, owner_name: str):
 
 @pytest.fixture(scope="module")
 def deployed_db(fresh_db, test_url):
-    """A factory: a fresh database deployed with the real `sqitch deploy --verify`, plus the
-    test helpers (tests schema), as `make test` prepares its own database."""
+    """A factory: a fresh database deployed with the real `sqitch deploy --verify` (or a copy of
+    the pristine deploy scripts/test.sh made), plus the test helpers (tests schema)."""
+
+    template = os.environ.get("PLATFORM_TEMPLATE_DB")
 
     def make() -> str:
-        url = fresh_db()
-        sqitch("deploy", url, "--verify", "--quiet")
+        if template:
+            # scripts/test.sh keeps a pristine copy of its own sqitch deploy: clone it.
+            url = fresh_db(template=template)
+        else:
+            url = fresh_db()
+            sqitch("deploy", url, "--verify", "--quiet")
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute((ROOT / "tests/helpers/tests_schema.sql").read_text())
         return url

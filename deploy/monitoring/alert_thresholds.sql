@@ -173,8 +173,8 @@ values
    'A column NULL in every sampled row. Sample: table rows.'),
   ('constant_column',            'above', 1,    null,  null,  1000, 'flag',
    'A column with a single non-NULL value in every sampled row. Sample: table rows.'),
-  ('wide_column',                'above', 2000, null,  null,  1000, 'bytes',
-   'Average stored width of a column (TOASTed values). Sample: table rows.'),
+  ('wide_column',                'above', 1000, null,  null,  1000, 'bytes',
+   'Average in-row width of a column (pg_stats.avg_width; a value moved to TOAST counts as its 18-byte pointer). Sample: table rows.'),
   -- maintenance (monitoring.maintenance_job_status)
   ('maintenance_job_failures',   'above', null, 1,     3,     null, 'runs',
    'Consecutive failed runs of a maintenance job.'),

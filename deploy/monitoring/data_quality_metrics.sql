@@ -4,7 +4,8 @@
 --   table_without_primary_key  any user table (extensions aside) without a primary key
 --   all_null_column            a column NULL in every sampled row (never populated?)
 --   constant_column            a column with one single value (a flag nobody flips?)
---   wide_column                a column whose values average over 2 kB (TOASTed)
+--   wide_column                a column whose values average over 1 kB in the row itself (below
+--                              the TOAST threshold, so every scan reads them)
 -- Column checks come from pg_stats, so they are as fresh as the last ANALYZE and judged only
 -- on tables big enough (minimum_sample rows). pg_stats hides columns the caller may not read,
 -- so the column statistics are read by a SECURITY DEFINER function that returns numbers only.
@@ -106,8 +107,8 @@ findings as (
   select 'data_quality', 'wide_column', c.name,
          monitoring.severity(th.wide_column, c.average_width, c.table_rows),
          c.average_width,
-         format('%s (%s) averages %s bytes per value (stored out of line, TOAST)', c.name, c.data_type, c.average_width),
-         format('Select %s only when needed, keep large documents in their own table, or bound them with a check on pg_column_size.', c.name),
+         format('%s (%s) averages %s bytes per value inside the row: fewer rows fit a page and every scan reads them', c.name, c.data_type, c.average_width),
+         format('Keep large values of %s in a side table (or let them be compressed/TOASTed: alter table ... alter column ... set storage extended), and select it only when needed.', c.name),
          c.column_name
     from cols as c cross join th
 )
@@ -117,7 +118,7 @@ select f.category, f.check_name, f.object_name, f.severity, f.value, f.details,
  where f.check_name = 'table_rows' or f.severity <> 'ok';
 
 comment on view monitoring.data_quality_metrics is
-  'Row and size estimates of every package table, and data quality findings from the catalogs and pg_stats: tables without a primary key, columns always NULL, columns with one constant value, very wide columns. No table is read.';
+  'Row and size estimates of every package table, and data quality findings from the catalogs and pg_stats: tables without a primary key, columns always NULL, columns with one constant value, columns wide inside the row. No table is read.';
 
 grant select on monitoring.data_quality_metrics to platform_monitor, service_role;
 

@@ -14,7 +14,7 @@
 begin;
 
 create function monitoring.partition_status()
-returns table (parent_table text, table_exists boolean, granularity text, premake integer,
+returns table (parent_table text, is_registered boolean, table_exists boolean, granularity text, premake integer,
                retention interval, partitions integer, default_partition text, default_rows bigint,
                current_period_start timestamptz, current_period_ready boolean, future_periods_ready integer,
                ready_until timestamptz, overdue_partitions integer, oldest_partition text)
@@ -31,6 +31,7 @@ declare
 begin
   for v_cfg in select * from base.partition_config as pc order by pc.parent_table loop
     parent_table := v_cfg.parent_table;
+    is_registered := true;
     granularity := v_cfg.granularity;
     premake := v_cfg.premake;
     retention := v_cfg.retention;
@@ -82,10 +83,25 @@ begin
     end if;
     return next;
   end loop;
+
+  -- Range-partitioned tables nobody registered (extensions' own tables aside).
+  return query
+    select format('%I.%I', n.nspname, c.relname), false, true, null::text, null::integer, null::interval,
+           null::integer, null::text, null::bigint, null::timestamptz, null::boolean, null::integer,
+           null::timestamptz, null::integer, null::text
+      from pg_catalog.pg_partitioned_table as pt
+      join pg_catalog.pg_class as c on c.oid = pt.partrelid
+      join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
+     where pt.partstrat = 'r' and not c.relispartition
+       and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg\_temp%'
+       and not exists (select from pg_catalog.pg_depend as d
+                        where d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass and d.objid = c.oid and d.deptype = 'e')
+       and not exists (select from base.partition_config as pc where to_regclass(pc.parent_table) = c.oid)
+     order by 1;
 end
 $$;
 comment on function monitoring.partition_status() is
-  'For every table in base.partition_config: whether it exists, its partitions, rows in its DEFAULT partition (counted up to 100000), whether the current period and how many following periods have a partition, and partitions past retention. SECURITY DEFINER to count the DEFAULT partition.';
+  'For every table in base.partition_config (is_registered), and every range-partitioned table missing from it (not is_registered): whether it exists, its partitions, rows in its DEFAULT partition (counted up to 100000), whether the current period and how many following periods have a partition, and partitions past retention. SECURITY DEFINER to count the DEFAULT partition.';
 
 revoke execute on function monitoring.partition_status() from public;
 grant execute on function monitoring.partition_status() to platform_monitor, service_role;
@@ -102,7 +118,7 @@ select f.category, f.check_name, f.object_name, f.severity, f.value, f.details,
            case when not s.current_period_ready then 0
                 else round(least(s.future_periods_ready, s.premake)::numeric / s.premake, 4) end as ready_ratio
       from s
-     where s.table_exists
+     where s.is_registered and s.table_exists
   )
   select 'partitioning'::text as category, 'default_partition_rows'::text as check_name,
          r.parent_table as object_name,
@@ -143,22 +159,15 @@ select f.category, f.check_name, f.object_name, f.severity, f.value, f.details,
          format('%s is listed in base.partition_config but does not exist', s.parent_table),
          format('Remove the stale entry: delete from base.partition_config where parent_table = %L;', s.parent_table)
     from s
-   where not s.table_exists
+   where s.is_registered and not s.table_exists
   union all
-  select 'partitioning', 'unmaintained_partitioned_table', format('%I.%I', n.nspname, c.relname),
+  select 'partitioning', 'unmaintained_partitioned_table', s.parent_table,
          monitoring.classify('unmaintained_partitioned_table', 1), 1,
-         format('%I.%I is range-partitioned but base.partition_config does not maintain it: no premade partitions, no DEFAULT safety net, no retention',
-                n.nspname, c.relname),
-         format('select * from base.register_partitioned_table(%L, ''month'', p_premake => 3, p_retention => null);',
-                format('%I.%I', n.nspname, c.relname))
-    from pg_catalog.pg_partitioned_table as pt
-    join pg_catalog.pg_class as c on c.oid = pt.partrelid
-    join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
-   where pt.partstrat = 'r' and not c.relispartition
-     and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg\_temp%'
-     and not exists (select from pg_catalog.pg_depend as d
-                      where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
-     and not exists (select from base.partition_config as pc where to_regclass(pc.parent_table) = c.oid)
+         format('%s is range-partitioned but base.partition_config does not maintain it: no premade partitions, no DEFAULT safety net, no retention',
+                s.parent_table),
+         format('select * from base.register_partitioned_table(%L, ''month'', p_premake => 3, p_retention => null);', s.parent_table)
+    from s
+   where not s.is_registered
   ) as f;
 
 comment on view monitoring.partition_health is

@@ -313,3 +313,54 @@ def test_slow_query_analysis_is_a_clear_row_without_pg_stat_statements(monitor):
     }]
     setting = one(monitor, "select severity from monitoring.settings_review where object_name = 'pg_stat_statements'")
     assert setting["severity"] == "info"
+
+
+def exporter_queries() -> dict[str, tuple[str, list[str]]]:
+    """monitoring/postgres_exporter.yml, read without a YAML library (the harness pins none):
+    {metric prefix: (query, [column names in metric order])}."""
+    from conftest import ROOT
+
+    queries: dict[str, tuple[str, list[str]]] = {}
+    key = None
+    query_lines: list[str] = []
+    in_query = False
+    for line in (ROOT / "monitoring/postgres_exporter.yml").read_text().splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        if not line.startswith(" "):
+            key = line.rstrip(":")
+            queries[key] = ("", [])
+            in_query, query_lines = False, []
+        elif line.startswith("  query: |"):
+            in_query = True
+        elif in_query and line.startswith("    "):
+            query_lines.append(line.strip())
+            queries[key] = (" ".join(query_lines), queries[key][1])
+        else:
+            in_query = False
+            stripped = line.strip()
+            if stripped.startswith("- ") and stripped.endswith(":"):
+                queries[key][1].append(stripped[2:-1])
+    return queries
+
+
+def test_exporter_queries_run_as_the_monitoring_role_and_match_their_metrics(monitor):
+    queries = exporter_queries()
+    assert len(queries) >= 8
+    for prefix, (query, columns) in queries.items():
+        cursor = monitor.execute(query)
+        assert [d.name for d in cursor.description] == columns, prefix
+        rows = cursor.fetchall()
+        if prefix != "platform_sequence":  # the package's keys are UUIDs: a fresh database may have no sequence
+            assert rows, f"{prefix} returns rows"
+
+
+def test_report_script_runs_cleanly(mon_db):
+    import subprocess
+    from conftest import ROOT
+
+    result = subprocess.run(["psql", "-X", "-v", "ON_ERROR_STOP=1", "-d", mon_db, "-f", "monitoring/report.sql"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    for section in ("Summary", "Alerts", "Health checks", "Maintenance jobs", "Index findings"):
+        assert section in result.stdout

@@ -140,10 +140,113 @@ $$;
 COMMENT ON FUNCTION monitoring.column_statistics() IS 'pg_stats of every column of the package tables (NULL fraction, distinct values, average width) with the table''s estimated rows. SECURITY DEFINER because pg_stats hides columns the caller cannot read; returns statistics only, no values.';
 
 --
--- Name: estimate_bloat(); Type: FUNCTION; Schema: monitoring; Owner: -
+-- Name: data_quality_rows(); Type: FUNCTION; Schema: monitoring; Owner: -
 --
 
-CREATE FUNCTION monitoring.estimate_bloat() RETURNS TABLE(relation_kind text, schema_name text, table_name text, index_name text, real_size_bytes numeric, expected_size_bytes numeric, bloat_bytes numeric, bloat_percent numeric, fillfactor integer, is_reliable boolean)
+CREATE FUNCTION monitoring.data_quality_rows() RETURNS TABLE(category text, check_name text, object_name text, severity text, value numeric, details text, recommended_action text)
+    LANGUAGE sql STABLE
+    SET jit TO 'off'
+    AS $$
+  with th as (
+    select
+           (select t from monitoring.alert_thresholds as t where t.check_name = 'table_without_primary_key') as table_without_primary_key,
+           (select t from monitoring.alert_thresholds as t where t.check_name = 'all_null_column') as all_null_column,
+           (select t from monitoring.alert_thresholds as t where t.check_name = 'constant_column') as constant_column,
+           (select t from monitoring.alert_thresholds as t where t.check_name = 'wide_column') as wide_column
+  ),
+  -- Pages of each relation with its TOAST table and indexes (relpages: nothing is opened or locked).
+  pages as (
+    select c.oid, c.relpages + coalesce(toast.relpages, 0) + coalesce(ix.pages, 0) as pages
+      from pg_catalog.pg_class as c
+      left join pg_catalog.pg_class as toast on toast.oid = c.reltoastrelid
+      left join (select i.indrelid, sum(ic.relpages) as pages
+                   from pg_catalog.pg_index as i join pg_catalog.pg_class as ic on ic.oid = i.indexrelid
+                  group by i.indrelid) as ix on ix.indrelid = c.oid
+     where c.relkind in ('r', 'p')
+  ),
+  package_tables as (
+    select c.oid, format('%I.%I', n.nspname, c.relname) as name, c.relkind,
+           case when c.relkind = 'p'
+                then (select coalesce(sum(greatest(l.reltuples, 0)), 0) from pg_catalog.pg_partition_tree(c.oid) as p
+                        join pg_catalog.pg_class as l on l.oid = p.relid where p.isleaf)
+                else greatest(c.reltuples, 0) end::numeric as estimated_rows,
+           case when c.relkind = 'p'
+                then (select coalesce(sum(pg.pages), 0) from pg_catalog.pg_partition_tree(c.oid) as p
+                        join pages as pg on pg.oid = p.relid where p.isleaf)
+                else (select pg.pages from pages as pg where pg.oid = c.oid) end::numeric
+             * current_setting('block_size')::numeric as total_bytes
+      from pg_catalog.pg_class as c
+      join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
+     where n.nspname in ('base', 'internal', 'projects', 'tasks', 'analytics', 'prompts', 'events', 'monitoring')
+       and c.relkind in ('r', 'p') and not c.relispartition
+  ),
+  no_pk as (
+    select format('%I.%I', n.nspname, c.relname) as name
+      from pg_catalog.pg_class as c
+      join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
+     where c.relkind in ('r', 'p') and not c.relispartition
+       and n.nspname not in ('pg_catalog', 'information_schema')
+       and n.nspname not like 'pg\_toast%' and n.nspname not like 'pg\_temp%'
+       and not exists (select from pg_catalog.pg_constraint as k where k.conrelid = c.oid and k.contype = 'p')
+       and not exists (select from pg_catalog.pg_depend as d
+                        where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
+  ),
+  cols as (
+    select s.*, format('%I.%I.%I', s.schema_name, s.table_name, s.column_name) as name
+      from monitoring.column_statistics() as s
+  ),
+  findings as (
+    select 'data_quality' as category, 'table_rows' as check_name, t.name as object_name, 'ok' as severity,
+           t.estimated_rows as value,
+           format('%s: about %s rows, about %s with indexes and TOAST', t.name, t.estimated_rows::bigint,
+                  pg_catalog.pg_size_pretty(t.total_bytes)) as details,
+           '' as action, null::text as column_name
+      from package_tables as t
+    union all
+    select 'data_quality', 'table_without_primary_key', p.name, monitoring.severity(th.table_without_primary_key, 1), 1,
+           format('%s has no primary key: duplicate rows are possible and logical replication cannot apply its updates and deletes', p.name),
+           format('alter table %s add primary key (...); (after removing duplicates)', p.name), null
+      from no_pk as p cross join th
+    union all
+    select 'data_quality', 'all_null_column', c.name,
+           monitoring.severity(th.all_null_column, case when c.null_fraction >= 1 then 1 else 0 end, c.table_rows),
+           c.null_fraction,
+           format('%s (%s) is NULL in every sampled row of about %s', c.name, c.data_type, c.table_rows::bigint),
+           format('Check the code that should fill %s, or drop the column if it is unused.', c.name), c.column_name
+      from cols as c cross join th
+    union all
+    select 'data_quality', 'constant_column', c.name,
+           monitoring.severity(th.constant_column, case when c.distinct_values = 1 and c.null_fraction = 0 then 1 else 0 end, c.table_rows),
+           c.distinct_values,
+           format('%s (%s) holds the same value in every sampled row of about %s', c.name, c.data_type, c.table_rows::bigint),
+           format('Check that %s is really set by the application, or drop it.', c.name), c.column_name
+      from cols as c cross join th
+    union all
+    select 'data_quality', 'wide_column', c.name,
+           monitoring.severity(th.wide_column, c.average_width, c.table_rows),
+           c.average_width,
+           format('%s (%s) averages %s bytes per value inside the row: fewer rows fit a page and every scan reads them', c.name, c.data_type, c.average_width),
+           format('Keep large values of %s in a side table (or let them be compressed/TOASTed: alter table ... alter column ... set storage extended), and select it only when needed.', c.name),
+           c.column_name
+      from cols as c cross join th
+  )
+  select f.category, f.check_name, f.object_name, f.severity, f.value, f.details,
+         case when f.severity = 'ok' then 'No action needed.' else f.action end as recommended_action
+    from findings as f
+   where f.check_name = 'table_rows' or f.severity <> 'ok'
+$$;
+
+--
+-- Name: FUNCTION data_quality_rows(); Type: COMMENT; Schema: monitoring; Owner: -
+--
+
+COMMENT ON FUNCTION monitoring.data_quality_rows() IS 'The rows of monitoring.data_quality_metrics (which selects from this function so that it runs without JIT).';
+
+--
+-- Name: estimate_bloat(numeric); Type: FUNCTION; Schema: monitoring; Owner: -
+--
+
+CREATE FUNCTION monitoring.estimate_bloat(p_min_bytes numeric DEFAULT 0) RETURNS TABLE(relation_kind text, schema_name text, table_name text, index_name text, real_size_bytes numeric, expected_size_bytes numeric, bloat_bytes numeric, bloat_percent numeric, fillfactor integer, is_reliable boolean)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $_$
@@ -161,6 +264,7 @@ CREATE FUNCTION monitoring.estimate_bloat() RETURNS TABLE(relation_kind text, sc
       join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
       left join pg_catalog.pg_class as toast on toast.oid = c.reltoastrelid
      where c.relkind in ('r', 'm') and c.relpages > 0 and c.reltuples >= 0
+       and c.relpages::numeric * current_setting('block_size')::numeric >= coalesce(p_min_bytes, 0)
        and n.nspname not in ('pg_catalog', 'information_schema')
        and n.nspname not like 'pg\_toast%' and n.nspname not like 'pg\_temp%'
   ),
@@ -202,6 +306,7 @@ CREATE FUNCTION monitoring.estimate_bloat() RETURNS TABLE(relation_kind text, sc
       join pg_catalog.pg_namespace as n on n.oid = ic.relnamespace
       join pg_catalog.pg_am as am on am.oid = ic.relam
      where am.amname = 'btree' and ic.relkind = 'i' and i.indisvalid and ic.relpages > 0 and ic.reltuples >= 0
+       and ic.relpages::numeric * current_setting('block_size')::numeric >= coalesce(p_min_bytes, 0)
        and tc.relkind in ('r', 'm')
        and n.nspname not in ('pg_catalog', 'information_schema')
        and n.nspname not like 'pg\_toast%' and n.nspname not like 'pg\_temp%'
@@ -254,10 +359,362 @@ CREATE FUNCTION monitoring.estimate_bloat() RETURNS TABLE(relation_kind text, sc
 $_$;
 
 --
--- Name: FUNCTION estimate_bloat(); Type: COMMENT; Schema: monitoring; Owner: -
+-- Name: FUNCTION estimate_bloat(p_min_bytes numeric); Type: COMMENT; Schema: monitoring; Owner: -
 --
 
-COMMENT ON FUNCTION monitoring.estimate_bloat() IS 'ioguix-style bloat estimate of every table and btree index from pg_class and pg_stats (no pgstattuple, no scan): real size, expected size at its fillfactor, bloat in bytes and percent, and whether the statistics make the estimate reliable. SECURITY DEFINER to read pg_stats of the package''s tables; returns sizes only.';
+COMMENT ON FUNCTION monitoring.estimate_bloat(p_min_bytes numeric) IS 'ioguix-style bloat estimate of every table and btree index of at least p_min_bytes, from pg_class and pg_stats (no pgstattuple, no scan): real size, expected size at its fillfactor, bloat in bytes and percent, and whether the statistics make the estimate reliable. SECURITY DEFINER to read pg_stats of the package''s tables; returns sizes only.';
+
+--
+-- Name: index_usage_rows(); Type: FUNCTION; Schema: monitoring; Owner: -
+--
+
+CREATE FUNCTION monitoring.index_usage_rows() RETURNS TABLE(category text, check_name text, object_name text, severity text, value numeric, details text, recommended_action text, schema_name text, table_name text, index_name text, index_size_bytes numeric, index_scans numeric, table_writes numeric, definition text)
+    LANGUAGE sql STABLE
+    SET jit TO 'off'
+    AS $$
+  with -- The thresholds this view needs, read once (monitoring.severity() is inlined per row).
+  th as (
+    select
+           (select t from monitoring.alert_thresholds as t where t.check_name = 'unused_index') as unused_index,
+           (select t from monitoring.alert_thresholds as t where t.check_name = 'duplicate_index') as duplicate_index,
+           (select t from monitoring.alert_thresholds as t where t.check_name = 'redundant_index') as redundant_index,
+           (select t from monitoring.alert_thresholds as t where t.check_name = 'invalid_index') as invalid_index,
+           (select t from monitoring.alert_thresholds as t where t.check_name = 'write_heavy_index') as write_heavy_index,
+           (select t from monitoring.alert_thresholds as t where t.check_name = 'fk_without_index') as fk_without_index
+  ),
+  scope as (
+    select t.oid, n.nspname, t.relname, t.relkind, t.reltuples
+      from pg_catalog.pg_class as t
+      join pg_catalog.pg_namespace as n on n.oid = t.relnamespace
+     where t.relkind in ('r', 'p', 'm')
+       and n.nspname not in ('pg_catalog', 'information_schema')
+       and n.nspname not like 'pg\_toast%' and n.nspname not like 'pg\_temp%'
+       and n.nspname <> 'sqitch'  -- the deploy tool's registry: not ours to index
+       and not exists (select from pg_catalog.pg_depend as d
+                        where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = t.oid and d.deptype = 'e')
+  ),
+  constraint_indexes as (
+    select k.conindid, min(k.conname) as conname
+      from pg_catalog.pg_constraint as k
+     where k.contype in ('p', 'u', 'x') and k.conindid <> 0
+     group by k.conindid
+  ),
+  idx as (
+    select i.indexrelid, i.indrelid, ic.relkind as index_kind, ic.relispartition as is_partition_index,
+           sc.nspname as schema_name, sc.relname as table_name, ic.relname as index_name,
+           format('%I.%I', sc.nspname, ic.relname) as qualified_name,
+           i.indisunique, i.indisvalid,
+           string_to_array(i.indkey::text, ' ')::int2[] as keys,
+           (string_to_array(i.indkey::text, ' ')::int2[])[1:i.indnkeyatts] as key_columns,
+           (string_to_array(i.indclass::text, ' ')::oid[])[1:i.indnkeyatts] as key_opclasses,
+           i.indcollation::text as collations,
+           pg_catalog.pg_get_expr(i.indexprs, i.indrelid) as expressions,
+           pg_catalog.pg_get_expr(i.indpred, i.indrelid) as predicate,
+           am.amname,
+           ic.relpages,
+           k.conindid is not null as backs_constraint,
+           k.conname as constraint_name
+      from pg_catalog.pg_index as i
+      join scope as sc on sc.oid = i.indrelid
+      join pg_catalog.pg_class as ic on ic.oid = i.indexrelid
+      join pg_catalog.pg_am as am on am.oid = ic.relam
+      left join constraint_indexes as k on k.conindid = i.indexrelid
+  ),
+  -- Usage and size: an index's own, or for a partitioned index the sum over its leaf indexes.
+  -- The statistics functions are called directly: cheaper than joining the pg_stat_* views.
+  usage as (
+    select x.*,
+           case when x.index_kind = 'I'
+                then (select coalesce(sum(pg_catalog.pg_stat_get_numscans(p.relid)), 0)
+                        from pg_catalog.pg_partition_tree(x.indexrelid) as p where p.isleaf)
+                else pg_catalog.pg_stat_get_numscans(x.indexrelid) end::numeric as scans,
+           -- Sizes from pg_class.relpages (as of the last VACUUM, ANALYZE or CREATE INDEX):
+           -- pg_relation_size() would open, and lock, every index.
+           case when x.index_kind = 'I'
+                then (select coalesce(sum(c.relpages), 0) from pg_catalog.pg_partition_tree(x.indexrelid) as p
+                        join pg_catalog.pg_class as c on c.oid = p.relid where p.isleaf)
+                else x.relpages end::numeric * current_setting('block_size')::numeric as size_bytes,
+           case when x.index_kind = 'I'
+                then (select coalesce(sum(pg_catalog.pg_stat_get_tuples_inserted(p.relid) + pg_catalog.pg_stat_get_tuples_updated(p.relid)
+                                          + pg_catalog.pg_stat_get_tuples_deleted(p.relid)), 0)
+                        from pg_catalog.pg_partition_tree(x.indrelid) as p where p.isleaf)
+                else pg_catalog.pg_stat_get_tuples_inserted(x.indrelid) + pg_catalog.pg_stat_get_tuples_updated(x.indrelid)
+                     + pg_catalog.pg_stat_get_tuples_deleted(x.indrelid) end::numeric as writes,
+           (select d.stats_reset from pg_catalog.pg_stat_database as d where d.datname = current_database()) as stats_reset
+      from idx as x
+     where not x.is_partition_index
+  ),
+  unused as (
+    select 'unused_index' as check_name, u.qualified_name as object_name,
+           monitoring.severity(th.unused_index, u.size_bytes) as severity, u.size_bytes as value,
+           format('%s on %I.%I (%s) has not been scanned since %s; the table took %s writes meanwhile',
+                  u.qualified_name, u.schema_name, u.table_name, pg_catalog.pg_size_pretty(u.size_bytes),
+                  coalesce(u.stats_reset::text, 'the statistics were created'), u.writes) as details,
+           case when u.index_kind = 'I' then format('If no query needs it (check on a replica too): drop index %s;', u.qualified_name)
+                else format('If no query needs it (check on a replica too): drop index concurrently %s;', u.qualified_name) end as action,
+           u.*, pg_catalog.pg_get_indexdef(u.indexrelid) as definition
+      from usage as u cross join th
+     where u.scans = 0 and not u.indisunique and not u.backs_constraint and u.indisvalid
+  ),
+  dup_groups as (
+    select u.*,
+           first_value(u.qualified_name) over w as kept_index,
+           row_number() over w as rn
+      from usage as u
+    window w as (partition by u.indrelid, u.amname, u.keys, u.key_opclasses, u.collations,
+                              coalesce(u.expressions, ''), coalesce(u.predicate, '')
+                 order by u.backs_constraint desc, u.indisunique desc, u.indexrelid)
+  ),
+  duplicate as (
+    select 'duplicate_index' as check_name, d.qualified_name as object_name,
+           monitoring.severity(th.duplicate_index, d.size_bytes) as severity, d.size_bytes as value,
+           format('%s duplicates %s (%s): %s', d.qualified_name, d.kept_index,
+                  pg_catalog.pg_size_pretty(d.size_bytes), pg_catalog.pg_get_indexdef(d.indexrelid)) as details,
+           case when d.backs_constraint
+                then format('Both enforce a constraint: drop the redundant constraint: alter table %I.%I drop constraint %I;',
+                            d.schema_name, d.table_name, d.constraint_name)
+                when d.index_kind = 'I' then format('drop index %s; -- %s covers it', d.qualified_name, d.kept_index)
+                else format('drop index concurrently %s; -- %s covers it', d.qualified_name, d.kept_index) end as action,
+           d.indexrelid, d.schema_name, d.table_name, d.index_name, d.size_bytes, d.scans, d.writes,
+           pg_catalog.pg_get_indexdef(d.indexrelid) as definition
+      from dup_groups as d cross join th
+     where d.rn > 1
+  ),
+  -- Prefix pairs straight from pg_index (its statistics let the planner hash-join on table and
+  -- first column instead of comparing every pair of indexes).
+  prefix_pairs as (
+    select xi.indexrelid as x_oid, min(yi.indexrelid) as y_oid
+      from pg_catalog.pg_index as xi
+      join pg_catalog.pg_class as xc on xc.oid = xi.indexrelid
+      join pg_catalog.pg_index as yi
+        on yi.indrelid = xi.indrelid and yi.indkey[0] = xi.indkey[0] and yi.indexrelid <> xi.indexrelid
+      join pg_catalog.pg_class as yc on yc.oid = yi.indexrelid
+     where xc.relam = yc.relam
+       and xc.relam = (select a.oid from pg_catalog.pg_am as a where a.amname = 'btree')
+       and xi.indexprs is null and xi.indpred is null and yi.indexprs is null and yi.indpred is null
+       and xi.indisvalid and yi.indisvalid and not xi.indisunique
+       and yi.indnkeyatts > xi.indnkeyatts
+       and (string_to_array(yi.indkey::text, ' ')::int2[])[1:xi.indnkeyatts]
+         = (string_to_array(xi.indkey::text, ' ')::int2[])[1:xi.indnkeyatts]
+       and (string_to_array(yi.indclass::text, ' ')::oid[])[1:xi.indnkeyatts]
+         = (string_to_array(xi.indclass::text, ' ')::oid[])[1:xi.indnkeyatts]
+     group by xi.indexrelid
+  ),
+  redundant as (
+    select 'redundant_index' as check_name, x.qualified_name as object_name,
+           monitoring.severity(th.redundant_index, x.size_bytes) as severity, x.size_bytes as value,
+           format('the columns of %s are a leading prefix of %s; that index can serve its queries', x.qualified_name,
+                  format('%I.%I', x.schema_name, (select c.relname from pg_catalog.pg_class as c where c.oid = pp.y_oid))) as details,
+           case when x.index_kind = 'I' then format('Unless its smaller size matters for a hot query: drop index %s;', x.qualified_name)
+                else format('Unless its smaller size matters for a hot query: drop index concurrently %s;', x.qualified_name) end as action,
+           x.indexrelid, x.schema_name, x.table_name, x.index_name, x.size_bytes, x.scans, x.writes,
+           pg_catalog.pg_get_indexdef(x.indexrelid) as definition
+      from prefix_pairs as pp
+      join usage as x on x.indexrelid = pp.x_oid
+      cross join th
+     where not x.backs_constraint
+  ),
+  invalid as (
+    select 'invalid_index' as check_name, x.qualified_name as object_name,
+           monitoring.severity(th.invalid_index, x.relpages::numeric * current_setting('block_size')::numeric) as severity,
+           x.relpages::numeric * current_setting('block_size')::numeric as value,
+           format('%s is INVALID (a failed or running CREATE INDEX CONCURRENTLY): written on every change, never used', x.qualified_name) as details,
+           format('Unless a CREATE INDEX CONCURRENTLY is still running on it: drop index concurrently %s; then create it again (or: reindex index concurrently %s;)',
+                  x.qualified_name, x.qualified_name) as action,
+           x.indexrelid, x.schema_name, x.table_name, x.index_name,
+           x.relpages::numeric * current_setting('block_size')::numeric as size_bytes, null::numeric as scans, null::numeric as writes,
+           pg_catalog.pg_get_indexdef(x.indexrelid) as definition
+      from idx as x cross join th
+     where not x.indisvalid
+  ),
+  write_heavy as (
+    select 'write_heavy_index' as check_name, u.qualified_name as object_name,
+           monitoring.severity(th.write_heavy_index, u.writes / u.scans, u.writes) as severity,
+           round(u.writes / u.scans, 1) as value,
+           format('%s: %s table writes for %s index scans (%s writes per scan)', u.qualified_name, u.writes, u.scans,
+                  round(u.writes / u.scans)) as details,
+           format('Check that the queries using %s need it; every write pays for it.', u.qualified_name) as action,
+           u.indexrelid, u.schema_name, u.table_name, u.index_name, u.size_bytes, u.scans, u.writes,
+           pg_catalog.pg_get_indexdef(u.indexrelid) as definition
+      from usage as u cross join th
+     where u.scans > 0 and not u.indisunique and not u.backs_constraint
+  ),
+  fk as (
+    select k.oid, k.conname, k.conrelid, k.conkey, sc.nspname, sc.relname, sc.relkind,
+           (select coalesce(sum(greatest(c.reltuples, 0)), 0)
+              from pg_catalog.pg_partition_tree(k.conrelid) as p
+              join pg_catalog.pg_class as c on c.oid = p.relid
+             where p.isleaf)::numeric as child_rows,
+           (select string_agg(format('%I', a.attname), ', ' order by x.ord)
+              from unnest(k.conkey) with ordinality as x(attnum, ord)
+              join pg_catalog.pg_attribute as a on a.attrelid = k.conrelid and a.attnum = x.attnum) as column_list,
+           (select string_agg(a.attname, '_' order by x.ord)
+              from unnest(k.conkey) with ordinality as x(attnum, ord)
+              join pg_catalog.pg_attribute as a on a.attrelid = k.conrelid and a.attnum = x.attnum) as column_names
+      from pg_catalog.pg_constraint as k
+      join scope as sc on sc.oid = k.conrelid
+     where k.contype = 'f' and k.conparentid = 0
+       and not exists (
+         select from pg_catalog.pg_index as i
+          where i.indrelid = k.conrelid
+            and (select array_agg(x order by x) from unnest(k.conkey) as x)
+              = (select array_agg(x order by x)
+                   from unnest((i.indkey::int2[])[0:cardinality(k.conkey) - 1]) as x))
+  ),
+  fk_without_index as (
+    select 'fk_without_index' as check_name, format('%I.%I.%I', f.nspname, f.relname, f.conname) as object_name,
+           monitoring.severity(th.fk_without_index, f.child_rows) as severity, f.child_rows as value,
+           format('foreign key %I on %I.%I (%s) has no index starting with its columns: every delete or key update of the referenced row scans about %s rows',
+                  f.conname, f.nspname, f.relname, f.column_list, f.child_rows) as details,
+           format('create index %s%s on %I.%I (%s);',
+                  case when f.relkind = 'p' then '' else 'concurrently ' end,
+                  quote_ident(left(f.relname || '_' || f.column_names, 59) || '_idx'), f.nspname, f.relname, f.column_list) as action,
+           null::oid as indexrelid, f.nspname::text as schema_name, f.relname::text as table_name, null::text as index_name,
+           null::numeric as size_bytes, null::numeric as scans, null::numeric as writes,
+           pg_catalog.pg_get_constraintdef(f.oid) as definition
+      from fk as f cross join th
+  ),
+  findings as (
+    select check_name, object_name, severity, value, details, action, schema_name::text, table_name::text,
+           index_name::text, size_bytes, scans, writes, definition from unused
+    union all
+    select check_name, object_name, severity, value, details, action, schema_name::text, table_name::text,
+           index_name::text, size_bytes, scans, writes, definition from duplicate
+    union all
+    select check_name, object_name, severity, value, details, action, schema_name::text, table_name::text,
+           index_name::text, size_bytes, scans, writes, definition from redundant
+    union all
+    select check_name, object_name, severity, value, details, action, schema_name::text, table_name::text,
+           index_name::text, size_bytes, scans, writes, definition from invalid
+    union all
+    select check_name, object_name, severity, value, details, action, schema_name::text, table_name::text,
+           index_name::text, size_bytes, scans, writes, definition from write_heavy
+    union all
+    select check_name, object_name, severity, value, details, action, schema_name, table_name,
+           index_name, size_bytes, scans, writes, definition from fk_without_index
+  )
+  select 'indexing'::text as category, f.check_name, f.object_name, f.severity, f.value, f.details,
+         case when f.severity = 'ok' then 'No action needed.' else f.action end as recommended_action,
+         f.schema_name, f.table_name, f.index_name, f.size_bytes as index_size_bytes,
+         f.scans as index_scans, f.writes as table_writes, f.definition
+    from findings as f
+   where f.severity <> 'ok'
+$$;
+
+--
+-- Name: FUNCTION index_usage_rows(); Type: COMMENT; Schema: monitoring; Owner: -
+--
+
+COMMENT ON FUNCTION monitoring.index_usage_rows() IS 'The rows of monitoring.index_usage_analysis (which selects from this function so that it runs without JIT).';
+
+--
+-- Name: maintenance_job_rows(); Type: FUNCTION; Schema: monitoring; Owner: -
+--
+
+CREATE FUNCTION monitoring.maintenance_job_rows() RETURNS TABLE(category text, check_name text, object_name text, severity text, value numeric, details text, recommended_action text, function_name text, function_args text, run_interval interval, is_enabled boolean, function_exists boolean, last_started_at timestamp with time zone, last_status text, last_duration interval, last_rows_affected bigint, last_error text, last_success_at timestamp with time zone, consecutive_failures bigint, runs_last_24h bigint, failures_last_24h bigint, next_due_at timestamp with time zone)
+    LANGUAGE sql STABLE
+    SET jit TO 'off'
+    AS $$
+  -- The last 50 runs of each job (index maintenance_runs_job_name_started_at_idx), numbered
+  -- newest first; every per-job figure is an aggregate over them, computed once.
+  with recent as materialized (
+    select j.job_name, r.started_at, r.status, r.duration, r.error_message, r.rows_affected,
+           row_number() over (partition by j.job_name order by r.started_at desc) as rn
+      from monitoring.maintenance_jobs as j
+      cross join lateral (
+        select r.started_at, r.status, r.duration, r.error_message, r.rows_affected
+          from monitoring.maintenance_runs as r
+         where r.job_name = j.job_name
+         order by r.started_at desc
+         limit 50) as r
+  ),
+  per_job_runs as (
+    select x.job_name,
+           max(x.started_at) filter (where x.status = 'succeeded') as last_success_at,
+           -- failures in a row, newest first: everything before the first run that did not fail
+           coalesce(min(x.rn) filter (where x.status <> 'failed') - 1, count(*)) as consecutive_failures
+      from recent as x
+     group by x.job_name
+  ),
+  last_day as (
+    select d.job_name, count(*) as runs, count(*) filter (where d.status = 'failed') as failures
+      from monitoring.maintenance_runs as d
+     where d.started_at > now() - interval '24 hours'
+     group by d.job_name
+  ),
+  per_job as materialized (
+    select j.*,
+           exists (select from pg_catalog.pg_proc as p join pg_catalog.pg_namespace as n on n.oid = p.pronamespace
+                    where n.nspname = split_part(j.function_name, '.', 1)
+                      and p.proname = split_part(j.function_name, '.', 2)) as function_exists,
+           l.started_at as last_started_at, l.status as last_status, l.duration as last_duration,
+           l.error_message as last_error, l.rows_affected as last_rows_affected,
+           pr.last_success_at,
+           coalesce(pr.consecutive_failures, 0) as consecutive_failures,
+           coalesce(d.runs, 0) as runs_last_24h,
+           coalesce(d.failures, 0) as failures_last_24h
+      from monitoring.maintenance_jobs as j
+      left join recent as l on l.job_name = j.job_name and l.rn = 1
+      left join per_job_runs as pr on pr.job_name = j.job_name
+      left join last_day as d on d.job_name = j.job_name
+  ),
+  judged as materialized (
+    select p.*,
+           extract(epoch from now() - coalesce(p.last_success_at, p.created_at))
+             / extract(epoch from p.run_interval) as intervals_since_success,
+           monitoring.classify('maintenance_job_failures', p.consecutive_failures) as failing_severity,
+           case when p.is_enabled
+                then monitoring.classify('maintenance_job_stale',
+                       (extract(epoch from now() - coalesce(p.last_success_at, p.created_at))
+                        / extract(epoch from p.run_interval))::numeric)
+                else 'ok' end as stale_severity,
+           case when p.is_enabled and not p.function_exists
+                then monitoring.classify('maintenance_job_missing_function', 1) else 'ok' end as missing_severity
+      from per_job as p
+  )
+  select 'maintenance'::text as category,
+         case when monitoring.severity_rank(j.missing_severity) > 0
+               and monitoring.severity_rank(j.missing_severity) >= greatest(monitoring.severity_rank(j.failing_severity), monitoring.severity_rank(j.stale_severity))
+                then 'maintenance_job_missing_function'
+              when monitoring.severity_rank(j.failing_severity) > 0
+               and monitoring.severity_rank(j.failing_severity) >= monitoring.severity_rank(j.stale_severity)
+                then 'maintenance_job_failures'
+              when monitoring.severity_rank(j.stale_severity) > 0 then 'maintenance_job_stale'
+              else 'maintenance_job' end as check_name,
+         j.job_name as object_name,
+         monitoring.worst_severity(j.failing_severity, j.stale_severity, j.missing_severity) as severity,
+         case when monitoring.severity_rank(j.failing_severity) > 0 then j.consecutive_failures::numeric
+              else round(j.intervals_since_success::numeric, 2) end as value,
+         concat_ws('; ',
+           format('%s (every %s%s): last run %s', j.job_name, j.run_interval, case when j.is_enabled then '' else ', disabled' end,
+                  case when j.last_started_at is null then 'never'
+                       else format('%s at %s in %s', j.last_status, date_trunc('second', j.last_started_at), j.last_duration) end),
+           case when not j.function_exists then format('function %s does not exist', j.function_name) end,
+           case when j.consecutive_failures > 0 then format('%s consecutive failure(s), last error: %s', j.consecutive_failures, j.last_error) end,
+           case when monitoring.severity_rank(j.stale_severity) > 0
+                then format('no success for %s intervals (since %s)', round(j.intervals_since_success::numeric, 1),
+                            coalesce(date_trunc('second', j.last_success_at)::text, 'it was registered')) end) as details,
+         case when monitoring.worst_severity(j.failing_severity, j.stale_severity, j.missing_severity) = 'ok' then 'No action needed.'
+              when monitoring.severity_rank(j.missing_severity) > 0
+                then format('Deploy the module that provides %s, or pause the job: update monitoring.maintenance_jobs set is_enabled = false where job_name = %L;',
+                            j.function_name, j.job_name)
+              when monitoring.severity_rank(j.failing_severity) > 0
+                then format('Read the error in monitoring.maintenance_runs, fix the cause, then run it by hand: select * from monitoring.run_maintenance(%L);', j.job_name)
+              else 'Nothing runs the maintenance: schedule it (select monitoring.schedule_with_pg_cron(); or the cron line in the README), or run: select * from monitoring.run_maintenance();'
+         end as recommended_action,
+         j.function_name, j.function_args, j.run_interval, j.is_enabled, j.function_exists,
+         j.last_started_at, j.last_status, j.last_duration, j.last_rows_affected, j.last_error,
+         j.last_success_at, j.consecutive_failures, j.runs_last_24h, j.failures_last_24h,
+         case when not j.is_enabled then null
+              else greatest(coalesce(j.last_started_at + j.run_interval, now()), now()) end as next_due_at
+    from judged as j
+$$;
+
+--
+-- Name: FUNCTION maintenance_job_rows(); Type: COMMENT; Schema: monitoring; Owner: -
+--
+
+COMMENT ON FUNCTION monitoring.maintenance_job_rows() IS 'The rows of monitoring.maintenance_job_status (which selects from this function so that it runs without JIT).';
 
 --
 -- Name: partition_status(); Type: FUNCTION; Schema: monitoring; Owner: -
@@ -266,9 +723,11 @@ COMMENT ON FUNCTION monitoring.estimate_bloat() IS 'ioguix-style bloat estimate 
 CREATE FUNCTION monitoring.partition_status() RETURNS TABLE(parent_table text, is_registered boolean, table_exists boolean, granularity text, premake integer, retention interval, partitions integer, default_partition text, default_rows bigint, current_period_start timestamp with time zone, current_period_ready boolean, future_periods_ready integer, ready_until timestamp with time zone, overdue_partitions integer, oldest_partition text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
+    SET lock_timeout TO '2s'
     AS $$
 declare
   v_cfg     base.partition_config;
+  v_ranges  tstzrange[];
   v_start   timestamptz;
   v_end     timestamptz;
   v_step    integer;
@@ -285,14 +744,22 @@ begin
     overdue_partitions := null; oldest_partition := null;
 
     if table_exists then
-      select count(*) filter (where not p.is_default), max(p.partition_name) filter (where p.is_default)
-        into partitions, default_partition
+      -- One pass over the table's partitions; the rest is arithmetic on their ranges.
+      select count(*) filter (where not p.is_default),
+             max(p.partition_name) filter (where p.is_default),
+             coalesce(array_agg(tstzrange(p.lower_bound, p.upper_bound)) filter (where not p.is_default), '{}'),
+             (array_agg(p.partition_name order by p.lower_bound) filter (where not p.is_default))[1]
+        into partitions, default_partition, v_ranges, oldest_partition
         from base.partitions as p
        where p.parent_table = v_cfg.parent_table;
 
       if default_partition is not null then
-        execute format('select count(*) from (select from %s limit 100000) as d', default_partition)
-           into default_rows;
+        begin
+          execute format('select count(*) from (select from %s limit 100000) as d', default_partition)
+             into default_rows;
+        exception when lock_not_available then
+          default_rows := null;  -- reported as "could not be counted", never a hang
+        end;
       end if;
 
       -- The current period, then each following one while a partition covers it.
@@ -301,9 +768,8 @@ begin
       v_step := 0;
       loop
         v_end := base.partition_period_end(v_cfg.granularity, v_start);
-        exit when not exists (select from base.partitions as p
-                               where p.parent_table = v_cfg.parent_table and not p.is_default
-                                 and p.lower_bound <= v_start and p.upper_bound >= v_end);
+        exit when not exists (select from unnest(v_ranges) as r
+                               where lower(r) <= v_start and upper(r) >= v_end);
         v_step := v_step + 1;
         ready_until := v_end;
         exit when v_step > v_cfg.premake + 1;
@@ -314,16 +780,9 @@ begin
 
       if v_cfg.retention is not null then
         select count(*) into overdue_partitions
-          from base.partitions as p
-         where p.parent_table = v_cfg.parent_table and not p.is_default
-           and p.upper_bound <= now() - v_cfg.retention;
+          from unnest(v_ranges) as r
+         where upper(r) <= now() - v_cfg.retention;
       end if;
-
-      select p.partition_name into oldest_partition
-        from base.partitions as p
-       where p.parent_table = v_cfg.parent_table and not p.is_default
-       order by p.lower_bound
-       limit 1;
     end if;
     return next;
   end loop;
@@ -985,19 +1444,19 @@ CREATE VIEW monitoring.bloat_estimates AS
     b.bloat_percent,
     b.fillfactor,
     b.is_reliable
-   FROM (monitoring.estimate_bloat() b(relation_kind, schema_name, table_name, index_name, real_size_bytes, expected_size_bytes, bloat_bytes, bloat_percent, fillfactor, is_reliable)
-     CROSS JOIN ( SELECT ( SELECT t.*::monitoring.alert_thresholds AS t
+   FROM (( SELECT ( SELECT t.*::monitoring.alert_thresholds AS t
                    FROM monitoring.alert_thresholds t
                   WHERE (t.check_name = 'table_bloat'::text)) AS table_bloat,
             ( SELECT t.*::monitoring.alert_thresholds AS t
                    FROM monitoring.alert_thresholds t
-                  WHERE (t.check_name = 'index_bloat'::text)) AS index_bloat) th);
+                  WHERE (t.check_name = 'index_bloat'::text)) AS index_bloat) th
+     CROSS JOIN LATERAL monitoring.estimate_bloat(LEAST(COALESCE((th.table_bloat).minimum_sample, (0)::numeric), COALESCE((th.index_bloat).minimum_sample, (0)::numeric), (1048576)::numeric)) b(relation_kind, schema_name, table_name, index_name, real_size_bytes, expected_size_bytes, bloat_bytes, bloat_percent, fillfactor, is_reliable));
 
 --
 -- Name: VIEW bloat_estimates; Type: COMMENT; Schema: monitoring; Owner: -
 --
 
-COMMENT ON VIEW monitoring.bloat_estimates IS 'Estimated bloat of every table and btree index (ioguix method, from statistics only), with severity by the table_bloat / index_bloat thresholds (judged only above their minimum size and when the estimate is reliable) and the rebuild to run.';
+COMMENT ON VIEW monitoring.bloat_estimates IS 'Estimated bloat of every table and btree index of 1 MB or more (ioguix method, from statistics only), with severity by the table_bloat / index_bloat thresholds (judged only above their minimum size and when the estimate is reliable) and the rebuild to run.';
 
 --
 -- Name: critical_alerts; Type: VIEW; Schema: monitoring; Owner: -
@@ -1048,135 +1507,14 @@ COMMENT ON VIEW monitoring.data_integrity_checks IS 'All integrity checks (ok ro
 --
 
 CREATE VIEW monitoring.data_quality_metrics AS
- WITH th AS (
-         SELECT ( SELECT t.*::monitoring.alert_thresholds AS t
-                   FROM monitoring.alert_thresholds t
-                  WHERE (t.check_name = 'table_without_primary_key'::text)) AS table_without_primary_key,
-            ( SELECT t.*::monitoring.alert_thresholds AS t
-                   FROM monitoring.alert_thresholds t
-                  WHERE (t.check_name = 'all_null_column'::text)) AS all_null_column,
-            ( SELECT t.*::monitoring.alert_thresholds AS t
-                   FROM monitoring.alert_thresholds t
-                  WHERE (t.check_name = 'constant_column'::text)) AS constant_column,
-            ( SELECT t.*::monitoring.alert_thresholds AS t
-                   FROM monitoring.alert_thresholds t
-                  WHERE (t.check_name = 'wide_column'::text)) AS wide_column
-        ), package_tables AS (
-         SELECT c.oid,
-            format('%I.%I'::text, n.nspname, c.relname) AS name,
-            c.relkind,
-            (
-                CASE
-                    WHEN (c.relkind = 'p'::"char") THEN ( SELECT COALESCE(sum(GREATEST(l.reltuples, (0)::real)), (0)::real) AS "coalesce"
-                       FROM (pg_partition_tree((c.oid)::regclass) p(relid, parentrelid, isleaf, level)
-                         JOIN pg_class l ON ((l.oid = (p.relid)::oid)))
-                      WHERE p.isleaf)
-                    ELSE GREATEST(c.reltuples, (0)::real)
-                END)::numeric AS estimated_rows,
-                CASE
-                    WHEN (c.relkind = 'p'::"char") THEN ( SELECT COALESCE(sum(pg_total_relation_size(p.relid)), (0)::numeric) AS "coalesce"
-                       FROM pg_partition_tree((c.oid)::regclass) p(relid, parentrelid, isleaf, level)
-                      WHERE p.isleaf)
-                    ELSE (pg_total_relation_size((c.oid)::regclass))::numeric
-                END AS total_bytes
-           FROM (pg_class c
-             JOIN pg_namespace n ON ((n.oid = c.relnamespace)))
-          WHERE ((n.nspname = ANY (ARRAY['base'::name, 'internal'::name, 'projects'::name, 'tasks'::name, 'analytics'::name, 'prompts'::name, 'events'::name, 'monitoring'::name])) AND (c.relkind = ANY (ARRAY['r'::"char", 'p'::"char"])) AND (NOT c.relispartition))
-        ), no_pk AS (
-         SELECT format('%I.%I'::text, n.nspname, c.relname) AS name
-           FROM (pg_class c
-             JOIN pg_namespace n ON ((n.oid = c.relnamespace)))
-          WHERE ((c.relkind = ANY (ARRAY['r'::"char", 'p'::"char"])) AND (NOT c.relispartition) AND (n.nspname <> ALL (ARRAY['pg_catalog'::name, 'information_schema'::name])) AND (n.nspname !~~ 'pg\_toast%'::text) AND (n.nspname !~~ 'pg\_temp%'::text) AND (NOT (EXISTS ( SELECT
-                   FROM pg_constraint k
-                  WHERE ((k.conrelid = c.oid) AND (k.contype = 'p'::"char"))))) AND (NOT (EXISTS ( SELECT
-                   FROM pg_depend d
-                  WHERE ((d.classid = ('pg_class'::regclass)::oid) AND (d.objid = c.oid) AND (d.deptype = 'e'::"char"))))))
-        ), cols AS (
-         SELECT s.schema_name,
-            s.table_name,
-            s.column_name,
-            s.data_type,
-            s.table_rows,
-            s.null_fraction,
-            s.distinct_values,
-            s.average_width,
-            format('%I.%I.%I'::text, s.schema_name, s.table_name, s.column_name) AS name
-           FROM monitoring.column_statistics() s(schema_name, table_name, column_name, data_type, table_rows, null_fraction, distinct_values, average_width)
-        ), findings AS (
-         SELECT 'data_quality'::text AS category,
-            'table_rows'::text AS check_name,
-            t.name AS object_name,
-            'ok'::text AS severity,
-            t.estimated_rows AS value,
-            format('%s: about %s rows, %s with indexes and TOAST'::text, t.name, (t.estimated_rows)::bigint, pg_size_pretty(t.total_bytes)) AS details,
-            ''::text AS action,
-            NULL::text AS column_name
-           FROM package_tables t
-        UNION ALL
-         SELECT 'data_quality'::text,
-            'table_without_primary_key'::text,
-            p.name,
-            monitoring.severity(th.table_without_primary_key, (1)::numeric) AS severity,
-            1,
-            format('%s has no primary key: duplicate rows are possible and logical replication cannot apply its updates and deletes'::text, p.name) AS format,
-            format('alter table %s add primary key (...); (after removing duplicates)'::text, p.name) AS format,
-            NULL::text
-           FROM (no_pk p
-             CROSS JOIN th)
-        UNION ALL
-         SELECT 'data_quality'::text,
-            'all_null_column'::text,
-            c.name,
-            monitoring.severity(th.all_null_column, (
-                CASE
-                    WHEN (c.null_fraction >= (1)::numeric) THEN 1
-                    ELSE 0
-                END)::numeric, c.table_rows) AS severity,
-            c.null_fraction,
-            format('%s (%s) is NULL in every sampled row of about %s'::text, c.name, c.data_type, (c.table_rows)::bigint) AS format,
-            format('Check the code that should fill %s, or drop the column if it is unused.'::text, c.name) AS format,
-            c.column_name
-           FROM (cols c
-             CROSS JOIN th)
-        UNION ALL
-         SELECT 'data_quality'::text,
-            'constant_column'::text,
-            c.name,
-            monitoring.severity(th.constant_column, (
-                CASE
-                    WHEN ((c.distinct_values = (1)::numeric) AND (c.null_fraction = (0)::numeric)) THEN 1
-                    ELSE 0
-                END)::numeric, c.table_rows) AS severity,
-            c.distinct_values,
-            format('%s (%s) holds the same value in every sampled row of about %s'::text, c.name, c.data_type, (c.table_rows)::bigint) AS format,
-            format('Check that %s is really set by the application, or drop it.'::text, c.name) AS format,
-            c.column_name
-           FROM (cols c
-             CROSS JOIN th)
-        UNION ALL
-         SELECT 'data_quality'::text,
-            'wide_column'::text,
-            c.name,
-            monitoring.severity(th.wide_column, (c.average_width)::numeric, c.table_rows) AS severity,
-            c.average_width,
-            format('%s (%s) averages %s bytes per value inside the row: fewer rows fit a page and every scan reads them'::text, c.name, c.data_type, c.average_width) AS format,
-            format('Keep large values of %s in a side table (or let them be compressed/TOASTed: alter table ... alter column ... set storage extended), and select it only when needed.'::text, c.name) AS format,
-            c.column_name
-           FROM (cols c
-             CROSS JOIN th)
-        )
- SELECT f.category,
-    f.check_name,
-    f.object_name,
-    f.severity,
-    f.value,
-    f.details,
-        CASE
-            WHEN (f.severity = 'ok'::text) THEN 'No action needed.'::text
-            ELSE f.action
-        END AS recommended_action
-   FROM findings f
-  WHERE ((f.check_name = 'table_rows'::text) OR (f.severity <> 'ok'::text));
+ SELECT data_quality_rows.category,
+    data_quality_rows.check_name,
+    data_quality_rows.object_name,
+    data_quality_rows.severity,
+    data_quality_rows.value,
+    data_quality_rows.details,
+    data_quality_rows.recommended_action
+   FROM monitoring.data_quality_rows() data_quality_rows(category, check_name, object_name, severity, value, details, recommended_action);
 
 --
 -- Name: VIEW data_quality_metrics; Type: COMMENT; Schema: monitoring; Owner: -
@@ -1372,11 +1710,17 @@ CREATE VIEW monitoring.database_resource_utilization AS
            FROM pg_stat_wal w
         ), largest AS (
          SELECT ((c.oid)::regclass)::text AS name,
-            pg_total_relation_size((c.oid)::regclass) AS bytes
-           FROM (pg_class c
+            ((((c.relpages + COALESCE(toast.relpages, 0)) + COALESCE(ix.pages, (0)::bigint)))::numeric * (current_setting('block_size'::text))::numeric) AS bytes
+           FROM (((pg_class c
              JOIN pg_namespace n ON ((n.oid = c.relnamespace)))
+             LEFT JOIN pg_class toast ON ((toast.oid = c.reltoastrelid)))
+             LEFT JOIN ( SELECT i.indrelid,
+                    sum(ic.relpages) AS pages
+                   FROM (pg_index i
+                     JOIN pg_class ic ON ((ic.oid = i.indexrelid)))
+                  GROUP BY i.indrelid) ix ON ((ix.indrelid = c.oid)))
           WHERE ((c.relkind = ANY (ARRAY['r'::"char", 'm'::"char"])) AND (n.nspname <> ALL (ARRAY['pg_catalog'::name, 'information_schema'::name])) AND (n.nspname !~~ 'pg\_toast%'::text) AND (n.nspname !~~ 'pg\_temp%'::text))
-          ORDER BY (pg_total_relation_size((c.oid)::regclass)) DESC
+          ORDER BY ((((c.relpages + COALESCE(toast.relpages, 0)) + COALESCE(ix.pages, (0)::bigint)))::numeric * (current_setting('block_size'::text))::numeric) DESC
          LIMIT 5
         ), measured AS (
          SELECT 'connections'::text AS category,
@@ -1486,7 +1830,7 @@ CREATE VIEW monitoring.database_resource_utilization AS
             'bytes'::text,
             'ok'::text,
             lg.bytes,
-            format('%s uses %s with its indexes and TOAST'::text, lg.name, pg_size_pretty(lg.bytes)) AS format,
+            format('%s uses about %s with its indexes and TOAST'::text, lg.name, pg_size_pretty(lg.bytes)) AS format,
             ''::text
            FROM largest lg
         )
@@ -1556,416 +1900,21 @@ COMMENT ON COLUMN monitoring.finding_sources.is_enabled IS 'False leaves the vie
 --
 
 CREATE VIEW monitoring.index_usage_analysis AS
- WITH th AS (
-         SELECT ( SELECT t.*::monitoring.alert_thresholds AS t
-                   FROM monitoring.alert_thresholds t
-                  WHERE (t.check_name = 'unused_index'::text)) AS unused_index,
-            ( SELECT t.*::monitoring.alert_thresholds AS t
-                   FROM monitoring.alert_thresholds t
-                  WHERE (t.check_name = 'duplicate_index'::text)) AS duplicate_index,
-            ( SELECT t.*::monitoring.alert_thresholds AS t
-                   FROM monitoring.alert_thresholds t
-                  WHERE (t.check_name = 'redundant_index'::text)) AS redundant_index,
-            ( SELECT t.*::monitoring.alert_thresholds AS t
-                   FROM monitoring.alert_thresholds t
-                  WHERE (t.check_name = 'invalid_index'::text)) AS invalid_index,
-            ( SELECT t.*::monitoring.alert_thresholds AS t
-                   FROM monitoring.alert_thresholds t
-                  WHERE (t.check_name = 'write_heavy_index'::text)) AS write_heavy_index,
-            ( SELECT t.*::monitoring.alert_thresholds AS t
-                   FROM monitoring.alert_thresholds t
-                  WHERE (t.check_name = 'fk_without_index'::text)) AS fk_without_index
-        ), scope AS (
-         SELECT t.oid,
-            n.nspname,
-            t.relname,
-            t.relkind,
-            t.reltuples
-           FROM (pg_class t
-             JOIN pg_namespace n ON ((n.oid = t.relnamespace)))
-          WHERE ((t.relkind = ANY (ARRAY['r'::"char", 'p'::"char", 'm'::"char"])) AND (n.nspname <> ALL (ARRAY['pg_catalog'::name, 'information_schema'::name])) AND (n.nspname !~~ 'pg\_toast%'::text) AND (n.nspname !~~ 'pg\_temp%'::text) AND (n.nspname <> 'sqitch'::name) AND (NOT (EXISTS ( SELECT
-                   FROM pg_depend d
-                  WHERE ((d.classid = ('pg_class'::regclass)::oid) AND (d.objid = t.oid) AND (d.deptype = 'e'::"char"))))))
-        ), idx AS (
-         SELECT i.indexrelid,
-            i.indrelid,
-            ic.relkind AS index_kind,
-            ic.relispartition AS is_partition_index,
-            sc.nspname AS schema_name,
-            sc.relname AS table_name,
-            ic.relname AS index_name,
-            format('%I.%I'::text, sc.nspname, ic.relname) AS qualified_name,
-            i.indisunique,
-            i.indisvalid,
-            (string_to_array((i.indkey)::text, ' '::text))::smallint[] AS keys,
-            ((string_to_array((i.indkey)::text, ' '::text))::smallint[])[1:i.indnkeyatts] AS key_columns,
-            ((string_to_array((i.indclass)::text, ' '::text))::oid[])[1:i.indnkeyatts] AS key_opclasses,
-            (i.indcollation)::text AS collations,
-            pg_get_expr(i.indexprs, i.indrelid) AS expressions,
-            pg_get_expr(i.indpred, i.indrelid) AS predicate,
-            am.amname,
-            (EXISTS ( SELECT
-                   FROM pg_constraint k
-                  WHERE ((k.conindid = i.indexrelid) AND (k.contype = ANY (ARRAY['p'::"char", 'u'::"char", 'x'::"char"]))))) AS backs_constraint,
-            ( SELECT k.conname
-                   FROM pg_constraint k
-                  WHERE ((k.conindid = i.indexrelid) AND (k.contype = ANY (ARRAY['p'::"char", 'u'::"char", 'x'::"char"])))
-                 LIMIT 1) AS constraint_name,
-            pg_get_indexdef(i.indexrelid) AS definition
-           FROM (((pg_index i
-             JOIN scope sc ON ((sc.oid = i.indrelid)))
-             JOIN pg_class ic ON ((ic.oid = i.indexrelid)))
-             JOIN pg_am am ON ((am.oid = ic.relam)))
-        ), usage AS (
-         SELECT x.indexrelid,
-            x.indrelid,
-            x.index_kind,
-            x.is_partition_index,
-            x.schema_name,
-            x.table_name,
-            x.index_name,
-            x.qualified_name,
-            x.indisunique,
-            x.indisvalid,
-            x.keys,
-            x.key_columns,
-            x.key_opclasses,
-            x.collations,
-            x.expressions,
-            x.predicate,
-            x.amname,
-            x.backs_constraint,
-            x.constraint_name,
-            x.definition,
-            u.scans,
-            u.size_bytes,
-            w.writes,
-            w.stats_reset
-           FROM ((idx x
-             CROSS JOIN LATERAL ( SELECT COALESCE(sum(s.idx_scan), (0)::numeric) AS scans,
-                    COALESCE(sum(pg_relation_size((l.relid)::regclass)), (0)::numeric) AS size_bytes
-                   FROM (( SELECT x.indexrelid AS relid
-                          WHERE (x.index_kind = 'i'::"char")
-                        UNION ALL
-                         SELECT p.relid
-                           FROM pg_partition_tree((x.indexrelid)::regclass) p(relid, parentrelid, isleaf, level)
-                          WHERE ((x.index_kind = 'I'::"char") AND p.isleaf)) l
-                     LEFT JOIN pg_stat_all_indexes s ON ((s.indexrelid = l.relid)))) u)
-             CROSS JOIN LATERAL ( SELECT COALESCE(sum(((t.n_tup_ins + t.n_tup_upd) + t.n_tup_del)), (0)::numeric) AS writes,
-                    ( SELECT d.stats_reset
-                           FROM pg_stat_database d
-                          WHERE (d.datname = current_database())) AS stats_reset
-                   FROM (( SELECT x.indrelid AS relid
-                          WHERE (x.index_kind = 'i'::"char")
-                        UNION ALL
-                         SELECT p.relid
-                           FROM pg_partition_tree((x.indrelid)::regclass) p(relid, parentrelid, isleaf, level)
-                          WHERE ((x.index_kind = 'I'::"char") AND p.isleaf)) l
-                     LEFT JOIN pg_stat_all_tables t ON ((t.relid = l.relid)))) w)
-          WHERE (NOT x.is_partition_index)
-        ), unused AS (
-         SELECT 'unused_index'::text AS check_name,
-            u.qualified_name AS object_name,
-            monitoring.severity(th.unused_index, u.size_bytes) AS severity,
-            u.size_bytes AS value,
-            format('%s on %I.%I (%s) has not been scanned since %s; the table took %s writes meanwhile'::text, u.qualified_name, u.schema_name, u.table_name, pg_size_pretty(u.size_bytes), COALESCE((u.stats_reset)::text, 'the statistics were created'::text), u.writes) AS details,
-                CASE
-                    WHEN (u.index_kind = 'I'::"char") THEN format('If no query needs it (check on a replica too): drop index %s;'::text, u.qualified_name)
-                    ELSE format('If no query needs it (check on a replica too): drop index concurrently %s;'::text, u.qualified_name)
-                END AS action,
-            u.indexrelid,
-            u.indrelid,
-            u.index_kind,
-            u.is_partition_index,
-            u.schema_name,
-            u.table_name,
-            u.index_name,
-            u.qualified_name,
-            u.indisunique,
-            u.indisvalid,
-            u.keys,
-            u.key_columns,
-            u.key_opclasses,
-            u.collations,
-            u.expressions,
-            u.predicate,
-            u.amname,
-            u.backs_constraint,
-            u.constraint_name,
-            u.definition,
-            u.scans,
-            u.size_bytes,
-            u.writes,
-            u.stats_reset
-           FROM (usage u
-             CROSS JOIN th)
-          WHERE ((u.scans = (0)::numeric) AND (NOT u.indisunique) AND (NOT u.backs_constraint) AND u.indisvalid)
-        ), dup_groups AS (
-         SELECT u.indexrelid,
-            u.indrelid,
-            u.index_kind,
-            u.is_partition_index,
-            u.schema_name,
-            u.table_name,
-            u.index_name,
-            u.qualified_name,
-            u.indisunique,
-            u.indisvalid,
-            u.keys,
-            u.key_columns,
-            u.key_opclasses,
-            u.collations,
-            u.expressions,
-            u.predicate,
-            u.amname,
-            u.backs_constraint,
-            u.constraint_name,
-            u.definition,
-            u.scans,
-            u.size_bytes,
-            u.writes,
-            u.stats_reset,
-            first_value(u.qualified_name) OVER w AS kept_index,
-            row_number() OVER w AS rn
-           FROM usage u
-          WINDOW w AS (PARTITION BY u.indrelid, u.amname, u.keys, u.key_opclasses, u.collations, COALESCE(u.expressions, ''::text), COALESCE(u.predicate, ''::text) ORDER BY u.backs_constraint DESC, u.indisunique DESC, u.indexrelid)
-        ), duplicate AS (
-         SELECT 'duplicate_index'::text AS check_name,
-            d.qualified_name AS object_name,
-            monitoring.severity(th.duplicate_index, d.size_bytes) AS severity,
-            d.size_bytes AS value,
-            format('%s duplicates %s (%s): %s'::text, d.qualified_name, d.kept_index, pg_size_pretty(d.size_bytes), d.definition) AS details,
-                CASE
-                    WHEN d.backs_constraint THEN format('Both enforce a constraint: drop the redundant constraint: alter table %I.%I drop constraint %I;'::text, d.schema_name, d.table_name, d.constraint_name)
-                    WHEN (d.index_kind = 'I'::"char") THEN format('drop index %s; -- %s covers it'::text, d.qualified_name, d.kept_index)
-                    ELSE format('drop index concurrently %s; -- %s covers it'::text, d.qualified_name, d.kept_index)
-                END AS action,
-            d.indexrelid,
-            d.schema_name,
-            d.table_name,
-            d.index_name,
-            d.size_bytes,
-            d.scans,
-            d.writes,
-            d.definition
-           FROM (dup_groups d
-             CROSS JOIN th)
-          WHERE (d.rn > 1)
-        ), redundant AS (
-         SELECT DISTINCT ON (x.indexrelid) 'redundant_index'::text AS check_name,
-            x.qualified_name AS object_name,
-            monitoring.severity(th.redundant_index, x.size_bytes) AS severity,
-            x.size_bytes AS value,
-            format('the columns of %s are a leading prefix of %s; that index can serve its queries'::text, x.qualified_name, y.qualified_name) AS details,
-                CASE
-                    WHEN (x.index_kind = 'I'::"char") THEN format('Unless its smaller size matters for a hot query: drop index %s;'::text, x.qualified_name)
-                    ELSE format('Unless its smaller size matters for a hot query: drop index concurrently %s;'::text, x.qualified_name)
-                END AS action,
-            x.indexrelid,
-            x.schema_name,
-            x.table_name,
-            x.index_name,
-            x.size_bytes,
-            x.scans,
-            x.writes,
-            x.definition
-           FROM ((usage x
-             JOIN usage y ON (((y.indrelid = x.indrelid) AND (y.indexrelid <> x.indexrelid) AND (y.amname = 'btree'::name) AND (y.predicate IS NULL) AND (y.expressions IS NULL) AND (cardinality(y.key_columns) > cardinality(x.key_columns)) AND (y.key_columns[1:cardinality(x.key_columns)] = x.key_columns) AND (y.key_opclasses[1:cardinality(x.key_opclasses)] = x.key_opclasses))))
-             CROSS JOIN th)
-          WHERE ((x.amname = 'btree'::name) AND (x.predicate IS NULL) AND (x.expressions IS NULL) AND (NOT x.indisunique) AND (NOT x.backs_constraint) AND x.indisvalid AND y.indisvalid)
-          ORDER BY x.indexrelid, y.indexrelid
-        ), invalid AS (
-         SELECT 'invalid_index'::text AS check_name,
-            x.qualified_name AS object_name,
-            monitoring.severity(th.invalid_index, (pg_relation_size((x.indexrelid)::regclass))::numeric) AS severity,
-            (pg_relation_size((x.indexrelid)::regclass))::numeric AS value,
-            format('%s is INVALID (a failed or running CREATE INDEX CONCURRENTLY): written on every change, never used'::text, x.qualified_name) AS details,
-            format('Unless a CREATE INDEX CONCURRENTLY is still running on it: drop index concurrently %s; then create it again (or: reindex index concurrently %s;)'::text, x.qualified_name, x.qualified_name) AS action,
-            x.indexrelid,
-            x.schema_name,
-            x.table_name,
-            x.index_name,
-            (pg_relation_size((x.indexrelid)::regclass))::numeric AS size_bytes,
-            NULL::numeric AS scans,
-            NULL::numeric AS writes,
-            x.definition
-           FROM (idx x
-             CROSS JOIN th)
-          WHERE (NOT x.indisvalid)
-        ), write_heavy AS (
-         SELECT 'write_heavy_index'::text AS check_name,
-            u.qualified_name AS object_name,
-            monitoring.severity(th.write_heavy_index, (u.writes / u.scans), u.writes) AS severity,
-            round((u.writes / u.scans), 1) AS value,
-            format('%s: %s table writes for %s index scans (%s writes per scan)'::text, u.qualified_name, u.writes, u.scans, round((u.writes / u.scans))) AS details,
-            format('Check that the queries using %s need it; every write pays for it.'::text, u.qualified_name) AS action,
-            u.indexrelid,
-            u.schema_name,
-            u.table_name,
-            u.index_name,
-            u.size_bytes,
-            u.scans,
-            u.writes,
-            u.definition
-           FROM (usage u
-             CROSS JOIN th)
-          WHERE ((u.scans > (0)::numeric) AND (NOT u.indisunique) AND (NOT u.backs_constraint))
-        ), fk AS (
-         SELECT k.oid,
-            k.conname,
-            k.conrelid,
-            k.conkey,
-            sc.nspname,
-            sc.relname,
-            sc.relkind,
-            (( SELECT COALESCE(sum(GREATEST(c.reltuples, (0)::real)), (0)::real) AS "coalesce"
-                   FROM (pg_partition_tree((k.conrelid)::regclass) p(relid, parentrelid, isleaf, level)
-                     JOIN pg_class c ON ((c.oid = (p.relid)::oid)))
-                  WHERE p.isleaf))::numeric AS child_rows,
-            ( SELECT string_agg(format('%I'::text, a.attname), ', '::text ORDER BY x.ord) AS string_agg
-                   FROM (unnest(k.conkey) WITH ORDINALITY x(attnum, ord)
-                     JOIN pg_attribute a ON (((a.attrelid = k.conrelid) AND (a.attnum = x.attnum))))) AS column_list,
-            ( SELECT string_agg((a.attname)::text, '_'::text ORDER BY x.ord) AS string_agg
-                   FROM (unnest(k.conkey) WITH ORDINALITY x(attnum, ord)
-                     JOIN pg_attribute a ON (((a.attrelid = k.conrelid) AND (a.attnum = x.attnum))))) AS column_names
-           FROM (pg_constraint k
-             JOIN scope sc ON ((sc.oid = k.conrelid)))
-          WHERE ((k.contype = 'f'::"char") AND (k.conparentid = (0)::oid) AND (NOT (EXISTS ( SELECT
-                   FROM pg_index i
-                  WHERE ((i.indrelid = k.conrelid) AND (( SELECT array_agg(x.x ORDER BY x.x) AS array_agg
-                           FROM unnest(k.conkey) x(x)) = ( SELECT array_agg(x.x ORDER BY x.x) AS array_agg
-                           FROM unnest(((i.indkey)::smallint[])[0:(cardinality(k.conkey) - 1)]) x(x))))))))
-        ), fk_without_index AS (
-         SELECT 'fk_without_index'::text AS check_name,
-            format('%I.%I.%I'::text, f_1.nspname, f_1.relname, f_1.conname) AS object_name,
-            monitoring.severity(th.fk_without_index, f_1.child_rows) AS severity,
-            f_1.child_rows AS value,
-            format('foreign key %I on %I.%I (%s) has no index starting with its columns: every delete or key update of the referenced row scans about %s rows'::text, f_1.conname, f_1.nspname, f_1.relname, f_1.column_list, f_1.child_rows) AS details,
-            format('create index %s%s on %I.%I (%s);'::text,
-                CASE
-                    WHEN (f_1.relkind = 'p'::"char") THEN ''::text
-                    ELSE 'concurrently '::text
-                END, quote_ident(("left"((((f_1.relname)::text || '_'::text) || f_1.column_names), 59) || '_idx'::text)), f_1.nspname, f_1.relname, f_1.column_list) AS action,
-            NULL::oid AS indexrelid,
-            (f_1.nspname)::text AS schema_name,
-            (f_1.relname)::text AS table_name,
-            NULL::text AS index_name,
-            NULL::numeric AS size_bytes,
-            NULL::numeric AS scans,
-            NULL::numeric AS writes,
-            pg_get_constraintdef(f_1.oid) AS definition
-           FROM (fk f_1
-             CROSS JOIN th)
-        ), findings AS (
-         SELECT unused.check_name,
-            unused.object_name,
-            unused.severity,
-            unused.value,
-            unused.details,
-            unused.action,
-            (unused.schema_name)::text AS schema_name,
-            (unused.table_name)::text AS table_name,
-            (unused.index_name)::text AS index_name,
-            unused.size_bytes,
-            unused.scans,
-            unused.writes,
-            unused.definition
-           FROM unused
-        UNION ALL
-         SELECT duplicate.check_name,
-            duplicate.object_name,
-            duplicate.severity,
-            duplicate.value,
-            duplicate.details,
-            duplicate.action,
-            (duplicate.schema_name)::text AS schema_name,
-            (duplicate.table_name)::text AS table_name,
-            (duplicate.index_name)::text AS index_name,
-            duplicate.size_bytes,
-            duplicate.scans,
-            duplicate.writes,
-            duplicate.definition
-           FROM duplicate
-        UNION ALL
-         SELECT redundant.check_name,
-            redundant.object_name,
-            redundant.severity,
-            redundant.value,
-            redundant.details,
-            redundant.action,
-            (redundant.schema_name)::text AS schema_name,
-            (redundant.table_name)::text AS table_name,
-            (redundant.index_name)::text AS index_name,
-            redundant.size_bytes,
-            redundant.scans,
-            redundant.writes,
-            redundant.definition
-           FROM redundant
-        UNION ALL
-         SELECT invalid.check_name,
-            invalid.object_name,
-            invalid.severity,
-            invalid.value,
-            invalid.details,
-            invalid.action,
-            (invalid.schema_name)::text AS schema_name,
-            (invalid.table_name)::text AS table_name,
-            (invalid.index_name)::text AS index_name,
-            invalid.size_bytes,
-            invalid.scans,
-            invalid.writes,
-            invalid.definition
-           FROM invalid
-        UNION ALL
-         SELECT write_heavy.check_name,
-            write_heavy.object_name,
-            write_heavy.severity,
-            write_heavy.value,
-            write_heavy.details,
-            write_heavy.action,
-            (write_heavy.schema_name)::text AS schema_name,
-            (write_heavy.table_name)::text AS table_name,
-            (write_heavy.index_name)::text AS index_name,
-            write_heavy.size_bytes,
-            write_heavy.scans,
-            write_heavy.writes,
-            write_heavy.definition
-           FROM write_heavy
-        UNION ALL
-         SELECT fk_without_index.check_name,
-            fk_without_index.object_name,
-            fk_without_index.severity,
-            fk_without_index.value,
-            fk_without_index.details,
-            fk_without_index.action,
-            fk_without_index.schema_name,
-            fk_without_index.table_name,
-            fk_without_index.index_name,
-            fk_without_index.size_bytes,
-            fk_without_index.scans,
-            fk_without_index.writes,
-            fk_without_index.definition
-           FROM fk_without_index
-        )
- SELECT 'indexing'::text AS category,
-    f.check_name,
-    f.object_name,
-    f.severity,
-    f.value,
-    f.details,
-        CASE
-            WHEN (f.severity = 'ok'::text) THEN 'No action needed.'::text
-            ELSE f.action
-        END AS recommended_action,
-    f.schema_name,
-    f.table_name,
-    f.index_name,
-    f.size_bytes AS index_size_bytes,
-    f.scans AS index_scans,
-    f.writes AS table_writes,
-    f.definition
-   FROM findings f
-  WHERE (f.severity <> 'ok'::text);
+ SELECT index_usage_rows.category,
+    index_usage_rows.check_name,
+    index_usage_rows.object_name,
+    index_usage_rows.severity,
+    index_usage_rows.value,
+    index_usage_rows.details,
+    index_usage_rows.recommended_action,
+    index_usage_rows.schema_name,
+    index_usage_rows.table_name,
+    index_usage_rows.index_name,
+    index_usage_rows.index_size_bytes,
+    index_usage_rows.index_scans,
+    index_usage_rows.table_writes,
+    index_usage_rows.definition
+   FROM monitoring.index_usage_rows() index_usage_rows(category, check_name, object_name, severity, value, details, recommended_action, schema_name, table_name, index_name, index_size_bytes, index_scans, table_writes, definition);
 
 --
 -- Name: VIEW index_usage_analysis; Type: COMMENT; Schema: monitoring; Owner: -
@@ -2139,6 +2088,41 @@ CREATE VIEW monitoring.long_running_queries AS
 COMMENT ON VIEW monitoring.long_running_queries IS 'Non-idle client sessions of this database (running statements and open idle transactions), longest first is up to the caller; severity from the long_running_query / idle_in_transaction thresholds, with the statement that ends each one.';
 
 --
+-- Name: maintenance_job_status; Type: VIEW; Schema: monitoring; Owner: -
+--
+
+CREATE VIEW monitoring.maintenance_job_status AS
+ SELECT maintenance_job_rows.category,
+    maintenance_job_rows.check_name,
+    maintenance_job_rows.object_name,
+    maintenance_job_rows.severity,
+    maintenance_job_rows.value,
+    maintenance_job_rows.details,
+    maintenance_job_rows.recommended_action,
+    maintenance_job_rows.function_name,
+    maintenance_job_rows.function_args,
+    maintenance_job_rows.run_interval,
+    maintenance_job_rows.is_enabled,
+    maintenance_job_rows.function_exists,
+    maintenance_job_rows.last_started_at,
+    maintenance_job_rows.last_status,
+    maintenance_job_rows.last_duration,
+    maintenance_job_rows.last_rows_affected,
+    maintenance_job_rows.last_error,
+    maintenance_job_rows.last_success_at,
+    maintenance_job_rows.consecutive_failures,
+    maintenance_job_rows.runs_last_24h,
+    maintenance_job_rows.failures_last_24h,
+    maintenance_job_rows.next_due_at
+   FROM monitoring.maintenance_job_rows() maintenance_job_rows(category, check_name, object_name, severity, value, details, recommended_action, function_name, function_args, run_interval, is_enabled, function_exists, last_started_at, last_status, last_duration, last_rows_affected, last_error, last_success_at, consecutive_failures, runs_last_24h, failures_last_24h, next_due_at);
+
+--
+-- Name: VIEW maintenance_job_status; Type: COMMENT; Schema: monitoring; Owner: -
+--
+
+COMMENT ON VIEW monitoring.maintenance_job_status IS 'One row per registered maintenance job: last run and its result, last success, consecutive failures, runs and failures in 24 hours, next due time, and a severity that fires for a failing job (maintenance_job_failures), a stale one (maintenance_job_stale: no success for several intervals, e.g. nothing schedules the runner) or one whose function is missing.';
+
+--
 -- Name: maintenance_jobs; Type: TABLE; Schema: monitoring; Owner: -
 --
 
@@ -2193,165 +2177,6 @@ COMMENT ON COLUMN monitoring.maintenance_jobs.run_interval IS 'The job is due wh
 --
 
 COMMENT ON COLUMN monitoring.maintenance_jobs.is_enabled IS 'False stops scheduled runs (and the staleness alert); run_maintenance(job_name) still runs it on demand.';
-
---
--- Name: maintenance_job_status; Type: VIEW; Schema: monitoring; Owner: -
---
-
-CREATE VIEW monitoring.maintenance_job_status AS
- WITH recent AS MATERIALIZED (
-         SELECT j_1.job_name,
-            r.started_at,
-            r.status,
-            r.duration,
-            r.error_message,
-            r.rows_affected,
-            row_number() OVER (PARTITION BY j_1.job_name ORDER BY r.started_at DESC) AS rn
-           FROM (monitoring.maintenance_jobs j_1
-             CROSS JOIN LATERAL ( SELECT r_1.started_at,
-                    r_1.status,
-                    r_1.duration,
-                    r_1.error_message,
-                    r_1.rows_affected
-                   FROM monitoring.maintenance_runs r_1
-                  WHERE (r_1.job_name = j_1.job_name)
-                  ORDER BY r_1.started_at DESC
-                 LIMIT 50) r)
-        ), per_job_runs AS (
-         SELECT x.job_name,
-            max(x.started_at) FILTER (WHERE (x.status = 'succeeded'::text)) AS last_success_at,
-            COALESCE((min(x.rn) FILTER (WHERE (x.status <> 'failed'::text)) - 1), count(*)) AS consecutive_failures
-           FROM recent x
-          GROUP BY x.job_name
-        ), last_day AS (
-         SELECT d.job_name,
-            count(*) AS runs,
-            count(*) FILTER (WHERE (d.status = 'failed'::text)) AS failures
-           FROM monitoring.maintenance_runs d
-          WHERE (d.started_at > (now() - '24:00:00'::interval))
-          GROUP BY d.job_name
-        ), per_job AS MATERIALIZED (
-         SELECT j_1.job_name,
-            j_1.function_name,
-            j_1.function_args,
-            j_1.run_interval,
-            j_1.is_enabled,
-            j_1.description,
-            j_1.created_at,
-            j_1.updated_at,
-            (EXISTS ( SELECT
-                   FROM (pg_proc p
-                     JOIN pg_namespace n ON ((n.oid = p.pronamespace)))
-                  WHERE ((n.nspname = split_part(j_1.function_name, '.'::text, 1)) AND (p.proname = split_part(j_1.function_name, '.'::text, 2))))) AS function_exists,
-            l.started_at AS last_started_at,
-            l.status AS last_status,
-            l.duration AS last_duration,
-            l.error_message AS last_error,
-            l.rows_affected AS last_rows_affected,
-            pr.last_success_at,
-            COALESCE(pr.consecutive_failures, (0)::bigint) AS consecutive_failures,
-            COALESCE(d.runs, (0)::bigint) AS runs_last_24h,
-            COALESCE(d.failures, (0)::bigint) AS failures_last_24h
-           FROM (((monitoring.maintenance_jobs j_1
-             LEFT JOIN recent l ON (((l.job_name = j_1.job_name) AND (l.rn = 1))))
-             LEFT JOIN per_job_runs pr ON ((pr.job_name = j_1.job_name)))
-             LEFT JOIN last_day d ON ((d.job_name = j_1.job_name)))
-        ), judged AS MATERIALIZED (
-         SELECT p.job_name,
-            p.function_name,
-            p.function_args,
-            p.run_interval,
-            p.is_enabled,
-            p.description,
-            p.created_at,
-            p.updated_at,
-            p.function_exists,
-            p.last_started_at,
-            p.last_status,
-            p.last_duration,
-            p.last_error,
-            p.last_rows_affected,
-            p.last_success_at,
-            p.consecutive_failures,
-            p.runs_last_24h,
-            p.failures_last_24h,
-            (EXTRACT(epoch FROM (now() - COALESCE(p.last_success_at, p.created_at))) / EXTRACT(epoch FROM p.run_interval)) AS intervals_since_success,
-            monitoring.classify('maintenance_job_failures'::text, (p.consecutive_failures)::numeric) AS failing_severity,
-                CASE
-                    WHEN p.is_enabled THEN monitoring.classify('maintenance_job_stale'::text, (EXTRACT(epoch FROM (now() - COALESCE(p.last_success_at, p.created_at))) / EXTRACT(epoch FROM p.run_interval)))
-                    ELSE 'ok'::text
-                END AS stale_severity,
-                CASE
-                    WHEN (p.is_enabled AND (NOT p.function_exists)) THEN monitoring.classify('maintenance_job_missing_function'::text, (1)::numeric)
-                    ELSE 'ok'::text
-                END AS missing_severity
-           FROM per_job p
-        )
- SELECT 'maintenance'::text AS category,
-        CASE
-            WHEN ((monitoring.severity_rank(j.missing_severity) > 0) AND (monitoring.severity_rank(j.missing_severity) >= GREATEST(monitoring.severity_rank(j.failing_severity), monitoring.severity_rank(j.stale_severity)))) THEN 'maintenance_job_missing_function'::text
-            WHEN ((monitoring.severity_rank(j.failing_severity) > 0) AND (monitoring.severity_rank(j.failing_severity) >= monitoring.severity_rank(j.stale_severity))) THEN 'maintenance_job_failures'::text
-            WHEN (monitoring.severity_rank(j.stale_severity) > 0) THEN 'maintenance_job_stale'::text
-            ELSE 'maintenance_job'::text
-        END AS check_name,
-    j.job_name AS object_name,
-    monitoring.worst_severity(VARIADIC ARRAY[j.failing_severity, j.stale_severity, j.missing_severity]) AS severity,
-        CASE
-            WHEN (monitoring.severity_rank(j.failing_severity) > 0) THEN (j.consecutive_failures)::numeric
-            ELSE round(j.intervals_since_success, 2)
-        END AS value,
-    concat_ws('; '::text, format('%s (every %s%s): last run %s'::text, j.job_name, j.run_interval,
-        CASE
-            WHEN j.is_enabled THEN ''::text
-            ELSE ', disabled'::text
-        END,
-        CASE
-            WHEN (j.last_started_at IS NULL) THEN 'never'::text
-            ELSE format('%s at %s in %s'::text, j.last_status, date_trunc('second'::text, j.last_started_at), j.last_duration)
-        END),
-        CASE
-            WHEN (NOT j.function_exists) THEN format('function %s does not exist'::text, j.function_name)
-            ELSE NULL::text
-        END,
-        CASE
-            WHEN (j.consecutive_failures > 0) THEN format('%s consecutive failure(s), last error: %s'::text, j.consecutive_failures, j.last_error)
-            ELSE NULL::text
-        END,
-        CASE
-            WHEN (monitoring.severity_rank(j.stale_severity) > 0) THEN format('no success for %s intervals (since %s)'::text, round(j.intervals_since_success, 1), COALESCE((date_trunc('second'::text, j.last_success_at))::text, 'it was registered'::text))
-            ELSE NULL::text
-        END) AS details,
-        CASE
-            WHEN (monitoring.worst_severity(VARIADIC ARRAY[j.failing_severity, j.stale_severity, j.missing_severity]) = 'ok'::text) THEN 'No action needed.'::text
-            WHEN (monitoring.severity_rank(j.missing_severity) > 0) THEN format('Deploy the module that provides %s, or pause the job: update monitoring.maintenance_jobs set is_enabled = false where job_name = %L;'::text, j.function_name, j.job_name)
-            WHEN (monitoring.severity_rank(j.failing_severity) > 0) THEN format('Read the error in monitoring.maintenance_runs, fix the cause, then run it by hand: select * from monitoring.run_maintenance(%L);'::text, j.job_name)
-            ELSE 'Nothing runs the maintenance: schedule it (select monitoring.schedule_with_pg_cron(); or the cron line in the README), or run: select * from monitoring.run_maintenance();'::text
-        END AS recommended_action,
-    j.function_name,
-    j.function_args,
-    j.run_interval,
-    j.is_enabled,
-    j.function_exists,
-    j.last_started_at,
-    j.last_status,
-    j.last_duration,
-    j.last_rows_affected,
-    j.last_error,
-    j.last_success_at,
-    j.consecutive_failures,
-    j.runs_last_24h,
-    j.failures_last_24h,
-        CASE
-            WHEN (NOT j.is_enabled) THEN NULL::timestamp with time zone
-            ELSE GREATEST(COALESCE((j.last_started_at + j.run_interval), now()), now())
-        END AS next_due_at
-   FROM judged j;
-
---
--- Name: VIEW maintenance_job_status; Type: COMMENT; Schema: monitoring; Owner: -
---
-
-COMMENT ON VIEW monitoring.maintenance_job_status IS 'One row per registered maintenance job: last run and its result, last success, consecutive failures, runs and failures in 24 hours, next due time, and a severity that fires for a failing job (maintenance_job_failures), a stale one (maintenance_job_stale: no success for several intervals, e.g. nothing schedules the runner) or one whose function is missing.';
 
 --
 -- Name: maintenance_recommendations; Type: VIEW; Schema: monitoring; Owner: -
@@ -2460,11 +2285,13 @@ CREATE VIEW monitoring.partition_health AS
             r.parent_table AS object_name,
                 CASE
                     WHEN (r.default_partition IS NULL) THEN 'warning'::text
+                    WHEN (r.default_rows IS NULL) THEN 'info'::text
                     ELSE monitoring.classify('default_partition_rows'::text, (r.default_rows)::numeric)
                 END AS severity,
             (r.default_rows)::numeric AS value,
                 CASE
                     WHEN (r.default_partition IS NULL) THEN format('%s has no DEFAULT partition: a row outside every partition is rejected'::text, r.parent_table)
+                    WHEN (r.default_rows IS NULL) THEN format('%s could not be counted: it was locked for more than 2 seconds'::text, r.default_partition)
                     ELSE format('%s holds %s%s row(s)'::text, r.default_partition, r.default_rows,
                     CASE
                         WHEN (r.default_rows >= 100000) THEN ' or more'::text
@@ -3076,8 +2903,8 @@ CREATE VIEW monitoring.table_access_patterns AS
             c.relkind,
             c.reloptions,
             c.relfrozenxid,
-            pg_table_size((s.relid)::regclass) AS table_size_bytes,
-            pg_indexes_size((s.relid)::regclass) AS indexes_size_bytes,
+            (((c.relpages + COALESCE(toast.relpages, 0)))::bigint * (current_setting('block_size'::text))::bigint) AS table_size_bytes,
+            (COALESCE(ix.pages, (0)::bigint) * (current_setting('block_size'::text))::bigint) AS indexes_size_bytes,
             s.seq_scan,
             s.seq_tup_read,
             COALESCE(s.idx_scan, (0)::bigint) AS idx_scan,
@@ -3101,8 +2928,14 @@ CREATE VIEW monitoring.table_access_patterns AS
             ((s.n_tup_hot_upd)::numeric / (NULLIF(s.n_tup_upd, 0))::numeric) AS hot_update_ratio,
             ((s.n_mod_since_analyze)::numeric / (GREATEST(s.n_live_tup, (1)::bigint))::numeric) AS modified_since_analyze_ratio,
             COALESCE((c.reloptions && ARRAY['autovacuum_enabled=false'::text, 'autovacuum_enabled=off'::text, 'autovacuum_enabled=0'::text, 'autovacuum_enabled=no'::text]), false) AS autovacuum_disabled
-           FROM (pg_stat_user_tables s
+           FROM (((pg_stat_user_tables s
              JOIN pg_class c ON ((c.oid = s.relid)))
+             LEFT JOIN pg_class toast ON ((toast.oid = c.reltoastrelid)))
+             LEFT JOIN ( SELECT i.indrelid,
+                    sum(ic.relpages) AS pages
+                   FROM (pg_index i
+                     JOIN pg_class ic ON ((ic.oid = i.indexrelid)))
+                  GROUP BY i.indrelid) ix ON ((ix.indrelid = s.relid)))
           WHERE (c.relkind = ANY (ARRAY['r'::"char", 'm'::"char"]))
         ), judged AS (
          SELECT t_1.relid,
@@ -3485,12 +3318,36 @@ GRANT ALL ON FUNCTION monitoring.column_statistics() TO platform_monitor;
 GRANT ALL ON FUNCTION monitoring.column_statistics() TO service_role;
 
 --
--- Name: FUNCTION estimate_bloat(); Type: ACL; Schema: monitoring; Owner: -
+-- Name: FUNCTION data_quality_rows(); Type: ACL; Schema: monitoring; Owner: -
 --
 
-REVOKE ALL ON FUNCTION monitoring.estimate_bloat() FROM PUBLIC;
-GRANT ALL ON FUNCTION monitoring.estimate_bloat() TO platform_monitor;
-GRANT ALL ON FUNCTION monitoring.estimate_bloat() TO service_role;
+REVOKE ALL ON FUNCTION monitoring.data_quality_rows() FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.data_quality_rows() TO platform_monitor;
+GRANT ALL ON FUNCTION monitoring.data_quality_rows() TO service_role;
+
+--
+-- Name: FUNCTION estimate_bloat(p_min_bytes numeric); Type: ACL; Schema: monitoring; Owner: -
+--
+
+REVOKE ALL ON FUNCTION monitoring.estimate_bloat(p_min_bytes numeric) FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.estimate_bloat(p_min_bytes numeric) TO platform_monitor;
+GRANT ALL ON FUNCTION monitoring.estimate_bloat(p_min_bytes numeric) TO service_role;
+
+--
+-- Name: FUNCTION index_usage_rows(); Type: ACL; Schema: monitoring; Owner: -
+--
+
+REVOKE ALL ON FUNCTION monitoring.index_usage_rows() FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.index_usage_rows() TO platform_monitor;
+GRANT ALL ON FUNCTION monitoring.index_usage_rows() TO service_role;
+
+--
+-- Name: FUNCTION maintenance_job_rows(); Type: ACL; Schema: monitoring; Owner: -
+--
+
+REVOKE ALL ON FUNCTION monitoring.maintenance_job_rows() FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.maintenance_job_rows() TO platform_monitor;
+GRANT ALL ON FUNCTION monitoring.maintenance_job_rows() TO service_role;
 
 --
 -- Name: FUNCTION partition_status(); Type: ACL; Schema: monitoring; Owner: -
@@ -3687,6 +3544,13 @@ GRANT SELECT ON TABLE monitoring.long_running_queries TO platform_monitor;
 GRANT SELECT ON TABLE monitoring.long_running_queries TO service_role;
 
 --
+-- Name: TABLE maintenance_job_status; Type: ACL; Schema: monitoring; Owner: -
+--
+
+GRANT SELECT ON TABLE monitoring.maintenance_job_status TO platform_monitor;
+GRANT SELECT ON TABLE monitoring.maintenance_job_status TO service_role;
+
+--
 -- Name: TABLE maintenance_jobs; Type: ACL; Schema: monitoring; Owner: -
 --
 
@@ -3704,13 +3568,6 @@ GRANT UPDATE(run_interval) ON TABLE monitoring.maintenance_jobs TO service_role;
 --
 
 GRANT UPDATE(is_enabled) ON TABLE monitoring.maintenance_jobs TO service_role;
-
---
--- Name: TABLE maintenance_job_status; Type: ACL; Schema: monitoring; Owner: -
---
-
-GRANT SELECT ON TABLE monitoring.maintenance_job_status TO platform_monitor;
-GRANT SELECT ON TABLE monitoring.maintenance_job_status TO service_role;
 
 --
 -- Name: TABLE maintenance_recommendations; Type: ACL; Schema: monitoring; Owner: -

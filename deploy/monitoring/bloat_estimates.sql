@@ -10,7 +10,7 @@
 
 begin;
 
-create function monitoring.estimate_bloat()
+create function monitoring.estimate_bloat(p_min_bytes numeric default 0)
 returns table (relation_kind text, schema_name text, table_name text, index_name text,
                real_size_bytes numeric, expected_size_bytes numeric, bloat_bytes numeric,
                bloat_percent numeric, fillfactor integer, is_reliable boolean)
@@ -33,6 +33,7 @@ as $$
       join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
       left join pg_catalog.pg_class as toast on toast.oid = c.reltoastrelid
      where c.relkind in ('r', 'm') and c.relpages > 0 and c.reltuples >= 0
+       and c.relpages::numeric * current_setting('block_size')::numeric >= coalesce(p_min_bytes, 0)
        and n.nspname not in ('pg_catalog', 'information_schema')
        and n.nspname not like 'pg\_toast%' and n.nspname not like 'pg\_temp%'
   ),
@@ -74,6 +75,7 @@ as $$
       join pg_catalog.pg_namespace as n on n.oid = ic.relnamespace
       join pg_catalog.pg_am as am on am.oid = ic.relam
      where am.amname = 'btree' and ic.relkind = 'i' and i.indisvalid and ic.relpages > 0 and ic.reltuples >= 0
+       and ic.relpages::numeric * current_setting('block_size')::numeric >= coalesce(p_min_bytes, 0)
        and tc.relkind in ('r', 'm')
        and n.nspname not in ('pg_catalog', 'information_schema')
        and n.nspname not like 'pg\_toast%' and n.nspname not like 'pg\_temp%'
@@ -124,11 +126,11 @@ as $$
          e.fillfactor, e.is_reliable
     from index_estimate as e
 $$;
-comment on function monitoring.estimate_bloat() is
-  'ioguix-style bloat estimate of every table and btree index from pg_class and pg_stats (no pgstattuple, no scan): real size, expected size at its fillfactor, bloat in bytes and percent, and whether the statistics make the estimate reliable. SECURITY DEFINER to read pg_stats of the package''s tables; returns sizes only.';
+comment on function monitoring.estimate_bloat(numeric) is
+  'ioguix-style bloat estimate of every table and btree index of at least p_min_bytes, from pg_class and pg_stats (no pgstattuple, no scan): real size, expected size at its fillfactor, bloat in bytes and percent, and whether the statistics make the estimate reliable. SECURITY DEFINER to read pg_stats of the package''s tables; returns sizes only.';
 
-revoke execute on function monitoring.estimate_bloat() from public;
-grant execute on function monitoring.estimate_bloat() to platform_monitor, service_role;
+revoke execute on function monitoring.estimate_bloat(numeric) from public;
+grant execute on function monitoring.estimate_bloat(numeric) to platform_monitor, service_role;
 
 create view monitoring.bloat_estimates as
 select 'bloat'::text as category,
@@ -150,12 +152,15 @@ select 'bloat'::text as category,
             else format('reindex index concurrently %I.%I;', b.schema_name, b.index_name) end as recommended_action,
        b.relation_kind, b.schema_name, b.table_name, b.index_name, b.real_size_bytes, b.expected_size_bytes,
        b.bloat_bytes, b.bloat_percent, b.fillfactor, b.is_reliable
-  from monitoring.estimate_bloat() as b
-  cross join (select (select t from monitoring.alert_thresholds as t where t.check_name = 'table_bloat') as table_bloat,
-                     (select t from monitoring.alert_thresholds as t where t.check_name = 'index_bloat') as index_bloat) as th;
+  from (select (select t from monitoring.alert_thresholds as t where t.check_name = 'table_bloat') as table_bloat,
+               (select t from monitoring.alert_thresholds as t where t.check_name = 'index_bloat') as index_bloat) as th
+  -- Relations under 1 MB (or under the bloat checks' minimum size, if lower) are not worth the
+  -- estimate: they could never be judged.
+  cross join lateral monitoring.estimate_bloat(least(coalesce((th.table_bloat).minimum_sample, 0),
+                                                     coalesce((th.index_bloat).minimum_sample, 0), 1048576)) as b;
 
 comment on view monitoring.bloat_estimates is
-  'Estimated bloat of every table and btree index (ioguix method, from statistics only), with severity by the table_bloat / index_bloat thresholds (judged only above their minimum size and when the estimate is reliable) and the rebuild to run.';
+  'Estimated bloat of every table and btree index of 1 MB or more (ioguix method, from statistics only), with severity by the table_bloat / index_bloat thresholds (judged only above their minimum size and when the estimate is reliable) and the rebuild to run.';
 
 grant select on monitoring.bloat_estimates to platform_monitor, service_role;
 

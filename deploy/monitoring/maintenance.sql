@@ -204,100 +204,139 @@ insert into monitoring.maintenance_jobs (job_name, function_name, function_args,
   ('base.partition_maintenance', 'base.run_partition_maintenance', '', interval '1 hour',
    'Premakes future partitions, moves rows out of DEFAULT partitions and drops partitions past retention, for every table in base.partition_config.');
 
+-- The query lives in a function only to run it with jit = off: the planner's estimates for
+-- catalog joins grow with the catalog and would otherwise trigger JIT compilation, which
+-- costs far more than the query itself.
+create function monitoring.maintenance_job_rows()
+returns table (
+  category text,
+  check_name text,
+  object_name text,
+  severity text,
+  value numeric,
+  details text,
+  recommended_action text,
+  function_name text,
+  function_args text,
+  run_interval interval,
+  is_enabled boolean,
+  function_exists boolean,
+  last_started_at timestamptz,
+  last_status text,
+  last_duration interval,
+  last_rows_affected bigint,
+  last_error text,
+  last_success_at timestamptz,
+  consecutive_failures bigint,
+  runs_last_24h bigint,
+  failures_last_24h bigint,
+  next_due_at timestamptz)
+language sql
+stable
+set jit = off
+as $$
+  -- The last 50 runs of each job (index maintenance_runs_job_name_started_at_idx), numbered
+  -- newest first; every per-job figure is an aggregate over them, computed once.
+  with recent as materialized (
+    select j.job_name, r.started_at, r.status, r.duration, r.error_message, r.rows_affected,
+           row_number() over (partition by j.job_name order by r.started_at desc) as rn
+      from monitoring.maintenance_jobs as j
+      cross join lateral (
+        select r.started_at, r.status, r.duration, r.error_message, r.rows_affected
+          from monitoring.maintenance_runs as r
+         where r.job_name = j.job_name
+         order by r.started_at desc
+         limit 50) as r
+  ),
+  per_job_runs as (
+    select x.job_name,
+           max(x.started_at) filter (where x.status = 'succeeded') as last_success_at,
+           -- failures in a row, newest first: everything before the first run that did not fail
+           coalesce(min(x.rn) filter (where x.status <> 'failed') - 1, count(*)) as consecutive_failures
+      from recent as x
+     group by x.job_name
+  ),
+  last_day as (
+    select d.job_name, count(*) as runs, count(*) filter (where d.status = 'failed') as failures
+      from monitoring.maintenance_runs as d
+     where d.started_at > now() - interval '24 hours'
+     group by d.job_name
+  ),
+  per_job as materialized (
+    select j.*,
+           exists (select from pg_catalog.pg_proc as p join pg_catalog.pg_namespace as n on n.oid = p.pronamespace
+                    where n.nspname = split_part(j.function_name, '.', 1)
+                      and p.proname = split_part(j.function_name, '.', 2)) as function_exists,
+           l.started_at as last_started_at, l.status as last_status, l.duration as last_duration,
+           l.error_message as last_error, l.rows_affected as last_rows_affected,
+           pr.last_success_at,
+           coalesce(pr.consecutive_failures, 0) as consecutive_failures,
+           coalesce(d.runs, 0) as runs_last_24h,
+           coalesce(d.failures, 0) as failures_last_24h
+      from monitoring.maintenance_jobs as j
+      left join recent as l on l.job_name = j.job_name and l.rn = 1
+      left join per_job_runs as pr on pr.job_name = j.job_name
+      left join last_day as d on d.job_name = j.job_name
+  ),
+  judged as materialized (
+    select p.*,
+           extract(epoch from now() - coalesce(p.last_success_at, p.created_at))
+             / extract(epoch from p.run_interval) as intervals_since_success,
+           monitoring.classify('maintenance_job_failures', p.consecutive_failures) as failing_severity,
+           case when p.is_enabled
+                then monitoring.classify('maintenance_job_stale',
+                       (extract(epoch from now() - coalesce(p.last_success_at, p.created_at))
+                        / extract(epoch from p.run_interval))::numeric)
+                else 'ok' end as stale_severity,
+           case when p.is_enabled and not p.function_exists
+                then monitoring.classify('maintenance_job_missing_function', 1) else 'ok' end as missing_severity
+      from per_job as p
+  )
+  select 'maintenance'::text as category,
+         case when monitoring.severity_rank(j.missing_severity) > 0
+               and monitoring.severity_rank(j.missing_severity) >= greatest(monitoring.severity_rank(j.failing_severity), monitoring.severity_rank(j.stale_severity))
+                then 'maintenance_job_missing_function'
+              when monitoring.severity_rank(j.failing_severity) > 0
+               and monitoring.severity_rank(j.failing_severity) >= monitoring.severity_rank(j.stale_severity)
+                then 'maintenance_job_failures'
+              when monitoring.severity_rank(j.stale_severity) > 0 then 'maintenance_job_stale'
+              else 'maintenance_job' end as check_name,
+         j.job_name as object_name,
+         monitoring.worst_severity(j.failing_severity, j.stale_severity, j.missing_severity) as severity,
+         case when monitoring.severity_rank(j.failing_severity) > 0 then j.consecutive_failures::numeric
+              else round(j.intervals_since_success::numeric, 2) end as value,
+         concat_ws('; ',
+           format('%s (every %s%s): last run %s', j.job_name, j.run_interval, case when j.is_enabled then '' else ', disabled' end,
+                  case when j.last_started_at is null then 'never'
+                       else format('%s at %s in %s', j.last_status, date_trunc('second', j.last_started_at), j.last_duration) end),
+           case when not j.function_exists then format('function %s does not exist', j.function_name) end,
+           case when j.consecutive_failures > 0 then format('%s consecutive failure(s), last error: %s', j.consecutive_failures, j.last_error) end,
+           case when monitoring.severity_rank(j.stale_severity) > 0
+                then format('no success for %s intervals (since %s)', round(j.intervals_since_success::numeric, 1),
+                            coalesce(date_trunc('second', j.last_success_at)::text, 'it was registered')) end) as details,
+         case when monitoring.worst_severity(j.failing_severity, j.stale_severity, j.missing_severity) = 'ok' then 'No action needed.'
+              when monitoring.severity_rank(j.missing_severity) > 0
+                then format('Deploy the module that provides %s, or pause the job: update monitoring.maintenance_jobs set is_enabled = false where job_name = %L;',
+                            j.function_name, j.job_name)
+              when monitoring.severity_rank(j.failing_severity) > 0
+                then format('Read the error in monitoring.maintenance_runs, fix the cause, then run it by hand: select * from monitoring.run_maintenance(%L);', j.job_name)
+              else 'Nothing runs the maintenance: schedule it (select monitoring.schedule_with_pg_cron(); or the cron line in the README), or run: select * from monitoring.run_maintenance();'
+         end as recommended_action,
+         j.function_name, j.function_args, j.run_interval, j.is_enabled, j.function_exists,
+         j.last_started_at, j.last_status, j.last_duration, j.last_rows_affected, j.last_error,
+         j.last_success_at, j.consecutive_failures, j.runs_last_24h, j.failures_last_24h,
+         case when not j.is_enabled then null
+              else greatest(coalesce(j.last_started_at + j.run_interval, now()), now()) end as next_due_at
+    from judged as j
+$$;
+comment on function monitoring.maintenance_job_rows() is
+  'The rows of monitoring.maintenance_job_status (which selects from this function so that it runs without JIT).';
+revoke execute on function monitoring.maintenance_job_rows() from public;
+grant execute on function monitoring.maintenance_job_rows() to platform_monitor, service_role;
+
 create view monitoring.maintenance_job_status as
--- The last 50 runs of each job (index maintenance_runs_job_name_started_at_idx), numbered
--- newest first; every per-job figure is an aggregate over them, computed once.
-with recent as materialized (
-  select j.job_name, r.started_at, r.status, r.duration, r.error_message, r.rows_affected,
-         row_number() over (partition by j.job_name order by r.started_at desc) as rn
-    from monitoring.maintenance_jobs as j
-    cross join lateral (
-      select r.started_at, r.status, r.duration, r.error_message, r.rows_affected
-        from monitoring.maintenance_runs as r
-       where r.job_name = j.job_name
-       order by r.started_at desc
-       limit 50) as r
-),
-per_job_runs as (
-  select x.job_name,
-         max(x.started_at) filter (where x.status = 'succeeded') as last_success_at,
-         -- failures in a row, newest first: everything before the first run that did not fail
-         coalesce(min(x.rn) filter (where x.status <> 'failed') - 1, count(*)) as consecutive_failures
-    from recent as x
-   group by x.job_name
-),
-last_day as (
-  select d.job_name, count(*) as runs, count(*) filter (where d.status = 'failed') as failures
-    from monitoring.maintenance_runs as d
-   where d.started_at > now() - interval '24 hours'
-   group by d.job_name
-),
-per_job as materialized (
-  select j.*,
-         exists (select from pg_catalog.pg_proc as p join pg_catalog.pg_namespace as n on n.oid = p.pronamespace
-                  where n.nspname = split_part(j.function_name, '.', 1)
-                    and p.proname = split_part(j.function_name, '.', 2)) as function_exists,
-         l.started_at as last_started_at, l.status as last_status, l.duration as last_duration,
-         l.error_message as last_error, l.rows_affected as last_rows_affected,
-         pr.last_success_at,
-         coalesce(pr.consecutive_failures, 0) as consecutive_failures,
-         coalesce(d.runs, 0) as runs_last_24h,
-         coalesce(d.failures, 0) as failures_last_24h
-    from monitoring.maintenance_jobs as j
-    left join recent as l on l.job_name = j.job_name and l.rn = 1
-    left join per_job_runs as pr on pr.job_name = j.job_name
-    left join last_day as d on d.job_name = j.job_name
-),
-judged as materialized (
-  select p.*,
-         extract(epoch from now() - coalesce(p.last_success_at, p.created_at))
-           / extract(epoch from p.run_interval) as intervals_since_success,
-         monitoring.classify('maintenance_job_failures', p.consecutive_failures) as failing_severity,
-         case when p.is_enabled
-              then monitoring.classify('maintenance_job_stale',
-                     (extract(epoch from now() - coalesce(p.last_success_at, p.created_at))
-                      / extract(epoch from p.run_interval))::numeric)
-              else 'ok' end as stale_severity,
-         case when p.is_enabled and not p.function_exists
-              then monitoring.classify('maintenance_job_missing_function', 1) else 'ok' end as missing_severity
-    from per_job as p
-)
-select 'maintenance'::text as category,
-       case when monitoring.severity_rank(j.missing_severity) > 0
-             and monitoring.severity_rank(j.missing_severity) >= greatest(monitoring.severity_rank(j.failing_severity), monitoring.severity_rank(j.stale_severity))
-              then 'maintenance_job_missing_function'
-            when monitoring.severity_rank(j.failing_severity) > 0
-             and monitoring.severity_rank(j.failing_severity) >= monitoring.severity_rank(j.stale_severity)
-              then 'maintenance_job_failures'
-            when monitoring.severity_rank(j.stale_severity) > 0 then 'maintenance_job_stale'
-            else 'maintenance_job' end as check_name,
-       j.job_name as object_name,
-       monitoring.worst_severity(j.failing_severity, j.stale_severity, j.missing_severity) as severity,
-       case when monitoring.severity_rank(j.failing_severity) > 0 then j.consecutive_failures::numeric
-            else round(j.intervals_since_success::numeric, 2) end as value,
-       concat_ws('; ',
-         format('%s (every %s%s): last run %s', j.job_name, j.run_interval, case when j.is_enabled then '' else ', disabled' end,
-                case when j.last_started_at is null then 'never'
-                     else format('%s at %s in %s', j.last_status, date_trunc('second', j.last_started_at), j.last_duration) end),
-         case when not j.function_exists then format('function %s does not exist', j.function_name) end,
-         case when j.consecutive_failures > 0 then format('%s consecutive failure(s), last error: %s', j.consecutive_failures, j.last_error) end,
-         case when monitoring.severity_rank(j.stale_severity) > 0
-              then format('no success for %s intervals (since %s)', round(j.intervals_since_success::numeric, 1),
-                          coalesce(date_trunc('second', j.last_success_at)::text, 'it was registered')) end) as details,
-       case when monitoring.worst_severity(j.failing_severity, j.stale_severity, j.missing_severity) = 'ok' then 'No action needed.'
-            when monitoring.severity_rank(j.missing_severity) > 0
-              then format('Deploy the module that provides %s, or pause the job: update monitoring.maintenance_jobs set is_enabled = false where job_name = %L;',
-                          j.function_name, j.job_name)
-            when monitoring.severity_rank(j.failing_severity) > 0
-              then format('Read the error in monitoring.maintenance_runs, fix the cause, then run it by hand: select * from monitoring.run_maintenance(%L);', j.job_name)
-            else 'Nothing runs the maintenance: schedule it (select monitoring.schedule_with_pg_cron(); or the cron line in the README), or run: select * from monitoring.run_maintenance();'
-       end as recommended_action,
-       j.function_name, j.function_args, j.run_interval, j.is_enabled, j.function_exists,
-       j.last_started_at, j.last_status, j.last_duration, j.last_rows_affected, j.last_error,
-       j.last_success_at, j.consecutive_failures, j.runs_last_24h, j.failures_last_24h,
-       case when not j.is_enabled then null
-            else greatest(coalesce(j.last_started_at + j.run_interval, now()), now()) end as next_due_at
-  from judged as j;
+select category, check_name, object_name, severity, value, details, recommended_action, function_name, function_args, run_interval, is_enabled, function_exists, last_started_at, last_status, last_duration, last_rows_affected, last_error, last_success_at, consecutive_failures, runs_last_24h, failures_last_24h, next_due_at
+  from monitoring.maintenance_job_rows();
 
 comment on view monitoring.maintenance_job_status is
   'One row per registered maintenance job: last run and its result, last success, consecutive failures, runs and failures in 24 hours, next due time, and a severity that fires for a failing job (maintenance_job_failures), a stale one (maintenance_job_stale: no success for several intervals, e.g. nothing schedules the runner) or one whose function is missing.';

@@ -22,9 +22,11 @@ language plpgsql
 stable
 security definer
 set search_path = ''
+set lock_timeout = '2s'
 as $$
 declare
   v_cfg     base.partition_config;
+  v_ranges  tstzrange[];
   v_start   timestamptz;
   v_end     timestamptz;
   v_step    integer;
@@ -41,14 +43,22 @@ begin
     overdue_partitions := null; oldest_partition := null;
 
     if table_exists then
-      select count(*) filter (where not p.is_default), max(p.partition_name) filter (where p.is_default)
-        into partitions, default_partition
+      -- One pass over the table's partitions; the rest is arithmetic on their ranges.
+      select count(*) filter (where not p.is_default),
+             max(p.partition_name) filter (where p.is_default),
+             coalesce(array_agg(tstzrange(p.lower_bound, p.upper_bound)) filter (where not p.is_default), '{}'),
+             (array_agg(p.partition_name order by p.lower_bound) filter (where not p.is_default))[1]
+        into partitions, default_partition, v_ranges, oldest_partition
         from base.partitions as p
        where p.parent_table = v_cfg.parent_table;
 
       if default_partition is not null then
-        execute format('select count(*) from (select from %s limit 100000) as d', default_partition)
-           into default_rows;
+        begin
+          execute format('select count(*) from (select from %s limit 100000) as d', default_partition)
+             into default_rows;
+        exception when lock_not_available then
+          default_rows := null;  -- reported as "could not be counted", never a hang
+        end;
       end if;
 
       -- The current period, then each following one while a partition covers it.
@@ -57,9 +67,8 @@ begin
       v_step := 0;
       loop
         v_end := base.partition_period_end(v_cfg.granularity, v_start);
-        exit when not exists (select from base.partitions as p
-                               where p.parent_table = v_cfg.parent_table and not p.is_default
-                                 and p.lower_bound <= v_start and p.upper_bound >= v_end);
+        exit when not exists (select from unnest(v_ranges) as r
+                               where lower(r) <= v_start and upper(r) >= v_end);
         v_step := v_step + 1;
         ready_until := v_end;
         exit when v_step > v_cfg.premake + 1;
@@ -70,16 +79,9 @@ begin
 
       if v_cfg.retention is not null then
         select count(*) into overdue_partitions
-          from base.partitions as p
-         where p.parent_table = v_cfg.parent_table and not p.is_default
-           and p.upper_bound <= now() - v_cfg.retention;
+          from unnest(v_ranges) as r
+         where upper(r) <= now() - v_cfg.retention;
       end if;
-
-      select p.partition_name into oldest_partition
-        from base.partitions as p
-       where p.parent_table = v_cfg.parent_table and not p.is_default
-       order by p.lower_bound
-       limit 1;
     end if;
     return next;
   end loop;
@@ -123,9 +125,11 @@ select f.category, f.check_name, f.object_name, f.severity, f.value, f.details,
   select 'partitioning'::text as category, 'default_partition_rows'::text as check_name,
          r.parent_table as object_name,
          case when r.default_partition is null then 'warning'
+              when r.default_rows is null then 'info'
               else monitoring.classify('default_partition_rows', r.default_rows) end as severity,
          r.default_rows::numeric as value,
          case when r.default_partition is null then format('%s has no DEFAULT partition: a row outside every partition is rejected', r.parent_table)
+            when r.default_rows is null then format('%s could not be counted: it was locked for more than 2 seconds', r.default_partition)
               else format('%s holds %s%s row(s)', r.default_partition, r.default_rows,
                           case when r.default_rows >= 100000 then ' or more' else '' end) end as details,
          format('Move them into proper partitions now: select * from base.run_partition_maintenance(%L); then find why they arrived outside the premade range (clock skew, back-dated or far-future timestamps).',

@@ -212,13 +212,21 @@ bg as (
 wal as (
   select w.wal_bytes, w.wal_buffers_full, w.stats_reset from pg_catalog.pg_stat_wal as w
 ),
+-- Sizes from relpages (heap + TOAST + indexes, as of the last VACUUM/ANALYZE), so that no
+-- relation is opened or locked.
 largest as (
-  select c.oid::regclass::text as name, pg_catalog.pg_total_relation_size(c.oid) as bytes
+  select c.oid::regclass::text as name,
+         (c.relpages + coalesce(toast.relpages, 0) + coalesce(ix.pages, 0))::numeric
+           * current_setting('block_size')::numeric as bytes
     from pg_catalog.pg_class as c
     join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
+    left join pg_catalog.pg_class as toast on toast.oid = c.reltoastrelid
+    left join (select i.indrelid, sum(ic.relpages) as pages
+                 from pg_catalog.pg_index as i join pg_catalog.pg_class as ic on ic.oid = i.indexrelid
+                group by i.indrelid) as ix on ix.indrelid = c.oid
    where c.relkind in ('r', 'm') and n.nspname not in ('pg_catalog', 'information_schema')
      and n.nspname not like 'pg\_toast%' and n.nspname not like 'pg\_temp%'
-   order by pg_catalog.pg_total_relation_size(c.oid) desc
+   order by 2 desc
    limit 5
 ),
 measured as (
@@ -287,7 +295,7 @@ measured as (
   union all
   select 'capacity', 'largest_relation', lg.name,
          lg.bytes, null, 'bytes', 'ok', lg.bytes,
-         format('%s uses %s with its indexes and TOAST', lg.name, pg_catalog.pg_size_pretty(lg.bytes)), ''
+         format('%s uses about %s with its indexes and TOAST', lg.name, pg_catalog.pg_size_pretty(lg.bytes)), ''
     from largest as lg
 )
 select r.category, r.check_name, r.object_name, r.severity, r.value, r.used, r.capacity, r.unit, r.details,

@@ -1,6 +1,6 @@
 -- Deploy platform:monitoring/table_access_patterns to pg
 -- How each table is read and written, and what that calls for. From pg_stat_user_tables and the
--- catalog only (cheap), one row per table (partitions included: each has its own statistics):
+-- catalog only (cheap, and no table is opened or locked), one row per table (partitions included: each has its own statistics):
 --   seq_scan_heavy        mostly sequential scans on a table big enough to want an index
 --   dead_tuples           dead rows piling up (VACUUM late, or held back by the xmin horizon)
 --   hot_update_ratio      few HOT updates (fillfactor 100, or updated columns indexed)
@@ -19,8 +19,9 @@ with t as (
   select s.relid, s.schemaname::text as schema_name, s.relname::text as table_name,
          format('%I.%I', s.schemaname, s.relname) as qualified_name,
          c.relkind, c.reloptions, c.relfrozenxid,
-         pg_catalog.pg_table_size(s.relid) as table_size_bytes,
-         pg_catalog.pg_indexes_size(s.relid) as indexes_size_bytes,
+         -- Sizes from relpages (last VACUUM/ANALYZE): pg_table_size() would open and lock each table.
+         (c.relpages + coalesce(toast.relpages, 0))::bigint * current_setting('block_size')::bigint as table_size_bytes,
+         coalesce(ix.pages, 0)::bigint * current_setting('block_size')::bigint as indexes_size_bytes,
          s.seq_scan, s.seq_tup_read, coalesce(s.idx_scan, 0) as idx_scan,
          s.n_tup_ins, s.n_tup_upd, s.n_tup_del, s.n_tup_hot_upd,
          s.n_live_tup, s.n_dead_tup, s.n_mod_since_analyze,
@@ -37,6 +38,10 @@ with t as (
                                         'autovacuum_enabled=0', 'autovacuum_enabled=no'], false) as autovacuum_disabled
     from pg_catalog.pg_stat_user_tables as s
     join pg_catalog.pg_class as c on c.oid = s.relid
+    left join pg_catalog.pg_class as toast on toast.oid = c.reltoastrelid
+    left join (select i.indrelid, sum(ic.relpages) as pages
+                 from pg_catalog.pg_index as i join pg_catalog.pg_class as ic on ic.oid = i.indexrelid
+                group by i.indrelid) as ix on ix.indrelid = s.relid
    where c.relkind in ('r', 'm')
 ),
 -- Severities first (cheap); the texts only for the findings that are not ok.

@@ -4,6 +4,6 @@ begin;
 
 delete from monitoring.finding_sources where source_view = 'monitoring.bloat_estimates';
 drop view monitoring.bloat_estimates;
-drop function monitoring.estimate_bloat();
+drop function monitoring.estimate_bloat(numeric);
 
 commit;

@@ -9,6 +9,6 @@ select category, check_name, object_name, severity, value, details, recommended_
  where false;
 
 select 1 / (p.prosecdef)::int from pg_catalog.pg_proc as p
- where p.oid = 'monitoring.estimate_bloat()'::regprocedure;
+ where p.oid = 'monitoring.estimate_bloat(numeric)'::regprocedure;
 
 rollback;

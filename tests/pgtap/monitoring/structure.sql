@@ -17,7 +17,7 @@ select views_are('monitoring', array[
 select functions_are('monitoring', array[
   'severity_rank', 'worst_severity', 'severity', 'classify', 'collect_findings', 'slow_queries', 'estimate_bloat',
   'sequence_status', 'partition_status', 'column_statistics', 'run_maintenance', 'schedule_with_pg_cron',
-  'unschedule_pg_cron'],
+  'unschedule_pg_cron', 'index_usage_rows', 'data_quality_rows', 'maintenance_job_rows'],
   'monitoring has exactly the expected functions');
 
 select has_table('monitoring', 'alert_thresholds', 'thresholds are a table (data, not code)');
@@ -81,7 +81,7 @@ select ok(has_function_privilege('platform_monitor', 'monitoring.collect_finding
          'platform_monitor may collect findings');
 
 select is_definer('monitoring', 'run_maintenance', array['text'], 'run_maintenance runs as the owner');
-select is_definer('monitoring', 'estimate_bloat', array[]::text[], 'estimate_bloat reads pg_stats as the owner');
+select is_definer('monitoring', 'estimate_bloat', array['numeric'], 'estimate_bloat reads pg_stats as the owner');
 select is_definer('monitoring', 'sequence_status', array[]::text[], 'sequence_status reads positions as the owner');
 select is_definer('monitoring', 'partition_status', array[]::text[], 'partition_status counts DEFAULT partitions as the owner');
 select is_definer('monitoring', 'column_statistics', array[]::text[], 'column_statistics reads pg_stats as the owner');

@@ -2192,14 +2192,14 @@ CREATE VIEW monitoring.maintenance_recommendations AS
     f.value,
     f.source_view
    FROM monitoring.collect_findings(NULL::text, 'info'::text) f(source_view, area, category, check_name, object_name, severity, value, details, recommended_action)
-  WHERE (f.category = ANY (ARRAY['vacuum'::text, 'statistics'::text, 'bloat'::text, 'wraparound'::text, 'partitioning'::text, 'capacity'::text, 'maintenance'::text, 'replication'::text]))
+  WHERE (f.category = ANY (ARRAY['vacuum'::text, 'statistics'::text, 'bloat'::text, 'wraparound'::text, 'partitioning'::text, 'capacity'::text, 'maintenance'::text, 'replication'::text, 'retention'::text]))
   ORDER BY (monitoring.severity_rank(f.severity)) DESC, f.category, f.check_name, f.object_name;
 
 --
 -- Name: VIEW maintenance_recommendations; Type: COMMENT; Schema: monitoring; Owner: -
 --
 
-COMMENT ON VIEW monitoring.maintenance_recommendations IS 'Maintenance to do (info and above): VACUUM and ANALYZE, bloat rebuilds, freezing, partitions, sequences, failing or stale jobs, replication slots; most severe first, each with the statement to run.';
+COMMENT ON VIEW monitoring.maintenance_recommendations IS 'Maintenance to do (info and above): VACUUM and ANALYZE, bloat rebuilds, freezing, partitions, sequences, failing or stale jobs, replication slots, overdue purges (categories vacuum, statistics, bloat, wraparound, partitioning, capacity, maintenance, replication, retention); most severe first, each with the statement to run.';
 
 --
 -- Name: maintenance_runs_default; Type: TABLE; Schema: monitoring; Owner: -
@@ -2365,14 +2365,14 @@ CREATE VIEW monitoring.performance_optimization_recommendations AS
     f.value,
     f.source_view
    FROM monitoring.collect_findings(NULL::text, 'info'::text) f(source_view, area, category, check_name, object_name, severity, value, details, recommended_action)
-  WHERE (f.category = ANY (ARRAY['indexing'::text, 'queries'::text, 'caching'::text, 'configuration'::text, 'connections'::text, 'observability'::text]))
+  WHERE (f.category = ANY (ARRAY['indexing'::text, 'queries'::text, 'caching'::text, 'configuration'::text, 'connections'::text, 'observability'::text, 'queues'::text]))
   ORDER BY (monitoring.severity_rank(f.severity)) DESC, f.category, f.check_name, f.object_name;
 
 --
 -- Name: VIEW performance_optimization_recommendations; Type: COMMENT; Schema: monitoring; Owner: -
 --
 
-COMMENT ON VIEW monitoring.performance_optimization_recommendations IS 'Performance work to consider (info and above), by category: indexing (unused, duplicate, missing FK indexes, sequential scans), queries, caching, configuration, connections, observability; most severe first.';
+COMMENT ON VIEW monitoring.performance_optimization_recommendations IS 'Performance work to consider (info and above), by category: indexing (unused, duplicate, missing FK indexes, sequential scans), queries, caching, configuration, connections, observability, queues (module work queues); most severe first.';
 
 --
 -- Name: sequence_usage; Type: VIEW; Schema: monitoring; Owner: -

@@ -5,10 +5,12 @@
 --   critical_alerts                           every finding at warning or critical
 --   maintenance_recommendations               info and above in the maintenance categories
 --                                             (vacuum, statistics, bloat, wraparound,
---                                             partitioning, capacity, maintenance, replication)
+--                                             partitioning, capacity, maintenance, replication,
+--                                             retention)
 --   performance_optimization_recommendations  info and above in the performance categories
 --                                             (indexing, queries, caching, configuration,
---                                             connections, observability)
+--                                             connections, observability, queues)
+-- (retention and queues are for the modules' checks: purges running late, work queues.)
 --   database_health_summary                   one row: the database at a glance and its alert counts
 
 begin;
@@ -25,20 +27,21 @@ comment on view monitoring.critical_alerts is
 create view monitoring.maintenance_recommendations as
 select f.severity, f.category, f.check_name, f.object_name, f.recommended_action, f.details, f.value, f.source_view
   from monitoring.collect_findings(null, 'info') as f
- where f.category in ('vacuum', 'statistics', 'bloat', 'wraparound', 'partitioning', 'capacity', 'maintenance', 'replication')
+ where f.category in ('vacuum', 'statistics', 'bloat', 'wraparound', 'partitioning', 'capacity', 'maintenance', 'replication',
+                      'retention')
  order by monitoring.severity_rank(f.severity) desc, f.category, f.check_name, f.object_name;
 
 comment on view monitoring.maintenance_recommendations is
-  'Maintenance to do (info and above): VACUUM and ANALYZE, bloat rebuilds, freezing, partitions, sequences, failing or stale jobs, replication slots; most severe first, each with the statement to run.';
+  'Maintenance to do (info and above): VACUUM and ANALYZE, bloat rebuilds, freezing, partitions, sequences, failing or stale jobs, replication slots, overdue purges (categories vacuum, statistics, bloat, wraparound, partitioning, capacity, maintenance, replication, retention); most severe first, each with the statement to run.';
 
 create view monitoring.performance_optimization_recommendations as
 select f.severity, f.category, f.check_name, f.object_name, f.recommended_action, f.details, f.value, f.source_view
   from monitoring.collect_findings(null, 'info') as f
- where f.category in ('indexing', 'queries', 'caching', 'configuration', 'connections', 'observability')
+ where f.category in ('indexing', 'queries', 'caching', 'configuration', 'connections', 'observability', 'queues')
  order by monitoring.severity_rank(f.severity) desc, f.category, f.check_name, f.object_name;
 
 comment on view monitoring.performance_optimization_recommendations is
-  'Performance work to consider (info and above), by category: indexing (unused, duplicate, missing FK indexes, sequential scans), queries, caching, configuration, connections, observability; most severe first.';
+  'Performance work to consider (info and above), by category: indexing (unused, duplicate, missing FK indexes, sequential scans), queries, caching, configuration, connections, observability, queues (module work queues); most severe first.';
 
 create view monitoring.database_health_summary as
 with findings as (

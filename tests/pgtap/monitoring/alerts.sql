@@ -54,10 +54,11 @@ select throws_ok($$insert into monitoring.finding_sources (source_view, area, de
 
 -- The recommendation views keep to their categories.
 select is(array(select distinct category from monitoring.maintenance_recommendations
-                 where category not in ('vacuum', 'statistics', 'bloat', 'wraparound', 'partitioning', 'capacity', 'maintenance', 'replication')),
+                 where category not in ('vacuum', 'statistics', 'bloat', 'wraparound', 'partitioning', 'capacity', 'maintenance',
+                                        'replication', 'retention')),
           '{}'::text[], 'maintenance_recommendations holds maintenance categories only');
 select is(array(select distinct category from monitoring.performance_optimization_recommendations
-                 where category not in ('indexing', 'queries', 'caching', 'configuration', 'connections', 'observability')),
+                 where category not in ('indexing', 'queries', 'caching', 'configuration', 'connections', 'observability', 'queues')),
           '{}'::text[], 'performance_optimization_recommendations holds performance categories only');
 select is(array(select distinct severity from monitoring.critical_alerts where severity not in ('warning', 'critical')),
           '{}'::text[], 'critical_alerts holds warnings and criticals only');

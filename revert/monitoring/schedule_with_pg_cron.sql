@@ -4,7 +4,7 @@
 
 begin;
 
-select monitoring.unschedule_pg_cron();
+do $$ begin perform monitoring.unschedule_pg_cron(); end $$;
 drop function monitoring.unschedule_pg_cron(text);
 drop function monitoring.schedule_with_pg_cron(text, text);
 

@@ -13,7 +13,8 @@ SCALE   ?= 0.01
 
 with_env = source scripts/dbenv.sh;
 
-.PHONY: help deps db-start stop status deploy revert verify seed schemas test test-pgtap test-smoke \
+
+.PHONY: help deps db-start stop status report deploy revert verify seed schemas test test-pgtap test-smoke \
         check-schemas bench-data bench bench-growth privileges clean
 
 help: ## list the targets
@@ -35,6 +36,9 @@ deploy: db-start ## deploy every change with Sqitch (--verify), then print statu
 
 status: ## deployed changes and what the monitoring views say
 	@$(with_env) scripts/status.sh "$$TARGET_URL"
+
+report: db-start ## print the monitoring health report (monitoring/report.sql)
+	@$(with_env) psql_url "$$TARGET_URL" -P pager=off -f monitoring/report.sql
 
 revert: db-start ## revert every change (or to a change: make revert TO=base/users)
 	@$(with_env) sqitch revert -y $(if $(TO),--to $(TO)) "$$(sqitch_target "$$TARGET_URL")"

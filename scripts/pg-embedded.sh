@@ -78,6 +78,8 @@ listen_addresses = ''
 unix_socket_directories = '$sockdir'
 shared_preload_libraries = 'pg_stat_statements,pg_cron'
 cron.database_name = '$DB_NAME'
+# pg_cron connects to localhost by default; this cluster listens on its socket only
+cron.host = '$sockdir'
 pg_stat_statements.track = all
 track_io_timing = on
 shared_buffers = '1GB'

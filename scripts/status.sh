@@ -15,6 +15,8 @@ select exists (select from pg_catalog.pg_namespace where nspname = 'monitoring')
 \if :has_monitoring
 \echo 'Health (monitoring.system_health):'
 select * from monitoring.system_health;
+\echo 'Alerts (monitoring.critical_alerts):'
+select severity, check_name, object_name, left(details, 80) as details from monitoring.critical_alerts;
 \else
 \echo 'Health: the monitoring module is not deployed yet.'
 \endif

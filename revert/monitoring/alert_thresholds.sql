@@ -1,0 +1,11 @@
+-- Revert platform:monitoring/alert_thresholds from pg
+
+begin;
+
+drop function monitoring.classify(text, numeric, numeric);
+drop function monitoring.severity(monitoring.alert_thresholds, numeric, numeric);
+drop function monitoring.worst_severity(text[]);
+drop function monitoring.severity_rank(text);
+drop table monitoring.alert_thresholds;
+
+commit;

@@ -138,7 +138,15 @@ begin
      where d.classid = 'pg_catalog.pg_proc'::regclass and d.deptype = 'e'
   loop
     execute format('grant execute on function %s to anon, authenticated, service_role', v_fn);
+    if exists (select from pg_catalog.pg_roles where rolname = 'platform_monitor') then
+      execute format('grant execute on function %s to platform_monitor', v_fn);
+    end if;
   end loop;
+  -- In the Supabase lane pgTAP lives in schema extensions: the monitoring role's tests need it too.
+  if exists (select from pg_catalog.pg_namespace where nspname = 'extensions')
+     and exists (select from pg_catalog.pg_roles where rolname = 'platform_monitor') then
+    grant usage on schema extensions to platform_monitor;
+  end if;
 end
 $$;
 

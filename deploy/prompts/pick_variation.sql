@@ -1,0 +1,76 @@
+-- Deploy platform:prompts/pick_variation to pg
+-- Deterministic weighted assignment of a subject (a user, a repository, a task: any stable key)
+-- to a variation of an experiment.
+--
+--   bucket = subject_hash(experiment_id, subject_key) mod (sum of active weights)
+--   the variation whose cumulative weight range [lower, upper) holds the bucket wins,
+--   variations taken in id order (UUIDv7: creation order).
+--
+-- The hash is the first 60 bits of md5(experiment_id || ':' || subject_key): md5 is the same on
+-- every PostgreSQL server and in every language, so an application or another shard computes the
+-- same assignment (hashtextextended would do, but its values are an implementation detail).
+-- Salting with the experiment id keeps a subject's assignments independent across experiments.
+-- The same subject gets the same variation as long as the set of active variations and their
+-- weights do not change; 60 bits against a total weight of at most ~1e6 per variation leave no
+-- measurable modulo bias.
+
+begin;
+
+create function prompts.subject_hash(p_experiment_id uuid, p_subject_key text)
+returns bigint
+language sql
+immutable
+strict
+parallel safe
+as $$
+  select ('x' || substr(md5(p_experiment_id::text || ':' || p_subject_key), 1, 15))::bit(60)::bigint
+$$;
+comment on function prompts.subject_hash(uuid, text) is
+  'Non-negative 60-bit hash of (experiment, subject): the first 15 hex digits of md5(experiment_id || '':'' || subject_key). pick_variation() takes it modulo the total weight.';
+
+create function prompts.pick_variation(experiment_id uuid, subject_key text)
+returns uuid
+language plpgsql
+stable
+as $$
+declare
+  v_choice uuid;
+begin
+  if pick_variation.subject_key is null or length(pick_variation.subject_key) = 0 then
+    raise exception 'pick_variation needs a non-empty subject_key'
+      using errcode = '22023', hint = 'Use a stable key of the subject: a user id, a repository id...';
+  end if;
+
+  with active as (
+    select v.id,
+           sum(v.weight) over (order by v.id) as upper_bound,
+           sum(v.weight) over ()              as total_weight
+      from prompts.prompt_variations as v
+     where v.experiment_id = pick_variation.experiment_id
+       and v.weight > 0
+       and v.starts_at <= now()
+       and (v.ends_at is null or v.ends_at > now())
+  )
+  select a.id into v_choice
+    from active as a
+   where prompts.subject_hash(pick_variation.experiment_id, pick_variation.subject_key) % a.total_weight < a.upper_bound
+   order by a.upper_bound
+   limit 1;
+
+  if v_choice is null
+     and not exists (select from prompts.prompt_experiments as e where e.id = pick_variation.experiment_id) then
+    raise exception 'prompt experiment % not found', pick_variation.experiment_id
+      using errcode = 'P0002';
+  end if;
+  return v_choice;
+end
+$$;
+comment on function prompts.pick_variation(uuid, text) is
+  'The variation of an experiment for a subject: deterministic (hash of experiment and subject_key), distributed in proportion to the weights of the variations active now. NULL when no variation is active; P0002 for an unknown experiment; 22023 for an empty subject_key.';
+
+revoke execute on function prompts.subject_hash(uuid, text) from public;
+revoke execute on function prompts.pick_variation(uuid, text) from public;
+grant execute on function prompts.subject_hash(uuid, text) to authenticated, service_role;
+grant execute on function prompts.pick_variation(uuid, text) to authenticated, service_role;
+
+commit;

@@ -1,0 +1,93 @@
+-- Deploy platform:prompts/prompt_templates to pg
+-- A prompt template is the stable identity that callers name (by id) and people search for:
+-- name, category, description. What a template says (its text, variables and model parameters)
+-- lives in immutable versions (prompts/prompt_template_versions), so editing a template means
+-- adding a version, and an execution always knows exactly which text it ran.
+--
+-- Full-text search: name (weight A), category and description (weight B) feed a stored
+-- generated tsvector with a GIN index; the active version's text has its own (weight C), and
+-- prompts.search_templates() combines the two.
+
+begin;
+
+create table prompts.prompt_templates (
+  organization_id  uuid        not null,
+  id               uuid        not null default base.uuid_generate_v7(),
+  name             text        not null,
+  category         text        not null default 'general',
+  description      text,
+  is_archived      boolean     not null default false,
+  created_by       uuid                 default base.current_user_id(),
+  created_at       timestamptz not null default now(),
+  updated_at       timestamptz not null default now(),
+  search_vector    tsvector    not null generated always as (
+                     setweight(to_tsvector('english'::regconfig, coalesce(name, '')), 'A')
+                     || setweight(to_tsvector('english'::regconfig, replace(coalesce(category, ''), '_', ' ')), 'B')
+                     || setweight(to_tsvector('english'::regconfig, coalesce(description, '')), 'B')) stored,
+  constraint prompt_templates_pkey primary key (organization_id, id),
+  constraint prompt_templates_organization_id_name_key unique (organization_id, name),
+  constraint prompt_templates_organization_id_fkey foreign key (organization_id)
+    references base.organizations (id) on delete cascade,
+  constraint prompt_templates_created_by_fkey foreign key (created_by)
+    references base.users (id) on delete set null,
+  constraint prompt_templates_name_check check (length(name) between 1 and 200 and name = btrim(name)),
+  constraint prompt_templates_category_check check (category ~ '^[a-z][a-z0-9_]{0,62}$'),
+  constraint prompt_templates_description_check check (length(description) <= 4000)
+);
+
+-- The API takes a bare template id (render_prompt(template_id, ...)); ids are UUIDv7 and
+-- globally unique, so this serves those lookups for callers (services) whose policy adds no
+-- organization_id condition to reach the primary key with.
+create index prompt_templates_id_idx on prompts.prompt_templates (id);
+create index prompt_templates_created_by_idx on prompts.prompt_templates (created_by) where created_by is not null;
+create index prompt_templates_search_vector_idx on prompts.prompt_templates using gin (search_vector);
+create index prompt_templates_organization_id_category_idx on prompts.prompt_templates (organization_id, category);
+
+comment on table prompts.prompt_templates is
+  'Prompt templates: the stable, searchable identity (name, category, description). Text, variables and model parameters are in immutable prompts.prompt_template_versions; one version is active.';
+comment on column prompts.prompt_templates.name is 'Unique within the organization; 1-200 characters without surrounding spaces.';
+comment on column prompts.prompt_templates.category is 'Free classification as a lowercase identifier (code_review, summarization, ...).';
+comment on column prompts.prompt_templates.is_archived is 'Hidden from search when true; its versions and executions stay.';
+comment on column prompts.prompt_templates.created_by is 'The user who created the template (JWT subject), NULL for services.';
+comment on column prompts.prompt_templates.search_vector is 'Generated: name (weight A), category and description (weight B), English configuration. Read by prompts.search_templates().';
+
+create trigger _100_set_updated_at
+  before update on prompts.prompt_templates
+  for each row execute function base.tg__set_updated_at();
+
+do $$ begin perform base.enable_audit('prompts.prompt_templates'); end $$;
+
+alter table prompts.prompt_templates enable row level security;
+
+create policy select_viewer on prompts.prompt_templates
+  for select to authenticated
+  using (organization_id = any ((select internal.organization_ids_for('viewer'))::uuid[]));
+comment on policy select_viewer on prompts.prompt_templates is 'Every member of the organization reads its templates.';
+
+create policy insert_member on prompts.prompt_templates
+  for insert to authenticated
+  with check (organization_id = any ((select internal.organization_ids_for('member'))::uuid[]));
+comment on policy insert_member on prompts.prompt_templates is 'Members (and up) create templates.';
+
+create policy update_member on prompts.prompt_templates
+  for update to authenticated
+  using (organization_id = any ((select internal.organization_ids_for('member'))::uuid[]))
+  with check (organization_id = any ((select internal.organization_ids_for('member'))::uuid[]));
+comment on policy update_member on prompts.prompt_templates is 'Members (and up) rename, describe and archive templates.';
+
+create policy delete_admin on prompts.prompt_templates
+  for delete to authenticated
+  using (organization_id = any ((select internal.organization_ids_for('admin'))::uuid[]));
+comment on policy delete_admin on prompts.prompt_templates is
+  'Admins and owners delete templates; a template with executions cannot be deleted (their versions are referenced): archive it instead.';
+
+create policy all_service_role on prompts.prompt_templates
+  for all to service_role using (true) with check (true);
+comment on policy all_service_role on prompts.prompt_templates is 'Trusted services manage every template.';
+
+grant select, delete on prompts.prompt_templates to authenticated;
+grant insert (organization_id, id, name, category, description, is_archived) on prompts.prompt_templates to authenticated;
+grant update (name, category, description, is_archived) on prompts.prompt_templates to authenticated;
+grant select, insert, update, delete on prompts.prompt_templates to service_role;
+
+commit;

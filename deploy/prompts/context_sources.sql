@@ -33,12 +33,12 @@ create table prompts.context_sources (
     check (jsonb_typeof(configuration) = 'object' and pg_column_size(configuration) <= 65536
            and case kind
                  when 'url' then coalesce(configuration ->> 'url' ~ '^https?://[^[:space:]]+$', false)
-                 when 'repository_file' then jsonb_typeof(configuration -> 'path') = 'string'
+                 when 'repository_file' then coalesce(jsonb_typeof(configuration -> 'path') = 'string', false)
                  else true
                end),
   constraint context_sources_refresh_policy_check check (refresh_policy in ('on_expiry', 'scheduled', 'manual')),
   constraint context_sources_refresh_interval_check
-    check (case when refresh_policy = 'scheduled' then refresh_interval >= interval '1 minute'
+    check (case when refresh_policy = 'scheduled' then coalesce(refresh_interval >= interval '1 minute', false)
                 else refresh_interval is null end),
   constraint context_sources_default_ttl_check
     check (default_ttl > interval '0' and default_ttl <= interval '30 days')

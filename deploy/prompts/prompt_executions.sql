@@ -61,7 +61,7 @@ create table prompts.prompt_executions (
   constraint prompt_executions_output_tokens_check check (output_tokens >= 0),
   constraint prompt_executions_cost_usd_check check (cost_usd >= 0),
   constraint prompt_executions_latency_ms_check
-    check (latency_ms between 0 and 86400000 or (latency_ms is null and status <> 'succeeded')),
+    check (case when latency_ms is null then status <> 'succeeded' else latency_ms between 0 and 86400000 end),
   constraint prompt_executions_status_check
     check (status in ('running', 'succeeded', 'failed', 'timed_out', 'cancelled')),
   constraint prompt_executions_error_message_check

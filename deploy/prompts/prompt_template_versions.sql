@@ -111,9 +111,12 @@ declare
   v_model prompts.models;
 begin
   -- An insert that is going to fail on its primary key (for example a seed re-run with ON
-  -- CONFLICT DO NOTHING) must not deactivate anything on its way.
-  if exists (select from prompts.prompt_template_versions as v
-              where v.organization_id = new.organization_id and v.id = new.id) then
+  -- CONFLICT DO NOTHING) must not deactivate anything on its way; it takes the existing row's
+  -- number so that it reaches the conflict instead of a NOT NULL error.
+  select v.version into new.version
+    from prompts.prompt_template_versions as v
+   where v.organization_id = new.organization_id and v.id = new.id;
+  if found then
     return new;
   end if;
 
@@ -140,7 +143,8 @@ begin
     where t.organization_id = new.organization_id and t.id = new.template_id
     for update;
   if not found then
-    return new;  -- the foreign key reports the missing template
+    new.version := 1;  -- any number: the foreign key reports the missing template
+    return new;
   end if;
 
   select coalesce(max(v.version), 0) + 1 into new.version

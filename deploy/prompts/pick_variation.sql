@@ -2,17 +2,22 @@
 -- Deterministic weighted assignment of a subject (a user, a repository, a task: any stable key)
 -- to a variation of an experiment.
 --
---   bucket = subject_hash(experiment_id, subject_key) mod (sum of active weights)
+--   h      = subject_hash(experiment_id, subject_key), uniform in [0, 2^60)
+--   bucket = h * total_weight / 2^60 (exact numeric), uniform in [0, total weight of the
+--            variations active now)
 --   the variation whose cumulative weight range [lower, upper) holds the bucket wins,
 --   variations taken in id order (UUIDv7: creation order).
+--
+-- Scaling instead of "h mod total" keeps assignments stable when weights change: each subject
+-- sits at a fixed point of [0, 1), so pausing or shrinking the last variation moves only its own
+-- subjects, and widening a range only takes subjects from its neighbour.
 --
 -- The hash is the first 60 bits of md5(experiment_id || ':' || subject_key): md5 is the same on
 -- every PostgreSQL server and in every language, so an application or another shard computes the
 -- same assignment (hashtextextended would do, but its values are an implementation detail).
 -- Salting with the experiment id keeps a subject's assignments independent across experiments.
 -- The same subject gets the same variation as long as the set of active variations and their
--- weights do not change; 60 bits against a total weight of at most ~1e6 per variation leave no
--- measurable modulo bias.
+-- weights do not change.
 
 begin;
 
@@ -26,7 +31,7 @@ as $$
   select ('x' || substr(md5(p_experiment_id::text || ':' || p_subject_key), 1, 15))::bit(60)::bigint
 $$;
 comment on function prompts.subject_hash(uuid, text) is
-  'Non-negative 60-bit hash of (experiment, subject): the first 15 hex digits of md5(experiment_id || '':'' || subject_key). pick_variation() takes it modulo the total weight.';
+  'Non-negative 60-bit hash of (experiment, subject): the first 15 hex digits of md5(experiment_id || '':'' || subject_key). pick_variation() scales it to [0, total weight).';
 
 create function prompts.pick_variation(experiment_id uuid, subject_key text)
 returns uuid
@@ -53,7 +58,8 @@ begin
   )
   select a.id into v_choice
     from active as a
-   where prompts.subject_hash(pick_variation.experiment_id, pick_variation.subject_key) % a.total_weight < a.upper_bound
+   where prompts.subject_hash(pick_variation.experiment_id, pick_variation.subject_key)::numeric * a.total_weight
+         < a.upper_bound::numeric * 1152921504606846976  -- h * total / 2^60 < upper, without division
    order by a.upper_bound
    limit 1;
 
@@ -66,7 +72,7 @@ begin
 end
 $$;
 comment on function prompts.pick_variation(uuid, text) is
-  'The variation of an experiment for a subject: deterministic (hash of experiment and subject_key), distributed in proportion to the weights of the variations active now. NULL when no variation is active; P0002 for an unknown experiment; 22023 for an empty subject_key.';
+  'The variation of an experiment for a subject: deterministic (subject_hash scaled to the total weight, cumulative weights in id order), distributed in proportion to the weights of the variations active now. NULL when no variation is active; P0002 for an unknown experiment; 22023 for an empty subject_key.';
 
 revoke execute on function prompts.subject_hash(uuid, text) from public;
 revoke execute on function prompts.pick_variation(uuid, text) from public;

@@ -56,8 +56,8 @@ select r.organization_id,
        coalesce(o.ratings, 0)                                            as ratings,
        round(o.mean_rating, 3)                                           as mean_rating,
        round(o.thumbs_up::numeric / nullif(o.thumbs, 0), 4)              as thumbs_up_rate,
-       r.p50_latency_ms,
-       r.p95_latency_ms,
+       round(r.p50_latency_ms::numeric, 1)                              as p50_latency_ms,
+       round(r.p95_latency_ms::numeric, 1)                              as p95_latency_ms,
        r.input_tokens,
        r.output_tokens,
        r.input_tokens + r.output_tokens                                  as total_tokens,
@@ -72,7 +72,7 @@ select r.organization_id,
    and o.variation_id is not distinct from r.variation_id;
 
 comment on view prompts.template_version_effectiveness is
-  'Per template version and variation (NULL outside experiments): executions, finished, succeeded, success_rate (succeeded/finished), feedback_count, ratings, mean_rating (1-5), thumbs_up_rate, p50/p95 latency (ms, finished executions), input/output/total tokens, total_cost_usd. security_invoker: RLS applies.';
+  'Per template version and variation (NULL outside experiments): executions, finished, succeeded, success_rate (succeeded/finished), feedback_count, ratings, mean_rating (1-5), thumbs_up_rate, p50/p95 latency (ms to 0.1, interpolated, finished executions), input/output/total tokens, total_cost_usd. security_invoker: RLS applies.';
 
 create view prompts.experiment_results
 with (security_invoker = true) as

@@ -135,6 +135,10 @@ begin
       select v.model into new.model
         from prompts.prompt_template_versions as v
        where v.organization_id = new.organization_id and v.id = new.template_version_id;
+      if not found then
+        raise exception 'prompt template version % not found in organization %', new.template_version_id, new.organization_id
+          using errcode = '23503';
+      end if;
     end if;
     if new.rendered_prompt is not null then
       new.prompt_hash := prompts.utf8_sha256(new.rendered_prompt);
@@ -148,15 +152,13 @@ begin
     new.completed_at := greatest(now(), new.started_at);
   end if;
 
-  if new.model is not null then  -- otherwise the version is unknown: the foreign key reports it
-    new.cost_usd := prompts.execution_cost(new.organization_id, new.model, new.started_at,
-                                           new.input_tokens, new.output_tokens);
-  end if;
+  new.cost_usd := prompts.execution_cost(new.organization_id, new.model, new.started_at,
+                                         new.input_tokens, new.output_tokens);
   return new;
 end
 $$;
 comment on function prompts.tg_prompt_executions__compute() is
-  'BEFORE INSERT OR UPDATE on prompt_executions: model default, prompt_hash from rendered_prompt, status rules (55000 once final, 55000 when what ran changes), completed_at, and cost_usd from prompts.execution_cost() (55000 without a price).';
+  'BEFORE INSERT OR UPDATE on prompt_executions: model default from the version (23503 when the version is not in the organization), prompt_hash from rendered_prompt, status rules (55000 once final, 55000 when what ran changes), completed_at, and cost_usd from prompts.execution_cost() (55000 without a price).';
 revoke execute on function prompts.tg_prompt_executions__compute() from public;
 
 create trigger _200_compute

@@ -33,10 +33,14 @@ $$;
 comment on function prompts.subject_hash(uuid, text) is
   'Non-negative 60-bit hash of (experiment, subject): the first 15 hex digits of md5(experiment_id || '':'' || subject_key). pick_variation() scales it to [0, total weight).';
 
+-- VOLATILE, although it only reads: the planner evaluates STABLE functions ahead of time to
+-- estimate selectivity (WHERE v.id = pick_variation(...)), under the snapshot of the previous
+-- statement when the query runs in a function; an experiment created by that previous
+-- statement would then look unknown and the P0002 would fire at plan time.
 create function prompts.pick_variation(experiment_id uuid, subject_key text)
 returns uuid
 language plpgsql
-stable
+volatile
 as $$
 declare
   v_choice uuid;

@@ -115,7 +115,7 @@ select isnt_definer('prompts', 'search_templates', array['text', 'integer', 'uui
 select volatility_is('prompts', 'render_prompt', array['uuid', 'jsonb'], 'stable', 'render_prompt is stable');
 select volatility_is('prompts', 'render_template_text', array['text', 'jsonb', 'jsonb'], 'immutable', 'rendering a text is immutable');
 select volatility_is('prompts', 'get_context', array['uuid', 'text'], 'volatile', 'get_context is volatile (it reads the wall clock)');
-select volatility_is('prompts', 'pick_variation', array['uuid', 'text'], 'stable', 'pick_variation is stable');
+select volatility_is('prompts', 'pick_variation', array['uuid', 'text'], 'volatile', 'pick_variation is volatile (never pre-evaluated by the planner)');
 select volatility_is('prompts', 'subject_hash', array['uuid', 'text'], 'immutable', 'the subject hash is immutable');
 select function_privs_are('prompts', 'cleanup_expired_context_data', array[]::text[], 'service_role', array['EXECUTE'],
                           'the service role runs the cache cleanup');

@@ -115,7 +115,11 @@ CASE
     ELSE (error_message IS NULL)
 END),
     CONSTRAINT prompt_executions_input_tokens_check CHECK ((input_tokens >= 0)),
-    CONSTRAINT prompt_executions_latency_ms_check CHECK ((((latency_ms >= 0) AND (latency_ms <= 86400000)) OR ((latency_ms IS NULL) AND (status <> 'succeeded'::text)))),
+    CONSTRAINT prompt_executions_latency_ms_check CHECK (
+CASE
+    WHEN (latency_ms IS NULL) THEN (status <> 'succeeded'::text)
+    ELSE ((latency_ms >= 0) AND (latency_ms <= 86400000))
+END),
     CONSTRAINT prompt_executions_metadata_check CHECK (((jsonb_typeof(metadata) = 'object'::text) AND (pg_column_size(metadata) <= 16384))),
     CONSTRAINT prompt_executions_output_tokens_check CHECK ((output_tokens >= 0)),
     CONSTRAINT prompt_executions_prompt_hash_check CHECK ((octet_length(prompt_hash) = 32)),
@@ -386,19 +390,25 @@ COMMENT ON FUNCTION prompts.json_value_has_type(p_value jsonb, p_type text) IS '
 --
 
 CREATE FUNCTION prompts.model_price_at(p_organization_id uuid, p_model text, p_at timestamp with time zone, OUT input_price_per_mtok numeric, OUT output_price_per_mtok numeric, OUT price_source text) RETURNS record
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-  select p.input_price_per_mtok, p.output_price_per_mtok, p.price_source
-    from (select o.input_price_per_mtok, o.output_price_per_mtok, 'organization' as price_source,
-                 1 as preference, o.effective_from
-            from prompts.organization_model_prices as o
-           where o.organization_id = p_organization_id and o.model = p_model and o.effective_from <= p_at
-          union all
-          select c.input_price_per_mtok, c.output_price_per_mtok, 'catalog', 2, c.effective_from
-            from prompts.model_prices as c
-           where c.model = p_model and c.effective_from <= p_at) as p
-   order by p.preference, p.effective_from desc
-   limit 1
+begin
+  select o.input_price_per_mtok, o.output_price_per_mtok, 'organization'
+    into input_price_per_mtok, output_price_per_mtok, price_source
+    from prompts.organization_model_prices as o
+   where o.organization_id = p_organization_id and o.model = p_model and o.effective_from <= p_at
+   order by o.effective_from desc
+   limit 1;
+  if found then
+    return;
+  end if;
+  select c.input_price_per_mtok, c.output_price_per_mtok, 'catalog'
+    into input_price_per_mtok, output_price_per_mtok, price_source
+    from prompts.model_prices as c
+   where c.model = p_model and c.effective_from <= p_at
+   order by c.effective_from desc
+   limit 1;
+end
 $$;
 
 --
@@ -408,11 +418,25 @@ $$;
 COMMENT ON FUNCTION prompts.model_price_at(p_organization_id uuid, p_model text, p_at timestamp with time zone, OUT input_price_per_mtok numeric, OUT output_price_per_mtok numeric, OUT price_source text) IS 'Price in effect for an organization, model and instant: the organization''s own latest price with effective_from <= p_at, else the catalog''s. NULLs when the model has no price yet.';
 
 --
+-- Name: organization_search_token(uuid); Type: FUNCTION; Schema: prompts; Owner: -
+--
+
+CREATE FUNCTION prompts.organization_search_token(p_organization_id uuid) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $$ select 'org' || replace(p_organization_id::text, '-', '') $$;
+
+--
+-- Name: FUNCTION organization_search_token(p_organization_id uuid); Type: COMMENT; Schema: prompts; Owner: -
+--
+
+COMMENT ON FUNCTION prompts.organization_search_token(p_organization_id uuid) IS 'The lexeme that marks a template''s organization in its search vector: org followed by the 32 hex digits of the id.';
+
+--
 -- Name: pick_variation(uuid, text); Type: FUNCTION; Schema: prompts; Owner: -
 --
 
 CREATE FUNCTION prompts.pick_variation(experiment_id uuid, subject_key text) RETURNS uuid
-    LANGUAGE plpgsql STABLE
+    LANGUAGE plpgsql
     AS $$
 declare
   v_choice uuid;
@@ -434,7 +458,8 @@ begin
   )
   select a.id into v_choice
     from active as a
-   where prompts.subject_hash(pick_variation.experiment_id, pick_variation.subject_key) % a.total_weight < a.upper_bound
+   where prompts.subject_hash(pick_variation.experiment_id, pick_variation.subject_key)::numeric * a.total_weight
+         < a.upper_bound::numeric * 1152921504606846976  -- h * total / 2^60 < upper, without division
    order by a.upper_bound
    limit 1;
 
@@ -451,7 +476,7 @@ $$;
 -- Name: FUNCTION pick_variation(experiment_id uuid, subject_key text); Type: COMMENT; Schema: prompts; Owner: -
 --
 
-COMMENT ON FUNCTION prompts.pick_variation(experiment_id uuid, subject_key text) IS 'The variation of an experiment for a subject: deterministic (hash of experiment and subject_key), distributed in proportion to the weights of the variations active now. NULL when no variation is active; P0002 for an unknown experiment; 22023 for an empty subject_key.';
+COMMENT ON FUNCTION prompts.pick_variation(experiment_id uuid, subject_key text) IS 'The variation of an experiment for a subject: deterministic (subject_hash scaled to the total weight, cumulative weights in id order), distributed in proportion to the weights of the variations active now. NULL when no variation is active; P0002 for an unknown experiment; 22023 for an empty subject_key.';
 
 --
 -- Name: placeholder_pattern(); Type: FUNCTION; Schema: prompts; Owner: -
@@ -667,37 +692,52 @@ COMMENT ON FUNCTION prompts.render_template_version(template_version_id uuid, va
 --
 
 CREATE FUNCTION prompts.search_templates(query text, max_results integer DEFAULT 20, p_organization_id uuid DEFAULT NULL::uuid, p_include_archived boolean DEFAULT false) RETURNS TABLE(organization_id uuid, template_id uuid, name text, category text, description text, template_version_id uuid, version integer, rank real)
-    LANGUAGE plpgsql STABLE
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
     AS $$
 declare
-  v_query tsquery;
+  v_query   tsquery;
+  v_scope   uuid[];
+  v_filter  tsquery;
+  v_service boolean := base.current_user_id() is null
+                       and pg_catalog.current_setting('role') = 'service_role';
 begin
   if search_templates.max_results is null or search_templates.max_results not between 1 and 100 then
     raise exception 'max_results must be between 1 and 100, got %', coalesce(search_templates.max_results::text, 'NULL')
       using errcode = '22023';
   end if;
-  v_query := websearch_to_tsquery('english'::regconfig, coalesce(search_templates.query, ''));
+  v_query := pg_catalog.websearch_to_tsquery('english'::regconfig, coalesce(search_templates.query, ''));
+  if pg_catalog.numnode(v_query) = 0 then
+    return;  -- nothing but stop words
+  end if;
+
+  if v_service then
+    v_scope := case when search_templates.p_organization_id is not null
+                    then array[search_templates.p_organization_id] end;  -- NULL: every organization
+  else
+    v_scope := internal.organization_ids_for('viewer');
+    if search_templates.p_organization_id is not null then
+      v_scope := case when search_templates.p_organization_id = any (v_scope)
+                      then array[search_templates.p_organization_id] else '{}' end;
+    end if;
+    if cardinality(v_scope) = 0 then
+      return;  -- no organization to search in
+    end if;
+  end if;
+
+  v_filter := v_query;
+  if v_scope is not null then
+    v_filter := v_query && (select pg_catalog.string_agg(prompts.organization_search_token(o), ' | ')
+                              from pg_catalog.unnest(v_scope) as o)::tsquery;
+  end if;
 
   return query
-  with hits as (
-    select t.organization_id, t.id
-      from prompts.prompt_templates as t
-     where t.search_vector @@ v_query
-       and (search_templates.p_organization_id is null or t.organization_id = search_templates.p_organization_id)
-    union
-    select v.organization_id, v.template_id
-      from prompts.prompt_template_versions as v
-     where v.is_active
-       and v.search_vector @@ v_query
-       and (search_templates.p_organization_id is null or v.organization_id = search_templates.p_organization_id)
-  )
-  select t.organization_id, t.id, t.name, t.category, t.description, v.id, v.version,
-         (ts_rank(t.search_vector, v_query) + coalesce(ts_rank(v.search_vector, v_query), 0))::real as rank
-    from hits as h
-    join prompts.prompt_templates as t on t.organization_id = h.organization_id and t.id = h.id
-    left join prompts.prompt_template_versions as v
-      on v.organization_id = t.organization_id and v.template_id = t.id and v.is_active
-   where search_templates.p_include_archived or not t.is_archived
+  select t.organization_id, t.id, t.name, t.category, t.description, t.active_version_id, t.active_version,
+         pg_catalog.ts_rank(t.search_vector, v_query) as rank
+    from prompts.prompt_templates as t
+   where t.search_vector @@ v_filter
+     and (v_scope is null or t.organization_id = any (v_scope))
+     and (search_templates.p_include_archived or not t.is_archived)
    order by 8 desc, t.name, t.id
    limit search_templates.max_results;
 end
@@ -707,7 +747,7 @@ $$;
 -- Name: FUNCTION search_templates(query text, max_results integer, p_organization_id uuid, p_include_archived boolean); Type: COMMENT; Schema: prompts; Owner: -
 --
 
-COMMENT ON FUNCTION prompts.search_templates(query text, max_results integer, p_organization_id uuid, p_include_archived boolean) IS 'Ranked full-text search (websearch syntax, English) over template name (A), category and description (B) and active version text (C): best matches first, at most max_results (1-100, else 22023), optionally within one organization, archived templates only on request. RLS applies.';
+COMMENT ON FUNCTION prompts.search_templates(query text, max_results integer, p_organization_id uuid, p_include_archived boolean) IS 'Ranked full-text search (websearch syntax, English) over template name (A), category and description (B) and active version text (C): best matches first, at most max_results (1-100, else 22023), in the caller''s organizations (all for the service role) or in p_organization_id among them, archived templates only on request. SECURITY DEFINER with the select policy''s organization check built in, so the GIN index serves it.';
 
 --
 -- Name: start_execution(uuid, jsonb, uuid, text, uuid); Type: FUNCTION; Schema: prompts; Owner: -
@@ -789,7 +829,7 @@ $$;
 -- Name: FUNCTION subject_hash(p_experiment_id uuid, p_subject_key text); Type: COMMENT; Schema: prompts; Owner: -
 --
 
-COMMENT ON FUNCTION prompts.subject_hash(p_experiment_id uuid, p_subject_key text) IS 'Non-negative 60-bit hash of (experiment, subject): the first 15 hex digits of md5(experiment_id || '':'' || subject_key). pick_variation() takes it modulo the total weight.';
+COMMENT ON FUNCTION prompts.subject_hash(p_experiment_id uuid, p_subject_key text) IS 'Non-negative 60-bit hash of (experiment, subject): the first 15 hex digits of md5(experiment_id || '':'' || subject_key). pick_variation() scales it to [0, total weight).';
 
 --
 -- Name: template_placeholders(text); Type: FUNCTION; Schema: prompts; Owner: -
@@ -855,6 +895,10 @@ begin
       select v.model into new.model
         from prompts.prompt_template_versions as v
        where v.organization_id = new.organization_id and v.id = new.template_version_id;
+      if not found then
+        raise exception 'prompt template version % not found in organization %', new.template_version_id, new.organization_id
+          using errcode = '23503';
+      end if;
     end if;
     if new.rendered_prompt is not null then
       new.prompt_hash := prompts.utf8_sha256(new.rendered_prompt);
@@ -868,10 +912,8 @@ begin
     new.completed_at := greatest(now(), new.started_at);
   end if;
 
-  if new.model is not null then  -- otherwise the version is unknown: the foreign key reports it
-    new.cost_usd := prompts.execution_cost(new.organization_id, new.model, new.started_at,
-                                           new.input_tokens, new.output_tokens);
-  end if;
+  new.cost_usd := prompts.execution_cost(new.organization_id, new.model, new.started_at,
+                                         new.input_tokens, new.output_tokens);
   return new;
 end
 $$;
@@ -880,7 +922,7 @@ $$;
 -- Name: FUNCTION tg_prompt_executions__compute(); Type: COMMENT; Schema: prompts; Owner: -
 --
 
-COMMENT ON FUNCTION prompts.tg_prompt_executions__compute() IS 'BEFORE INSERT OR UPDATE on prompt_executions: model default, prompt_hash from rendered_prompt, status rules (55000 once final, 55000 when what ran changes), completed_at, and cost_usd from prompts.execution_cost() (55000 without a price).';
+COMMENT ON FUNCTION prompts.tg_prompt_executions__compute() IS 'BEFORE INSERT OR UPDATE on prompt_executions: model default from the version (23503 when the version is not in the organization), prompt_hash from rendered_prompt, status rules (55000 once final, 55000 when what ran changes), completed_at, and cost_usd from prompts.execution_cost() (55000 without a price).';
 
 --
 -- Name: tg_prompt_feedback__link_execution(); Type: FUNCTION; Schema: prompts; Owner: -
@@ -920,9 +962,12 @@ declare
   v_model prompts.models;
 begin
   -- An insert that is going to fail on its primary key (for example a seed re-run with ON
-  -- CONFLICT DO NOTHING) must not deactivate anything on its way.
-  if exists (select from prompts.prompt_template_versions as v
-              where v.organization_id = new.organization_id and v.id = new.id) then
+  -- CONFLICT DO NOTHING) must not deactivate anything on its way; it takes the existing row's
+  -- number so that it reaches the conflict instead of a NOT NULL error.
+  select v.version into new.version
+    from prompts.prompt_template_versions as v
+   where v.organization_id = new.organization_id and v.id = new.id;
+  if found then
     return new;
   end if;
 
@@ -949,7 +994,8 @@ begin
     where t.organization_id = new.organization_id and t.id = new.template_id
     for update;
   if not found then
-    return new;  -- the foreign key reports the missing template
+    new.version := 1;  -- any number: the foreign key reports the missing template
+    return new;
   end if;
 
   select coalesce(max(v.version), 0) + 1 into new.version
@@ -960,6 +1006,9 @@ begin
     update prompts.prompt_template_versions as v
        set is_active = false
      where v.organization_id = new.organization_id and v.template_id = new.template_id and v.is_active;
+    update prompts.prompt_templates as t
+       set active_version_id = new.id, active_version = new.version, active_template_text = new.template_text
+     where t.organization_id = new.organization_id and t.id = new.template_id;
   end if;
   return new;
 end
@@ -969,7 +1018,7 @@ $$;
 -- Name: FUNCTION tg_prompt_template_versions__before_insert(); Type: COMMENT; Schema: prompts; Owner: -
 --
 
-COMMENT ON FUNCTION prompts.tg_prompt_template_versions__before_insert() IS 'BEFORE INSERT on prompt_template_versions: validates text, variables and model limits (22023), locks the template, assigns the next version number and deactivates the previous active version when the new one is active.';
+COMMENT ON FUNCTION prompts.tg_prompt_template_versions__before_insert() IS 'BEFORE INSERT on prompt_template_versions: validates text, variables and model limits (22023), locks the template, assigns the next version number and, when the new version is active, deactivates the previous one and records the new one on the template.';
 
 --
 -- Name: tg_prompt_template_versions__immutable(); Type: FUNCTION; Schema: prompts; Owner: -
@@ -980,8 +1029,8 @@ CREATE FUNCTION prompts.tg_prompt_template_versions__immutable() RETURNS trigger
     SET search_path TO ''
     AS $$
 begin
-  -- Everything but is_active (and the generated search_vector, not yet computed here).
-  if (to_jsonb(new) - 'is_active' - 'search_vector') is distinct from (to_jsonb(old) - 'is_active' - 'search_vector') then
+  -- Everything but is_active.
+  if (to_jsonb(new) - 'is_active') is distinct from (to_jsonb(old) - 'is_active') then
     raise exception 'prompt template version % is immutable: only is_active may change', old.id
       using errcode = '55000', hint = 'Insert a new version of the template instead.';
   end if;
@@ -993,6 +1042,13 @@ begin
        set is_active = false
      where v.organization_id = new.organization_id and v.template_id = new.template_id
        and v.is_active and v.id <> new.id;
+    update prompts.prompt_templates as t
+       set active_version_id = new.id, active_version = new.version, active_template_text = new.template_text
+     where t.organization_id = new.organization_id and t.id = new.template_id;
+  elsif old.is_active and not new.is_active then
+    update prompts.prompt_templates as t
+       set active_version_id = null, active_version = null, active_template_text = null
+     where t.organization_id = new.organization_id and t.id = new.template_id and t.active_version_id = new.id;
   end if;
   return new;
 end
@@ -1002,7 +1058,7 @@ $$;
 -- Name: FUNCTION tg_prompt_template_versions__immutable(); Type: COMMENT; Schema: prompts; Owner: -
 --
 
-COMMENT ON FUNCTION prompts.tg_prompt_template_versions__immutable() IS 'BEFORE UPDATE on prompt_template_versions: refuses any change but is_active (55000); activating a version deactivates the template''s other active version, under a lock on the template.';
+COMMENT ON FUNCTION prompts.tg_prompt_template_versions__immutable() IS 'BEFORE UPDATE on prompt_template_versions: refuses any change but is_active (55000); activating a version deactivates the template''s other active version, under a lock on the template, and records it on the template; withdrawing it clears the record.';
 
 --
 -- Name: tg_prompt_template_versions__refuse_delete(); Type: FUNCTION; Schema: prompts; Owner: -
@@ -1029,6 +1085,31 @@ $$;
 --
 
 COMMENT ON FUNCTION prompts.tg_prompt_template_versions__refuse_delete() IS 'BEFORE DELETE on prompt_template_versions: refuses (55000) unless the template or the organization is being deleted (cascade).';
+
+--
+-- Name: tg_prompt_templates__guard_active_version(); Type: FUNCTION; Schema: prompts; Owner: -
+--
+
+CREATE FUNCTION prompts.tg_prompt_templates__guard_active_version() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+begin
+  if (tg_op = 'INSERT' and num_nonnulls(new.active_version_id, new.active_version, new.active_template_text) > 0)
+     or (tg_op = 'UPDATE' and pg_trigger_depth() < 2
+         and (new.active_version_id, new.active_version, new.active_template_text)
+             is distinct from (old.active_version_id, old.active_version, old.active_template_text)) then
+    raise exception 'the active version of prompt template % is maintained by its versions', new.id
+      using errcode = '55000', hint = 'Insert a version, or set is_active on one, instead.';
+  end if;
+  return new;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_prompt_templates__guard_active_version(); Type: COMMENT; Schema: prompts; Owner: -
+--
+
+COMMENT ON FUNCTION prompts.tg_prompt_templates__guard_active_version() IS 'BEFORE INSERT OR UPDATE on prompt_templates: refuses (55000) writes of the active-version cache except from the versions'' triggers.';
 
 --
 -- Name: validate_template(text, jsonb); Type: FUNCTION; Schema: prompts; Owner: -
@@ -1166,7 +1247,7 @@ CREATE TABLE prompts.context_sources (
     CONSTRAINT context_sources_configuration_check CHECK (((jsonb_typeof(configuration) = 'object'::text) AND (pg_column_size(configuration) <= 65536) AND
 CASE kind
     WHEN 'url'::text THEN COALESCE(((configuration ->> 'url'::text) ~ '^https?://[^[:space:]]+$'::text), false)
-    WHEN 'repository_file'::text THEN (jsonb_typeof((configuration -> 'path'::text)) = 'string'::text)
+    WHEN 'repository_file'::text THEN COALESCE((jsonb_typeof((configuration -> 'path'::text)) = 'string'::text), false)
     ELSE true
 END)),
     CONSTRAINT context_sources_default_ttl_check CHECK (((default_ttl > '00:00:00'::interval) AND (default_ttl <= '30 days'::interval))),
@@ -1175,7 +1256,7 @@ END)),
     CONSTRAINT context_sources_name_check CHECK ((((length(name) >= 1) AND (length(name) <= 200)) AND (name = btrim(name)))),
     CONSTRAINT context_sources_refresh_interval_check CHECK (
 CASE
-    WHEN (refresh_policy = 'scheduled'::text) THEN (refresh_interval >= '00:01:00'::interval)
+    WHEN (refresh_policy = 'scheduled'::text) THEN COALESCE((refresh_interval >= '00:01:00'::interval), false)
     ELSE (refresh_interval IS NULL)
 END),
     CONSTRAINT context_sources_refresh_policy_check CHECK ((refresh_policy = ANY (ARRAY['on_expiry'::text, 'scheduled'::text, 'manual'::text])))
@@ -1337,7 +1418,6 @@ CREATE TABLE prompts.prompt_template_versions (
     is_active boolean DEFAULT true NOT NULL,
     created_by uuid DEFAULT base.current_user_id(),
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    search_vector tsvector GENERATED ALWAYS AS (setweight(to_tsvector('english'::regconfig, template_text), 'C'::"char")) STORED NOT NULL,
     CONSTRAINT prompt_template_versions_change_note_check CHECK ((length(change_note) <= 2000)),
     CONSTRAINT prompt_template_versions_frequency_penalty_check CHECK (((frequency_penalty >= ('-2'::integer)::numeric) AND (frequency_penalty <= (2)::numeric))),
     CONSTRAINT prompt_template_versions_max_tokens_check CHECK ((max_tokens > 0)),
@@ -1427,12 +1507,6 @@ COMMENT ON COLUMN prompts.prompt_template_versions.change_note IS 'What changed 
 --
 
 COMMENT ON COLUMN prompts.prompt_template_versions.is_active IS 'The version render_prompt uses. At most one per template; the only column that may change.';
-
---
--- Name: COLUMN prompt_template_versions.search_vector; Type: COMMENT; Schema: prompts; Owner: -
---
-
-COMMENT ON COLUMN prompts.prompt_template_versions.search_vector IS 'Generated: the template text (weight C). Indexed for active versions only.';
 
 --
 -- Name: prompt_variations; Type: TABLE; Schema: prompts; Owner: -
@@ -1535,8 +1609,8 @@ CREATE VIEW prompts.template_version_effectiveness WITH (security_invoker='true'
     COALESCE(o.ratings, (0)::bigint) AS ratings,
     round(o.mean_rating, 3) AS mean_rating,
     round(((o.thumbs_up)::numeric / (NULLIF(o.thumbs, 0))::numeric), 4) AS thumbs_up_rate,
-    r.p50_latency_ms,
-    r.p95_latency_ms,
+    round((r.p50_latency_ms)::numeric, 1) AS p50_latency_ms,
+    round((r.p95_latency_ms)::numeric, 1) AS p95_latency_ms,
     r.input_tokens,
     r.output_tokens,
     (r.input_tokens + r.output_tokens) AS total_tokens,
@@ -1551,7 +1625,7 @@ CREATE VIEW prompts.template_version_effectiveness WITH (security_invoker='true'
 -- Name: VIEW template_version_effectiveness; Type: COMMENT; Schema: prompts; Owner: -
 --
 
-COMMENT ON VIEW prompts.template_version_effectiveness IS 'Per template version and variation (NULL outside experiments): executions, finished, succeeded, success_rate (succeeded/finished), feedback_count, ratings, mean_rating (1-5), thumbs_up_rate, p50/p95 latency (ms, finished executions), input/output/total tokens, total_cost_usd. security_invoker: RLS applies.';
+COMMENT ON VIEW prompts.template_version_effectiveness IS 'Per template version and variation (NULL outside experiments): executions, finished, succeeded, success_rate (succeeded/finished), feedback_count, ratings, mean_rating (1-5), thumbs_up_rate, p50/p95 latency (ms to 0.1, interpolated, finished executions), input/output/total tokens, total_cost_usd. security_invoker: RLS applies.';
 
 --
 -- Name: experiment_results; Type: VIEW; Schema: prompts; Owner: -
@@ -1796,7 +1870,11 @@ CASE
     ELSE (error_message IS NULL)
 END),
     CONSTRAINT prompt_executions_input_tokens_check CHECK ((input_tokens >= 0)),
-    CONSTRAINT prompt_executions_latency_ms_check CHECK ((((latency_ms >= 0) AND (latency_ms <= 86400000)) OR ((latency_ms IS NULL) AND (status <> 'succeeded'::text)))),
+    CONSTRAINT prompt_executions_latency_ms_check CHECK (
+CASE
+    WHEN (latency_ms IS NULL) THEN (status <> 'succeeded'::text)
+    ELSE ((latency_ms >= 0) AND (latency_ms <= 86400000))
+END),
     CONSTRAINT prompt_executions_metadata_check CHECK (((jsonb_typeof(metadata) = 'object'::text) AND (pg_column_size(metadata) <= 16384))),
     CONSTRAINT prompt_executions_output_tokens_check CHECK ((output_tokens >= 0)),
     CONSTRAINT prompt_executions_prompt_hash_check CHECK ((octet_length(prompt_hash) = 32)),
@@ -1816,10 +1894,14 @@ CREATE TABLE prompts.prompt_templates (
     category text DEFAULT 'general'::text NOT NULL,
     description text,
     is_archived boolean DEFAULT false NOT NULL,
+    active_version_id uuid,
+    active_version integer,
+    active_template_text text,
     created_by uuid DEFAULT base.current_user_id(),
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    search_vector tsvector GENERATED ALWAYS AS (((setweight(to_tsvector('english'::regconfig, COALESCE(name, ''::text)), 'A'::"char") || setweight(to_tsvector('english'::regconfig, replace(COALESCE(category, ''::text), '_'::text, ' '::text)), 'B'::"char")) || setweight(to_tsvector('english'::regconfig, COALESCE(description, ''::text)), 'B'::"char"))) STORED NOT NULL,
+    search_vector tsvector GENERATED ALWAYS AS (((((setweight(to_tsvector('english'::regconfig, COALESCE(name, ''::text)), 'A'::"char") || setweight(to_tsvector('english'::regconfig, replace(COALESCE(category, ''::text), '_'::text, ' '::text)), 'B'::"char")) || setweight(to_tsvector('english'::regconfig, COALESCE(description, ''::text)), 'B'::"char")) || setweight(to_tsvector('english'::regconfig, COALESCE(active_template_text, ''::text)), 'C'::"char")) || setweight(to_tsvector('simple'::regconfig, prompts.organization_search_token(organization_id)), 'D'::"char"))) STORED NOT NULL,
+    CONSTRAINT prompt_templates_active_version_check CHECK ((num_nonnulls(active_version_id, active_version, active_template_text) = ANY (ARRAY[0, 3]))),
     CONSTRAINT prompt_templates_category_check CHECK ((category ~ '^[a-z][a-z0-9_]{0,62}$'::text)),
     CONSTRAINT prompt_templates_description_check CHECK ((length(description) <= 4000)),
     CONSTRAINT prompt_templates_name_check CHECK ((((length(name) >= 1) AND (length(name) <= 200)) AND (name = btrim(name))))
@@ -1850,6 +1932,24 @@ COMMENT ON COLUMN prompts.prompt_templates.category IS 'Free classification as a
 COMMENT ON COLUMN prompts.prompt_templates.is_archived IS 'Hidden from search when true; its versions and executions stay.';
 
 --
+-- Name: COLUMN prompt_templates.active_version_id; Type: COMMENT; Schema: prompts; Owner: -
+--
+
+COMMENT ON COLUMN prompts.prompt_templates.active_version_id IS 'Cache of the active version''s id, kept by the versions'' triggers (no one else may write it); NULL when no version is active.';
+
+--
+-- Name: COLUMN prompt_templates.active_version; Type: COMMENT; Schema: prompts; Owner: -
+--
+
+COMMENT ON COLUMN prompts.prompt_templates.active_version IS 'Cache of the active version''s number, kept by the versions'' triggers.';
+
+--
+-- Name: COLUMN prompt_templates.active_template_text; Type: COMMENT; Schema: prompts; Owner: -
+--
+
+COMMENT ON COLUMN prompts.prompt_templates.active_template_text IS 'Cache of the active version''s text, kept by the versions'' triggers so that search_vector covers it.';
+
+--
 -- Name: COLUMN prompt_templates.created_by; Type: COMMENT; Schema: prompts; Owner: -
 --
 
@@ -1859,7 +1959,7 @@ COMMENT ON COLUMN prompts.prompt_templates.created_by IS 'The user who created t
 -- Name: COLUMN prompt_templates.search_vector; Type: COMMENT; Schema: prompts; Owner: -
 --
 
-COMMENT ON COLUMN prompts.prompt_templates.search_vector IS 'Generated: name (weight A), category and description (weight B), English configuration. Read by prompts.search_templates().';
+COMMENT ON COLUMN prompts.prompt_templates.search_vector IS 'Generated: name (weight A), category and description (B), active text (C), English configuration; plus the organization token (D, prompts.organization_search_token). Read by prompts.search_templates().';
 
 --
 -- Name: prompt_executions_default; Type: TABLE ATTACH; Schema: prompts; Owner: -
@@ -2162,12 +2262,6 @@ CREATE INDEX prompt_template_versions_model_idx ON prompts.prompt_template_versi
 CREATE UNIQUE INDEX prompt_template_versions_one_active_key ON prompts.prompt_template_versions USING btree (organization_id, template_id) WHERE is_active;
 
 --
--- Name: prompt_template_versions_search_vector_idx; Type: INDEX; Schema: prompts; Owner: -
---
-
-CREATE INDEX prompt_template_versions_search_vector_idx ON prompts.prompt_template_versions USING gin (search_vector) WHERE is_active;
-
---
 -- Name: prompt_template_versions_template_id_idx; Type: INDEX; Schema: prompts; Owner: -
 --
 
@@ -2310,6 +2404,12 @@ CREATE TRIGGER _200_before_insert BEFORE INSERT ON prompts.prompt_template_versi
 --
 
 CREATE TRIGGER _200_compute BEFORE INSERT OR UPDATE ON prompts.prompt_executions FOR EACH ROW EXECUTE FUNCTION prompts.tg_prompt_executions__compute();
+
+--
+-- Name: prompt_templates _200_guard_active_version; Type: TRIGGER; Schema: prompts; Owner: -
+--
+
+CREATE TRIGGER _200_guard_active_version BEFORE INSERT OR UPDATE ON prompts.prompt_templates FOR EACH ROW EXECUTE FUNCTION prompts.tg_prompt_templates__guard_active_version();
 
 --
 -- Name: prompt_template_versions _200_immutable; Type: TRIGGER; Schema: prompts; Owner: -
@@ -3409,6 +3509,14 @@ GRANT ALL ON FUNCTION prompts.model_price_at(p_organization_id uuid, p_model tex
 GRANT ALL ON FUNCTION prompts.model_price_at(p_organization_id uuid, p_model text, p_at timestamp with time zone, OUT input_price_per_mtok numeric, OUT output_price_per_mtok numeric, OUT price_source text) TO service_role;
 
 --
+-- Name: FUNCTION organization_search_token(p_organization_id uuid); Type: ACL; Schema: prompts; Owner: -
+--
+
+REVOKE ALL ON FUNCTION prompts.organization_search_token(p_organization_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION prompts.organization_search_token(p_organization_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION prompts.organization_search_token(p_organization_id uuid) TO service_role;
+
+--
 -- Name: FUNCTION pick_variation(experiment_id uuid, subject_key text); Type: ACL; Schema: prompts; Owner: -
 --
 
@@ -3517,6 +3625,12 @@ REVOKE ALL ON FUNCTION prompts.tg_prompt_template_versions__immutable() FROM PUB
 --
 
 REVOKE ALL ON FUNCTION prompts.tg_prompt_template_versions__refuse_delete() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_prompt_templates__guard_active_version(); Type: ACL; Schema: prompts; Owner: -
+--
+
+REVOKE ALL ON FUNCTION prompts.tg_prompt_templates__guard_active_version() FROM PUBLIC;
 
 --
 -- Name: FUNCTION validate_template(p_template_text text, p_variables jsonb); Type: ACL; Schema: prompts; Owner: -

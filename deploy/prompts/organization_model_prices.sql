@@ -81,23 +81,32 @@ grant select, insert, update, delete on prompts.organization_model_prices to ser
 -- The price in effect for an organization, a model and an instant: the organization's own
 -- price history when it has an entry in effect, the catalog's otherwise. Invoker rights: the
 -- caller sees their organization's prices (select_viewer) and the public catalog.
+-- PL/pgSQL rather than SQL: it runs once per execution row (from the executions trigger), and
+-- PL/pgSQL keeps its two index lookups planned, where a non-inlined SQL function is planned
+-- again on every call.
 create function prompts.model_price_at(p_organization_id uuid, p_model text, p_at timestamptz,
   out input_price_per_mtok numeric, out output_price_per_mtok numeric, out price_source text)
 returns record
-language sql
+language plpgsql
 stable
 as $$
-  select p.input_price_per_mtok, p.output_price_per_mtok, p.price_source
-    from (select o.input_price_per_mtok, o.output_price_per_mtok, 'organization' as price_source,
-                 1 as preference, o.effective_from
-            from prompts.organization_model_prices as o
-           where o.organization_id = p_organization_id and o.model = p_model and o.effective_from <= p_at
-          union all
-          select c.input_price_per_mtok, c.output_price_per_mtok, 'catalog', 2, c.effective_from
-            from prompts.model_prices as c
-           where c.model = p_model and c.effective_from <= p_at) as p
-   order by p.preference, p.effective_from desc
-   limit 1
+begin
+  select o.input_price_per_mtok, o.output_price_per_mtok, 'organization'
+    into input_price_per_mtok, output_price_per_mtok, price_source
+    from prompts.organization_model_prices as o
+   where o.organization_id = p_organization_id and o.model = p_model and o.effective_from <= p_at
+   order by o.effective_from desc
+   limit 1;
+  if found then
+    return;
+  end if;
+  select c.input_price_per_mtok, c.output_price_per_mtok, 'catalog'
+    into input_price_per_mtok, output_price_per_mtok, price_source
+    from prompts.model_prices as c
+   where c.model = p_model and c.effective_from <= p_at
+   order by c.effective_from desc
+   limit 1;
+end
 $$;
 comment on function prompts.model_price_at(uuid, text, timestamptz) is
   'Price in effect for an organization, model and instant: the organization''s own latest price with effective_from <= p_at, else the catalog''s. NULLs when the model has no price yet.';

@@ -8,6 +8,8 @@
 --     default) or setting is_active = true on one deactivates the previous active version in
 --     the same statement; the template row is locked first, so concurrent edits serialise
 --     instead of failing on the index, and version numbers have no gaps or duplicates.
+--   * The same triggers copy the active version's id, number and text onto the template
+--     (prompt_templates.active_*), which its search vector covers.
 --   * Validated when written: the text and the variable declarations (prompts.validate_template,
 --     22023 naming the placeholder or variable), the generic parameter ranges (check
 --     constraints, 23514), and the model's own limits from prompts.models (22023).
@@ -36,8 +38,6 @@ create table prompts.prompt_template_versions (
   is_active          boolean       not null default true,
   created_by         uuid                   default base.current_user_id(),
   created_at         timestamptz   not null default now(),
-  search_vector      tsvector      not null generated always as (
-                       setweight(to_tsvector('english'::regconfig, template_text), 'C')) stored,
   constraint prompt_template_versions_pkey primary key (organization_id, id),
   constraint prompt_template_versions_template_id_version_key
     unique (organization_id, template_id, version),
@@ -76,9 +76,6 @@ create index prompt_template_versions_id_idx on prompts.prompt_template_versions
 create index prompt_template_versions_model_idx on prompts.prompt_template_versions (model);
 create index prompt_template_versions_created_by_idx
   on prompts.prompt_template_versions (created_by) where created_by is not null;
--- Search reads the active versions' text only.
-create index prompt_template_versions_search_vector_idx
-  on prompts.prompt_template_versions using gin (search_vector) where is_active;
 
 comment on table prompts.prompt_template_versions is
   'Immutable versions of a prompt template: text with {{placeholders}}, declared variables and model parameters. Only is_active changes (55000 otherwise); one active version per template.';
@@ -95,7 +92,6 @@ comment on column prompts.prompt_template_versions.presence_penalty is 'Between 
 comment on column prompts.prompt_template_versions.stop_sequences is 'Up to 4 stop sequences.';
 comment on column prompts.prompt_template_versions.change_note is 'What changed compared with the previous version.';
 comment on column prompts.prompt_template_versions.is_active is 'The version render_prompt uses. At most one per template; the only column that may change.';
-comment on column prompts.prompt_template_versions.search_vector is 'Generated: the template text (weight C). Indexed for active versions only.';
 
 -- BEFORE INSERT: validate, number, and hand the active flag over. SECURITY DEFINER because it
 -- locks the template row and deactivates the sibling version whatever the caller's column
@@ -155,12 +151,15 @@ begin
     update prompts.prompt_template_versions as v
        set is_active = false
      where v.organization_id = new.organization_id and v.template_id = new.template_id and v.is_active;
+    update prompts.prompt_templates as t
+       set active_version_id = new.id, active_version = new.version, active_template_text = new.template_text
+     where t.organization_id = new.organization_id and t.id = new.template_id;
   end if;
   return new;
 end
 $$;
 comment on function prompts.tg_prompt_template_versions__before_insert() is
-  'BEFORE INSERT on prompt_template_versions: validates text, variables and model limits (22023), locks the template, assigns the next version number and deactivates the previous active version when the new one is active.';
+  'BEFORE INSERT on prompt_template_versions: validates text, variables and model limits (22023), locks the template, assigns the next version number and, when the new version is active, deactivates the previous one and records the new one on the template.';
 revoke execute on function prompts.tg_prompt_template_versions__before_insert() from public;
 
 create trigger _200_before_insert
@@ -176,8 +175,8 @@ security definer
 set search_path = ''
 as $$
 begin
-  -- Everything but is_active (and the generated search_vector, not yet computed here).
-  if (to_jsonb(new) - 'is_active' - 'search_vector') is distinct from (to_jsonb(old) - 'is_active' - 'search_vector') then
+  -- Everything but is_active.
+  if (to_jsonb(new) - 'is_active') is distinct from (to_jsonb(old) - 'is_active') then
     raise exception 'prompt template version % is immutable: only is_active may change', old.id
       using errcode = '55000', hint = 'Insert a new version of the template instead.';
   end if;
@@ -189,12 +188,19 @@ begin
        set is_active = false
      where v.organization_id = new.organization_id and v.template_id = new.template_id
        and v.is_active and v.id <> new.id;
+    update prompts.prompt_templates as t
+       set active_version_id = new.id, active_version = new.version, active_template_text = new.template_text
+     where t.organization_id = new.organization_id and t.id = new.template_id;
+  elsif old.is_active and not new.is_active then
+    update prompts.prompt_templates as t
+       set active_version_id = null, active_version = null, active_template_text = null
+     where t.organization_id = new.organization_id and t.id = new.template_id and t.active_version_id = new.id;
   end if;
   return new;
 end
 $$;
 comment on function prompts.tg_prompt_template_versions__immutable() is
-  'BEFORE UPDATE on prompt_template_versions: refuses any change but is_active (55000); activating a version deactivates the template''s other active version, under a lock on the template.';
+  'BEFORE UPDATE on prompt_template_versions: refuses any change but is_active (55000); activating a version deactivates the template''s other active version, under a lock on the template, and records it on the template; withdrawing it clears the record.';
 revoke execute on function prompts.tg_prompt_template_versions__immutable() from public;
 
 create trigger _200_immutable

@@ -4,7 +4,7 @@ begin;
 
 select organization_id, id, template_id, version, template_text, variables, model, temperature,
        max_tokens, top_p, frequency_penalty, presence_penalty, stop_sequences, change_note,
-       is_active, created_by, created_at, search_vector
+       is_active, created_by, created_at
   from prompts.prompt_template_versions
  where false;
 

@@ -2,8 +2,8 @@
 
 begin;
 
-select organization_id, id, name, category, description, is_archived, created_by, created_at,
-       updated_at, search_vector
+select organization_id, id, name, category, description, is_archived, active_version_id, active_version,
+       active_template_text, created_by, created_at, updated_at, search_vector
   from prompts.prompt_templates
  where false;
 

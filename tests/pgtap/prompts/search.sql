@@ -1,7 +1,7 @@
 -- Full-text search over templates: name (A) > category and description (B) > active version
 -- text (C), websearch syntax, stemming, archived and inactive content left out, RLS.
 begin;
-select plan(16);
+select plan(25);
 
 insert into prompts.models (name, provider, context_window, max_output_tokens) values ('test-model', 'test', 100000, 4096);
 select organization_id as org, member_id as member from tests.create_tenant('search-a') \gset
@@ -37,6 +37,8 @@ select is((select version from prompts.search_templates('reviewer') where name =
 select is((select array_agg(name) from prompts.search_templates('reviews')), array['Code review', 'Summarizer', 'Release notes'],
           'English stemming: reviews finds review');
 select is_empty($$select * from prompts.search_templates('zebra')$$, 'the text of an inactive version is not searched');
+select is((select array_agg(name) from prompts.search_templates('release approved')), array['Release notes'],
+          'words of one query may match different fields: the name (release) and the active text (approved)');
 select is((select array_agg(name order by name) from prompts.search_templates('"pull request"')),
           array['Code review', 'Security audit'], 'a quoted phrase matches the phrase');
 select is((select array_agg(name order by name) from prompts.search_templates('"pull request" -security')),
@@ -51,9 +53,35 @@ reset client_min_messages;
 select throws_ok($$select * from prompts.search_templates('review', 0)$$, '22023', 'max_results must be between 1 and 100, got 0',
                  'max_results out of range raises 22023');
 
+select tests.authenticate_as_service_role();
+update prompts.prompt_template_versions set is_active = false
+ where template_id = (select id from prompts.prompt_templates where name = 'Release notes') and is_active;
+select tests.authenticate_as(:'member');
+select is_empty($$select * from prompts.search_templates('approved')$$, 'withdrawing the active version takes its text out of search');
+update prompts.prompt_template_versions set is_active = true
+ where template_id = (select id from prompts.prompt_templates where name = 'Release notes') and version = 1;
+select is((select array_agg(name) from prompts.search_templates('zebra')), array['Release notes'],
+          'activating another version puts its text in search');
+
 select tests.authenticate_as(:'member_b');
 select is((select array_agg(name) from prompts.search_templates('review')), array['Their code review'],
           'another organization finds only its own templates');
+
+select is((select count(*)::int from prompts.search_templates('review', 20, :'org')), 0,
+          'naming an organization one does not belong to finds nothing');
+
+-- The function checks the tenant itself (SECURITY DEFINER): only the database role counts.
+select tests.authenticate_as_service_role();
+select is((select array_agg(name order by name) from prompts.search_templates('code review')),
+          array['Code review', 'Their code review'], 'the service role searches every organization');
+select is((select array_agg(name order by name) from prompts.search_templates('code review', 20, :'org_b')),
+          array['Their code review'], 'or the one it names');
+select tests.clear_authentication();
+select set_config('request.jwt.claims', '{"role": "service_role"}', true);
+set local role authenticated;
+select is_empty($$select * from prompts.search_templates('review')$$,
+                'a JWT that claims the service role without being it finds nothing');
+reset role;
 
 select tests.clear_authentication();
 create function pg_temp.plan_of(p_sql text) returns text language plpgsql as $$
@@ -71,9 +99,21 @@ set local enable_seqscan = off;
 select matches(pg_temp.plan_of($$select id from prompts.prompt_templates where search_vector @@ websearch_to_tsquery('english', 'review')$$),
                'Bitmap Index Scan on prompt_templates_search_vector_idx',
                'the search of template fields is served by the GIN index');
-select matches(pg_temp.plan_of($$select id from prompts.prompt_template_versions where is_active and search_vector @@ websearch_to_tsquery('english', 'review')$$),
-               'Bitmap Index Scan on prompt_template_versions_search_vector_idx',
-               'the search of active texts is served by the partial GIN index');
+select matches(pg_temp.plan_of(format($$select id from prompts.prompt_templates where search_vector @@ (websearch_to_tsquery('english', 'review') && %L::tsquery)$$,
+                                      prompts.organization_search_token(:'org'))),
+               'Bitmap Index Scan on prompt_templates_search_vector_idx',
+               'the tenant-scoped search (query AND organization token) is served by the GIN index');
+
+-- The active-version cache that the vector covers is the versions' business only.
+select tests.authenticate_as_service_role();
+select throws_ok($$update prompts.prompt_templates set active_template_text = 'spoofed' where name = 'Summarizer'$$,
+                 '55000', format('the active version of prompt template %s is maintained by its versions',
+                                 (select id from prompts.prompt_templates where name = 'Summarizer')),
+                 'nobody writes the active-version cache directly, not even the service role');
+select throws_ok(format($$insert into prompts.prompt_templates (organization_id, id, name, active_version_id, active_version, active_template_text) values (%L, '00000000-0000-7000-8000-0000000000f1', 'Spoof', %L, 1, 'x')$$,
+                        :'org', :'org'),
+                 '55000', 'the active version of prompt template 00000000-0000-7000-8000-0000000000f1 is maintained by its versions',
+                 'nor inserts a template with a made-up active version');
 
 select * from finish();
 rollback;

@@ -1,7 +1,7 @@
 -- Versioning: numbering, one active version, immutability for every role, deletion only with
 -- the template (and never under executions), executions keep their version.
 begin;
-select plan(28);
+select plan(30);
 
 insert into prompts.models (name, provider, context_window, max_output_tokens) values ('test-model', 'test', 100000, 4096);
 insert into prompts.model_prices (model, effective_from, input_price_per_mtok, output_price_per_mtok)
@@ -75,9 +75,13 @@ select results_eq(format('select version, is_active from prompts.prompt_template
                   $$values (1, true), (2, false), (3, false)$$,
                   'activating an old version (a rollback) deactivates the current one');
 select is(prompts.render_prompt(:'tpl'), 'first', 'render_prompt follows the activation');
+select is((select row(active_version_id, active_version, active_template_text)::text from prompts.prompt_templates where id = :'tpl'),
+          row(:'v1'::uuid, 1, 'first')::text, 'the template records its active version (for search)');
 update prompts.prompt_template_versions set is_active = false where id = :'v1';
 select is((select count(*)::int from prompts.prompt_template_versions where template_id = :'tpl' and is_active), 0,
           'the active version can be withdrawn, leaving none active');
+select is((select num_nulls(active_version_id, active_version, active_template_text) from prompts.prompt_templates where id = :'tpl'), 3,
+          'and the template then records no active version');
 update prompts.prompt_template_versions set is_active = true where id = :'v2';
 
 select is((select template_version_id from prompts.prompt_executions where id = :'exec'), :'v2'::uuid,

@@ -33,7 +33,6 @@ declare
   v_review_1 uuid;
   v_review_2 uuid;
   v_exp      uuid;
-  v_var_a    uuid;
   v_var_b    uuid;
   v_source   uuid;
   v_exec     record;
@@ -101,7 +100,6 @@ begin
   values (v_acme, v_exp, v_review, v_review_1, 'v1 control', 50, '2025-01-01 00:00+00'),
          (v_acme, v_exp, v_review, v_review_2, 'v2 tone and cap', 50, '2025-01-01 00:00+00')
   on conflict on constraint prompt_variations_organization_id_experiment_id_name_key do nothing;
-  select id into v_var_a from prompts.prompt_variations where organization_id = v_acme and experiment_id = v_exp and name = 'v1 control';
   select id into v_var_b from prompts.prompt_variations where organization_id = v_acme and experiment_id = v_exp and name = 'v2 tone and cap';
 
   -- Executions (once): 12 experiment runs over the last days, the variation chosen by

@@ -6,5 +6,6 @@ begin;
 \ir 00_base.sql
 \ir 01_projects.sql
 \ir 03_analytics.sql
+\ir 04_prompts.sql
 commit;
 \echo 'seed: demo data loaded (organizations acme and globex)'

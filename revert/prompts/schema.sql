@@ -1,0 +1,7 @@
+-- Revert platform:prompts/schema from pg
+
+begin;
+
+drop schema prompts;
+
+commit;

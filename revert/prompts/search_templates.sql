@@ -1,0 +1,7 @@
+-- Revert platform:prompts/search_templates from pg
+
+begin;
+
+drop function prompts.search_templates(text, integer, uuid, boolean);
+
+commit;

@@ -587,7 +587,7 @@ CREATE FUNCTION prompts.render_template_text(p_template_text text, p_declared js
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     AS $$
 declare
-  v_values   jsonb := '{}';
+  v_values   jsonb := '{}'::jsonb;
   v_decl     jsonb;
   v_name     text;
   v_type     text;
@@ -596,10 +596,9 @@ declare
   v_parts    text[];
   v_names    text[];
   v_out      text;
-  v_i        integer;
 begin
   if p_variables is null then
-    p_variables := '{}';
+    p_variables := '{}'::jsonb;
   end if;
   if jsonb_typeof(p_variables) <> 'object' then
     raise exception 'variables must be a JSON object of name: value, got %', jsonb_typeof(p_variables)
@@ -1154,7 +1153,7 @@ declare
   v_type     text;
   v_required boolean;
   v_key      text;
-  v_seen     text[] := '{}';
+  v_seen     text[] := '{}'::text[];
 begin
   if jsonb_typeof(p_variables) is distinct from 'array' then
     raise exception 'variables must be a JSON array of declarations, got %', coalesce(jsonb_typeof(p_variables), 'NULL')
@@ -2433,127 +2432,127 @@ CREATE TRIGGER _200_refuse_delete BEFORE DELETE ON prompts.prompt_template_versi
 -- Name: context_sources _900_audit_delete; Type: TRIGGER; Schema: prompts; Owner: -
 --
 
-CREATE TRIGGER _900_audit_delete AFTER DELETE ON prompts.context_sources REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON prompts.context_sources REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_delete();
 
 --
 -- Name: model_prices _900_audit_delete; Type: TRIGGER; Schema: prompts; Owner: -
 --
 
-CREATE TRIGGER _900_audit_delete AFTER DELETE ON prompts.model_prices REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON prompts.model_prices REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_delete();
 
 --
 -- Name: organization_model_prices _900_audit_delete; Type: TRIGGER; Schema: prompts; Owner: -
 --
 
-CREATE TRIGGER _900_audit_delete AFTER DELETE ON prompts.organization_model_prices REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON prompts.organization_model_prices REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_delete();
 
 --
 -- Name: prompt_experiments _900_audit_delete; Type: TRIGGER; Schema: prompts; Owner: -
 --
 
-CREATE TRIGGER _900_audit_delete AFTER DELETE ON prompts.prompt_experiments REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON prompts.prompt_experiments REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_delete();
 
 --
 -- Name: prompt_template_versions _900_audit_delete; Type: TRIGGER; Schema: prompts; Owner: -
 --
 
-CREATE TRIGGER _900_audit_delete AFTER DELETE ON prompts.prompt_template_versions REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON prompts.prompt_template_versions REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_delete();
 
 --
 -- Name: prompt_templates _900_audit_delete; Type: TRIGGER; Schema: prompts; Owner: -
 --
 
-CREATE TRIGGER _900_audit_delete AFTER DELETE ON prompts.prompt_templates REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON prompts.prompt_templates REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_delete();
 
 --
 -- Name: prompt_variations _900_audit_delete; Type: TRIGGER; Schema: prompts; Owner: -
 --
 
-CREATE TRIGGER _900_audit_delete AFTER DELETE ON prompts.prompt_variations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON prompts.prompt_variations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_delete();
 
 --
 -- Name: context_sources _900_audit_insert; Type: TRIGGER; Schema: prompts; Owner: -
 --
 
-CREATE TRIGGER _900_audit_insert AFTER INSERT ON prompts.context_sources REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON prompts.context_sources REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_insert();
 
 --
 -- Name: model_prices _900_audit_insert; Type: TRIGGER; Schema: prompts; Owner: -
 --
 
-CREATE TRIGGER _900_audit_insert AFTER INSERT ON prompts.model_prices REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON prompts.model_prices REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_insert();
 
 --
 -- Name: organization_model_prices _900_audit_insert; Type: TRIGGER; Schema: prompts; Owner: -
 --
 
-CREATE TRIGGER _900_audit_insert AFTER INSERT ON prompts.organization_model_prices REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON prompts.organization_model_prices REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_insert();
 
 --
 -- Name: prompt_experiments _900_audit_insert; Type: TRIGGER; Schema: prompts; Owner: -
 --
 
-CREATE TRIGGER _900_audit_insert AFTER INSERT ON prompts.prompt_experiments REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON prompts.prompt_experiments REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_insert();
 
 --
 -- Name: prompt_template_versions _900_audit_insert; Type: TRIGGER; Schema: prompts; Owner: -
 --
 
-CREATE TRIGGER _900_audit_insert AFTER INSERT ON prompts.prompt_template_versions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON prompts.prompt_template_versions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_insert();
 
 --
 -- Name: prompt_templates _900_audit_insert; Type: TRIGGER; Schema: prompts; Owner: -
 --
 
-CREATE TRIGGER _900_audit_insert AFTER INSERT ON prompts.prompt_templates REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON prompts.prompt_templates REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_insert();
 
 --
 -- Name: prompt_variations _900_audit_insert; Type: TRIGGER; Schema: prompts; Owner: -
 --
 
-CREATE TRIGGER _900_audit_insert AFTER INSERT ON prompts.prompt_variations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON prompts.prompt_variations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_insert();
 
 --
 -- Name: context_sources _900_audit_update; Type: TRIGGER; Schema: prompts; Owner: -
 --
 
-CREATE TRIGGER _900_audit_update AFTER UPDATE ON prompts.context_sources REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON prompts.context_sources REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_update();
 
 --
 -- Name: model_prices _900_audit_update; Type: TRIGGER; Schema: prompts; Owner: -
 --
 
-CREATE TRIGGER _900_audit_update AFTER UPDATE ON prompts.model_prices REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON prompts.model_prices REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_update();
 
 --
 -- Name: organization_model_prices _900_audit_update; Type: TRIGGER; Schema: prompts; Owner: -
 --
 
-CREATE TRIGGER _900_audit_update AFTER UPDATE ON prompts.organization_model_prices REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON prompts.organization_model_prices REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_update();
 
 --
 -- Name: prompt_experiments _900_audit_update; Type: TRIGGER; Schema: prompts; Owner: -
 --
 
-CREATE TRIGGER _900_audit_update AFTER UPDATE ON prompts.prompt_experiments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON prompts.prompt_experiments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_update();
 
 --
 -- Name: prompt_template_versions _900_audit_update; Type: TRIGGER; Schema: prompts; Owner: -
 --
 
-CREATE TRIGGER _900_audit_update AFTER UPDATE ON prompts.prompt_template_versions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON prompts.prompt_template_versions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_update();
 
 --
 -- Name: prompt_templates _900_audit_update; Type: TRIGGER; Schema: prompts; Owner: -
 --
 
-CREATE TRIGGER _900_audit_update AFTER UPDATE ON prompts.prompt_templates REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON prompts.prompt_templates REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_update();
 
 --
 -- Name: prompt_variations _900_audit_update; Type: TRIGGER; Schema: prompts; Owner: -
 --
 
-CREATE TRIGGER _900_audit_update AFTER UPDATE ON prompts.prompt_variations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON prompts.prompt_variations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_update();
 
 --
 -- Name: context_data context_data_organization_id_fkey; Type: FK CONSTRAINT; Schema: prompts; Owner: -

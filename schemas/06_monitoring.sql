@@ -1225,18 +1225,14 @@ CREATE FUNCTION monitoring.unschedule_pg_cron(p_job_name text DEFAULT 'platform_
     SET search_path TO ''
     AS $_$
 declare
-  v_jobid bigint;
-  v_count integer := 0;
+  v_count integer;
 begin
   if to_regprocedure('cron.unschedule(bigint)') is null or to_regclass('cron.job') is null then
     return 0;
   end if;
-  for v_jobid in execute 'select j.jobid from cron.job as j where j.jobname = $1 and j.username = current_user'
-    using p_job_name
-  loop
-    execute 'select cron.unschedule($1)' using v_jobid;
-    v_count := v_count + 1;
-  end loop;
+  execute 'select count(cron.unschedule(j.jobid))::int from cron.job as j '
+          'where j.jobname = $1 and j.username = current_user'
+     into v_count using p_job_name;
   return v_count;
 end
 $_$;

@@ -106,7 +106,7 @@ declare
   v_type     text;
   v_required boolean;
   v_key      text;
-  v_seen     text[] := '{}';
+  v_seen     text[] := '{}'::text[];
 begin
   if jsonb_typeof(p_variables) is distinct from 'array' then
     raise exception 'variables must be a JSON array of declarations, got %', coalesce(jsonb_typeof(p_variables), 'NULL')
@@ -209,7 +209,7 @@ immutable
 parallel safe
 as $$
 declare
-  v_values   jsonb := '{}';
+  v_values   jsonb := '{}'::jsonb;
   v_decl     jsonb;
   v_name     text;
   v_type     text;
@@ -218,10 +218,9 @@ declare
   v_parts    text[];
   v_names    text[];
   v_out      text;
-  v_i        integer;
 begin
   if p_variables is null then
-    p_variables := '{}';
+    p_variables := '{}'::jsonb;
   end if;
   if jsonb_typeof(p_variables) <> 'object' then
     raise exception 'variables must be a JSON object of name: value, got %', jsonb_typeof(p_variables)

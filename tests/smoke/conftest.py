@@ -23,6 +23,18 @@ from psycopg.rows import dict_row
 
 ROOT = Path(__file__).resolve().parents[2]
 
+if os.environ.get("PLATFORM_POOLER"):
+    # Behind a transaction-mode pooler a server-side prepared statement may be gone (or belong to
+    # someone else) in the next transaction: clients there must not prepare. That is the one
+    # client setting the pooler lane changes, for every connection the suite opens.
+    _connect = psycopg.connect
+
+    def _connect_without_prepare(*args, **kwargs):
+        kwargs.setdefault("prepare_threshold", None)
+        return _connect(*args, **kwargs)
+
+    psycopg.connect = _connect_without_prepare
+
 
 def _env(name: str) -> str:
     value = os.environ.get(name)

@@ -1262,6 +1262,92 @@ $$;
 COMMENT ON FUNCTION monitoring.worst_severity(VARIADIC p_severities text[]) IS 'The most severe of its arguments (ok when none is a severity).';
 
 --
+-- Name: analytics_performance_analysis; Type: VIEW; Schema: monitoring; Owner: -
+--
+
+CREATE VIEW monitoring.analytics_performance_analysis AS
+ WITH open_runs AS (
+         SELECT count(*) FILTER (WHERE (r.status = 'queued'::text)) AS queued,
+            EXTRACT(epoch FROM (now() - min(r.created_at) FILTER (WHERE (r.status = 'queued'::text)))) AS oldest_queued_s,
+            count(*) FILTER (WHERE ((r.status = 'running'::text) AND (r.started_at < (now() - '01:00:00'::interval)))) AS running_long
+           FROM analytics.analysis_runs r
+          WHERE (r.status = ANY (ARRAY['queued'::text, 'running'::text]))
+        ), finished AS (
+         SELECT count(*) FILTER (WHERE (r.status = 'failed'::text)) AS failed,
+            count(*) AS total
+           FROM analytics.analysis_runs r
+          WHERE ((r.status = ANY (ARRAY['succeeded'::text, 'failed'::text, 'cancelled'::text])) AND (r.finished_at > (now() - '24:00:00'::interval)))
+        )
+ SELECT 'queues'::text AS category,
+    'analysis_queue_depth'::text AS check_name,
+    'analytics.analysis_runs'::text AS object_name,
+    monitoring.classify('analysis_queue_depth'::text, (o.queued)::numeric) AS severity,
+    (o.queued)::numeric AS value,
+    format('%s analysis run(s) queued'::text, o.queued) AS details,
+        CASE
+            WHEN (monitoring.classify('analysis_queue_depth'::text, (o.queued)::numeric) = 'ok'::text) THEN 'No action needed.'::text
+            ELSE 'Add analysis workers, or look for a repository flooding the queue: select repository_id, count(*) from analytics.analysis_runs where status = ''queued'' group by 1 order by 2 desc;'::text
+        END AS recommended_action
+   FROM open_runs o
+UNION ALL
+ SELECT 'queues'::text AS category,
+    'analysis_oldest_queued_age'::text AS check_name,
+    'analytics.analysis_runs'::text AS object_name,
+    monitoring.classify('analysis_oldest_queued_age'::text, COALESCE(o.oldest_queued_s, (0)::numeric)) AS severity,
+    round(COALESCE(o.oldest_queued_s, (0)::numeric), 1) AS value,
+        CASE
+            WHEN (o.oldest_queued_s IS NULL) THEN 'no run is waiting'::text
+            ELSE format('the oldest queued run has waited %s s'::text, round(o.oldest_queued_s))
+        END AS details,
+        CASE
+            WHEN (monitoring.classify('analysis_oldest_queued_age'::text, COALESCE(o.oldest_queued_s, (0)::numeric)) = 'ok'::text) THEN 'No action needed.'::text
+            ELSE 'Workers are not picking up runs: check that the analysis workers are alive and claiming.'::text
+        END AS recommended_action
+   FROM open_runs o
+UNION ALL
+ SELECT 'queues'::text AS category,
+    'analysis_running_too_long'::text AS check_name,
+    'analytics.analysis_runs'::text AS object_name,
+    monitoring.classify('analysis_running_too_long'::text, (o.running_long)::numeric) AS severity,
+    (o.running_long)::numeric AS value,
+    format('%s run(s) in progress for more than an hour'::text, o.running_long) AS details,
+        CASE
+            WHEN (monitoring.classify('analysis_running_too_long'::text, (o.running_long)::numeric) = 'ok'::text) THEN 'No action needed.'::text
+            ELSE 'A worker probably died mid-run: mark those runs failed (update analytics.analysis_runs set status = ''failed'', finished_at = now(), error_message = ''abandoned'' where ...) and re-queue them.'::text
+        END AS recommended_action
+   FROM open_runs o
+UNION ALL
+ SELECT 'queues'::text AS category,
+    'analysis_failure_rate'::text AS check_name,
+    'analytics.analysis_runs'::text AS object_name,
+    monitoring.classify('analysis_failure_rate'::text,
+        CASE
+            WHEN (f.total = 0) THEN (0)::numeric
+            ELSE ((f.failed)::numeric / (f.total)::numeric)
+        END, (f.total)::numeric) AS severity,
+    round(
+        CASE
+            WHEN (f.total = 0) THEN (0)::numeric
+            ELSE ((f.failed)::numeric / (f.total)::numeric)
+        END, 4) AS value,
+    format('%s of %s run(s) finished in the last 24 h failed'::text, f.failed, f.total) AS details,
+        CASE
+            WHEN (monitoring.classify('analysis_failure_rate'::text,
+            CASE
+                WHEN (f.total = 0) THEN (0)::numeric
+                ELSE ((f.failed)::numeric / (f.total)::numeric)
+            END, (f.total)::numeric) = 'ok'::text) THEN 'No action needed.'::text
+            ELSE 'Read error_message of the failed runs: select tools, error_message, count(*) from analytics.analysis_runs where status = ''failed'' and finished_at > now() - interval ''1 day'' group by 1, 2;'::text
+        END AS recommended_action
+   FROM finished f;
+
+--
+-- Name: VIEW analytics_performance_analysis; Type: COMMENT; Schema: monitoring; Owner: -
+--
+
+COMMENT ON VIEW monitoring.analytics_performance_analysis IS 'The analysis pipeline as a queue: queued runs, the oldest wait, runs in progress for over an hour, and the failure rate of the last 24 hours, each classified with monitoring.alert_thresholds.';
+
+--
 -- Name: base_integrity_checks; Type: VIEW; Schema: monitoring; Owner: -
 --
 
@@ -3448,6 +3534,13 @@ REVOKE ALL ON FUNCTION monitoring.unschedule_pg_cron(p_job_name text) FROM PUBLI
 REVOKE ALL ON FUNCTION monitoring.worst_severity(VARIADIC p_severities text[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION monitoring.worst_severity(VARIADIC p_severities text[]) TO platform_monitor;
 GRANT ALL ON FUNCTION monitoring.worst_severity(VARIADIC p_severities text[]) TO service_role;
+
+--
+-- Name: TABLE analytics_performance_analysis; Type: ACL; Schema: monitoring; Owner: -
+--
+
+GRANT SELECT ON TABLE monitoring.analytics_performance_analysis TO platform_monitor;
+GRANT SELECT ON TABLE monitoring.analytics_performance_analysis TO service_role;
 
 --
 -- Name: TABLE base_integrity_checks; Type: ACL; Schema: monitoring; Owner: -

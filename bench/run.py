@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib
+import subprocess
 import platform
 import sys
 from pathlib import Path
@@ -21,7 +21,15 @@ from cases import all_cases  # noqa: E402
 from lib import machine, markdown, percentile, pgbench, table_sizes, time_case  # noqa: E402
 
 HERE = Path(__file__).parent
-MODULE_SUITES = ["tasks", "events", "prompts", "analytics"]
+# Each module's own suite, run as a script against the same database: (file, normal args, quick args).
+# They print Markdown; the runner adds it to the report under the module's heading.
+MODULE_SUITES = [
+    ("tasks", [], ["--quick"]),
+    ("events", [], ["--quick"]),
+    ("analytics", [], ["--iterations", "20", "--warmup", "5"]),
+    ("prompts", [], ["--queries", "20", "--calls", "20"]),
+    ("monitoring", [], ["--runs", "1"]),
+]
 
 
 def latency(url: str, runs: int) -> dict[tuple[str, str], dict]:
@@ -97,12 +105,15 @@ def main() -> int:
         report += ["## Mixed read/write throughput", "",
                    f"pgbench, {args.seconds} s per run, 80% reads / 20% writes, as `authenticated` under RLS.", "",
                    throughput(args.url, args.seconds), ""]
-        for module in MODULE_SUITES:
-            if (HERE / f"{module}.py").exists():
-                suite = importlib.import_module(module)
-                if hasattr(suite, "report"):
-                    print(f"{module} suite", flush=True)
-                    report += [f"## {module}", "", suite.report(args.url, quick=args.runs < 50), ""]
+        for module, normal, quick in MODULE_SUITES:
+            if not (HERE / f"{module}.py").exists():
+                continue
+            print(f"{module} suite", flush=True)
+            cmd = [sys.executable, str(HERE / f"{module}.py"), "--url", args.url] + (quick if args.runs < 50 else normal)
+            done = subprocess.run(cmd, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise SystemExit(f"{module} suite failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+            report += [f"## Module suite: {module}", "", done.stdout.strip(), ""]
 
     text = "\n".join(report)
     out = Path(args.out) if args.out else HERE / "results" / f"{dt.date.today()}-{platform.node()}.md"

@@ -8,9 +8,10 @@
 --     someone else). base.run_partition_maintenance then detaches and drops whole months
 --     that are past every retention: no row-by-row DELETE, no bloat, no WAL for the rows.
 --   * Types with a shorter retention lose their older rows by DELETE, in bounded batches
---     (batch_size rows per statement, at most max_batches statements per call), together with
---     their source-table rows, deliveries and idempotency keys. An organization's own type
---     overrides the built-in one of the same source and name.
+--     (batch_size rows per statement, at most max_batches statements per call; the keys of
+--     dropped months get the same budget), together with their source-table rows, deliveries
+--     and idempotency keys; a scheduler calls it again until it returns 0. An organization's
+--     own type overrides the built-in one of the same source and name.
 --   * Events of the longest-retention types leave with their month's partition, so up to one
 --     partition width (a month) after their retention; events of a type that no longer exists
 --     follow the partition retention.
@@ -68,9 +69,8 @@ as $$
 declare
   v_retention interval;
   v_removed   bigint  := 0;
-  v_batches   integer := 0;
+  v_batches   integer;
   v_n         bigint;
-  v_part      record;
   v_table     text;
   v_cutoff    timestamptz;
 begin
@@ -90,19 +90,15 @@ begin
    where pc.parent_table = any (events.retained_tables())
      and pc.retention is distinct from v_retention;
 
-  -- 2. Count the events of the months about to go (through the parent: one partition each).
+  -- 2. Count the events of the months about to go: every row older than the first month that
+  --    stays, whether it sits in a proper partition or still in the DEFAULT one (maintenance
+  --    moves such rows into their month's partition, then drops it with the others).
   if v_retention is not null then
-    for v_part in
-      select p.lower_bound, p.upper_bound
-        from base.partitions as p
-       where p.parent_table = 'events.events' and not p.is_default
-         and p.upper_bound <= now() - v_retention
-    loop
-      select count(*) into v_n
-        from events.events as e
-       where e.received_at >= v_part.lower_bound and e.received_at < v_part.upper_bound;
-      v_removed := v_removed + v_n;
-    end loop;
+    select base.partition_period_start(pc.granularity, now() - v_retention) into v_cutoff
+      from base.partition_config as pc
+     where pc.parent_table = 'events.events';
+    select count(*) into v_n from events.events as e where e.received_at < v_cutoff;
+    v_removed := v_n;
   end if;
 
   -- 3. Detach and drop them (and premake future months): base's one mechanism.
@@ -110,10 +106,8 @@ begin
     perform base.run_partition_maintenance(v_table::regclass);
   end loop;
 
-  -- 4. Keys of events older than the oldest remaining month went with their partition.
-  select min(p.lower_bound) into v_cutoff
-    from base.partitions as p
-   where p.parent_table = 'events.events' and not p.is_default;
+  -- 4. The idempotency keys of those events go too (a repeat may now be stored again).
+  v_batches := 0;
   loop
     exit when v_cutoff is null or v_batches >= cleanup_old_events.max_batches;
     delete from events.event_idempotency_keys as k
@@ -128,6 +122,7 @@ begin
   end loop;
 
   -- 5. Types kept shorter than the partitions: delete their old rows, batch by batch.
+  v_batches := 0;
   loop
     exit when v_retention is null or v_batches >= cleanup_old_events.max_batches;
     with rules as (
@@ -199,7 +194,7 @@ end
 $$;
 
 comment on function events.cleanup_old_events(integer, integer) is
-  'Enforces event type retention: drops (detach + drop, via base.run_partition_maintenance) the months of events, source rows and deliveries past the longest type retention, removes their idempotency keys, and deletes older rows of shorter-retention types in batches of batch_size (at most max_batches statements per call; call again to continue). Returns the number of events removed. 22023 for batch_size outside 1..100000 or max_batches outside 1..10000.';
+  'Enforces event type retention: drops (detach + drop, via base.run_partition_maintenance) the months of events, source rows and deliveries past the longest type retention, removes their idempotency keys, and deletes older rows of shorter-retention types in batches of batch_size (at most max_batches statements per call for keys and as many for rows; call again to continue). Returns the number of events removed. 22023 for batch_size outside 1..100000 or max_batches outside 1..10000.';
 revoke execute on function events.retained_tables() from public;
 revoke execute on function events.cleanup_old_events(integer, integer) from public;
 grant execute on function events.retained_tables() to service_role;

@@ -444,6 +444,30 @@ $$;
 COMMENT ON FUNCTION events.complete_delivery(organization_id uuid, delivery_id uuid, worker_id text, response jsonb) IS 'Marks a delivery leased by worker_id succeeded, keeping the target''s response. P0002 unknown delivery, 55000 when the worker does not hold the lease, 22023 for a response that is not a JSON object.';
 
 --
+-- Name: deployment_fields(jsonb, text); Type: FUNCTION; Schema: events; Owner: -
+--
+
+CREATE FUNCTION events.deployment_fields(payload jsonb, event_type text) RETURNS TABLE(environment text, service text, version text, status text, commit_sha text, duration_seconds numeric)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select left(payload ->> 'environment', 100),
+         left(payload ->> 'service', 200),
+         left(payload ->> 'version', 200),
+         left(coalesce(payload ->> 'status', event_type), 50),
+         left(payload ->> 'commit_sha', 64),
+         case when jsonb_typeof(payload -> 'duration_seconds') = 'number'
+              then case when (payload -> 'duration_seconds')::numeric >= 0 and (payload -> 'duration_seconds')::numeric < 1e9
+                        then round((payload -> 'duration_seconds')::numeric, 3) end
+         end
+$$;
+
+--
+-- Name: FUNCTION deployment_fields(payload jsonb, event_type text); Type: COMMENT; Schema: events; Owner: -
+--
+
+COMMENT ON FUNCTION events.deployment_fields(payload jsonb, event_type text) IS 'Typed fields of a deployment payload: environment, service, version, status (or the event type), commit_sha, duration_seconds.';
+
+--
 -- Name: fail_delivery(uuid, uuid, text, text, boolean, jsonb); Type: FUNCTION; Schema: events; Owner: -
 --
 
@@ -510,6 +534,94 @@ $$;
 --
 
 COMMENT ON FUNCTION events.fail_delivery(organization_id uuid, delivery_id uuid, worker_id text, error text, retryable boolean, response jsonb) IS 'Records a failed attempt of a delivery leased by worker_id: back to pending after events.retry_delay (exponential backoff with jitter, capped) while attempts remain and retryable, else dead_letter with the error kept. P0002 unknown delivery, 55000 when the worker does not hold the lease, 22023 for an empty error.';
+
+--
+-- Name: fill_source_tables(uuid[], uuid[], timestamp with time zone[], text[], text[], jsonb[]); Type: FUNCTION; Schema: events; Owner: -
+--
+
+CREATE FUNCTION events.fill_source_tables(p_organization_ids uuid[], p_event_ids uuid[], p_received_ats timestamp with time zone[], p_sources text[], p_event_types text[], p_payloads jsonb[]) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+-- Parallel arrays, one element per stored event; events of other sources are skipped.
+begin
+  if 'github' = any (p_sources) then
+    insert into events.github_events
+      (organization_id, event_id, received_at, event_type, repository_full_name, action, sender_login, ref, number, commit_sha)
+    select u.organization_id, u.event_id, u.received_at, u.event_type,
+           f.repository_full_name, f.action, f.sender_login, f.ref, f.number, f.commit_sha
+      from unnest(p_organization_ids, p_event_ids, p_received_ats, p_sources, p_event_types, p_payloads)
+             as u(organization_id, event_id, received_at, source, event_type, payload)
+     cross join lateral events.github_fields(u.payload) as f
+     where u.source = 'github';
+  end if;
+  if 'linear' = any (p_sources) then
+    insert into events.linear_events
+      (organization_id, event_id, received_at, event_type, action, entity_type, entity_id, issue_identifier, team_key,
+       state_name, priority)
+    select u.organization_id, u.event_id, u.received_at, u.event_type,
+           f.action, f.entity_type, f.entity_id, f.issue_identifier, f.team_key, f.state_name, f.priority
+      from unnest(p_organization_ids, p_event_ids, p_received_ats, p_sources, p_event_types, p_payloads)
+             as u(organization_id, event_id, received_at, source, event_type, payload)
+     cross join lateral events.linear_fields(u.payload) as f
+     where u.source = 'linear';
+  end if;
+  if 'slack' = any (p_sources) then
+    insert into events.slack_events
+      (organization_id, event_id, received_at, event_type, team_id, channel_id, user_id, message_ts, thread_ts)
+    select u.organization_id, u.event_id, u.received_at, u.event_type,
+           f.team_id, f.channel_id, f.user_id, f.message_ts, f.thread_ts
+      from unnest(p_organization_ids, p_event_ids, p_received_ats, p_sources, p_event_types, p_payloads)
+             as u(organization_id, event_id, received_at, source, event_type, payload)
+     cross join lateral events.slack_fields(u.payload) as f
+     where u.source = 'slack';
+  end if;
+  if 'deployment' = any (p_sources) then
+    insert into events.deployment_events
+      (organization_id, event_id, received_at, event_type, environment, service, version, status, commit_sha,
+       duration_seconds)
+    select u.organization_id, u.event_id, u.received_at, u.event_type,
+           f.environment, f.service, f.version, f.status, f.commit_sha, f.duration_seconds
+      from unnest(p_organization_ids, p_event_ids, p_received_ats, p_sources, p_event_types, p_payloads)
+             as u(organization_id, event_id, received_at, source, event_type, payload)
+     cross join lateral events.deployment_fields(u.payload, u.event_type) as f
+     where u.source = 'deployment';
+  end if;
+end
+$$;
+
+--
+-- Name: FUNCTION fill_source_tables(p_organization_ids uuid[], p_event_ids uuid[], p_received_ats timestamp with time zone[], p_sources text[], p_event_types text[], p_payloads jsonb[]); Type: COMMENT; Schema: events; Owner: -
+--
+
+COMMENT ON FUNCTION events.fill_source_tables(p_organization_ids uuid[], p_event_ids uuid[], p_received_ats timestamp with time zone[], p_sources text[], p_event_types text[], p_payloads jsonb[]) IS 'Inserts the source-table rows (github_events, linear_events, slack_events, deployment_events) of stored events given as parallel arrays, one set-based INSERT per source present. Called by ingest_event and ingest_events.';
+
+--
+-- Name: github_fields(jsonb); Type: FUNCTION; Schema: events; Owner: -
+--
+
+CREATE FUNCTION events.github_fields(payload jsonb) RETURNS TABLE(repository_full_name text, action text, sender_login text, ref text, number integer, commit_sha text)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select left(payload -> 'repository' ->> 'full_name', 200),
+         left(payload ->> 'action', 100),
+         left(payload -> 'sender' ->> 'login', 100),
+         left(coalesce(payload ->> 'ref', payload -> 'pull_request' -> 'head' ->> 'ref',
+                       payload -> 'workflow_run' ->> 'head_branch'), 500),
+         case when jsonb_typeof(coalesce(payload -> 'pull_request' -> 'number', payload -> 'issue' -> 'number', payload -> 'number')) = 'number'
+              then case when (coalesce(payload -> 'pull_request' -> 'number', payload -> 'issue' -> 'number', payload -> 'number'))::numeric
+                             between 0 and 2147483647
+                        then (coalesce(payload -> 'pull_request' -> 'number', payload -> 'issue' -> 'number', payload -> 'number'))::numeric::integer
+                   end
+         end,
+         left(coalesce(payload ->> 'after', payload -> 'pull_request' -> 'head' ->> 'sha',
+                       payload -> 'workflow_run' ->> 'head_sha'), 64)
+$$;
+
+--
+-- Name: FUNCTION github_fields(payload jsonb); Type: COMMENT; Schema: events; Owner: -
+--
+
+COMMENT ON FUNCTION events.github_fields(payload jsonb) IS 'Typed fields of a GitHub webhook payload: repository.full_name, action, sender.login, ref (or the pull request''s head ref), the pull request or issue number, the commit (after, or the head sha).';
 
 --
 -- Name: heartbeat_delivery(uuid, uuid, text); Type: FUNCTION; Schema: events; Owner: -
@@ -607,6 +719,12 @@ begin
     (ingest_event.organization_id, v_id, now(), ingest_event.source, ingest_event.event_type,
      ingest_event.occurred_at, ingest_event.idempotency_key, ingest_event.payload, ingest_event.metadata);
 
+  if ingest_event.source in ('github', 'linear', 'slack', 'deployment') then
+    perform events.fill_source_tables(array[ingest_event.organization_id], array[v_id], array[now()],
+                                      array[ingest_event.source], array[ingest_event.event_type],
+                                      array[ingest_event.payload]);
+  end if;
+
   perform pg_notify('events_pending', ingest_event.source);
   return v_id;
 end
@@ -630,19 +748,22 @@ CREATE FUNCTION events.ingest_events(organization_id uuid, events jsonb) RETURNS
 -- A key repeated inside the batch behaves as if the elements arrived one after the other: the
 -- first one is stored, the others get its id.
 declare
-  v_n         integer;
-  v_problem   text;
-  v_bad       record;
-  v_ord       integer[];
-  v_source    text[];
-  v_type      text[];
-  v_payload   jsonb[];
-  v_key       text[];
-  v_occurred  timestamptz[];
-  v_metadata  jsonb[];
-  v_new_id    uuid[];
-  v_id        uuid[];
-  v_sources   text[];
+  v_n               integer;
+  v_problem         text;
+  v_bad             record;
+  v_ord             integer[];
+  v_source          text[];
+  v_type            text[];
+  v_payload         jsonb[];
+  v_key             text[];
+  v_occurred        timestamptz[];
+  v_metadata        jsonb[];
+  v_new_id          uuid[];
+  v_id              uuid[];
+  v_stored          uuid[];
+  v_stored_source   text[];
+  v_stored_type     text[];
+  v_stored_payload  jsonb[];
 begin
   if ingest_events.organization_id is null then
     raise exception 'organization_id is required' using errcode = '22023';
@@ -738,7 +859,7 @@ begin
      and k.source = u.source
      and k.idempotency_key = u.idempotency_key;
 
-  -- 5. Store the new events (the trigger fills the source tables).
+  -- 5. Store the new events and their source-table rows.
   with inserted as (
     insert into events.events as e
       (organization_id, id, received_at, source, event_type, occurred_at, idempotency_key, payload, metadata)
@@ -748,11 +869,18 @@ begin
              as u(new_id, id, source, event_type, occurred_at, idempotency_key, payload, metadata)
      where u.id = u.new_id
      order by u.new_id
-    returning e.source
+    returning e.id, e.source, e.event_type, e.payload
   )
-  select array_agg(distinct i.source) into v_sources from inserted as i;
+  select array_agg(i.id), array_agg(i.source), array_agg(i.event_type), array_agg(i.payload)
+    into v_stored, v_stored_source, v_stored_type, v_stored_payload
+    from inserted as i;
 
-  perform pg_notify('events_pending', s) from unnest(v_sources) as s;
+  if v_stored is not null then
+    perform events.fill_source_tables(array_fill(ingest_events.organization_id, array[cardinality(v_stored)]), v_stored,
+                                      array_fill(now(), array[cardinality(v_stored)]), v_stored_source,
+                                      v_stored_type, v_stored_payload);
+    perform pg_notify('events_pending', s) from (select distinct x as s from unnest(v_stored_source) as x) as d;
+  end if;
 
   return query select u.id from unnest(v_id) with ordinality as u(id, ord) order by u.ord;
 end
@@ -763,6 +891,31 @@ $_$;
 --
 
 COMMENT ON FUNCTION events.ingest_events(organization_id uuid, events jsonb) IS 'Batch ingest: events is a JSON array of {source, event_type, payload, idempotency_key?, occurred_at?, metadata?} (at most 10000). Returns one id per element, in order, with ingest_event''s guarantees (a repeated key, in the batch or before it, returns the first event''s id). 22023 names the first invalid element as events[i]; the batch is stored whole or not at all.';
+
+--
+-- Name: linear_fields(jsonb); Type: FUNCTION; Schema: events; Owner: -
+--
+
+CREATE FUNCTION events.linear_fields(payload jsonb) RETURNS TABLE(action text, entity_type text, entity_id text, issue_identifier text, team_key text, state_name text, priority integer)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select left(payload ->> 'action', 100),
+         left(payload ->> 'type', 100),
+         left(payload -> 'data' ->> 'id', 100),
+         left(coalesce(payload -> 'data' ->> 'identifier', payload -> 'data' -> 'issue' ->> 'identifier'), 100),
+         left(payload -> 'data' -> 'team' ->> 'key', 100),
+         left(payload -> 'data' -> 'state' ->> 'name', 200),
+         case when jsonb_typeof(payload -> 'data' -> 'priority') = 'number'
+              then case when (payload -> 'data' -> 'priority')::numeric between 0 and 100
+                        then (payload -> 'data' -> 'priority')::numeric::integer end
+         end
+$$;
+
+--
+-- Name: FUNCTION linear_fields(payload jsonb); Type: COMMENT; Schema: events; Owner: -
+--
+
+COMMENT ON FUNCTION events.linear_fields(payload jsonb) IS 'Typed fields of a Linear webhook payload: action, type, data.id, data.identifier (or the commented issue''s), data.team.key, data.state.name, data.priority.';
 
 --
 -- Name: payload_required_keys(jsonb); Type: FUNCTION; Schema: events; Owner: -
@@ -1174,6 +1327,26 @@ $$;
 COMMENT ON FUNCTION events.route_events(p_organization_ids uuid[], p_event_ids uuid[], p_received_ats timestamp with time zone[], p_subscription_id uuid) IS 'Internal step of process_pending_events and replay_event: for events whose row locks the caller holds, creates the missing deliveries of matching active subscriptions (only p_subscription_id''s when given) with ON CONFLICT DO NOTHING, logs ''routed'', marks the events processed, notifies event_deliveries_ready. Returns the number of events routed.';
 
 --
+-- Name: slack_fields(jsonb); Type: FUNCTION; Schema: events; Owner: -
+--
+
+CREATE FUNCTION events.slack_fields(payload jsonb) RETURNS TABLE(team_id text, channel_id text, user_id text, message_ts text, thread_ts text)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  select left(payload ->> 'team_id', 50),
+         left(coalesce(payload -> 'event' ->> 'channel', payload -> 'event' -> 'item' ->> 'channel'), 50),
+         left(payload -> 'event' ->> 'user', 50),
+         left(coalesce(payload -> 'event' ->> 'ts', payload -> 'event' -> 'item' ->> 'ts'), 50),
+         left(payload -> 'event' ->> 'thread_ts', 50)
+$$;
+
+--
+-- Name: FUNCTION slack_fields(payload jsonb); Type: COMMENT; Schema: events; Owner: -
+--
+
+COMMENT ON FUNCTION events.slack_fields(payload jsonb) IS 'Typed fields of a Slack Events API payload: team_id, event.channel (or event.item.channel), event.user, event.ts (or event.item.ts), event.thread_ts.';
+
+--
 -- Name: subscription_matches(text, text, jsonb, text, text, jsonb); Type: FUNCTION; Schema: events; Owner: -
 --
 
@@ -1249,83 +1422,6 @@ $$;
 --
 
 COMMENT ON FUNCTION events.tg_event_types__sync_partition_retention() IS 'AFTER statement trigger on events.event_types: sets the partition retention of the event data tables (events.retained_tables()) to the longest type retention. SECURITY DEFINER because admins who edit their types may not write base.partition_config; a trigger function cannot be called directly.';
-
---
--- Name: tg_events__fill_source_table(); Type: FUNCTION; Schema: events; Owner: -
---
-
-CREATE FUNCTION events.tg_events__fill_source_table() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
-declare
-  p jsonb := new.payload;
-begin
-  case new.source
-  when 'github' then
-    insert into events.github_events
-      (organization_id, event_id, received_at, event_type, repository_full_name, action, sender_login,
-       ref, number, commit_sha)
-    values
-      (new.organization_id, new.id, new.received_at, new.event_type,
-       left(p -> 'repository' ->> 'full_name', 200),
-       left(p ->> 'action', 100),
-       left(p -> 'sender' ->> 'login', 100),
-       left(coalesce(p ->> 'ref', p -> 'pull_request' -> 'head' ->> 'ref', p -> 'workflow_run' ->> 'head_branch'), 500),
-       (select case when jsonb_typeof(x.n) = 'number'
-                    then case when x.n::numeric between 0 and 2147483647 then x.n::numeric::integer end end
-          from (select coalesce(p -> 'pull_request' -> 'number', p -> 'issue' -> 'number', p -> 'number')) as x(n)),
-       left(coalesce(p ->> 'after', p -> 'pull_request' -> 'head' ->> 'sha', p -> 'workflow_run' ->> 'head_sha'), 64));
-  when 'linear' then
-    insert into events.linear_events
-      (organization_id, event_id, received_at, event_type, action, entity_type, entity_id,
-       issue_identifier, team_key, state_name, priority)
-    values
-      (new.organization_id, new.id, new.received_at, new.event_type,
-       left(p ->> 'action', 100),
-       left(p ->> 'type', 100),
-       left(p -> 'data' ->> 'id', 100),
-       left(coalesce(p -> 'data' ->> 'identifier', p -> 'data' -> 'issue' ->> 'identifier'), 100),
-       left(p -> 'data' -> 'team' ->> 'key', 100),
-       left(p -> 'data' -> 'state' ->> 'name', 200),
-       (select case when jsonb_typeof(x.n) = 'number'
-                    then case when x.n::numeric between 0 and 100 then x.n::numeric::integer end end
-          from (select p -> 'data' -> 'priority') as x(n)));
-  when 'slack' then
-    insert into events.slack_events
-      (organization_id, event_id, received_at, event_type, team_id, channel_id, user_id, message_ts, thread_ts)
-    values
-      (new.organization_id, new.id, new.received_at, new.event_type,
-       left(p ->> 'team_id', 50),
-       left(coalesce(p -> 'event' ->> 'channel', p -> 'event' -> 'item' ->> 'channel'), 50),
-       left(p -> 'event' ->> 'user', 50),
-       left(coalesce(p -> 'event' ->> 'ts', p -> 'event' -> 'item' ->> 'ts'), 50),
-       left(p -> 'event' ->> 'thread_ts', 50));
-  when 'deployment' then
-    insert into events.deployment_events
-      (organization_id, event_id, received_at, event_type, environment, service, version, status,
-       commit_sha, duration_seconds)
-    values
-      (new.organization_id, new.id, new.received_at, new.event_type,
-       left(p ->> 'environment', 100),
-       left(p ->> 'service', 200),
-       left(p ->> 'version', 200),
-       left(coalesce(p ->> 'status', new.event_type), 50),
-       left(p ->> 'commit_sha', 64),
-       (select case when jsonb_typeof(x.n) = 'number'
-                    then case when x.n::numeric >= 0 and x.n::numeric < 1e9 then round(x.n::numeric, 3) end end
-          from (select p -> 'duration_seconds') as x(n)));
-  else
-    null;  -- unreachable: the trigger's WHEN clause lists the sources above
-  end case;
-  return null;
-end
-$$;
-
---
--- Name: FUNCTION tg_events__fill_source_table(); Type: COMMENT; Schema: events; Owner: -
---
-
-COMMENT ON FUNCTION events.tg_events__fill_source_table() IS 'AFTER INSERT trigger on events.events: copies the typed fields of github, linear, slack and deployment events from the payload into their source table.';
 
 SET default_table_access_method = heap;
 
@@ -2779,12 +2875,6 @@ CREATE TRIGGER _200_check_status_transition BEFORE UPDATE OF status ON events.ev
 CREATE TRIGGER _200_check_status_transition BEFORE UPDATE OF status ON events.events FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION events.tg__check_status_transition('event', 'pending:processed|failed', 'failed:pending|processed');
 
 --
--- Name: events _300_fill_source_table; Type: TRIGGER; Schema: events; Owner: -
---
-
-CREATE TRIGGER _300_fill_source_table AFTER INSERT ON events.events FOR EACH ROW WHEN ((new.source = ANY (ARRAY['github'::text, 'linear'::text, 'slack'::text, 'deployment'::text]))) EXECUTE FUNCTION events.tg_events__fill_source_table();
-
---
 -- Name: event_types _800_sync_partition_retention; Type: TRIGGER; Schema: events; Owner: -
 --
 
@@ -2920,7 +3010,7 @@ CREATE POLICY all_service_role ON events.deployment_events TO service_role USING
 -- Name: POLICY all_service_role ON deployment_events; Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON POLICY all_service_role ON events.deployment_events IS 'Ingest (through the events trigger) and retention run as service_role.';
+COMMENT ON POLICY all_service_role ON events.deployment_events IS 'Ingest and retention run as service_role.';
 
 --
 -- Name: event_deliveries all_service_role; Type: POLICY; Schema: events; Owner: -
@@ -3004,7 +3094,7 @@ CREATE POLICY all_service_role ON events.github_events TO service_role USING (tr
 -- Name: POLICY all_service_role ON github_events; Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON POLICY all_service_role ON events.github_events IS 'Ingest (through the events trigger) and retention run as service_role.';
+COMMENT ON POLICY all_service_role ON events.github_events IS 'Ingest and retention run as service_role.';
 
 --
 -- Name: linear_events all_service_role; Type: POLICY; Schema: events; Owner: -
@@ -3016,7 +3106,7 @@ CREATE POLICY all_service_role ON events.linear_events TO service_role USING (tr
 -- Name: POLICY all_service_role ON linear_events; Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON POLICY all_service_role ON events.linear_events IS 'Ingest (through the events trigger) and retention run as service_role.';
+COMMENT ON POLICY all_service_role ON events.linear_events IS 'Ingest and retention run as service_role.';
 
 --
 -- Name: slack_events all_service_role; Type: POLICY; Schema: events; Owner: -
@@ -3028,7 +3118,7 @@ CREATE POLICY all_service_role ON events.slack_events TO service_role USING (tru
 -- Name: POLICY all_service_role ON slack_events; Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON POLICY all_service_role ON events.slack_events IS 'Ingest (through the events trigger) and retention run as service_role.';
+COMMENT ON POLICY all_service_role ON events.slack_events IS 'Ingest and retention run as service_role.';
 
 --
 -- Name: event_subscriptions delete_admin; Type: POLICY; Schema: events; Owner: -
@@ -3374,11 +3464,34 @@ REVOKE ALL ON FUNCTION events.complete_delivery(organization_id uuid, delivery_i
 GRANT ALL ON FUNCTION events.complete_delivery(organization_id uuid, delivery_id uuid, worker_id text, response jsonb) TO service_role;
 
 --
+-- Name: FUNCTION deployment_fields(payload jsonb, event_type text); Type: ACL; Schema: events; Owner: -
+--
+
+REVOKE ALL ON FUNCTION events.deployment_fields(payload jsonb, event_type text) FROM PUBLIC;
+GRANT ALL ON FUNCTION events.deployment_fields(payload jsonb, event_type text) TO authenticated;
+GRANT ALL ON FUNCTION events.deployment_fields(payload jsonb, event_type text) TO service_role;
+
+--
 -- Name: FUNCTION fail_delivery(organization_id uuid, delivery_id uuid, worker_id text, error text, retryable boolean, response jsonb); Type: ACL; Schema: events; Owner: -
 --
 
 REVOKE ALL ON FUNCTION events.fail_delivery(organization_id uuid, delivery_id uuid, worker_id text, error text, retryable boolean, response jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION events.fail_delivery(organization_id uuid, delivery_id uuid, worker_id text, error text, retryable boolean, response jsonb) TO service_role;
+
+--
+-- Name: FUNCTION fill_source_tables(p_organization_ids uuid[], p_event_ids uuid[], p_received_ats timestamp with time zone[], p_sources text[], p_event_types text[], p_payloads jsonb[]); Type: ACL; Schema: events; Owner: -
+--
+
+REVOKE ALL ON FUNCTION events.fill_source_tables(p_organization_ids uuid[], p_event_ids uuid[], p_received_ats timestamp with time zone[], p_sources text[], p_event_types text[], p_payloads jsonb[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION events.fill_source_tables(p_organization_ids uuid[], p_event_ids uuid[], p_received_ats timestamp with time zone[], p_sources text[], p_event_types text[], p_payloads jsonb[]) TO service_role;
+
+--
+-- Name: FUNCTION github_fields(payload jsonb); Type: ACL; Schema: events; Owner: -
+--
+
+REVOKE ALL ON FUNCTION events.github_fields(payload jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION events.github_fields(payload jsonb) TO authenticated;
+GRANT ALL ON FUNCTION events.github_fields(payload jsonb) TO service_role;
 
 --
 -- Name: FUNCTION heartbeat_delivery(organization_id uuid, delivery_id uuid, worker_id text); Type: ACL; Schema: events; Owner: -
@@ -3400,6 +3513,14 @@ GRANT ALL ON FUNCTION events.ingest_event(organization_id uuid, source text, eve
 
 REVOKE ALL ON FUNCTION events.ingest_events(organization_id uuid, events jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION events.ingest_events(organization_id uuid, events jsonb) TO service_role;
+
+--
+-- Name: FUNCTION linear_fields(payload jsonb); Type: ACL; Schema: events; Owner: -
+--
+
+REVOKE ALL ON FUNCTION events.linear_fields(payload jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION events.linear_fields(payload jsonb) TO authenticated;
+GRANT ALL ON FUNCTION events.linear_fields(payload jsonb) TO service_role;
 
 --
 -- Name: FUNCTION payload_required_keys(payload_schema jsonb); Type: ACL; Schema: events; Owner: -
@@ -3460,6 +3581,14 @@ REVOKE ALL ON FUNCTION events.route_events(p_organization_ids uuid[], p_event_id
 GRANT ALL ON FUNCTION events.route_events(p_organization_ids uuid[], p_event_ids uuid[], p_received_ats timestamp with time zone[], p_subscription_id uuid) TO service_role;
 
 --
+-- Name: FUNCTION slack_fields(payload jsonb); Type: ACL; Schema: events; Owner: -
+--
+
+REVOKE ALL ON FUNCTION events.slack_fields(payload jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION events.slack_fields(payload jsonb) TO authenticated;
+GRANT ALL ON FUNCTION events.slack_fields(payload jsonb) TO service_role;
+
+--
 -- Name: FUNCTION subscription_matches(p_event_source text, p_event_type text, p_payload jsonb, p_subscription_source text, p_event_type_like text, p_payload_filter jsonb); Type: ACL; Schema: events; Owner: -
 --
 
@@ -3478,12 +3607,6 @@ REVOKE ALL ON FUNCTION events.tg__check_status_transition() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION events.tg_event_types__sync_partition_retention() FROM PUBLIC;
-
---
--- Name: FUNCTION tg_events__fill_source_table(); Type: ACL; Schema: events; Owner: -
---
-
-REVOKE ALL ON FUNCTION events.tg_events__fill_source_table() FROM PUBLIC;
 
 --
 -- Name: TABLE event_types; Type: ACL; Schema: events; Owner: -

@@ -1,6 +1,6 @@
 -- Deploy platform:events/ingest to pg
--- Ingestion: validate an event against its type, store it once, fill its source table (by the
--- events trigger), and wake the routers with NOTIFY events_pending.
+-- Ingestion: validate an event against its type, store it once, fill its source table
+-- (events.fill_source_tables), and wake the routers with NOTIFY events_pending.
 --
 -- Idempotency (events.event_idempotency_keys): the key row is inserted first with
 -- ON CONFLICT DO NOTHING. When it conflicts, the next statement (a new snapshot in READ
@@ -163,6 +163,12 @@ begin
     (ingest_event.organization_id, v_id, now(), ingest_event.source, ingest_event.event_type,
      ingest_event.occurred_at, ingest_event.idempotency_key, ingest_event.payload, ingest_event.metadata);
 
+  if ingest_event.source in ('github', 'linear', 'slack', 'deployment') then
+    perform events.fill_source_tables(array[ingest_event.organization_id], array[v_id], array[now()],
+                                      array[ingest_event.source], array[ingest_event.event_type],
+                                      array[ingest_event.payload]);
+  end if;
+
   perform pg_notify('events_pending', ingest_event.source);
   return v_id;
 end
@@ -181,19 +187,22 @@ as $$
 -- A key repeated inside the batch behaves as if the elements arrived one after the other: the
 -- first one is stored, the others get its id.
 declare
-  v_n         integer;
-  v_problem   text;
-  v_bad       record;
-  v_ord       integer[];
-  v_source    text[];
-  v_type      text[];
-  v_payload   jsonb[];
-  v_key       text[];
-  v_occurred  timestamptz[];
-  v_metadata  jsonb[];
-  v_new_id    uuid[];
-  v_id        uuid[];
-  v_sources   text[];
+  v_n               integer;
+  v_problem         text;
+  v_bad             record;
+  v_ord             integer[];
+  v_source          text[];
+  v_type            text[];
+  v_payload         jsonb[];
+  v_key             text[];
+  v_occurred        timestamptz[];
+  v_metadata        jsonb[];
+  v_new_id          uuid[];
+  v_id              uuid[];
+  v_stored          uuid[];
+  v_stored_source   text[];
+  v_stored_type     text[];
+  v_stored_payload  jsonb[];
 begin
   if ingest_events.organization_id is null then
     raise exception 'organization_id is required' using errcode = '22023';
@@ -289,7 +298,7 @@ begin
      and k.source = u.source
      and k.idempotency_key = u.idempotency_key;
 
-  -- 5. Store the new events (the trigger fills the source tables).
+  -- 5. Store the new events and their source-table rows.
   with inserted as (
     insert into events.events as e
       (organization_id, id, received_at, source, event_type, occurred_at, idempotency_key, payload, metadata)
@@ -299,11 +308,18 @@ begin
              as u(new_id, id, source, event_type, occurred_at, idempotency_key, payload, metadata)
      where u.id = u.new_id
      order by u.new_id
-    returning e.source
+    returning e.id, e.source, e.event_type, e.payload
   )
-  select array_agg(distinct i.source) into v_sources from inserted as i;
+  select array_agg(i.id), array_agg(i.source), array_agg(i.event_type), array_agg(i.payload)
+    into v_stored, v_stored_source, v_stored_type, v_stored_payload
+    from inserted as i;
 
-  perform pg_notify('events_pending', s) from unnest(v_sources) as s;
+  if v_stored is not null then
+    perform events.fill_source_tables(array_fill(ingest_events.organization_id, array[cardinality(v_stored)]), v_stored,
+                                      array_fill(now(), array[cardinality(v_stored)]), v_stored_source,
+                                      v_stored_type, v_stored_payload);
+    perform pg_notify('events_pending', s) from (select distinct x as s from unnest(v_stored_source) as x) as d;
+  end if;
 
   return query select u.id from unnest(v_id) with ordinality as u(id, ord) order by u.ord;
 end

@@ -3,9 +3,9 @@
 -- message and thread timestamps.
 -- Same key, partitioning and retention as events.events: one row per event of the source,
 -- (organization_id, event_id, received_at), so a month of slack_events leaves with the event month.
--- Filled only by the events trigger _300_fill_source_table (events/fill_source_tables), from the
--- payload, at ingest. Text fields are cut to their column's length limit, numbers that are not
--- JSON numbers become NULL: a surprising payload never fails an ingest here.
+-- Filled at ingest, from the payload, by events.fill_source_tables() (events/fill_source_tables).
+-- Text fields are cut to their column's length limit, numbers that are not JSON numbers become
+-- NULL: a surprising payload never fails an ingest here.
 -- No foreign key to events.events (partitioned; see events/event_idempotency_keys).
 
 begin;
@@ -57,7 +57,7 @@ comment on policy select_member on events.slack_events is 'Members (viewer and u
 
 create policy all_service_role on events.slack_events
   for all to service_role using (true) with check (true);
-comment on policy all_service_role on events.slack_events is 'Ingest (through the events trigger) and retention run as service_role.';
+comment on policy all_service_role on events.slack_events is 'Ingest and retention run as service_role.';
 
 grant select on events.slack_events to authenticated;
 grant select, insert, delete on events.slack_events to service_role;

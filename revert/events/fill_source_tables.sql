@@ -2,7 +2,10 @@
 
 begin;
 
-drop trigger _300_fill_source_table on events.events;
-drop function events.tg_events__fill_source_table();
+drop function events.fill_source_tables(uuid[], uuid[], timestamptz[], text[], text[], jsonb[]);
+drop function events.deployment_fields(jsonb, text);
+drop function events.slack_fields(jsonb);
+drop function events.linear_fields(jsonb);
+drop function events.github_fields(jsonb);
 
 commit;

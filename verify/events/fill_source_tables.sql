@@ -2,7 +2,8 @@
 
 begin;
 
-select 1 / count(*) from pg_catalog.pg_trigger
- where tgrelid = 'events.events'::regclass and tgname = '_300_fill_source_table';
+select 1 / (f.repository_full_name = 'acme/api' and f.number = 7)::int
+  from events.github_fields('{"repository": {"full_name": "acme/api"}, "issue": {"number": 7}}') as f;
+select 'events.fill_source_tables(uuid[], uuid[], timestamptz[], text[], text[], jsonb[])'::regprocedure;
 
 rollback;

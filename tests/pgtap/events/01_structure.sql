@@ -91,7 +91,6 @@ select is(
 
 -- Triggers ----------------------------------------------------------------------------------------
 select has_trigger('events', 'events', '_200_check_status_transition', 'event status transitions are enforced');
-select has_trigger('events', 'events', '_300_fill_source_table', 'ingest fills the source tables');
 select has_trigger('events', 'event_deliveries', '_200_check_status_transition', 'delivery status transitions are enforced');
 select has_trigger('events', 'event_types', '_800_sync_partition_retention', 'type retention changes reach partition retention');
 select has_trigger('events', 'event_subscriptions', '_900_audit_update', 'subscription changes are audited');
@@ -133,7 +132,8 @@ select ok(not has_column_privilege('authenticated', 'events.event_subscriptions'
 
 -- Functions ---------------------------------------------------------------------------------------
 select functions_are('events',
-  array['payload_required_keys', 'tg__check_status_transition', 'retry_delay', 'tg_events__fill_source_table',
+  array['payload_required_keys', 'tg__check_status_transition', 'retry_delay', 'github_fields', 'linear_fields',
+        'slack_fields', 'deployment_fields', 'fill_source_tables',
         'validate_event', 'ingest_event', 'ingest_events', 'subscription_matches', 'check_subscription_match',
         'route_events', 'process_pending_events', 'raise_lease_error', 'claim_deliveries', 'heartbeat_delivery',
         'complete_delivery', 'fail_delivery', 'recover_expired_deliveries', 'replay_event', 'retained_tables',
@@ -157,6 +157,11 @@ select volatility_is('events', 'ingest_event', array['uuid', 'text', 'text', 'js
 select volatility_is('events', 'check_subscription_match', array['uuid', 'uuid'], 'stable', 'check_subscription_match is stable');
 select volatility_is('events', 'subscription_matches', array['text', 'text', 'jsonb', 'text', 'text', 'jsonb'],
   'immutable', 'the match rule is immutable, so the planner inlines it');
+select is(
+  (select array_agg(p.oid::regprocedure::text order by p.oid::regprocedure::text) from pg_catalog.pg_proc as p
+    where p.pronamespace = 'events'::regnamespace and p.proname like '%\_fields' and p.provolatile = 'i' and p.proretset),
+  array['events.deployment_fields(jsonb,text)', 'events.github_fields(jsonb)', 'events.linear_fields(jsonb)', 'events.slack_fields(jsonb)'],
+  'each source''s payload paths are one immutable set-returning SQL function, inlined into the fill');
 select is_definer('events', 'tg_event_types__sync_partition_retention', array[]::text[],
   'the retention sync trigger runs as owner: admins may not write base.partition_config');
 

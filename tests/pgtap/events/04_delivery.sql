@@ -1,6 +1,6 @@
 -- Delivery worker API: claim, lease, heartbeat, complete, fail with backoff, dead-letter, lease recovery.
 begin;
-select plan(48);
+select plan(50);
 
 create temporary table t (name text primary key, id uuid);
 grant select, insert, update on t to service_role, authenticated;
@@ -153,6 +153,12 @@ select is((select id from events.claim_deliveries('w4', 1, array['webhook'])), (
 select throws_ok(
   format($$select events.fail_delivery(%L, %L, 'w4', '  ')$$, (select id from t where name = 'a'), (select id from t where name = 'd_hook')),
   '22023', 'error must describe the failure (a non-empty text)', 'a blank error raises 22023');
+select throws_ok(
+  format($$select events.fail_delivery(%L, %L, 'w4', 'HTTP 410', retryable => null)$$, (select id from t where name = 'a'), (select id from t where name = 'd_hook')),
+  '22023', 'retryable must be true or false', 'a NULL retryable raises 22023');
+select throws_ok(
+  format($$select events.fail_delivery(%L, %L, 'w4', 'HTTP 410', response => '"gone"')$$, (select id from t where name = 'a'), (select id from t where name = 'd_hook')),
+  '22023', 'response must be a JSON object, got string', 'a failure response that is not an object raises 22023');
 select results_eq(
   format($$select status, attempts from events.fail_delivery(%L, %L, 'w4', 'HTTP 410 Gone', retryable => false)$$,
          (select id from t where name = 'a'), (select id from t where name = 'd_hook')),

@@ -1,6 +1,6 @@
 -- replay_event: re-deliver an event to one or all of its subscriptions.
 begin;
-select plan(21);
+select plan(22);
 
 create temporary table t (name text primary key, id uuid);
 grant select, insert, update on t to service_role, authenticated;
@@ -99,6 +99,10 @@ select results_eq(
   'the failed event is processed after the replay');
 
 -- Errors
+select throws_ok(
+  format($$select events.replay_event(%L, null)$$, (select id from t where name = 'a')),
+  '22023', 'organization_id and event_id are required',
+  'replay without an event raises 22023');
 select throws_ok(
   format($$select events.replay_event(%L, %L)$$, (select id from t where name = 'b'), (select id from t where name = 'e')),
   'P0002', format('event %s not found in organization %s', (select id from t where name = 'e'), (select id from t where name = 'b')),

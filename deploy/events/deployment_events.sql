@@ -11,10 +11,10 @@
 begin;
 
 create table events.deployment_events (
-  organization_id  uuid        not null,
-  event_id         uuid        not null,
-  received_at      timestamptz not null,
-  event_type       text        not null,
+  organization_id   uuid        not null,
+  event_id          uuid        not null,
+  received_at       timestamptz not null,
+  event_type        text        not null,
   environment       text,
   service           text,
   version           text,

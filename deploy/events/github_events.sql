@@ -11,10 +11,10 @@
 begin;
 
 create table events.github_events (
-  organization_id  uuid        not null,
-  event_id         uuid        not null,
-  received_at      timestamptz not null,
-  event_type       text        not null,
+  organization_id       uuid        not null,
+  event_id              uuid        not null,
+  received_at           timestamptz not null,
+  event_type            text        not null,
   repository_full_name  text,
   action                text,
   sender_login          text,

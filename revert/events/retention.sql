@@ -2,7 +2,7 @@
 
 begin;
 
-drop function events.cleanup_old_events(integer, integer);
+drop function events.cleanup_old_events(integer);
 drop trigger _800_sync_partition_retention on events.event_types;
 drop function events.tg_event_types__sync_partition_retention();
 drop function events.retained_tables();

@@ -2,7 +2,7 @@
 
 begin;
 
-select 'events.cleanup_old_events(integer, integer)'::regprocedure;
+select 'events.cleanup_old_events(integer)'::regprocedure;
 
 -- The event data tables keep their partitions for the longest type retention.
 select 1 / (count(*) = 6)::int

@@ -1,6 +1,6 @@
 -- Partition routing, idempotency across a month boundary, and retention.
 begin;
-select plan(33);
+select plan(34);
 
 create temporary table t (name text primary key, id uuid, at timestamptz);
 grant select, insert, update on t to service_role, authenticated;
@@ -173,12 +173,13 @@ insert into t (name, id) values
   ('b1', pg_temp.old_event((select id from t where name = 'a'), 'ci', 'build', '{}', now() - interval '2 days')),
   ('b2', pg_temp.old_event((select id from t where name = 'a'), 'ci', 'build', '{}', now() - interval '2 days'));
 select tests.authenticate_as_service_role();
-select is(events.cleanup_old_events(batch_size => 1, max_batches => 1), 1, 'a call deletes at most batch_size x max_batches rows');
-select is(events.cleanup_old_events(batch_size => 1, max_batches => 5), 1, 'the next call continues');
-select throws_ok($$select events.cleanup_old_events(batch_size => 0)$$, '22023', 'batch_size must be between 1 and 100000, got 0',
+select is(events.cleanup_old_events(batch_size => 1), 1, 'a call deletes one batch of at most batch_size rows');
+select is(events.cleanup_old_events(batch_size => 1), 1, 'the next call continues');
+select is(events.cleanup_old_events(batch_size => 1), 0, 'and returns 0 when nothing is left');
+select throws_ok($$select events.cleanup_old_events(batch_size => 0)$$, '22023', 'batch_size must be between 1 and 1000000, got 0',
   'batch_size 0 raises 22023');
-select throws_ok($$select events.cleanup_old_events(max_batches => null)$$, '22023', 'max_batches must be between 1 and 10000, got null',
-  'max_batches NULL raises 22023');
+select throws_ok($$select events.cleanup_old_events(batch_size => null)$$, '22023', 'batch_size must be between 1 and 1000000, got null',
+  'batch_size NULL raises 22023');
 
 select * from finish();
 rollback;

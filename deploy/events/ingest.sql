@@ -1,6 +1,7 @@
 -- Deploy platform:events/ingest to pg
--- Ingestion: validate an event against its type, store it once, fill its source table
--- (events.fill_source_tables), and wake the routers with NOTIFY events_pending.
+-- Ingestion: validate an event against its type, store it once, fill its source table (with
+-- the per-source field functions of events/fill_source_tables), and wake the routers with
+-- NOTIFY events_pending.
 --
 -- Idempotency (events.event_idempotency_keys): the key row is inserted first with
 -- ON CONFLICT DO NOTHING. When it conflicts, the next statement (a new snapshot in READ
@@ -9,6 +10,8 @@
 -- -> it stores its own event. Keys of a batch are inserted in (source, key) order, so two
 -- batches that share keys lock them in the same order and cannot deadlock. Under REPEATABLE
 -- READ or SERIALIZABLE a duplicate committed after the caller's snapshot raises 40001: retry.
+-- A key whose event is gone (its month dropped by a maintenance run before cleanup_old_events
+-- purged the key) is free again: only a repeat pays for that check, one primary-key probe.
 --
 -- The functions are SECURITY INVOKER and executable by service_role only: webhook receivers and
 -- other trusted services ingest; users read events through RLS.
@@ -108,7 +111,8 @@ as $$
 declare
   v_id       uuid := base.uuid_generate_v7();
   v_ok       boolean;
-  v_existing uuid;
+  v_existing    uuid;
+  v_existing_at timestamptz;
 begin
   -- One probe of the type catalog checks source, type, activity and required keys; only a
   -- rejected event pays for validate_event's precise message.
@@ -144,16 +148,26 @@ begin
         (ingest_event.organization_id, ingest_event.source, ingest_event.idempotency_key, v_id, now())
       on conflict on constraint event_idempotency_keys_pkey do nothing;
       exit when found;
-      select k.event_id into v_existing
+      select k.event_id, k.event_received_at into v_existing, v_existing_at
         from events.event_idempotency_keys as k
        where k.organization_id = ingest_event.organization_id
          and k.source = ingest_event.source
          and k.idempotency_key = ingest_event.idempotency_key;
       if found then
-        return v_existing;   -- a repeat: the first event's id, nothing stored
+        if exists (select from events.events as e
+                    where e.organization_id = ingest_event.organization_id
+                      and e.id = v_existing and e.received_at = v_existing_at) then
+          return v_existing;   -- a repeat: the first event's id, nothing stored
+        end if;
+        -- The key outlived its event (its month was dropped before cleanup_old_events purged
+        -- the key): the key is free again.
+        delete from events.event_idempotency_keys as k
+         where k.organization_id = ingest_event.organization_id
+           and k.source = ingest_event.source
+           and k.idempotency_key = ingest_event.idempotency_key
+           and k.event_id = v_existing;
       end if;
-      -- The key disappeared between the two statements (retention removed it with its
-      -- event): the key is free again, so take it.
+      -- Claim the free key (another session may take it first: then the loop finds theirs).
     end loop;
   end if;
 
@@ -227,6 +241,7 @@ declare
   v_metadata        jsonb[];
   v_new_id          uuid[];
   v_id              uuid[];
+  v_id_at           timestamptz[];
   v_stored          uuid[];
   v_stored_source   text[];
   v_stored_type     text[];
@@ -308,23 +323,45 @@ begin
                                   format('events[%s]: ', v_bad.ord - 1));
   end if;
 
-  -- 3. Claim the idempotency keys, first occurrence of each key in the batch, in key order.
-  insert into events.event_idempotency_keys (organization_id, source, idempotency_key, event_id, event_received_at)
-  select distinct on (u.source, u.idempotency_key)
-         ingest_events.organization_id, u.source, u.idempotency_key, u.new_id, now()
-    from unnest(v_ord, v_source, v_key, v_new_id) as u(ord, source, idempotency_key, new_id)
-   where u.idempotency_key is not null
-   order by u.source, u.idempotency_key, u.ord
-  on conflict on constraint event_idempotency_keys_pkey do nothing;
+  loop
+    -- 3. Claim the idempotency keys, first occurrence of each key in the batch, in key order.
+    insert into events.event_idempotency_keys (organization_id, source, idempotency_key, event_id, event_received_at)
+    select distinct on (u.source, u.idempotency_key)
+           ingest_events.organization_id, u.source, u.idempotency_key, u.new_id, now()
+      from unnest(v_ord, v_source, v_key, v_new_id) as u(ord, source, idempotency_key, new_id)
+     where u.idempotency_key is not null
+     order by u.source, u.idempotency_key, u.ord
+    on conflict on constraint event_idempotency_keys_pkey do nothing;
 
-  -- 4. Every keyed element now has a key row (ours or a committed earlier one): its event id is
-  --    the row's. An element is new when that id is its own.
-  select array_agg(coalesce(k.event_id, u.new_id) order by u.ord) into v_id
-    from unnest(v_ord, v_source, v_key, v_new_id) as u(ord, source, idempotency_key, new_id)
-    left join events.event_idempotency_keys as k
-      on k.organization_id = ingest_events.organization_id
-     and k.source = u.source
-     and k.idempotency_key = u.idempotency_key;
+    -- 4. Every keyed element now has a key row (ours or a committed earlier one): its event id
+    --    is the row's. An element is new when that id is its own.
+    select array_agg(coalesce(k.event_id, u.new_id) order by u.ord),
+           array_agg(k.event_received_at order by u.ord)
+      into v_id, v_id_at
+      from unnest(v_ord, v_source, v_key, v_new_id) as u(ord, source, idempotency_key, new_id)
+      left join events.event_idempotency_keys as k
+        on k.organization_id = ingest_events.organization_id
+       and k.source = u.source
+       and k.idempotency_key = u.idempotency_key;
+
+    -- 4b. A key that outlived its event (its month was dropped before cleanup_old_events purged
+    --     the key) is free again: remove it and claim again. Only keys of earlier transactions
+    --     are checked (this batch's own keys carry now(), and their events come in step 5).
+    with stale as (
+      delete from events.event_idempotency_keys as k
+       using unnest(v_source, v_key, v_id, v_id_at) as u(source, idempotency_key, id, id_at)
+       where u.idempotency_key is not null
+         and u.id_at < now()
+         and k.organization_id = ingest_events.organization_id and k.source = u.source
+         and k.idempotency_key = u.idempotency_key and k.event_id = u.id
+         and not exists (select from events.events as e
+                          where e.organization_id = ingest_events.organization_id
+                            and e.id = u.id and e.received_at = u.id_at)
+      returning 1
+    )
+    select count(*) into v_n from stale;
+    exit when v_n = 0;
+  end loop;
 
   -- 5. Store the new events and their source-table rows.
   with inserted as (

@@ -1,6 +1,6 @@
 -- Ingest: validation against event types, idempotency, source tables, batch form.
 begin;
-select plan(54);
+select plan(56);
 
 create temporary table t (name text primary key, id uuid);
 insert into t select 'a', organization_id from tests.create_tenant('evt-ingest-a');
@@ -109,6 +109,29 @@ select results_eq(
      where organization_id = (select id from t where name = 'a') and source = 'github' and idempotency_key = 'gh-delivery-1'$$,
   $$select id, received_at from events.events where id = (select id from t where name = 'gh')$$,
   'the idempotency key row points at the first event and its partition');
+
+-- A key that outlived its event (its month was dropped before the key was purged) is free again.
+select tests.clear_authentication();
+insert into events.event_idempotency_keys (organization_id, source, idempotency_key, event_id, event_received_at)
+values ((select id from t where name = 'a'), 'github', 'orphan-1', '00000000-0000-7000-8000-000000000001', now() - interval '2 years'),
+       ((select id from t where name = 'a'), 'github', 'orphan-2', '00000000-0000-7000-8000-000000000002', now() - interval '2 years');
+select tests.authenticate_as_service_role();
+insert into t select 'orphan1', events.ingest_event((select id from t where name = 'a'), 'github', 'push', '{"ref": "x", "repository": {}}', 'orphan-1');
+select results_eq(
+  $$select e.id, k.event_id from events.events as e
+      join events.event_idempotency_keys as k on k.organization_id = e.organization_id and k.idempotency_key = e.idempotency_key
+     where k.idempotency_key = 'orphan-1'$$,
+  $$select id, id from t where name = 'orphan1'$$,
+  'a key whose event is gone is taken by the new event, which is stored');
+insert into t select 'orphan2', u.id from events.ingest_events((select id from t where name = 'a'),
+  '[{"source": "github", "event_type": "push", "payload": {"ref": "x", "repository": {}}, "idempotency_key": "orphan-2"},
+    {"source": "github", "event_type": "push", "payload": {"ref": "y", "repository": {}}, "idempotency_key": "orphan-2"}]') as u(id) limit 1;
+select results_eq(
+  $$select count(*)::integer, min(k.event_id::text) from events.events as e
+      join events.event_idempotency_keys as k on k.organization_id = e.organization_id and k.idempotency_key = e.idempotency_key
+     where k.idempotency_key = 'orphan-2'$$,
+  $$select 1, id::text from t where name = 'orphan2'$$,
+  'the batch form frees such a key too, and stores its first element once');
 
 -- Errors ---------------------------------------------------------------------------------------------
 select throws_ok(

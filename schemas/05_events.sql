@@ -465,6 +465,140 @@ $$;
 COMMENT ON FUNCTION events.deployment_fields(payload jsonb, event_type text) IS 'Typed fields of a deployment payload: environment, service, version, status (or the event type), commit_sha, duration_seconds.';
 
 --
+-- Name: payload_required_keys(jsonb); Type: FUNCTION; Schema: events; Owner: -
+--
+
+CREATE FUNCTION events.payload_required_keys(payload_schema jsonb) RETURNS text[]
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $$
+  select coalesce(array(select jsonb_array_elements_text(payload_schema -> 'required')), '{}')
+$$;
+
+--
+-- Name: FUNCTION payload_required_keys(payload_schema jsonb); Type: COMMENT; Schema: events; Owner: -
+--
+
+COMMENT ON FUNCTION events.payload_required_keys(payload_schema jsonb) IS 'The top-level keys a payload must have, read from a type''s payload_schema ("required" array). Used by the generated column event_types.required_keys.';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: event_types; Type: TABLE; Schema: events; Owner: -
+--
+
+CREATE TABLE events.event_types (
+    organization_id uuid,
+    id uuid DEFAULT base.uuid_generate_v7() NOT NULL,
+    source text NOT NULL,
+    name text NOT NULL,
+    description text,
+    payload_schema jsonb DEFAULT '{"type": "object", "required": []}'::jsonb NOT NULL,
+    required_keys text[] GENERATED ALWAYS AS (events.payload_required_keys(payload_schema)) STORED NOT NULL,
+    max_attempts integer DEFAULT 5 NOT NULL,
+    backoff_base_seconds integer DEFAULT 10 NOT NULL,
+    backoff_cap_seconds integer DEFAULT 3600 NOT NULL,
+    retention interval DEFAULT '90 days'::interval NOT NULL,
+    is_active boolean DEFAULT true NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT event_types_backoff_base_seconds_check CHECK (((backoff_base_seconds >= 1) AND (backoff_base_seconds <= 86400))),
+    CONSTRAINT event_types_backoff_cap_seconds_check CHECK (((backoff_cap_seconds >= backoff_base_seconds) AND (backoff_cap_seconds <= 604800))),
+    CONSTRAINT event_types_description_check CHECK ((length(description) <= 2000)),
+    CONSTRAINT event_types_max_attempts_check CHECK (((max_attempts >= 1) AND (max_attempts <= 50))),
+    CONSTRAINT event_types_name_check CHECK ((name ~ '^[a-z0-9][a-z0-9_.:-]{0,99}$'::text)),
+    CONSTRAINT event_types_payload_schema_check CHECK (((jsonb_typeof(payload_schema) = 'object'::text) AND (pg_column_size(payload_schema) <= 65536) AND (jsonb_typeof(COALESCE((payload_schema -> 'required'::text), '[]'::jsonb)) = 'array'::text) AND (NOT jsonb_path_exists(payload_schema, '$."required"[*]?(@.type() != "string")'::jsonpath)))),
+    CONSTRAINT event_types_retention_check CHECK (((retention >= '1 day'::interval) AND (retention <= '3650 days'::interval))),
+    CONSTRAINT event_types_source_check CHECK ((source ~ '^[a-z][a-z0-9_]{1,49}$'::text))
+);
+
+--
+-- Name: TABLE event_types; Type: COMMENT; Schema: events; Owner: -
+--
+
+COMMENT ON TABLE events.event_types IS 'Event types: global built-ins (organization_id NULL) and types an organization adds or overrides. Payload contract, default delivery retry policy and retention of each type.';
+
+--
+-- Name: COLUMN event_types.organization_id; Type: COMMENT; Schema: events; Owner: -
+--
+
+COMMENT ON COLUMN events.event_types.organization_id IS 'NULL for a built-in type every organization uses; otherwise the organization that owns the type. An organization''s type shadows the built-in one with the same source and name.';
+
+--
+-- Name: COLUMN event_types.source; Type: COMMENT; Schema: events; Owner: -
+--
+
+COMMENT ON COLUMN events.event_types.source IS 'Where events of the type come from: github, linear, slack, deployment, or a custom source (a-z, 0-9, _).';
+
+--
+-- Name: COLUMN event_types.name; Type: COMMENT; Schema: events; Owner: -
+--
+
+COMMENT ON COLUMN events.event_types.name IS 'Type name within the source, e.g. push, pull_request, issue, message, succeeded. Lowercase; . : _ - allowed.';
+
+--
+-- Name: COLUMN event_types.payload_schema; Type: COMMENT; Schema: events; Owner: -
+--
+
+COMMENT ON COLUMN events.event_types.payload_schema IS 'JSON description of the payload: {"type": "object", "required": [top-level keys]}. Ingest rejects (22023) a payload that misses a required key.';
+
+--
+-- Name: COLUMN event_types.required_keys; Type: COMMENT; Schema: events; Owner: -
+--
+
+COMMENT ON COLUMN events.event_types.required_keys IS 'Generated from payload_schema.required: what ingest checks with payload ?& required_keys.';
+
+--
+-- Name: COLUMN event_types.max_attempts; Type: COMMENT; Schema: events; Owner: -
+--
+
+COMMENT ON COLUMN events.event_types.max_attempts IS 'Processing configuration: delivery attempts before dead-letter, for subscriptions that set none; also the routing attempts before the event is marked failed.';
+
+--
+-- Name: COLUMN event_types.backoff_base_seconds; Type: COMMENT; Schema: events; Owner: -
+--
+
+COMMENT ON COLUMN events.event_types.backoff_base_seconds IS 'Processing configuration: first retry delay of a failed delivery (doubling each attempt), unless the subscription sets its own.';
+
+--
+-- Name: COLUMN event_types.backoff_cap_seconds; Type: COMMENT; Schema: events; Owner: -
+--
+
+COMMENT ON COLUMN events.event_types.backoff_cap_seconds IS 'Processing configuration: the longest retry delay, unless the subscription sets its own.';
+
+--
+-- Name: COLUMN event_types.retention; Type: COMMENT; Schema: events; Owner: -
+--
+
+COMMENT ON COLUMN events.event_types.retention IS 'How long events of the type are kept (1 day to 10 years). cleanup_old_events() deletes older ones; whole partitions go once they are past the longest retention of any type.';
+
+--
+-- Name: COLUMN event_types.is_active; Type: COMMENT; Schema: events; Owner: -
+--
+
+COMMENT ON COLUMN events.event_types.is_active IS 'False refuses new events of the type (55000); stored events stay.';
+
+--
+-- Name: effective_event_type(uuid, text, text); Type: FUNCTION; Schema: events; Owner: -
+--
+
+CREATE FUNCTION events.effective_event_type(p_organization_id uuid, p_source text, p_name text) RETURNS SETOF events.event_types
+    LANGUAGE sql STABLE
+    AS $$
+  select t.*
+    from events.event_types as t
+   where t.source = p_source and t.name = p_name
+     and (t.organization_id = p_organization_id or t.organization_id is null)
+   order by t.organization_id nulls last
+   limit 1
+$$;
+
+--
+-- Name: FUNCTION effective_event_type(p_organization_id uuid, p_source text, p_name text); Type: COMMENT; Schema: events; Owner: -
+--
+
+COMMENT ON FUNCTION events.effective_event_type(p_organization_id uuid, p_source text, p_name text) IS 'The event type an organization''s events of this source and name use: the organization''s own definition, else the built-in one; no row when neither exists. Inlined by the planner.';
+
+--
 -- Name: fail_delivery(uuid, uuid, text, text, boolean, jsonb); Type: FUNCTION; Schema: events; Owner: -
 --
 
@@ -668,11 +802,7 @@ begin
   -- rejected event pays for validate_event's precise message.
   select t.is_active and jsonb_typeof(ingest_event.payload) = 'object' and ingest_event.payload ?& t.required_keys
     into v_ok
-    from events.event_types as t
-   where t.source = ingest_event.source and t.name = ingest_event.event_type
-     and (t.organization_id = ingest_event.organization_id or t.organization_id is null)
-   order by t.organization_id nulls last
-   limit 1;
+    from events.effective_event_type(ingest_event.organization_id, ingest_event.source, ingest_event.event_type) as t;
   if v_ok is not true or ingest_event.organization_id is null then
     perform events.validate_event(ingest_event.organization_id, ingest_event.source,
                                   ingest_event.event_type, ingest_event.payload);
@@ -863,13 +993,7 @@ begin
   -- 2. Types and payloads, set-based; validate_event explains the first failure.
   select u.ord, u.source, u.event_type, u.payload into v_bad
     from unnest(v_ord, v_source, v_type, v_payload) as u(ord, source, event_type, payload)
-    left join lateral (
-      select t.is_active, t.required_keys
-        from events.event_types as t
-       where t.source = u.source and t.name = u.event_type
-         and (t.organization_id = ingest_events.organization_id or t.organization_id is null)
-       order by t.organization_id nulls last
-       limit 1) as t on true
+    left join lateral events.effective_event_type(ingest_events.organization_id, u.source, u.event_type) as t on true
    where not coalesce(t.is_active and jsonb_typeof(u.payload) = 'object' and u.payload ?& t.required_keys, false)
    order by u.ord
    limit 1;
@@ -977,22 +1101,6 @@ $$;
 COMMENT ON FUNCTION events.linear_fields(payload jsonb) IS 'Typed fields of a Linear webhook payload: action, type, data.id, data.identifier (or the commented issue''s), data.team.key, data.state.name, data.priority.';
 
 --
--- Name: payload_required_keys(jsonb); Type: FUNCTION; Schema: events; Owner: -
---
-
-CREATE FUNCTION events.payload_required_keys(payload_schema jsonb) RETURNS text[]
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    AS $$
-  select coalesce(array(select jsonb_array_elements_text(payload_schema -> 'required')), '{}')
-$$;
-
---
--- Name: FUNCTION payload_required_keys(payload_schema jsonb); Type: COMMENT; Schema: events; Owner: -
---
-
-COMMENT ON FUNCTION events.payload_required_keys(payload_schema jsonb) IS 'The top-level keys a payload must have, read from a type''s payload_schema ("required" array). Used by the generated column event_types.required_keys.';
-
---
 -- Name: process_pending_events(integer); Type: FUNCTION; Schema: events; Owner: -
 --
 
@@ -1044,10 +1152,8 @@ begin
                last_error = left(format('%s: %s', v_state, v_message), 10000),
                status = case
                  when e.attempts + 1 >= coalesce(
-                        (select t.max_attempts from events.event_types as t
-                          where t.source = e.source and t.name = e.event_type
-                            and (t.organization_id = e.organization_id or t.organization_id is null)
-                          order by t.organization_id nulls last limit 1), 5)
+                        (select t.max_attempts
+                           from events.effective_event_type(e.organization_id, e.source, e.event_type) as t), 5)
                  then 'failed' else 'pending' end
          where e.organization_id = v_orgs[v_i] and e.id = v_ids[v_i] and e.received_at = v_received[v_i]
         returning e.status, e.attempts into v_status, v_attempts;
@@ -1331,13 +1437,7 @@ begin
        and s.is_active
        and (p_subscription_id is null or s.id = p_subscription_id)
        and events.subscription_matches(b.source, b.event_type, b.payload, s.source, s.event_type_like, s.payload_filter)
-      left join lateral (
-        select t.max_attempts, t.backoff_base_seconds, t.backoff_cap_seconds
-          from events.event_types as t
-         where t.source = b.source and t.name = b.event_type
-           and (t.organization_id = b.organization_id or t.organization_id is null)
-         order by t.organization_id nulls last
-         limit 1) as t on true
+      left join lateral events.effective_event_type(b.organization_id, b.source, b.event_type) as t on true
   ),
   created as (
     insert into events.event_deliveries as d
@@ -1482,103 +1582,6 @@ $$;
 
 COMMENT ON FUNCTION events.tg_event_types__sync_partition_retention() IS 'AFTER statement trigger on events.event_types: sets the partition retention of the event data tables (events.retained_tables()) to the longest type retention. SECURITY DEFINER because admins who edit their types may not write base.partition_config; a trigger function cannot be called directly.';
 
-SET default_table_access_method = heap;
-
---
--- Name: event_types; Type: TABLE; Schema: events; Owner: -
---
-
-CREATE TABLE events.event_types (
-    organization_id uuid,
-    id uuid DEFAULT base.uuid_generate_v7() NOT NULL,
-    source text NOT NULL,
-    name text NOT NULL,
-    description text,
-    payload_schema jsonb DEFAULT '{"type": "object", "required": []}'::jsonb NOT NULL,
-    required_keys text[] GENERATED ALWAYS AS (events.payload_required_keys(payload_schema)) STORED NOT NULL,
-    max_attempts integer DEFAULT 5 NOT NULL,
-    backoff_base_seconds integer DEFAULT 10 NOT NULL,
-    backoff_cap_seconds integer DEFAULT 3600 NOT NULL,
-    retention interval DEFAULT '90 days'::interval NOT NULL,
-    is_active boolean DEFAULT true NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT event_types_backoff_base_seconds_check CHECK (((backoff_base_seconds >= 1) AND (backoff_base_seconds <= 86400))),
-    CONSTRAINT event_types_backoff_cap_seconds_check CHECK (((backoff_cap_seconds >= backoff_base_seconds) AND (backoff_cap_seconds <= 604800))),
-    CONSTRAINT event_types_description_check CHECK ((length(description) <= 2000)),
-    CONSTRAINT event_types_max_attempts_check CHECK (((max_attempts >= 1) AND (max_attempts <= 50))),
-    CONSTRAINT event_types_name_check CHECK ((name ~ '^[a-z0-9][a-z0-9_.:-]{0,99}$'::text)),
-    CONSTRAINT event_types_payload_schema_check CHECK (((jsonb_typeof(payload_schema) = 'object'::text) AND (pg_column_size(payload_schema) <= 65536) AND (jsonb_typeof(COALESCE((payload_schema -> 'required'::text), '[]'::jsonb)) = 'array'::text) AND (NOT jsonb_path_exists(payload_schema, '$."required"[*]?(@.type() != "string")'::jsonpath)))),
-    CONSTRAINT event_types_retention_check CHECK (((retention >= '1 day'::interval) AND (retention <= '3650 days'::interval))),
-    CONSTRAINT event_types_source_check CHECK ((source ~ '^[a-z][a-z0-9_]{1,49}$'::text))
-);
-
---
--- Name: TABLE event_types; Type: COMMENT; Schema: events; Owner: -
---
-
-COMMENT ON TABLE events.event_types IS 'Event types: global built-ins (organization_id NULL) and types an organization adds or overrides. Payload contract, default delivery retry policy and retention of each type.';
-
---
--- Name: COLUMN event_types.organization_id; Type: COMMENT; Schema: events; Owner: -
---
-
-COMMENT ON COLUMN events.event_types.organization_id IS 'NULL for a built-in type every organization uses; otherwise the organization that owns the type. An organization''s type shadows the built-in one with the same source and name.';
-
---
--- Name: COLUMN event_types.source; Type: COMMENT; Schema: events; Owner: -
---
-
-COMMENT ON COLUMN events.event_types.source IS 'Where events of the type come from: github, linear, slack, deployment, or a custom source (a-z, 0-9, _).';
-
---
--- Name: COLUMN event_types.name; Type: COMMENT; Schema: events; Owner: -
---
-
-COMMENT ON COLUMN events.event_types.name IS 'Type name within the source, e.g. push, pull_request, issue, message, succeeded. Lowercase; . : _ - allowed.';
-
---
--- Name: COLUMN event_types.payload_schema; Type: COMMENT; Schema: events; Owner: -
---
-
-COMMENT ON COLUMN events.event_types.payload_schema IS 'JSON description of the payload: {"type": "object", "required": [top-level keys]}. Ingest rejects (22023) a payload that misses a required key.';
-
---
--- Name: COLUMN event_types.required_keys; Type: COMMENT; Schema: events; Owner: -
---
-
-COMMENT ON COLUMN events.event_types.required_keys IS 'Generated from payload_schema.required: what ingest checks with payload ?& required_keys.';
-
---
--- Name: COLUMN event_types.max_attempts; Type: COMMENT; Schema: events; Owner: -
---
-
-COMMENT ON COLUMN events.event_types.max_attempts IS 'Processing configuration: delivery attempts before dead-letter, for subscriptions that set none; also the routing attempts before the event is marked failed.';
-
---
--- Name: COLUMN event_types.backoff_base_seconds; Type: COMMENT; Schema: events; Owner: -
---
-
-COMMENT ON COLUMN events.event_types.backoff_base_seconds IS 'Processing configuration: first retry delay of a failed delivery (doubling each attempt), unless the subscription sets its own.';
-
---
--- Name: COLUMN event_types.backoff_cap_seconds; Type: COMMENT; Schema: events; Owner: -
---
-
-COMMENT ON COLUMN events.event_types.backoff_cap_seconds IS 'Processing configuration: the longest retry delay, unless the subscription sets its own.';
-
---
--- Name: COLUMN event_types.retention; Type: COMMENT; Schema: events; Owner: -
---
-
-COMMENT ON COLUMN events.event_types.retention IS 'How long events of the type are kept (1 day to 10 years). cleanup_old_events() deletes older ones; whole partitions go once they are past the longest retention of any type.';
-
---
--- Name: COLUMN event_types.is_active; Type: COMMENT; Schema: events; Owner: -
---
-
-COMMENT ON COLUMN events.event_types.is_active IS 'False refuses new events of the type (55000); stored events stay.';
-
 --
 -- Name: validate_event(uuid, text, text, jsonb, text); Type: FUNCTION; Schema: events; Owner: -
 --
@@ -1612,11 +1615,8 @@ begin
   end if;
 
   select t.* into v_type
-    from events.event_types as t
-   where t.source = validate_event.source and t.name = validate_event.event_type
-     and (t.organization_id = validate_event.organization_id or t.organization_id is null)
-   order by t.organization_id nulls last
-   limit 1;
+    from events.effective_event_type(validate_event.organization_id, validate_event.source,
+                                     validate_event.event_type) as t;
   if not found then
     select string_agg(distinct t.name, ', ' order by t.name) into v_known
       from events.event_types as t
@@ -3531,6 +3531,89 @@ GRANT ALL ON FUNCTION events.deployment_fields(payload jsonb, event_type text) T
 GRANT ALL ON FUNCTION events.deployment_fields(payload jsonb, event_type text) TO service_role;
 
 --
+-- Name: FUNCTION payload_required_keys(payload_schema jsonb); Type: ACL; Schema: events; Owner: -
+--
+
+REVOKE ALL ON FUNCTION events.payload_required_keys(payload_schema jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION events.payload_required_keys(payload_schema jsonb) TO authenticated;
+GRANT ALL ON FUNCTION events.payload_required_keys(payload_schema jsonb) TO service_role;
+
+--
+-- Name: TABLE event_types; Type: ACL; Schema: events; Owner: -
+--
+
+GRANT SELECT,DELETE ON TABLE events.event_types TO authenticated;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE events.event_types TO service_role;
+
+--
+-- Name: COLUMN event_types.organization_id; Type: ACL; Schema: events; Owner: -
+--
+
+GRANT INSERT(organization_id) ON TABLE events.event_types TO authenticated;
+
+--
+-- Name: COLUMN event_types.source; Type: ACL; Schema: events; Owner: -
+--
+
+GRANT INSERT(source) ON TABLE events.event_types TO authenticated;
+
+--
+-- Name: COLUMN event_types.name; Type: ACL; Schema: events; Owner: -
+--
+
+GRANT INSERT(name) ON TABLE events.event_types TO authenticated;
+
+--
+-- Name: COLUMN event_types.description; Type: ACL; Schema: events; Owner: -
+--
+
+GRANT INSERT(description),UPDATE(description) ON TABLE events.event_types TO authenticated;
+
+--
+-- Name: COLUMN event_types.payload_schema; Type: ACL; Schema: events; Owner: -
+--
+
+GRANT INSERT(payload_schema),UPDATE(payload_schema) ON TABLE events.event_types TO authenticated;
+
+--
+-- Name: COLUMN event_types.max_attempts; Type: ACL; Schema: events; Owner: -
+--
+
+GRANT INSERT(max_attempts),UPDATE(max_attempts) ON TABLE events.event_types TO authenticated;
+
+--
+-- Name: COLUMN event_types.backoff_base_seconds; Type: ACL; Schema: events; Owner: -
+--
+
+GRANT INSERT(backoff_base_seconds),UPDATE(backoff_base_seconds) ON TABLE events.event_types TO authenticated;
+
+--
+-- Name: COLUMN event_types.backoff_cap_seconds; Type: ACL; Schema: events; Owner: -
+--
+
+GRANT INSERT(backoff_cap_seconds),UPDATE(backoff_cap_seconds) ON TABLE events.event_types TO authenticated;
+
+--
+-- Name: COLUMN event_types.retention; Type: ACL; Schema: events; Owner: -
+--
+
+GRANT INSERT(retention),UPDATE(retention) ON TABLE events.event_types TO authenticated;
+
+--
+-- Name: COLUMN event_types.is_active; Type: ACL; Schema: events; Owner: -
+--
+
+GRANT INSERT(is_active),UPDATE(is_active) ON TABLE events.event_types TO authenticated;
+
+--
+-- Name: FUNCTION effective_event_type(p_organization_id uuid, p_source text, p_name text); Type: ACL; Schema: events; Owner: -
+--
+
+REVOKE ALL ON FUNCTION events.effective_event_type(p_organization_id uuid, p_source text, p_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION events.effective_event_type(p_organization_id uuid, p_source text, p_name text) TO authenticated;
+GRANT ALL ON FUNCTION events.effective_event_type(p_organization_id uuid, p_source text, p_name text) TO service_role;
+
+--
 -- Name: FUNCTION fail_delivery(organization_id uuid, delivery_id uuid, worker_id text, error text, retryable boolean, response jsonb); Type: ACL; Schema: events; Owner: -
 --
 
@@ -3580,14 +3663,6 @@ GRANT ALL ON FUNCTION events.ingest_events(organization_id uuid, events jsonb) T
 REVOKE ALL ON FUNCTION events.linear_fields(payload jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION events.linear_fields(payload jsonb) TO authenticated;
 GRANT ALL ON FUNCTION events.linear_fields(payload jsonb) TO service_role;
-
---
--- Name: FUNCTION payload_required_keys(payload_schema jsonb); Type: ACL; Schema: events; Owner: -
---
-
-REVOKE ALL ON FUNCTION events.payload_required_keys(payload_schema jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION events.payload_required_keys(payload_schema jsonb) TO authenticated;
-GRANT ALL ON FUNCTION events.payload_required_keys(payload_schema jsonb) TO service_role;
 
 --
 -- Name: FUNCTION process_pending_events(batch_size integer); Type: ACL; Schema: events; Owner: -
@@ -3666,73 +3741,6 @@ REVOKE ALL ON FUNCTION events.tg__check_status_transition() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION events.tg_event_types__sync_partition_retention() FROM PUBLIC;
-
---
--- Name: TABLE event_types; Type: ACL; Schema: events; Owner: -
---
-
-GRANT SELECT,DELETE ON TABLE events.event_types TO authenticated;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE events.event_types TO service_role;
-
---
--- Name: COLUMN event_types.organization_id; Type: ACL; Schema: events; Owner: -
---
-
-GRANT INSERT(organization_id) ON TABLE events.event_types TO authenticated;
-
---
--- Name: COLUMN event_types.source; Type: ACL; Schema: events; Owner: -
---
-
-GRANT INSERT(source) ON TABLE events.event_types TO authenticated;
-
---
--- Name: COLUMN event_types.name; Type: ACL; Schema: events; Owner: -
---
-
-GRANT INSERT(name) ON TABLE events.event_types TO authenticated;
-
---
--- Name: COLUMN event_types.description; Type: ACL; Schema: events; Owner: -
---
-
-GRANT INSERT(description),UPDATE(description) ON TABLE events.event_types TO authenticated;
-
---
--- Name: COLUMN event_types.payload_schema; Type: ACL; Schema: events; Owner: -
---
-
-GRANT INSERT(payload_schema),UPDATE(payload_schema) ON TABLE events.event_types TO authenticated;
-
---
--- Name: COLUMN event_types.max_attempts; Type: ACL; Schema: events; Owner: -
---
-
-GRANT INSERT(max_attempts),UPDATE(max_attempts) ON TABLE events.event_types TO authenticated;
-
---
--- Name: COLUMN event_types.backoff_base_seconds; Type: ACL; Schema: events; Owner: -
---
-
-GRANT INSERT(backoff_base_seconds),UPDATE(backoff_base_seconds) ON TABLE events.event_types TO authenticated;
-
---
--- Name: COLUMN event_types.backoff_cap_seconds; Type: ACL; Schema: events; Owner: -
---
-
-GRANT INSERT(backoff_cap_seconds),UPDATE(backoff_cap_seconds) ON TABLE events.event_types TO authenticated;
-
---
--- Name: COLUMN event_types.retention; Type: ACL; Schema: events; Owner: -
---
-
-GRANT INSERT(retention),UPDATE(retention) ON TABLE events.event_types TO authenticated;
-
---
--- Name: COLUMN event_types.is_active; Type: ACL; Schema: events; Owner: -
---
-
-GRANT INSERT(is_active),UPDATE(is_active) ON TABLE events.event_types TO authenticated;
 
 --
 -- Name: FUNCTION validate_event(organization_id uuid, source text, event_type text, payload jsonb, context text); Type: ACL; Schema: events; Owner: -

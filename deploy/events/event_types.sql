@@ -162,4 +162,24 @@ grant update (description, payload_schema, max_attempts, backoff_base_seconds, b
   on events.event_types to authenticated;
 grant select, insert, update, delete on events.event_types to service_role;
 
+-- The one rule for "which type does this organization's event use": its own definition, else
+-- the built-in one. A SQL set-returning function, so the planner inlines it wherever it is
+-- used (ingest, validation, routing) as one probe of the two partial unique indexes.
+create function events.effective_event_type(p_organization_id uuid, p_source text, p_name text)
+returns setof events.event_types
+language sql
+stable
+as $$
+  select t.*
+    from events.event_types as t
+   where t.source = p_source and t.name = p_name
+     and (t.organization_id = p_organization_id or t.organization_id is null)
+   order by t.organization_id nulls last
+   limit 1
+$$;
+comment on function events.effective_event_type(uuid, text, text) is
+  'The event type an organization''s events of this source and name use: the organization''s own definition, else the built-in one; no row when neither exists. Inlined by the planner.';
+revoke execute on function events.effective_event_type(uuid, text, text) from public;
+grant execute on function events.effective_event_type(uuid, text, text) to authenticated, service_role;
+
 commit;

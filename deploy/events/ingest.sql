@@ -54,11 +54,8 @@ begin
   end if;
 
   select t.* into v_type
-    from events.event_types as t
-   where t.source = validate_event.source and t.name = validate_event.event_type
-     and (t.organization_id = validate_event.organization_id or t.organization_id is null)
-   order by t.organization_id nulls last
-   limit 1;
+    from events.effective_event_type(validate_event.organization_id, validate_event.source,
+                                     validate_event.event_type) as t;
   if not found then
     select string_agg(distinct t.name, ', ' order by t.name) into v_known
       from events.event_types as t
@@ -118,11 +115,7 @@ begin
   -- rejected event pays for validate_event's precise message.
   select t.is_active and jsonb_typeof(ingest_event.payload) = 'object' and ingest_event.payload ?& t.required_keys
     into v_ok
-    from events.event_types as t
-   where t.source = ingest_event.source and t.name = ingest_event.event_type
-     and (t.organization_id = ingest_event.organization_id or t.organization_id is null)
-   order by t.organization_id nulls last
-   limit 1;
+    from events.effective_event_type(ingest_event.organization_id, ingest_event.source, ingest_event.event_type) as t;
   if v_ok is not true or ingest_event.organization_id is null then
     perform events.validate_event(ingest_event.organization_id, ingest_event.source,
                                   ingest_event.event_type, ingest_event.payload);
@@ -308,13 +301,7 @@ begin
   -- 2. Types and payloads, set-based; validate_event explains the first failure.
   select u.ord, u.source, u.event_type, u.payload into v_bad
     from unnest(v_ord, v_source, v_type, v_payload) as u(ord, source, event_type, payload)
-    left join lateral (
-      select t.is_active, t.required_keys
-        from events.event_types as t
-       where t.source = u.source and t.name = u.event_type
-         and (t.organization_id = ingest_events.organization_id or t.organization_id is null)
-       order by t.organization_id nulls last
-       limit 1) as t on true
+    left join lateral events.effective_event_type(ingest_events.organization_id, u.source, u.event_type) as t on true
    where not coalesce(t.is_active and jsonb_typeof(u.payload) = 'object' and u.payload ?& t.required_keys, false)
    order by u.ord
    limit 1;

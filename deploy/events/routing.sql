@@ -101,13 +101,7 @@ begin
        and s.is_active
        and (p_subscription_id is null or s.id = p_subscription_id)
        and events.subscription_matches(b.source, b.event_type, b.payload, s.source, s.event_type_like, s.payload_filter)
-      left join lateral (
-        select t.max_attempts, t.backoff_base_seconds, t.backoff_cap_seconds
-          from events.event_types as t
-         where t.source = b.source and t.name = b.event_type
-           and (t.organization_id = b.organization_id or t.organization_id is null)
-         order by t.organization_id nulls last
-         limit 1) as t on true
+      left join lateral events.effective_event_type(b.organization_id, b.source, b.event_type) as t on true
   ),
   created as (
     insert into events.event_deliveries as d
@@ -201,10 +195,8 @@ begin
                last_error = left(format('%s: %s', v_state, v_message), 10000),
                status = case
                  when e.attempts + 1 >= coalesce(
-                        (select t.max_attempts from events.event_types as t
-                          where t.source = e.source and t.name = e.event_type
-                            and (t.organization_id = e.organization_id or t.organization_id is null)
-                          order by t.organization_id nulls last limit 1), 5)
+                        (select t.max_attempts
+                           from events.effective_event_type(e.organization_id, e.source, e.event_type) as t), 5)
                  then 'failed' else 'pending' end
          where e.organization_id = v_orgs[v_i] and e.id = v_ids[v_i] and e.received_at = v_received[v_i]
         returning e.status, e.attempts into v_status, v_attempts;

@@ -12,6 +12,8 @@ select 1 / (count(distinct source) = 4)::int
   from events.event_types
  where organization_id is null and source in ('github', 'linear', 'slack', 'deployment');
 
+select 'events.effective_event_type(uuid, text, text)'::regprocedure;
+
 select 1 / count(*) from pg_catalog.pg_trigger
  where tgrelid = 'events.event_types'::regclass and tgname = '_900_audit_update';
 

@@ -317,19 +317,32 @@ class Bench:
                 c.execute("select count(*) from base.run_partition_maintenance(%s::regclass)", [table])
             phases["detach + drop"] = now_ms() - t0
             t0 = now_ms()
-            c.execute("delete from events.event_idempotency_keys where event_received_at < %s", [cutoff])
-            phases["keys"] = now_ms() - t0
+            c.execute("delete from events.event_idempotency_keys where ctid = any (array("
+                      " select ctid from events.event_idempotency_keys where event_received_at < %s"
+                      " order by event_received_at limit 50000))", [cutoff])
+            phases["50,000 keys"] = now_ms() - t0
         t0 = now_ms()
         removed = c.execute("select events.cleanup_old_events()").fetchone()[0]
         cleanup_s = now_ms() - t0
+        # The keys of the dropped month left for later calls (batch_size = 50000 per call).
+        keys_left = c.execute("select count(*) from events.event_idempotency_keys where event_received_at < %s",
+                              [cutoff]).fetchone()[0]
+        calls, t0 = 0, now_ms()
+        while c.execute("select exists (select from events.event_idempotency_keys where event_received_at < %s)",
+                        [cutoff]).fetchone()[0] and calls < 1000:
+            c.execute("select events.cleanup_old_events()")
+            calls += 1
+        purge_s = now_ms() - t0
 
         base = self.record("DELETE of the month's events, source rows and keys, baseline", deleted, delete_s,
                            unit="rows/s", size=size)
         self.record("the same DELETE plus the VACUUM it needs (the month's partitions and the key table)",
                     deleted, delete_s + vacuum_s, base, unit="rows/s", size=f"VACUUM {vacuum_s:.2f} s")
-        self.record("cleanup_old_events(): count, detach + drop the month, delete its keys", removed, cleanup_s, base,
+        self.record("cleanup_old_events(): one call, which drops the month", removed, cleanup_s, base,
                     unit="rows/s",
-                    size=", ".join(f"{k} {v:.2f} s" for k, v in phases.items()))
+                    size="phases alone: " + ", ".join(f"{k} {v:.2f} s" for k, v in phases.items()))
+        self.record("the later cleanup calls that purge the rest of the month's keys", keys_left, purge_s, None,
+                    unit="keys/s", size=f"{calls} calls of 50,000")
 
     def _drop_partitions(self, start) -> None:
         c = self.conn
@@ -370,7 +383,7 @@ class Bench:
         lines = ["# events module benchmark", ""] + self.machine() + [
             "", "| measurement | rows | seconds | throughput | vs baseline | data |", "|---|---:|---:|---:|---:|---|"]
         for what, count, seconds, rate, base, unit, size in self.rows:
-            ratio = f"{rate / base:.0%}" if base else "baseline"
+            ratio = f"{rate / base:.0%}" if base else ("baseline" if "baseline" in what else "-")
             lines.append(f"| {what} | {count:,} | {seconds:.2f} | {rate:,.0f} {unit} | {ratio} | {size} |")
         if self.notes:
             lines += [""] + [f"- {n}" for n in self.notes]

@@ -308,15 +308,16 @@ begin
     return v_removed::integer;
   end if;
 
-  -- 4. The idempotency keys of the dropped months: one batch of at most batch_size per call,
-  --    oldest first, by tuple id (one index range scan, then a TID scan). Keys left for the
-  --    next calls are harmless: ingest treats a key whose event is gone as free.
+  -- 4. The idempotency keys of the dropped months: at most 20 x batch_size per call (a key is a
+  --    small row with nothing hanging off it), oldest first, by tuple id (one index range scan,
+  --    then a TID scan). Keys left for the next calls are harmless: ingest treats a key whose
+  --    event is gone as free.
   delete from events.event_idempotency_keys as k
    where k.ctid = any (array(select k2.ctid
                                from events.event_idempotency_keys as k2
                               where k2.event_received_at < v_cutoff
                               order by k2.event_received_at
-                              limit cleanup_old_events.batch_size));
+                              limit 20 * cleanup_old_events.batch_size));
 
   -- 5. Types kept shorter than the partitions: delete one batch of their old rows (at most
   --    batch_size events with their source rows, deliveries and keys). The scheduler calls
@@ -399,7 +400,7 @@ $$;
 -- Name: FUNCTION cleanup_old_events(batch_size integer); Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON FUNCTION events.cleanup_old_events(batch_size integer) IS 'Enforces event type retention: drops (detach + drop, via base.run_partition_maintenance) the months of events, source rows and deliveries past the longest type retention, deletes up to batch_size of their idempotency keys, then deletes one batch (at most batch_size events, with their source rows, deliveries and keys) of rows past a shorter type retention. Returns the number of events removed; call again while it returns more than 0, and regularly so the keys of dropped months are purged. 22023 for batch_size outside 1..1000000.';
+COMMENT ON FUNCTION events.cleanup_old_events(batch_size integer) IS 'Enforces event type retention: drops (detach + drop, via base.run_partition_maintenance) the months of events, source rows and deliveries past the longest type retention, deletes up to 20 x batch_size of their idempotency keys, then deletes one batch (at most batch_size events, with their source rows, deliveries and keys) of rows past a shorter type retention. Returns the number of events removed; call again while it returns more than 0, and regularly so the keys of dropped months are purged. 22023 for batch_size outside 1..1000000.';
 
 --
 -- Name: complete_delivery(uuid, uuid, text, jsonb); Type: FUNCTION; Schema: events; Owner: -
@@ -729,7 +730,7 @@ $$;
 -- Name: FUNCTION fill_source_tables(p_organization_ids uuid[], p_event_ids uuid[], p_received_ats timestamp with time zone[], p_sources text[], p_event_types text[], p_payloads jsonb[]); Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON FUNCTION events.fill_source_tables(p_organization_ids uuid[], p_event_ids uuid[], p_received_ats timestamp with time zone[], p_sources text[], p_event_types text[], p_payloads jsonb[]) IS 'Inserts the source-table rows (github_events, linear_events, slack_events, deployment_events) of stored events given as parallel arrays, one set-based INSERT per source present. Called by ingest_event and ingest_events.';
+COMMENT ON FUNCTION events.fill_source_tables(p_organization_ids uuid[], p_event_ids uuid[], p_received_ats timestamp with time zone[], p_sources text[], p_event_types text[], p_payloads jsonb[]) IS 'Inserts the source-table rows (github_events, linear_events, slack_events, deployment_events) of stored events given as parallel arrays, one set-based INSERT per source present. Called by ingest_events.';
 
 --
 -- Name: github_fields(jsonb); Type: FUNCTION; Schema: events; Owner: -

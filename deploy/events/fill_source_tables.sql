@@ -2,11 +2,12 @@
 -- The typed source tables are filled from the payload at ingest. The payload paths of each
 -- source are written once, as an immutable SQL function per source (events.github_fields,
 -- linear_fields, slack_fields, deployment_fields) that the planner inlines into the INSERT, and
--- events.fill_source_tables() inserts the rows of one or many events set-based. ingest_event
--- and ingest_events call it; a bulk loader (bench/data/05_events.sql) uses the same functions.
+-- events.fill_source_tables() inserts the rows of many events set-based (ingest_events).
+-- ingest_event writes its one row with a plain INSERT over the same function, and a bulk loader
+-- (bench/data/05_events.sql) uses them too.
 -- Why not an AFTER INSERT trigger on events: a row trigger costs one more statement per event
 -- (about as much as the event's own INSERT), a statement trigger adds transition-table capture
--- to every insert; calling the fill explicitly costs one set-based INSERT per source present.
+-- to every insert; filling explicitly costs one INSERT per source present.
 -- Casts never fail: text is cut to the column's limit, a number is taken only when it is a JSON
 -- number in range; anything else becomes NULL. The payload was already validated against its
 -- type's required keys.
@@ -148,7 +149,7 @@ begin
 end
 $$;
 comment on function events.fill_source_tables(uuid[], uuid[], timestamptz[], text[], text[], jsonb[]) is
-  'Inserts the source-table rows (github_events, linear_events, slack_events, deployment_events) of stored events given as parallel arrays, one set-based INSERT per source present. Called by ingest_event and ingest_events.';
+  'Inserts the source-table rows (github_events, linear_events, slack_events, deployment_events) of stored events given as parallel arrays, one set-based INSERT per source present. Called by ingest_events.';
 
 revoke execute on function events.github_fields(jsonb) from public;
 revoke execute on function events.linear_fields(jsonb) from public;

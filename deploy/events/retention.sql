@@ -16,7 +16,7 @@
 --     partition width (a month) after their retention; events of a type that no longer exists
 --     follow the partition retention.
 --   * Idempotency keys leave after their events: those of dropped months in batches of
---     batch_size per call (the key table is not partitioned: see events/event_idempotency_keys);
+--     20 x batch_size per call (the key table is not partitioned: see events/event_idempotency_keys);
 --     until then ingest treats a key whose event is gone as free, so a lagging purge is never
 --     wrong, only larger.
 --   * event_processing_logs has its own retention (base.partition_config, 90 days) and is
@@ -111,15 +111,16 @@ begin
     return v_removed::integer;
   end if;
 
-  -- 4. The idempotency keys of the dropped months: one batch of at most batch_size per call,
-  --    oldest first, by tuple id (one index range scan, then a TID scan). Keys left for the
-  --    next calls are harmless: ingest treats a key whose event is gone as free.
+  -- 4. The idempotency keys of the dropped months: at most 20 x batch_size per call (a key is a
+  --    small row with nothing hanging off it), oldest first, by tuple id (one index range scan,
+  --    then a TID scan). Keys left for the next calls are harmless: ingest treats a key whose
+  --    event is gone as free.
   delete from events.event_idempotency_keys as k
    where k.ctid = any (array(select k2.ctid
                                from events.event_idempotency_keys as k2
                               where k2.event_received_at < v_cutoff
                               order by k2.event_received_at
-                              limit cleanup_old_events.batch_size));
+                              limit 20 * cleanup_old_events.batch_size));
 
   -- 5. Types kept shorter than the partitions: delete one batch of their old rows (at most
   --    batch_size events with their source rows, deliveries and keys). The scheduler calls
@@ -199,7 +200,7 @@ end
 $$;
 
 comment on function events.cleanup_old_events(integer) is
-  'Enforces event type retention: drops (detach + drop, via base.run_partition_maintenance) the months of events, source rows and deliveries past the longest type retention, deletes up to batch_size of their idempotency keys, then deletes one batch (at most batch_size events, with their source rows, deliveries and keys) of rows past a shorter type retention. Returns the number of events removed; call again while it returns more than 0, and regularly so the keys of dropped months are purged. 22023 for batch_size outside 1..1000000.';
+  'Enforces event type retention: drops (detach + drop, via base.run_partition_maintenance) the months of events, source rows and deliveries past the longest type retention, deletes up to 20 x batch_size of their idempotency keys, then deletes one batch (at most batch_size events, with their source rows, deliveries and keys) of rows past a shorter type retention. Returns the number of events removed; call again while it returns more than 0, and regularly so the keys of dropped months are purged. 22023 for batch_size outside 1..1000000.';
 revoke execute on function events.retained_tables() from public;
 revoke execute on function events.cleanup_old_events(integer) from public;
 grant execute on function events.retained_tables() to service_role;

@@ -3,7 +3,8 @@
 -- message and thread timestamps.
 -- Same key, partitioning and retention as events.events: one row per event of the source,
 -- (organization_id, event_id, received_at), so a month of slack_events leaves with the event month.
--- Filled at ingest, from the payload, by events.fill_source_tables() (events/fill_source_tables).
+-- Filled at ingest, from the payload, by the per-source field functions of
+-- events/fill_source_tables.
 -- Text fields are cut to their column's length limit, numbers that are not JSON numbers become
 -- NULL: a surprising payload never fails an ingest here.
 -- No foreign key to events.events (partitioned; see events/event_idempotency_keys).

@@ -7,5 +7,6 @@ begin;
 \ir 01_projects.sql
 \ir 03_analytics.sql
 \ir 04_prompts.sql
+\ir 05_events.sql
 commit;
 \echo 'seed: demo data loaded (organizations acme and globex)'

@@ -1,0 +1,7 @@
+-- Revert platform:events/event_subscriptions from pg
+
+begin;
+
+drop table events.event_subscriptions;
+
+commit;

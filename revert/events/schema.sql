@@ -1,0 +1,7 @@
+-- Revert platform:events/schema from pg
+
+begin;
+
+drop schema events;
+
+commit;

@@ -1,0 +1,7 @@
+-- Verify platform:events/replay_event on pg
+
+begin;
+
+select 'events.replay_event(uuid, uuid, uuid)'::regprocedure;
+
+rollback;

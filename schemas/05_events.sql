@@ -1118,7 +1118,6 @@ declare
   v_ids      uuid[];
   v_received timestamptz[];
   v_routed   integer := 0;
-  v_i        integer;
   v_message  text;
   v_state    text;
   v_status   text;
@@ -1539,8 +1538,7 @@ CREATE FUNCTION events.tg__check_status_transition() RETURNS trigger
 -- tg_argv[0]: how the row is named in messages ('event', 'event delivery');
 -- tg_argv[1..]: 'from:to1|to2', one argument per status that has successors.
 declare
-  v_allowed text[] := '{}';
-  v_i       integer;
+  v_allowed text[] := '{}'::text[];
 begin
   for v_i in 1 .. tg_nargs - 1 loop
     if split_part(tg_argv[v_i], ':', 1) = old.status then
@@ -2700,6 +2698,18 @@ CREATE INDEX event_deliveries_default_organization_id_subscription_id_cr_idx ON 
 CREATE INDEX event_idempotency_keys_event_received_at_idx ON events.event_idempotency_keys USING btree (event_received_at);
 
 --
+-- Name: event_processing_logs_logged_at_brin; Type: INDEX; Schema: events; Owner: -
+--
+
+CREATE INDEX event_processing_logs_logged_at_brin ON ONLY events.event_processing_logs USING brin (logged_at);
+
+--
+-- Name: event_processing_logs_default_logged_at_idx; Type: INDEX; Schema: events; Owner: -
+--
+
+CREATE INDEX event_processing_logs_default_logged_at_idx ON events.event_processing_logs_default USING brin (logged_at);
+
+--
 -- Name: event_processing_logs_organization_id_event_id_logged_at_idx; Type: INDEX; Schema: events; Owner: -
 --
 
@@ -2844,6 +2854,12 @@ ALTER INDEX events.event_deliveries_organization_id_subscription_id_created_at_i
 ALTER INDEX events.event_deliveries_pkey ATTACH PARTITION events.event_deliveries_default_pkey;
 
 --
+-- Name: event_processing_logs_default_logged_at_idx; Type: INDEX ATTACH; Schema: events; Owner: -
+--
+
+ALTER INDEX events.event_processing_logs_logged_at_brin ATTACH PARTITION events.event_processing_logs_default_logged_at_idx;
+
+--
 -- Name: event_processing_logs_default_organization_id_event_id_logg_idx; Type: INDEX ATTACH; Schema: events; Owner: -
 --
 
@@ -2949,37 +2965,37 @@ CREATE TRIGGER _800_sync_partition_retention AFTER INSERT OR DELETE OR UPDATE OF
 -- Name: event_subscriptions _900_audit_delete; Type: TRIGGER; Schema: events; Owner: -
 --
 
-CREATE TRIGGER _900_audit_delete AFTER DELETE ON events.event_subscriptions REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON events.event_subscriptions REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_delete();
 
 --
 -- Name: event_types _900_audit_delete; Type: TRIGGER; Schema: events; Owner: -
 --
 
-CREATE TRIGGER _900_audit_delete AFTER DELETE ON events.event_types REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON events.event_types REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_delete();
 
 --
 -- Name: event_subscriptions _900_audit_insert; Type: TRIGGER; Schema: events; Owner: -
 --
 
-CREATE TRIGGER _900_audit_insert AFTER INSERT ON events.event_subscriptions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON events.event_subscriptions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_insert();
 
 --
 -- Name: event_types _900_audit_insert; Type: TRIGGER; Schema: events; Owner: -
 --
 
-CREATE TRIGGER _900_audit_insert AFTER INSERT ON events.event_types REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON events.event_types REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_insert();
 
 --
 -- Name: event_subscriptions _900_audit_update; Type: TRIGGER; Schema: events; Owner: -
 --
 
-CREATE TRIGGER _900_audit_update AFTER UPDATE ON events.event_subscriptions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON events.event_subscriptions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_update();
 
 --
 -- Name: event_types _900_audit_update; Type: TRIGGER; Schema: events; Owner: -
 --
 
-CREATE TRIGGER _900_audit_update AFTER UPDATE ON events.event_types REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON events.event_types REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_update();
 
 --
 -- Name: deployment_events deployment_events_organization_id_fkey; Type: FK CONSTRAINT; Schema: events; Owner: -

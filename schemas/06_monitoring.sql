@@ -1938,6 +1938,105 @@ CREATE VIEW monitoring.database_resource_utilization AS
 COMMENT ON VIEW monitoring.database_resource_utilization IS 'Capacity in use: connections against max_connections, sessions by state, the shared lock table, autovacuum workers, forced checkpoints, temporary files, WAL buffer pressure, database and largest relation sizes. One row per measurement, with severity and action.';
 
 --
+-- Name: events_performance_analysis; Type: VIEW; Schema: monitoring; Owner: -
+--
+
+CREATE VIEW monitoring.events_performance_analysis AS
+ WITH pending AS (
+         SELECT count(*) AS n,
+            EXTRACT(epoch FROM (now() - min(e.received_at))) AS oldest_s
+           FROM events.events e
+          WHERE (e.status = 'pending'::text)
+        ), routed AS (
+         SELECT count(*) FILTER (WHERE (l.step = 'routed'::text)) AS routed,
+            count(*) FILTER (WHERE (l.step = 'routing_failed'::text)) AS failed
+           FROM events.event_processing_logs l
+          WHERE ((l.logged_at > (now() - '01:00:00'::interval)) AND (l.step = ANY (ARRAY['routed'::text, 'routing_failed'::text])))
+        ), deliveries AS (
+         SELECT count(*) FILTER (WHERE ((d.status = 'pending'::text) AND (d.next_attempt_at <= now()))) AS due,
+            count(*) FILTER (WHERE ((d.status = 'leased'::text) AND (d.locked_until < (now() - '00:01:00'::interval)))) AS stuck
+           FROM events.event_deliveries d
+          WHERE (d.status = ANY (ARRAY['pending'::text, 'leased'::text]))
+        ), dead AS (
+         SELECT count(*) AS n
+           FROM events.event_deliveries d
+          WHERE ((d.status = 'dead_letter'::text) AND (d.completed_at > (now() - '24:00:00'::interval)))
+        ), checks(check_name, value, sample, details, action) AS (
+         SELECT 'event_backlog'::text AS "?column?",
+            (pending.n)::numeric AS n,
+            NULL::numeric AS "numeric",
+            format('%s event(s) waiting to be routed'::text, pending.n) AS format,
+            'Run the router more often or with larger batches: select events.process_pending_events(1000); (job events.process_pending_events).'::text AS "?column?"
+           FROM pending
+        UNION ALL
+         SELECT 'event_oldest_pending_age'::text,
+            round(COALESCE(pending.oldest_s, (0)::numeric), 1) AS round,
+            NULL::numeric,
+                CASE
+                    WHEN (pending.oldest_s IS NULL) THEN 'no event is waiting'::text
+                    ELSE format('the oldest pending event has waited %s s'::text, round(pending.oldest_s))
+                END AS format,
+            'The router is not running: select * from monitoring.run_maintenance(''events.process_pending_events''); and check its schedule.'::text
+           FROM pending
+        UNION ALL
+         SELECT 'event_throughput'::text,
+            round(((routed.routed)::numeric / 60.0), 2) AS round,
+            NULL::numeric,
+            format('%s event(s) routed in the last hour, %s routing failure(s)'::text, routed.routed, routed.failed) AS format,
+            'A metric: no action.'::text
+           FROM routed
+        UNION ALL
+         SELECT 'event_processing_failure_rate'::text,
+            round(
+                CASE
+                    WHEN ((routed.routed + routed.failed) = 0) THEN (0)::numeric
+                    ELSE ((routed.failed)::numeric / ((routed.routed + routed.failed))::numeric)
+                END, 4) AS round,
+            ((routed.routed + routed.failed))::numeric AS "numeric",
+            format('%s of %s routing attempt(s) in the last hour failed'::text, routed.failed, (routed.routed + routed.failed)) AS format,
+            'Read the failures: select message, count(*) from events.event_processing_logs where step = ''routing_failed'' and logged_at > now() - interval ''1 hour'' group by 1;'::text
+           FROM routed
+        UNION ALL
+         SELECT 'delivery_backlog'::text,
+            (deliveries.due)::numeric AS due,
+            NULL::numeric,
+            format('%s deliver(ies) due now'::text, deliveries.due) AS format,
+            'Add delivery workers for the busiest target kinds: select target_kind, count(*) from events.event_deliveries where status = ''pending'' and next_attempt_at <= now() group by 1;'::text
+           FROM deliveries
+        UNION ALL
+         SELECT 'delivery_stuck_leases'::text,
+            (deliveries.stuck)::numeric AS stuck,
+            NULL::numeric,
+            format('%s leased deliver(ies) whose lease expired over a minute ago'::text, deliveries.stuck) AS format,
+            'Run lease recovery for deliveries (events.recover_expired_deliveries()) and schedule it.'::text
+           FROM deliveries
+        UNION ALL
+         SELECT 'delivery_dead_letters'::text,
+            (dead.n)::numeric AS n,
+            NULL::numeric,
+            format('%s deliver(ies) dead-lettered in the last 24 h'::text, dead.n) AS format,
+            'Inspect last_error, fix the target, then replay: select events.replay_event(...);'::text
+           FROM dead
+        )
+ SELECT 'queues'::text AS category,
+    c.check_name,
+    'events'::text AS object_name,
+    monitoring.classify(c.check_name, c.value, c.sample) AS severity,
+    c.value,
+    c.details,
+        CASE
+            WHEN (monitoring.classify(c.check_name, c.value, c.sample) = 'ok'::text) THEN 'No action needed.'::text
+            ELSE c.action
+        END AS recommended_action
+   FROM checks c;
+
+--
+-- Name: VIEW events_performance_analysis; Type: COMMENT; Schema: monitoring; Owner: -
+--
+
+COMMENT ON VIEW monitoring.events_performance_analysis IS 'The event pipeline: routing backlog and oldest wait, routing throughput and failure rate of the last hour, deliveries due, stuck delivery leases, dead letters of the last day; classified with monitoring.alert_thresholds.';
+
+--
 -- Name: finding_sources; Type: TABLE; Schema: monitoring; Owner: -
 --
 
@@ -3597,6 +3696,13 @@ GRANT SELECT ON TABLE monitoring.database_health_summary TO service_role;
 
 GRANT SELECT ON TABLE monitoring.database_resource_utilization TO platform_monitor;
 GRANT SELECT ON TABLE monitoring.database_resource_utilization TO service_role;
+
+--
+-- Name: TABLE events_performance_analysis; Type: ACL; Schema: monitoring; Owner: -
+--
+
+GRANT SELECT ON TABLE monitoring.events_performance_analysis TO platform_monitor;
+GRANT SELECT ON TABLE monitoring.events_performance_analysis TO service_role;
 
 --
 -- Name: TABLE finding_sources; Type: ACL; Schema: monitoring; Owner: -

@@ -14,8 +14,7 @@ as $$
 -- tg_argv[0]: how the row is named in messages ('event', 'event delivery');
 -- tg_argv[1..]: 'from:to1|to2', one argument per status that has successors.
 declare
-  v_allowed text[] := '{}';
-  v_i       integer;
+  v_allowed text[] := '{}'::text[];
 begin
   for v_i in 1 .. tg_nargs - 1 loop
     if split_part(tg_argv[v_i], ':', 1) = old.status then

@@ -155,7 +155,6 @@ declare
   v_ids      uuid[];
   v_received timestamptz[];
   v_routed   integer := 0;
-  v_i        integer;
   v_message  text;
   v_state    text;
   v_status   text;

@@ -1,0 +1,10 @@
+-- Verify platform:tasks/worker_api on pg
+
+begin;
+
+select 'tasks.heartbeat_task(uuid, uuid, text)'::regprocedure;
+select 'tasks.complete_task(uuid, uuid, text, jsonb)'::regprocedure;
+select 'tasks.complete_tasks(text, uuid[], jsonb[])'::regprocedure;
+select 'tasks.fail_task(uuid, uuid, text, text, boolean)'::regprocedure;
+
+rollback;

@@ -183,8 +183,8 @@ def claim_single(conn, i, stop_at):
     worker = f"bench-{i}"
     n = 0
     while time.monotonic() < stop_at:
-        row = conn.execute("select organization_id, id from tasks.claim_tasks(worker_id => %s, max_tasks => 1)",
-                           [worker]).fetchone()
+        row = conn.execute("select organization_id, id from tasks.claim_tasks(worker_id => %s, max_tasks => 1, queue_names => %s)",
+                           [worker, [QUEUE]]).fetchone()
         if row is None:
             break
         conn.execute("select 1 from tasks.complete_task(organization_id => %s, task_id => %s, worker_id => %s, result => %s)",
@@ -198,8 +198,8 @@ def claim_batch(batch: int, batch_complete: bool):
         worker = f"bench-{i}"
         n = 0
         while time.monotonic() < stop_at:
-            rows = conn.execute("select organization_id, id from tasks.claim_tasks(worker_id => %s, max_tasks => %s)",
-                                [worker, batch]).fetchall()
+            rows = conn.execute("select organization_id, id from tasks.claim_tasks(worker_id => %s, max_tasks => %s, queue_names => %s)",
+                                [worker, batch, [QUEUE]]).fetchall()
             if not rows:
                 break
             if batch_complete:

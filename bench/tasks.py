@@ -279,8 +279,8 @@ def claim_latency(args, admin, org, pending: int, samples: int) -> tuple[float, 
     return percentile(times, 50), percentile(times, 99)
 
 
-def load_history(admin, org: str, finished: int) -> None:
-    """`finished` finished tasks (succeeded, failed, cancelled) spread over 90 days, and as many
+def load_history(admin, org: str, finished: int, live: int) -> None:
+    """`finished` finished tasks (succeeded, failed, cancelled) spread over 90 days, and `live`
     future-scheduled and blocked tasks in the queue, all in another queue than the one measured."""
     definition = admin.execute("select id from tasks.task_definitions where organization_id = %s and name = 'bench-history'",
                                [org]).fetchone()[0]
@@ -307,7 +307,7 @@ def load_history(admin, org: str, finished: int) -> None:
                '{"n": 1}', now() + interval '1 day', 3, interval '5 minutes', interval '1 second', interval '1 hour',
                case when g.i %% 2 = 0 then 0 else 1 end
           from generate_series(1, %(n)s) as g(i)
-    """, {"org": org, "def": definition, "n": finished})
+    """, {"org": org, "def": definition, "n": live})
     admin.execute("vacuum analyze tasks.tasks")
     admin.execute("analyze tasks.task_history")
 
@@ -322,7 +322,10 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per throughput measurement")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per throughput figure (median)")
     parser.add_argument("--finished-rows", type=int, default=1_000_000)
+    parser.add_argument("--live-rows", type=int, default=None,
+                        help="scheduled and blocked tasks added to the queue for the latency test (default: finished-rows / 10)")
     parser.add_argument("--latency-samples", type=int, default=2000)
+    parser.add_argument("--only", choices=["throughput", "latency"], help="run one half of the benchmark")
     args = parser.parse_args()
     if not args.url:
         parser.error("--url or PLATFORM_BENCH_URL is required")
@@ -334,60 +337,68 @@ def main() -> int:
                                                      'autovacuum_naptime', 'max_connections')""").fetchall())
     org = setup(admin)
     results = []
+    live = args.live_rows if args.live_rows is not None else args.finished_rows // 10
+    dead = empty = full = None
     try:
-        print("enqueue ...", file=sys.stderr)
-        o, b = throughput(args, admin, org, "enqueue single", enqueue_single(org), baseline_insert_single)
-        results.append(("Enqueue, single row (enqueue_task / INSERT)", o, b, "1 row per transaction"))
-        o, b = throughput(args, admin, org, "enqueue batched", enqueue_batched(org), baseline_insert_batched())
-        results.append(("Enqueue, batched (enqueue_tasks / INSERT ... SELECT)", o, b, "100 rows per transaction"))
+        if args.only != "latency":
+            print("enqueue ...", file=sys.stderr)
+            o, b = throughput(args, admin, org, "enqueue single", enqueue_single(org), baseline_insert_single)
+            results.append(("Enqueue, single row (enqueue_task / INSERT)", o, b, "1 row per transaction"))
+            o, b = throughput(args, admin, org, "enqueue batched", enqueue_batched(org), baseline_insert_batched())
+            results.append(("Enqueue, batched (enqueue_tasks / INSERT ... SELECT)", o, b, "100 rows per transaction"))
 
-        expected = int(30_000 * args.duration)
-        print("claim ...", file=sys.stderr)
-        o, b = throughput(args, admin, org, "single claim", claim_single, baseline_delete(1),
-                          prefill_tasks=expected, prefill_base=expected * 2)
-        live, dead, size = dead_tuples(admin)
-        results.append(("Single claim + complete (claim_tasks(1), complete_task / DELETE ... LIMIT 1)", o, b,
-                        f"2 transactions per task vs 1; queue prefilled with {expected:,} tasks"))
-        o, b = throughput(args, admin, org, "batch claim, batch complete", claim_batch(100, True), baseline_delete(100),
-                          prefill_tasks=expected * 4, prefill_base=expected * 8)
-        results.append(("Batch claim 100 + complete_tasks (2 transactions per 100 tasks / DELETE ... LIMIT 100)", o, b,
-                        f"queue prefilled with {expected * 4:,} tasks"))
-        o, b = throughput(args, admin, org, "batch claim, single completes", claim_batch(100, False), baseline_delete(100),
-                          prefill_tasks=expected * 2, prefill_base=expected * 8)
-        results.append(("Batch claim 100 + 100 complete_task (101 transactions per 100 tasks / DELETE ... LIMIT 100)", o, b,
-                        f"queue prefilled with {expected * 2:,} tasks"))
+            expected = int(10_000 * args.duration)
+            print("claim ...", file=sys.stderr)
+            o, b = throughput(args, admin, org, "single claim", claim_single, baseline_delete(1),
+                              prefill_tasks=expected, prefill_base=expected * 2)
+            dead = dead_tuples(admin)
+            results.append(("Single claim + complete (claim_tasks(1) then complete_task / DELETE ... LIMIT 1)", o, b,
+                            f"2 transactions per task vs 1; queue prefilled with {expected:,} tasks"))
+            o, b = throughput(args, admin, org, "batch claim, batch complete", claim_batch(100, True), baseline_delete(100),
+                              prefill_tasks=expected * 2, prefill_base=expected * 5)
+            results.append(("Batch claim 100 then complete_tasks (2 transactions per 100 tasks / DELETE ... LIMIT 100)", o, b,
+                            f"queue prefilled with {expected * 2:,} tasks"))
+            o, b = throughput(args, admin, org, "batch claim, single completes", claim_batch(100, False), baseline_delete(100),
+                              prefill_tasks=expected * 2, prefill_base=expected * 5)
+            results.append(("Batch claim 100 then 100 complete_task (101 transactions per 100 tasks / DELETE ... LIMIT 100)", o, b,
+                            f"queue prefilled with {expected * 2:,} tasks"))
 
-        print("latency ...", file=sys.stderr)
-        reset_queue(admin, org)
-        empty = claim_latency(args, admin, org, 5000, args.latency_samples)
-        t0 = time.monotonic()
-        load_history(admin, org, args.finished_rows)
-        load_s = time.monotonic() - t0
-        full = claim_latency(args, admin, org, 5000, args.latency_samples)
-        history_rows = admin.execute("select count(*) from tasks.task_history where organization_id = %s", [org]).fetchone()[0]
+        if args.only != "throughput":
+            print("latency ...", file=sys.stderr)
+            reset_queue(admin, org)
+            empty = claim_latency(args, admin, org, 5000, args.latency_samples)
+            t0 = time.monotonic()
+            load_history(admin, org, args.finished_rows, live)
+            load_s = time.monotonic() - t0
+            full = claim_latency(args, admin, org, 5000, args.latency_samples)
+            history_rows = admin.execute("select count(*) from tasks.task_history where organization_id = %s", [org]).fetchone()[0]
     finally:
         print("cleaning up ...", file=sys.stderr)
         cleanup(admin, org)
         admin.close()
 
     print(f"## tasks work queue benchmark\n")
-    print(f"- machine: {platform.node()}, {os.cpu_count()} CPUs (nproc), {platform.system()} {platform.release()}")
+    print(f"- machine: {platform.node()}, {os.cpu_count()} CPUs (nproc), {platform.system()} {platform.release()}, "
+          f"load average at the end {os.getloadavg()[0]:.1f}")
     print(f"- PostgreSQL {version}; " + ", ".join(f"{k}={v}" for k, v in sorted(settings.items())))
     print(f"- {args.workers} worker threads (psycopg, autocommit, prepared statements, role service_role); "
           f"{args.duration:g} s per measurement, median of {args.rounds} alternating rounds")
     print(f"- baseline: bare `DELETE ... WHERE id = (SELECT id ... ORDER BY id FOR UPDATE SKIP LOCKED LIMIT n) "
           f"RETURNING *` queue table (bigserial key, jsonb payload) on the same server, same run\n")
-    print("| measurement | tasks module | baseline | ratio | notes |")
-    print("|---|---:|---:|---:|---|")
-    for label, o, b, note in results:
-        print(f"| {label} | {o:,.0f} tasks/s | {b:,.0f} rows/s | {o / b:.0%} | {note} |")
-    print(f"\n| claim latency (claim_tasks + complete_task, 1 worker, 5,000 ready tasks) | p50 | p99 |")
-    print("|---|---:|---:|")
-    print(f"| empty history | {empty[0]:.2f} ms | {empty[1]:.2f} ms |")
-    print(f"| {history_rows:,} finished tasks in task_history + {args.finished_rows:,} scheduled/blocked tasks in the queue "
-          f"(loaded in {load_s:.0f} s) | {full[0]:.2f} ms | {full[1]:.2f} ms |")
-    print(f"\nQueue table after the single-claim run: {live:,} live rows, {dead:,} dead rows, "
-          f"{size / 1024 / 1024:.1f} MiB (autovacuum_naptime={settings.get('autovacuum_naptime')}s).")
+    if results:
+        print("| measurement | tasks module | baseline | ratio | notes |")
+        print("|---|---:|---:|---:|---|")
+        for label, o, b, note in results:
+            print(f"| {label} | {o:,.0f} tasks/s | {b:,.0f} rows/s | {o / b:.0%} | {note} |")
+        live_rows, dead_rows, size = dead
+        print(f"\nQueue table after the single-claim run: {live_rows:,} live rows, {dead_rows:,} dead rows, "
+              f"{size / 1024 / 1024:.1f} MiB (autovacuum_naptime={settings.get('autovacuum_naptime')}s).")
+    if empty:
+        print(f"\n| claim latency (claim_tasks + complete_task, 1 worker, 5,000 ready tasks) | p50 | p99 |")
+        print("|---|---:|---:|")
+        print(f"| empty history, nothing else queued | {empty[0]:.2f} ms | {empty[1]:.2f} ms |")
+        print(f"| {history_rows:,} finished tasks in task_history + {live:,} scheduled/blocked tasks in the queue "
+              f"(loaded in {load_s:.0f} s) | {full[0]:.2f} ms | {full[1]:.2f} ms |")
     return 0
 
 

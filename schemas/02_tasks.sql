@@ -454,7 +454,10 @@ begin
       using errcode = '22023';
   end if;
 
-  if exists (select from tasks.tasks as t where t.status = 'scheduled' and t.scheduled_at <= now()) then
+  -- Is the head of the scheduled work due? (Read as "the earliest scheduled_at", which is always
+  -- one probe of tasks_scheduled_at_idx; a plain EXISTS with scheduled_at <= now() may be planned as
+  -- a scan of the whole queue.)
+  if (select t.scheduled_at from tasks.tasks as t where t.status = 'scheduled' order by t.scheduled_at limit 1) <= now() then
     perform tasks.promote_due_tasks();
   end if;
 
@@ -498,7 +501,7 @@ begin
                  select p.ctid
                    from tasks.tasks as p
                   where p.status = 'pending' and p.queue_name = claim_tasks.queue_names[1]
-                  order by p.priority desc, p.scheduled_at
+                  order by p.queue_name, p.priority desc, p.scheduled_at  -- (the order of tasks_queue_name_claim_idx)
                   limit (select claim_tasks.max_tasks)
                     for no key update skip locked))
         returning t.*)

@@ -1,7 +1,7 @@
 -- Housekeeping around the soft references (stale idempotency keys, orphaned edges) and the
 -- isolation rule of the dependency graph. This file runs REPEATABLE READ on purpose.
 begin transaction isolation level repeatable read;
-select plan(9);
+select plan(11);
 
 select organization_id as org from tests.create_tenant('tq-maint') \gset
 insert into tasks.task_definitions (organization_id, name, queue_name) values (:'org', 'job', 'q-maint');
@@ -52,6 +52,13 @@ select is((select tableoid::regclass::text from tasks.task_execution_logs where 
           'tasks.task_execution_logs_p' || to_char(now() at time zone 'UTC', 'YYYYMM'), 'a log line lands in this month''s partition');
 select is((select cpu_usage_percent from tasks.task_resource_usage where task_id = :'done_id'), 250.00::numeric(8,2),
           'CPU above 100% (several cores) is a valid sample');
+
+-- A claim without queue_names serves every queue, highest priority first.
+insert into tasks.task_definitions (organization_id, name, queue_name, default_priority) values (:'org', 'urgent', 'q-urgent', 100);
+select id as urgent from tasks.enqueue_task(organization_id => :'org', definition_name => 'urgent') \gset
+select is((select array_agg(c.id order by c.priority desc) from tasks.claim_tasks(worker_id => 'any', max_tasks => 2) as c),
+          array[:'urgent', :'t2']::uuid[], 'a claim of every queue takes the highest priority first, across queues');
+select is((select count(*)::int from tasks.claim_tasks(worker_id => 'any')), 0, 'and nothing is left to claim');
 
 select * from finish();
 rollback;

@@ -27,6 +27,19 @@ CREATE SCHEMA tasks;
 
 COMMENT ON SCHEMA tasks IS 'Task lifecycle and work queue: definitions, tasks (the hot queue), task_history (finished work), dependencies, workflows, execution logs and resource usage.';
 
+--
+-- Name: json_document; Type: DOMAIN; Schema: tasks; Owner: -
+--
+
+CREATE DOMAIN tasks.json_document AS jsonb
+	CONSTRAINT json_document_check CHECK (((jsonb_typeof(VALUE) = 'object'::text) AND (pg_column_size(VALUE) <= 1048576)));
+
+--
+-- Name: DOMAIN json_document; Type: COMMENT; Schema: tasks; Owner: -
+--
+
+COMMENT ON DOMAIN tasks.json_document IS 'A JSON object of at most 1 MiB: the payload and the result of a task.';
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
@@ -43,7 +56,7 @@ CREATE TABLE tasks.tasks (
     queue_name text NOT NULL,
     status text DEFAULT 'pending'::text NOT NULL,
     priority integer DEFAULT 0 NOT NULL,
-    payload jsonb DEFAULT '{}'::jsonb NOT NULL,
+    payload tasks.json_document DEFAULT '{}'::jsonb NOT NULL,
     scheduled_at timestamp with time zone DEFAULT now() NOT NULL,
     attempts integer DEFAULT 0 NOT NULL,
     max_attempts integer NOT NULL,
@@ -56,7 +69,7 @@ CREATE TABLE tasks.tasks (
     heartbeat_at timestamp with time zone,
     started_at timestamp with time zone,
     finished_at timestamp with time zone,
-    result jsonb,
+    result tasks.json_document,
     last_error text,
     cancellation_reason text,
     cause_task_id uuid,
@@ -64,11 +77,8 @@ CREATE TABLE tasks.tasks (
     enqueued_by uuid,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT tasks_attempts_check CHECK (((attempts >= 0) AND (attempts <= max_attempts))),
     CONSTRAINT tasks_lease_check CHECK ((((status = 'running'::text) = (worker_id IS NOT NULL)) AND ((status = 'running'::text) = (locked_until IS NOT NULL)))),
-    CONSTRAINT tasks_payload_check CHECK (((jsonb_typeof(payload) = 'object'::text) AND (pg_column_size(payload) <= 1048576))),
     CONSTRAINT tasks_pending_dependencies_check CHECK (((pending_dependencies >= 0) AND ((status = 'blocked'::text) = (pending_dependencies > 0)))),
-    CONSTRAINT tasks_priority_check CHECK (((priority >= '-1000'::integer) AND (priority <= 1000))),
     CONSTRAINT tasks_status_check CHECK ((status = ANY (ARRAY['blocked'::text, 'scheduled'::text, 'pending'::text, 'running'::text])))
 )
 WITH (fillfactor='70', autovacuum_vacuum_scale_factor='0.01', autovacuum_vacuum_threshold='1000', autovacuum_vacuum_insert_scale_factor='0.05', autovacuum_analyze_scale_factor='0.02', autovacuum_vacuum_cost_delay='0');
@@ -718,7 +728,11 @@ begin
     raise exception 'depends_on must not contain NULL'
       using errcode = '22023';
   end if;
-  v_deps := array(select distinct d from unnest(coalesce(enqueue_task.depends_on, '{}')) as d(d) order by d);
+  if cardinality(enqueue_task.depends_on) > 0 then
+    v_deps := array(select distinct d.d from unnest(enqueue_task.depends_on) as d(d) order by d.d);
+  else
+    v_deps := '{}';
+  end if;
 
   select d.* into v_definition
     from tasks.task_definitions as d
@@ -1247,7 +1261,7 @@ CREATE TABLE tasks.task_history (
     queue_name text NOT NULL,
     status text NOT NULL,
     priority integer NOT NULL,
-    payload jsonb NOT NULL,
+    payload tasks.json_document NOT NULL,
     scheduled_at timestamp with time zone NOT NULL,
     attempts integer NOT NULL,
     max_attempts integer NOT NULL,
@@ -1260,7 +1274,7 @@ CREATE TABLE tasks.task_history (
     heartbeat_at timestamp with time zone,
     started_at timestamp with time zone,
     finished_at timestamp with time zone NOT NULL,
-    result jsonb,
+    result tasks.json_document,
     last_error text,
     cancellation_reason text,
     cause_task_id uuid,
@@ -1269,7 +1283,6 @@ CREATE TABLE tasks.task_history (
     created_at timestamp with time zone NOT NULL,
     updated_at timestamp with time zone NOT NULL,
     CONSTRAINT task_history_cancellation_reason_check CHECK (((length(cancellation_reason) <= 10000) AND ((status = 'cancelled'::text) = (cancellation_reason IS NOT NULL)))),
-    CONSTRAINT task_history_result_check CHECK (((jsonb_typeof(result) = 'object'::text) AND (pg_column_size(result) <= 1048576))),
     CONSTRAINT task_history_status_check CHECK ((status = ANY (ARRAY['succeeded'::text, 'failed'::text, 'cancelled'::text])))
 )
 PARTITION BY RANGE (finished_at);
@@ -1633,7 +1646,7 @@ CREATE TABLE tasks.task_history_default (
     queue_name text NOT NULL,
     status text NOT NULL,
     priority integer NOT NULL,
-    payload jsonb NOT NULL,
+    payload tasks.json_document NOT NULL,
     scheduled_at timestamp with time zone NOT NULL,
     attempts integer NOT NULL,
     max_attempts integer NOT NULL,
@@ -1646,7 +1659,7 @@ CREATE TABLE tasks.task_history_default (
     heartbeat_at timestamp with time zone,
     started_at timestamp with time zone,
     finished_at timestamp with time zone NOT NULL,
-    result jsonb,
+    result tasks.json_document,
     last_error text,
     cancellation_reason text,
     cause_task_id uuid,
@@ -1655,7 +1668,6 @@ CREATE TABLE tasks.task_history_default (
     created_at timestamp with time zone NOT NULL,
     updated_at timestamp with time zone NOT NULL,
     CONSTRAINT task_history_cancellation_reason_check CHECK (((length(cancellation_reason) <= 10000) AND ((status = 'cancelled'::text) = (cancellation_reason IS NOT NULL)))),
-    CONSTRAINT task_history_result_check CHECK (((jsonb_typeof(result) = 'object'::text) AND (pg_column_size(result) <= 1048576))),
     CONSTRAINT task_history_status_check CHECK ((status = ANY (ARRAY['succeeded'::text, 'failed'::text, 'cancelled'::text])))
 );
 
@@ -2041,7 +2053,7 @@ CREATE TRIGGER _150_keep_identity AFTER UPDATE OF organization_id, id, definitio
 -- Name: tasks _200_check_status_transition; Type: TRIGGER; Schema: tasks; Owner: -
 --
 
-CREATE TRIGGER _200_check_status_transition AFTER UPDATE OF status ON tasks.tasks FOR EACH ROW WHEN (((old.status IS DISTINCT FROM new.status) AND (NOT (((old.status = 'blocked'::text) AND (new.status = ANY (ARRAY['pending'::text, 'scheduled'::text]))) OR ((old.status = 'scheduled'::text) AND (new.status = ANY (ARRAY['pending'::text, 'blocked'::text]))) OR ((old.status = 'pending'::text) AND (new.status = ANY (ARRAY['running'::text, 'blocked'::text]))) OR ((old.status = 'running'::text) AND (new.status = ANY (ARRAY['pending'::text, 'scheduled'::text]))))))) EXECUTE FUNCTION tasks.tg_tasks__check_status_transition();
+CREATE TRIGGER _200_check_status_transition AFTER UPDATE OF status ON tasks.tasks FOR EACH ROW WHEN (((old.status IS DISTINCT FROM new.status) AND (((old.status || '>'::text) || new.status) <> ALL ('{blocked>pending,blocked>scheduled,scheduled>pending,scheduled>blocked,pending>running,pending>blocked,running>pending,running>scheduled}'::text[])))) EXECUTE FUNCTION tasks.tg_tasks__check_status_transition();
 
 --
 -- Name: workflows _200_check_status_transition; Type: TRIGGER; Schema: tasks; Owner: -
@@ -2467,6 +2479,13 @@ ALTER TABLE tasks.workflows ENABLE ROW LEVEL SECURITY;
 
 GRANT USAGE ON SCHEMA tasks TO authenticated;
 GRANT USAGE ON SCHEMA tasks TO service_role;
+
+--
+-- Name: TYPE json_document; Type: ACL; Schema: tasks; Owner: -
+--
+
+GRANT ALL ON TYPE tasks.json_document TO authenticated;
+GRANT ALL ON TYPE tasks.json_document TO service_role;
 
 --
 -- Name: TABLE tasks; Type: ACL; Schema: tasks; Owner: -

@@ -54,7 +54,11 @@ begin
     raise exception 'depends_on must not contain NULL'
       using errcode = '22023';
   end if;
-  v_deps := array(select distinct d from unnest(coalesce(enqueue_task.depends_on, '{}')) as d(d) order by d);
+  if cardinality(enqueue_task.depends_on) > 0 then
+    v_deps := array(select distinct d.d from unnest(enqueue_task.depends_on) as d(d) order by d.d);
+  else
+    v_deps := '{}';
+  end if;
 
   select d.* into v_definition
     from tasks.task_definitions as d

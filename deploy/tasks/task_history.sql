@@ -18,7 +18,7 @@ create table tasks.task_history (
   queue_name            text        not null,
   status                text        not null,
   priority              integer     not null,
-  payload               jsonb       not null,
+  payload               tasks.json_document not null,
   scheduled_at          timestamptz not null,
   attempts              integer     not null,
   max_attempts          integer     not null,
@@ -31,7 +31,7 @@ create table tasks.task_history (
   heartbeat_at          timestamptz,
   started_at            timestamptz,
   finished_at           timestamptz not null,
-  result                jsonb,
+  result                tasks.json_document,
   last_error            text,
   cancellation_reason   text,
   cause_task_id         uuid,
@@ -43,8 +43,6 @@ create table tasks.task_history (
   constraint task_history_organization_id_fkey foreign key (organization_id)
     references base.organizations (id) on delete cascade,
   constraint task_history_status_check check (status in ('succeeded', 'failed', 'cancelled')),
-  constraint task_history_result_check
-    check (jsonb_typeof(result) = 'object' and pg_column_size(result) <= 1048576),
   constraint task_history_cancellation_reason_check
     check (length(cancellation_reason) <= 10000 and (status = 'cancelled') = (cancellation_reason is not null))
 ) partition by range (finished_at);

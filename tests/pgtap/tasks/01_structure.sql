@@ -1,7 +1,7 @@
 -- Structure of the tasks module: tables, keys, references, partitions, policies, privileges and
 -- the shape of every function (volatility, definer or not, who may execute it).
 begin;
-select plan(78);
+select plan(81);
 
 select is(
   (select array_agg(c.relname::text order by c.relname) from pg_class as c
@@ -68,6 +68,12 @@ select has_trigger('tasks', 'tasks', '_200_check_status_transition', 'tasks enfo
 select has_trigger('tasks', 'workflows', '_200_check_status_transition', 'workflows enforce their status transitions');
 select has_trigger('tasks', 'task_dependencies', '_100_apply', 'edges go through the dependency rules');
 select has_trigger('tasks', 'task_definitions', '_900_audit_update', 'definitions are audited');
+
+select col_type_is('tasks', 'tasks', 'payload', 'tasks.json_document', 'a payload is a tasks.json_document');
+select col_type_is('tasks', 'task_history', 'result', 'tasks.json_document', 'a result is a tasks.json_document');
+select throws_ok($$select '["not", "an", "object"]'::tasks.json_document$$, '23514',
+                 'value for domain tasks.json_document violates check constraint "json_document_check"',
+                 'tasks.json_document holds JSON objects only');
 
 -- Partitions
 select is((select count(*)::int from base.partition_config

@@ -446,9 +446,7 @@ CREATE FUNCTION tasks.claim_tasks(worker_id text, max_tasks integer DEFAULT 1, q
     LANGUAGE plpgsql
     AS $$
 declare
-  v_task             tasks.tasks;
-  v_organization_ids uuid[];
-  v_workflow_ids     uuid[];
+  v_claimed tasks.tasks[];
 begin
   if claim_tasks.worker_id is null or length(claim_tasks.worker_id) not between 1 and 200 then
     raise exception 'worker_id must be 1 to 200 characters'
@@ -480,83 +478,64 @@ begin
   --   (Should a ready row have been rewritten by a committed transaction just before the lock, it
   --   would be locked but not leased in this round, and stay pending: never given to two workers.)
   if claim_tasks.queue_names is null then
-    for v_task in
-      with claimed as (
-        update tasks.tasks as t
-           set status = 'running', worker_id = claim_tasks.worker_id, attempts = t.attempts + 1,
-               locked_until = now() + t.lease_duration, heartbeat_at = now(), started_at = now(), updated_at = now()
-         where t.ctid = any (array(
-                 select p.ctid
-                   from tasks.tasks as p
-                  where p.status = 'pending'
-                  order by p.priority desc, p.scheduled_at
-                  limit (select claim_tasks.max_tasks)
-                    for no key update skip locked))
-        returning t.*)
-      select * from claimed as c order by c.priority desc, c.scheduled_at, c.id
-    loop
-      return next v_task;
-      if v_task.workflow_id is not null then
-        v_organization_ids := v_organization_ids || v_task.organization_id;
-        v_workflow_ids := v_workflow_ids || v_task.workflow_id;
-      end if;
-    end loop;
+    with claimed as (
+      update tasks.tasks as t
+         set status = 'running', worker_id = claim_tasks.worker_id, attempts = t.attempts + 1,
+             locked_until = now() + t.lease_duration, heartbeat_at = now(), started_at = now(), updated_at = now()
+       where t.ctid = any (array(
+               select p.ctid
+                 from tasks.tasks as p
+                where p.status = 'pending'
+                order by p.priority desc, p.scheduled_at
+                limit (select claim_tasks.max_tasks)
+                  for no key update skip locked))
+      returning t.*)
+    select array_agg(c::tasks.tasks order by c.priority desc, c.scheduled_at, c.id) into v_claimed from claimed as c;
   elsif cardinality(claim_tasks.queue_names) = 1 then
-    for v_task in
-      with claimed as (
-        update tasks.tasks as t
-           set status = 'running', worker_id = claim_tasks.worker_id, attempts = t.attempts + 1,
-               locked_until = now() + t.lease_duration, heartbeat_at = now(), started_at = now(), updated_at = now()
-         where t.ctid = any (array(
-                 select p.ctid
-                   from tasks.tasks as p
-                  where p.status = 'pending' and p.queue_name = claim_tasks.queue_names[1]
-                  order by p.queue_name, p.priority desc, p.scheduled_at  -- (the order of tasks_queue_name_claim_idx)
-                  limit (select claim_tasks.max_tasks)
-                    for no key update skip locked))
-        returning t.*)
-      select * from claimed as c order by c.priority desc, c.scheduled_at, c.id
-    loop
-      return next v_task;
-      if v_task.workflow_id is not null then
-        v_organization_ids := v_organization_ids || v_task.organization_id;
-        v_workflow_ids := v_workflow_ids || v_task.workflow_id;
-      end if;
-    end loop;
+    with claimed as (
+      update tasks.tasks as t
+         set status = 'running', worker_id = claim_tasks.worker_id, attempts = t.attempts + 1,
+             locked_until = now() + t.lease_duration, heartbeat_at = now(), started_at = now(), updated_at = now()
+       where t.ctid = any (array(
+               select p.ctid
+                 from tasks.tasks as p
+                where p.status = 'pending' and p.queue_name = claim_tasks.queue_names[1]
+                order by p.queue_name, p.priority desc, p.scheduled_at  -- (the order of tasks_queue_name_claim_idx)
+                limit (select claim_tasks.max_tasks)
+                  for no key update skip locked))
+      returning t.*)
+    select array_agg(c::tasks.tasks order by c.priority desc, c.scheduled_at, c.id) into v_claimed from claimed as c;
   else
-    for v_task in
-      with claimed as (
-        update tasks.tasks as t
-           set status = 'running', worker_id = claim_tasks.worker_id, attempts = t.attempts + 1,
-               locked_until = now() + t.lease_duration, heartbeat_at = now(), started_at = now(), updated_at = now()
-         where t.ctid = any (array(
-                 select p.ctid
-                   from tasks.tasks as p
-                  where p.status = 'pending' and p.queue_name = any (claim_tasks.queue_names)
-                  order by p.priority desc, p.scheduled_at
-                  limit (select claim_tasks.max_tasks)
-                    for no key update skip locked))
-        returning t.*)
-      select * from claimed as c order by c.priority desc, c.scheduled_at, c.id
-    loop
-      return next v_task;
-      if v_task.workflow_id is not null then
-        v_organization_ids := v_organization_ids || v_task.organization_id;
-        v_workflow_ids := v_workflow_ids || v_task.workflow_id;
-      end if;
-    end loop;
+    with claimed as (
+      update tasks.tasks as t
+         set status = 'running', worker_id = claim_tasks.worker_id, attempts = t.attempts + 1,
+             locked_until = now() + t.lease_duration, heartbeat_at = now(), started_at = now(), updated_at = now()
+       where t.ctid = any (array(
+               select p.ctid
+                 from tasks.tasks as p
+                where p.status = 'pending' and p.queue_name = any (claim_tasks.queue_names)
+                order by p.priority desc, p.scheduled_at
+                limit (select claim_tasks.max_tasks)
+                  for no key update skip locked))
+      returning t.*)
+    select array_agg(c::tasks.tasks order by c.priority desc, c.scheduled_at, c.id) into v_claimed from claimed as c;
   end if;
+
+  if v_claimed is null then
+    return;
+  end if;
+  return query select * from unnest(v_claimed);
 
   -- Workflows of the claimed tasks that were still pending are running now. Skip one whose row
   -- another session holds: a claim never waits for a workflow (see the lock order in
   -- tasks/task_lifecycle); that workflow is marked running when its next task is claimed or ends.
-  if v_workflow_ids is not null then
+  if exists (select from unnest(v_claimed) as c where c.workflow_id is not null) then
     update tasks.workflows as w
        set status = 'running', started_at = now(), updated_at = now()
       from (select w2.organization_id, w2.id
               from tasks.workflows as w2
-             where (w2.organization_id, w2.id) in (select c.organization_id, c.workflow_id
-                                                     from unnest(v_organization_ids, v_workflow_ids) as c(organization_id, workflow_id))
+             where (w2.organization_id, w2.id) in (select c.organization_id, c.workflow_id from unnest(v_claimed) as c
+                                                    where c.workflow_id is not null)
                and w2.status = 'pending'
                for no key update of w2 skip locked) as s
      where w.organization_id = s.organization_id and w.id = s.id;
@@ -629,7 +608,8 @@ CREATE FUNCTION tasks.complete_tasks(worker_id text, task_ids uuid[], results js
     LANGUAGE plpgsql
     AS $$
 declare
-  v_done  tasks.tasks;
+  v_done  tasks.tasks[];
+  v_dep   record;
   v_rest  record;
 begin
   if cardinality(complete_tasks.task_ids) is null or cardinality(complete_tasks.task_ids) not between 1 and 1000 then
@@ -646,15 +626,15 @@ begin
 
   -- Tasks outside workflows, found through the worker's running tasks (tasks_worker_id_idx), so no
   -- organization is needed: one statement for the whole batch.
-  for v_done in
-    with batch as (
-      select b.id, b.result from unnest(complete_tasks.task_ids, complete_tasks.results) as b(id, result)),
-    done as (
-      delete from tasks.tasks as t
-       using batch as b
-       where t.status = 'running' and t.worker_id = complete_tasks.worker_id and t.id = b.id
-         and t.workflow_id is null
-      returning t.*, b.result as new_result)
+  with batch as (
+    select b.id, b.result from unnest(complete_tasks.task_ids, complete_tasks.results) as b(id, result)),
+  done as (
+    delete from tasks.tasks as t
+     using batch as b
+     where t.status = 'running' and t.worker_id = complete_tasks.worker_id and t.id = b.id
+       and t.workflow_id is null
+    returning t.*, b.result as new_result),
+  archived as (
     insert into tasks.task_history
       (organization_id, id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
        attempts, max_attempts, lease_duration, backoff_base, backoff_cap, pending_dependencies, worker_id,
@@ -665,11 +645,21 @@ begin
            d.pending_dependencies, d.worker_id, null, d.heartbeat_at, d.started_at, now(), d.new_result,
            d.last_error, null, null, d.idempotency_key, d.enqueued_by, d.created_at, now()
       from done as d
-    returning *
-  loop
-    perform internal.tasks_release_dependants(v_done.organization_id, v_done.id);
-    return next v_done;
-  end loop;
+    returning *)
+  select array_agg(a::tasks.tasks) into v_done from archived as a;
+
+  if v_done is not null then
+    return query select * from unnest(v_done);
+    -- Release dependants: one probe for the whole batch, then each task that has any.
+    for v_dep in
+      select distinct d.organization_id, d.depends_on_task_id
+        from tasks.task_dependencies as d
+        join unnest(v_done) as f on d.organization_id = f.organization_id and d.depends_on_task_id = f.id
+       order by d.depends_on_task_id
+    loop
+      perform internal.tasks_release_dependants(v_dep.organization_id, v_dep.depends_on_task_id);
+    end loop;
+  end if;
 
   -- Tasks of workflows held by this worker: one by one, each locking its workflow first.
   for v_rest in

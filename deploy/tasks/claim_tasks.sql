@@ -54,9 +54,7 @@ language plpgsql
 volatile
 as $$
 declare
-  v_task             tasks.tasks;
-  v_organization_ids uuid[];
-  v_workflow_ids     uuid[];
+  v_claimed tasks.tasks[];
 begin
   if claim_tasks.worker_id is null or length(claim_tasks.worker_id) not between 1 and 200 then
     raise exception 'worker_id must be 1 to 200 characters'
@@ -88,83 +86,64 @@ begin
   --   (Should a ready row have been rewritten by a committed transaction just before the lock, it
   --   would be locked but not leased in this round, and stay pending: never given to two workers.)
   if claim_tasks.queue_names is null then
-    for v_task in
-      with claimed as (
-        update tasks.tasks as t
-           set status = 'running', worker_id = claim_tasks.worker_id, attempts = t.attempts + 1,
-               locked_until = now() + t.lease_duration, heartbeat_at = now(), started_at = now(), updated_at = now()
-         where t.ctid = any (array(
-                 select p.ctid
-                   from tasks.tasks as p
-                  where p.status = 'pending'
-                  order by p.priority desc, p.scheduled_at
-                  limit (select claim_tasks.max_tasks)
-                    for no key update skip locked))
-        returning t.*)
-      select * from claimed as c order by c.priority desc, c.scheduled_at, c.id
-    loop
-      return next v_task;
-      if v_task.workflow_id is not null then
-        v_organization_ids := v_organization_ids || v_task.organization_id;
-        v_workflow_ids := v_workflow_ids || v_task.workflow_id;
-      end if;
-    end loop;
+    with claimed as (
+      update tasks.tasks as t
+         set status = 'running', worker_id = claim_tasks.worker_id, attempts = t.attempts + 1,
+             locked_until = now() + t.lease_duration, heartbeat_at = now(), started_at = now(), updated_at = now()
+       where t.ctid = any (array(
+               select p.ctid
+                 from tasks.tasks as p
+                where p.status = 'pending'
+                order by p.priority desc, p.scheduled_at
+                limit (select claim_tasks.max_tasks)
+                  for no key update skip locked))
+      returning t.*)
+    select array_agg(c::tasks.tasks order by c.priority desc, c.scheduled_at, c.id) into v_claimed from claimed as c;
   elsif cardinality(claim_tasks.queue_names) = 1 then
-    for v_task in
-      with claimed as (
-        update tasks.tasks as t
-           set status = 'running', worker_id = claim_tasks.worker_id, attempts = t.attempts + 1,
-               locked_until = now() + t.lease_duration, heartbeat_at = now(), started_at = now(), updated_at = now()
-         where t.ctid = any (array(
-                 select p.ctid
-                   from tasks.tasks as p
-                  where p.status = 'pending' and p.queue_name = claim_tasks.queue_names[1]
-                  order by p.queue_name, p.priority desc, p.scheduled_at  -- (the order of tasks_queue_name_claim_idx)
-                  limit (select claim_tasks.max_tasks)
-                    for no key update skip locked))
-        returning t.*)
-      select * from claimed as c order by c.priority desc, c.scheduled_at, c.id
-    loop
-      return next v_task;
-      if v_task.workflow_id is not null then
-        v_organization_ids := v_organization_ids || v_task.organization_id;
-        v_workflow_ids := v_workflow_ids || v_task.workflow_id;
-      end if;
-    end loop;
+    with claimed as (
+      update tasks.tasks as t
+         set status = 'running', worker_id = claim_tasks.worker_id, attempts = t.attempts + 1,
+             locked_until = now() + t.lease_duration, heartbeat_at = now(), started_at = now(), updated_at = now()
+       where t.ctid = any (array(
+               select p.ctid
+                 from tasks.tasks as p
+                where p.status = 'pending' and p.queue_name = claim_tasks.queue_names[1]
+                order by p.queue_name, p.priority desc, p.scheduled_at  -- (the order of tasks_queue_name_claim_idx)
+                limit (select claim_tasks.max_tasks)
+                  for no key update skip locked))
+      returning t.*)
+    select array_agg(c::tasks.tasks order by c.priority desc, c.scheduled_at, c.id) into v_claimed from claimed as c;
   else
-    for v_task in
-      with claimed as (
-        update tasks.tasks as t
-           set status = 'running', worker_id = claim_tasks.worker_id, attempts = t.attempts + 1,
-               locked_until = now() + t.lease_duration, heartbeat_at = now(), started_at = now(), updated_at = now()
-         where t.ctid = any (array(
-                 select p.ctid
-                   from tasks.tasks as p
-                  where p.status = 'pending' and p.queue_name = any (claim_tasks.queue_names)
-                  order by p.priority desc, p.scheduled_at
-                  limit (select claim_tasks.max_tasks)
-                    for no key update skip locked))
-        returning t.*)
-      select * from claimed as c order by c.priority desc, c.scheduled_at, c.id
-    loop
-      return next v_task;
-      if v_task.workflow_id is not null then
-        v_organization_ids := v_organization_ids || v_task.organization_id;
-        v_workflow_ids := v_workflow_ids || v_task.workflow_id;
-      end if;
-    end loop;
+    with claimed as (
+      update tasks.tasks as t
+         set status = 'running', worker_id = claim_tasks.worker_id, attempts = t.attempts + 1,
+             locked_until = now() + t.lease_duration, heartbeat_at = now(), started_at = now(), updated_at = now()
+       where t.ctid = any (array(
+               select p.ctid
+                 from tasks.tasks as p
+                where p.status = 'pending' and p.queue_name = any (claim_tasks.queue_names)
+                order by p.priority desc, p.scheduled_at
+                limit (select claim_tasks.max_tasks)
+                  for no key update skip locked))
+      returning t.*)
+    select array_agg(c::tasks.tasks order by c.priority desc, c.scheduled_at, c.id) into v_claimed from claimed as c;
   end if;
+
+  if v_claimed is null then
+    return;
+  end if;
+  return query select * from unnest(v_claimed);
 
   -- Workflows of the claimed tasks that were still pending are running now. Skip one whose row
   -- another session holds: a claim never waits for a workflow (see the lock order in
   -- tasks/task_lifecycle); that workflow is marked running when its next task is claimed or ends.
-  if v_workflow_ids is not null then
+  if exists (select from unnest(v_claimed) as c where c.workflow_id is not null) then
     update tasks.workflows as w
        set status = 'running', started_at = now(), updated_at = now()
       from (select w2.organization_id, w2.id
               from tasks.workflows as w2
-             where (w2.organization_id, w2.id) in (select c.organization_id, c.workflow_id
-                                                     from unnest(v_organization_ids, v_workflow_ids) as c(organization_id, workflow_id))
+             where (w2.organization_id, w2.id) in (select c.organization_id, c.workflow_id from unnest(v_claimed) as c
+                                                    where c.workflow_id is not null)
                and w2.status = 'pending'
                for no key update of w2 skip locked) as s
      where w.organization_id = s.organization_id and w.id = s.id;

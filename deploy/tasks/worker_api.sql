@@ -86,7 +86,8 @@ language plpgsql
 volatile
 as $$
 declare
-  v_done  tasks.tasks;
+  v_done  tasks.tasks[];
+  v_dep   record;
   v_rest  record;
 begin
   if cardinality(complete_tasks.task_ids) is null or cardinality(complete_tasks.task_ids) not between 1 and 1000 then
@@ -103,15 +104,15 @@ begin
 
   -- Tasks outside workflows, found through the worker's running tasks (tasks_worker_id_idx), so no
   -- organization is needed: one statement for the whole batch.
-  for v_done in
-    with batch as (
-      select b.id, b.result from unnest(complete_tasks.task_ids, complete_tasks.results) as b(id, result)),
-    done as (
-      delete from tasks.tasks as t
-       using batch as b
-       where t.status = 'running' and t.worker_id = complete_tasks.worker_id and t.id = b.id
-         and t.workflow_id is null
-      returning t.*, b.result as new_result)
+  with batch as (
+    select b.id, b.result from unnest(complete_tasks.task_ids, complete_tasks.results) as b(id, result)),
+  done as (
+    delete from tasks.tasks as t
+     using batch as b
+     where t.status = 'running' and t.worker_id = complete_tasks.worker_id and t.id = b.id
+       and t.workflow_id is null
+    returning t.*, b.result as new_result),
+  archived as (
     insert into tasks.task_history
       (organization_id, id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
        attempts, max_attempts, lease_duration, backoff_base, backoff_cap, pending_dependencies, worker_id,
@@ -122,11 +123,21 @@ begin
            d.pending_dependencies, d.worker_id, null, d.heartbeat_at, d.started_at, now(), d.new_result,
            d.last_error, null, null, d.idempotency_key, d.enqueued_by, d.created_at, now()
       from done as d
-    returning *
-  loop
-    perform internal.tasks_release_dependants(v_done.organization_id, v_done.id);
-    return next v_done;
-  end loop;
+    returning *)
+  select array_agg(a::tasks.tasks) into v_done from archived as a;
+
+  if v_done is not null then
+    return query select * from unnest(v_done);
+    -- Release dependants: one probe for the whole batch, then each task that has any.
+    for v_dep in
+      select distinct d.organization_id, d.depends_on_task_id
+        from tasks.task_dependencies as d
+        join unnest(v_done) as f on d.organization_id = f.organization_id and d.depends_on_task_id = f.id
+       order by d.depends_on_task_id
+    loop
+      perform internal.tasks_release_dependants(v_dep.organization_id, v_dep.depends_on_task_id);
+    end loop;
+  end if;
 
   -- Tasks of workflows held by this worker: one by one, each locking its workflow first.
   for v_rest in

@@ -1,7 +1,7 @@
 -- Task dependencies: blocking and release, cancellation cascades with their cause, cycle
 -- rejection, the rules on who may get an edge, and are_task_dependencies_satisfied().
 begin;
-select plan(39);
+select plan(41);
 
 select organization_id as org, member_id as member, viewer_id as viewer from tests.create_tenant('tq-deps') \gset
 insert into tasks.task_definitions (organization_id, name, queue_name, max_attempts)
@@ -40,6 +40,16 @@ select 1 as done from tasks.claim_tasks(worker_id => 'w', max_tasks => 1, queue_
 select 1 as done from tasks.complete_task(organization_id => :'org', task_id => :'b', worker_id => 'w') \gset
 select is((select status from tasks.tasks where id = :'later'), 'scheduled', 'a released task due later becomes scheduled, not pending');
 select is((select status from tasks.tasks where id = :'c'), 'pending', 'c is released once both a and b succeeded');
+
+-- a batch completion releases what depended on the batch
+select id as r1 from tasks.enqueue_task(organization_id => :'org', definition_name => 'step', priority => 100) \gset
+select id as r2 from tasks.enqueue_task(organization_id => :'org', definition_name => 'step', priority => 100) \gset
+select id as j from tasks.enqueue_task(organization_id => :'org', definition_name => 'step', depends_on => array[:'r1', :'r2']::uuid[]) \gset
+select count(*) as done from tasks.claim_tasks(worker_id => 'wb', max_tasks => 2, queue_names => array['q-dag']) \gset
+select is((select count(*)::int from tasks.complete_tasks(worker_id => 'wb', task_ids => array[:'r1', :'r2']::uuid[])), 2,
+          'complete_tasks completes both dependencies at once');
+select is((select status || ' ' || pending_dependencies from tasks.tasks where id = :'j'), 'pending 0',
+          'and releases the task that waited on both');
 
 -- cascades --------------------------------------------------------------------------------------
 select id as x from tasks.enqueue_task(organization_id => :'org', definition_name => 'step', payload => '{"s": "x"}') \gset

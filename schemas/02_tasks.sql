@@ -234,6 +234,112 @@ COMMENT ON COLUMN tasks.tasks.idempotency_key IS 'The key given at enqueue, if a
 COMMENT ON COLUMN tasks.tasks.enqueued_by IS 'User who enqueued the task (JWT subject), NULL for services. Soft reference: the queue does not lock user rows.';
 
 --
+-- Name: task_definitions; Type: TABLE; Schema: tasks; Owner: -
+--
+
+CREATE TABLE tasks.task_definitions (
+    organization_id uuid NOT NULL,
+    id uuid DEFAULT base.uuid_generate_v7() NOT NULL,
+    name text NOT NULL,
+    description text,
+    queue_name text DEFAULT 'default'::text NOT NULL,
+    default_priority integer DEFAULT 0 NOT NULL,
+    max_attempts integer DEFAULT 5 NOT NULL,
+    backoff_base interval DEFAULT '00:00:01'::interval NOT NULL,
+    backoff_cap interval DEFAULT '01:00:00'::interval NOT NULL,
+    lease_duration interval DEFAULT '00:05:00'::interval NOT NULL,
+    required_cpu numeric(7,3) DEFAULT 1 NOT NULL,
+    required_memory_mb integer DEFAULT 512 NOT NULL,
+    payload_schema jsonb DEFAULT '{}'::jsonb NOT NULL,
+    is_active boolean DEFAULT true NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT task_definitions_backoff_base_check CHECK (((backoff_base >= '00:00:00'::interval) AND (backoff_base <= '1 day'::interval))),
+    CONSTRAINT task_definitions_backoff_cap_check CHECK (((backoff_cap >= backoff_base) AND (backoff_cap <= '7 days'::interval))),
+    CONSTRAINT task_definitions_default_priority_check CHECK (((default_priority >= '-1000'::integer) AND (default_priority <= 1000))),
+    CONSTRAINT task_definitions_description_check CHECK ((length(description) <= 10000)),
+    CONSTRAINT task_definitions_lease_duration_check CHECK (((lease_duration >= '00:00:01'::interval) AND (lease_duration <= '1 day'::interval))),
+    CONSTRAINT task_definitions_max_attempts_check CHECK (((max_attempts >= 1) AND (max_attempts <= 1000))),
+    CONSTRAINT task_definitions_name_check CHECK (((length(name) <= 100) AND (name ~ '^[A-Za-z0-9][A-Za-z0-9_.:-]*$'::text))),
+    CONSTRAINT task_definitions_payload_schema_check CHECK (((jsonb_typeof(payload_schema) = 'object'::text) AND (pg_column_size(payload_schema) <= 65536))),
+    CONSTRAINT task_definitions_queue_name_check CHECK (((length(queue_name) <= 100) AND (queue_name ~ '^[A-Za-z0-9][A-Za-z0-9_.:-]*$'::text))),
+    CONSTRAINT task_definitions_required_cpu_check CHECK (((required_cpu > (0)::numeric) AND (required_cpu <= (1024)::numeric))),
+    CONSTRAINT task_definitions_required_memory_mb_check CHECK (((required_memory_mb >= 1) AND (required_memory_mb <= 4194304)))
+);
+
+--
+-- Name: TABLE task_definitions; Type: COMMENT; Schema: tasks; Owner: -
+--
+
+COMMENT ON TABLE tasks.task_definitions IS 'Reusable task templates, unique by name per organization: queue, default priority, retry policy, lease and resource requirements. enqueue_task copies the policy into each task.';
+
+--
+-- Name: COLUMN task_definitions.name; Type: COMMENT; Schema: tasks; Owner: -
+--
+
+COMMENT ON COLUMN tasks.task_definitions.name IS 'What callers pass to enqueue_task(definition_name => ...): 1-100 characters of letters, digits and _ . : - ; unique per organization.';
+
+--
+-- Name: COLUMN task_definitions.queue_name; Type: COMMENT; Schema: tasks; Owner: -
+--
+
+COMMENT ON COLUMN tasks.task_definitions.queue_name IS 'Queue the tasks go to; workers claim from chosen queues (claim_tasks(queue_names => ...)). Same character rules as name.';
+
+--
+-- Name: COLUMN task_definitions.default_priority; Type: COMMENT; Schema: tasks; Owner: -
+--
+
+COMMENT ON COLUMN tasks.task_definitions.default_priority IS 'Priority of a task enqueued without one, between -1000 and 1000; higher runs first.';
+
+--
+-- Name: COLUMN task_definitions.max_attempts; Type: COMMENT; Schema: tasks; Owner: -
+--
+
+COMMENT ON COLUMN tasks.task_definitions.max_attempts IS 'Attempts a task gets (1-1000), the first included; after the last failed attempt the task ends failed.';
+
+--
+-- Name: COLUMN task_definitions.backoff_base; Type: COMMENT; Schema: tasks; Owner: -
+--
+
+COMMENT ON COLUMN tasks.task_definitions.backoff_base IS 'Delay before the first retry; retry n waits between half and all of least(backoff_cap, backoff_base * 2^(n-1)) (tasks.retry_delay). 0 retries at once.';
+
+--
+-- Name: COLUMN task_definitions.backoff_cap; Type: COMMENT; Schema: tasks; Owner: -
+--
+
+COMMENT ON COLUMN tasks.task_definitions.backoff_cap IS 'Upper bound of any retry delay; at least backoff_base, at most 7 days.';
+
+--
+-- Name: COLUMN task_definitions.lease_duration; Type: COMMENT; Schema: tasks; Owner: -
+--
+
+COMMENT ON COLUMN tasks.task_definitions.lease_duration IS 'The task timeout: a claim (or the last heartbeat) holds the task this long, then recover_expired_leases returns it to the queue. 1 second to 1 day.';
+
+--
+-- Name: COLUMN task_definitions.required_cpu; Type: COMMENT; Schema: tasks; Owner: -
+--
+
+COMMENT ON COLUMN tasks.task_definitions.required_cpu IS 'CPU cores a run needs (0.001 to 1024), for schedulers that place work.';
+
+--
+-- Name: COLUMN task_definitions.required_memory_mb; Type: COMMENT; Schema: tasks; Owner: -
+--
+
+COMMENT ON COLUMN tasks.task_definitions.required_memory_mb IS 'Memory a run needs, in MiB (1 to 4 TiB).';
+
+--
+-- Name: COLUMN task_definitions.payload_schema; Type: COMMENT; Schema: tasks; Owner: -
+--
+
+COMMENT ON COLUMN tasks.task_definitions.payload_schema IS 'A hint of the payload''s shape (for example a JSON Schema) for tools and people; not enforced. A JSON object of at most 64 KiB.';
+
+--
+-- Name: COLUMN task_definitions.is_active; Type: COMMENT; Schema: tasks; Owner: -
+--
+
+COMMENT ON COLUMN tasks.task_definitions.is_active IS 'False stops new enqueues of this definition (55000); queued tasks still run.';
+
+--
 -- Name: workflows; Type: TABLE; Schema: tasks; Owner: -
 --
 
@@ -564,28 +670,10 @@ begin
       using errcode = '22023';
   end if;
 
-  with done as (
-    delete from tasks.tasks as t
-     where t.organization_id = complete_task.organization_id and t.id = complete_task.task_id
-       and t.status = 'running' and t.worker_id = complete_task.worker_id and t.workflow_id is null
-    returning t.*)
-  insert into tasks.task_history
-    (organization_id, id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
-     attempts, max_attempts, lease_duration, backoff_base, backoff_cap, pending_dependencies, worker_id,
-     locked_until, heartbeat_at, started_at, finished_at, result, last_error, cancellation_reason,
-     cause_task_id, idempotency_key, enqueued_by, created_at, updated_at)
-  select d.organization_id, d.id, d.definition_id, d.workflow_id, d.queue_name, 'succeeded', d.priority, d.payload,
-         d.scheduled_at, d.attempts, d.max_attempts, d.lease_duration, d.backoff_base, d.backoff_cap,
-         d.pending_dependencies, d.worker_id, null, d.heartbeat_at, d.started_at, now(), complete_task.result,
-         d.last_error, null, null, d.idempotency_key, d.enqueued_by, d.created_at, now()
-    from done as d
-  returning * into v_task;
-
+  select c.* into v_task
+    from internal.tasks_complete_batch(complete_task.worker_id, array[complete_task.task_id],
+                                       array[complete_task.result], complete_task.organization_id) as c;
   if found then
-    if exists (select from tasks.task_dependencies as d
-                where d.organization_id = v_task.organization_id and d.depends_on_task_id = v_task.id) then
-      perform internal.tasks_release_dependants(v_task.organization_id, v_task.id);
-    end if;
     return v_task;
   end if;
   -- A task of a workflow (or an error): the general path, which locks the workflow first.
@@ -608,9 +696,7 @@ CREATE FUNCTION tasks.complete_tasks(worker_id text, task_ids uuid[], results js
     LANGUAGE plpgsql
     AS $$
 declare
-  v_done  tasks.tasks[];
-  v_dep   record;
-  v_rest  record;
+  v_rest record;
 begin
   if cardinality(complete_tasks.task_ids) is null or cardinality(complete_tasks.task_ids) not between 1 and 1000 then
     raise exception 'task_ids must hold 1 to 1000 task ids'
@@ -624,42 +710,8 @@ begin
       using errcode = '22023';
   end if;
 
-  -- Tasks outside workflows, found through the worker's running tasks (tasks_worker_id_idx), so no
-  -- organization is needed: one statement for the whole batch.
-  with batch as (
-    select b.id, b.result from unnest(complete_tasks.task_ids, complete_tasks.results) as b(id, result)),
-  done as (
-    delete from tasks.tasks as t
-     using batch as b
-     where t.status = 'running' and t.worker_id = complete_tasks.worker_id and t.id = b.id
-       and t.workflow_id is null
-    returning t.*, b.result as new_result),
-  archived as (
-    insert into tasks.task_history
-      (organization_id, id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
-       attempts, max_attempts, lease_duration, backoff_base, backoff_cap, pending_dependencies, worker_id,
-       locked_until, heartbeat_at, started_at, finished_at, result, last_error, cancellation_reason,
-       cause_task_id, idempotency_key, enqueued_by, created_at, updated_at)
-    select d.organization_id, d.id, d.definition_id, d.workflow_id, d.queue_name, 'succeeded', d.priority, d.payload,
-           d.scheduled_at, d.attempts, d.max_attempts, d.lease_duration, d.backoff_base, d.backoff_cap,
-           d.pending_dependencies, d.worker_id, null, d.heartbeat_at, d.started_at, now(), d.new_result,
-           d.last_error, null, null, d.idempotency_key, d.enqueued_by, d.created_at, now()
-      from done as d
-    returning *)
-  select array_agg(a::tasks.tasks) into v_done from archived as a;
-
-  if v_done is not null then
-    return query select * from unnest(v_done);
-    -- Release dependants: one probe for the whole batch, then each task that has any.
-    for v_dep in
-      select distinct d.organization_id, d.depends_on_task_id
-        from tasks.task_dependencies as d
-        join unnest(v_done) as f on d.organization_id = f.organization_id and d.depends_on_task_id = f.id
-       order by d.depends_on_task_id
-    loop
-      perform internal.tasks_release_dependants(v_dep.organization_id, v_dep.depends_on_task_id);
-    end loop;
-  end if;
+  return query
+  select * from internal.tasks_complete_batch(complete_tasks.worker_id, complete_tasks.task_ids, complete_tasks.results);
 
   -- Tasks of workflows held by this worker: one by one, each locking its workflow first.
   for v_rest in
@@ -700,14 +752,10 @@ declare
   v_existing   uuid;
   v_tries      integer := 0;
 begin
-  perform internal.tasks_authorize(enqueue_task.organization_id, 'member', 'enqueuing a task');
-
+  v_definition := internal.tasks_definition_for_enqueue(enqueue_task.organization_id, enqueue_task.definition_name,
+                                                        enqueue_task.priority, 'enqueuing a task');
   if jsonb_typeof(v_payload) <> 'object' then
     raise exception 'payload must be a JSON object, not %', jsonb_typeof(v_payload)
-      using errcode = '22023';
-  end if;
-  if enqueue_task.priority not between -1000 and 1000 then
-    raise exception 'priority % is out of range: allowed -1000 to 1000', enqueue_task.priority
       using errcode = '22023';
   end if;
   if length(enqueue_task.idempotency_key) not between 1 and 200 then
@@ -722,18 +770,6 @@ begin
     v_deps := array(select distinct d.d from unnest(enqueue_task.depends_on) as d(d) order by d.d);
   else
     v_deps := '{}';
-  end if;
-
-  select d.* into v_definition
-    from tasks.task_definitions as d
-   where d.organization_id = enqueue_task.organization_id and d.name = enqueue_task.definition_name;
-  if not found then
-    raise exception 'task definition "%" not found in organization %', enqueue_task.definition_name, enqueue_task.organization_id
-      using errcode = 'P0002';
-  end if;
-  if not v_definition.is_active then
-    raise exception 'task definition "%" is inactive: only active definitions accept new tasks', enqueue_task.definition_name
-      using errcode = '55000';
   end if;
 
   -- Idempotency: take the key first. A concurrent enqueue with the same key waits here until this
@@ -847,8 +883,8 @@ declare
   v_definition tasks.task_definitions;
   v_workflow   tasks.workflows;
 begin
-  perform internal.tasks_authorize(enqueue_tasks.organization_id, 'member', 'enqueuing tasks');
-
+  v_definition := internal.tasks_definition_for_enqueue(enqueue_tasks.organization_id, enqueue_tasks.definition_name,
+                                                        enqueue_tasks.priority, 'enqueuing tasks');
   if cardinality(enqueue_tasks.payloads) is null or cardinality(enqueue_tasks.payloads) not between 1 and 10000 then
     raise exception 'payloads must hold 1 to 10000 JSON objects'
       using errcode = '22023';
@@ -856,22 +892,6 @@ begin
   if exists (select from unnest(enqueue_tasks.payloads) as p(p) where jsonb_typeof(p.p) is distinct from 'object') then
     raise exception 'every payload must be a JSON object'
       using errcode = '22023';
-  end if;
-  if enqueue_tasks.priority not between -1000 and 1000 then
-    raise exception 'priority % is out of range: allowed -1000 to 1000', enqueue_tasks.priority
-      using errcode = '22023';
-  end if;
-
-  select d.* into v_definition
-    from tasks.task_definitions as d
-   where d.organization_id = enqueue_tasks.organization_id and d.name = enqueue_tasks.definition_name;
-  if not found then
-    raise exception 'task definition "%" not found in organization %', enqueue_tasks.definition_name, enqueue_tasks.organization_id
-      using errcode = 'P0002';
-  end if;
-  if not v_definition.is_active then
-    raise exception 'task definition "%" is inactive: only active definitions accept new tasks', enqueue_tasks.definition_name
-      using errcode = '55000';
   end if;
 
   if enqueue_tasks.workflow_id is not null then
@@ -1407,112 +1427,6 @@ UNION ALL
 --
 
 COMMENT ON VIEW tasks.all_tasks IS 'Every task, live (tasks.tasks) and finished (tasks.task_history), with the caller''s RLS applied (security_invoker).';
-
---
--- Name: task_definitions; Type: TABLE; Schema: tasks; Owner: -
---
-
-CREATE TABLE tasks.task_definitions (
-    organization_id uuid NOT NULL,
-    id uuid DEFAULT base.uuid_generate_v7() NOT NULL,
-    name text NOT NULL,
-    description text,
-    queue_name text DEFAULT 'default'::text NOT NULL,
-    default_priority integer DEFAULT 0 NOT NULL,
-    max_attempts integer DEFAULT 5 NOT NULL,
-    backoff_base interval DEFAULT '00:00:01'::interval NOT NULL,
-    backoff_cap interval DEFAULT '01:00:00'::interval NOT NULL,
-    lease_duration interval DEFAULT '00:05:00'::interval NOT NULL,
-    required_cpu numeric(7,3) DEFAULT 1 NOT NULL,
-    required_memory_mb integer DEFAULT 512 NOT NULL,
-    payload_schema jsonb DEFAULT '{}'::jsonb NOT NULL,
-    is_active boolean DEFAULT true NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT task_definitions_backoff_base_check CHECK (((backoff_base >= '00:00:00'::interval) AND (backoff_base <= '1 day'::interval))),
-    CONSTRAINT task_definitions_backoff_cap_check CHECK (((backoff_cap >= backoff_base) AND (backoff_cap <= '7 days'::interval))),
-    CONSTRAINT task_definitions_default_priority_check CHECK (((default_priority >= '-1000'::integer) AND (default_priority <= 1000))),
-    CONSTRAINT task_definitions_description_check CHECK ((length(description) <= 10000)),
-    CONSTRAINT task_definitions_lease_duration_check CHECK (((lease_duration >= '00:00:01'::interval) AND (lease_duration <= '1 day'::interval))),
-    CONSTRAINT task_definitions_max_attempts_check CHECK (((max_attempts >= 1) AND (max_attempts <= 1000))),
-    CONSTRAINT task_definitions_name_check CHECK (((length(name) <= 100) AND (name ~ '^[A-Za-z0-9][A-Za-z0-9_.:-]*$'::text))),
-    CONSTRAINT task_definitions_payload_schema_check CHECK (((jsonb_typeof(payload_schema) = 'object'::text) AND (pg_column_size(payload_schema) <= 65536))),
-    CONSTRAINT task_definitions_queue_name_check CHECK (((length(queue_name) <= 100) AND (queue_name ~ '^[A-Za-z0-9][A-Za-z0-9_.:-]*$'::text))),
-    CONSTRAINT task_definitions_required_cpu_check CHECK (((required_cpu > (0)::numeric) AND (required_cpu <= (1024)::numeric))),
-    CONSTRAINT task_definitions_required_memory_mb_check CHECK (((required_memory_mb >= 1) AND (required_memory_mb <= 4194304)))
-);
-
---
--- Name: TABLE task_definitions; Type: COMMENT; Schema: tasks; Owner: -
---
-
-COMMENT ON TABLE tasks.task_definitions IS 'Reusable task templates, unique by name per organization: queue, default priority, retry policy, lease and resource requirements. enqueue_task copies the policy into each task.';
-
---
--- Name: COLUMN task_definitions.name; Type: COMMENT; Schema: tasks; Owner: -
---
-
-COMMENT ON COLUMN tasks.task_definitions.name IS 'What callers pass to enqueue_task(definition_name => ...): 1-100 characters of letters, digits and _ . : - ; unique per organization.';
-
---
--- Name: COLUMN task_definitions.queue_name; Type: COMMENT; Schema: tasks; Owner: -
---
-
-COMMENT ON COLUMN tasks.task_definitions.queue_name IS 'Queue the tasks go to; workers claim from chosen queues (claim_tasks(queue_names => ...)). Same character rules as name.';
-
---
--- Name: COLUMN task_definitions.default_priority; Type: COMMENT; Schema: tasks; Owner: -
---
-
-COMMENT ON COLUMN tasks.task_definitions.default_priority IS 'Priority of a task enqueued without one, between -1000 and 1000; higher runs first.';
-
---
--- Name: COLUMN task_definitions.max_attempts; Type: COMMENT; Schema: tasks; Owner: -
---
-
-COMMENT ON COLUMN tasks.task_definitions.max_attempts IS 'Attempts a task gets (1-1000), the first included; after the last failed attempt the task ends failed.';
-
---
--- Name: COLUMN task_definitions.backoff_base; Type: COMMENT; Schema: tasks; Owner: -
---
-
-COMMENT ON COLUMN tasks.task_definitions.backoff_base IS 'Delay before the first retry; retry n waits between half and all of least(backoff_cap, backoff_base * 2^(n-1)) (tasks.retry_delay). 0 retries at once.';
-
---
--- Name: COLUMN task_definitions.backoff_cap; Type: COMMENT; Schema: tasks; Owner: -
---
-
-COMMENT ON COLUMN tasks.task_definitions.backoff_cap IS 'Upper bound of any retry delay; at least backoff_base, at most 7 days.';
-
---
--- Name: COLUMN task_definitions.lease_duration; Type: COMMENT; Schema: tasks; Owner: -
---
-
-COMMENT ON COLUMN tasks.task_definitions.lease_duration IS 'The task timeout: a claim (or the last heartbeat) holds the task this long, then recover_expired_leases returns it to the queue. 1 second to 1 day.';
-
---
--- Name: COLUMN task_definitions.required_cpu; Type: COMMENT; Schema: tasks; Owner: -
---
-
-COMMENT ON COLUMN tasks.task_definitions.required_cpu IS 'CPU cores a run needs (0.001 to 1024), for schedulers that place work.';
-
---
--- Name: COLUMN task_definitions.required_memory_mb; Type: COMMENT; Schema: tasks; Owner: -
---
-
-COMMENT ON COLUMN tasks.task_definitions.required_memory_mb IS 'Memory a run needs, in MiB (1 to 4 TiB).';
-
---
--- Name: COLUMN task_definitions.payload_schema; Type: COMMENT; Schema: tasks; Owner: -
---
-
-COMMENT ON COLUMN tasks.task_definitions.payload_schema IS 'A hint of the payload''s shape (for example a JSON Schema) for tools and people; not enforced. A JSON object of at most 64 KiB.';
-
---
--- Name: COLUMN task_definitions.is_active; Type: COMMENT; Schema: tasks; Owner: -
---
-
-COMMENT ON COLUMN tasks.task_definitions.is_active IS 'False stops new enqueues of this definition (55000); queued tasks still run.';
 
 --
 -- Name: task_dependencies; Type: TABLE; Schema: tasks; Owner: -
@@ -2485,6 +2399,91 @@ GRANT SELECT ON TABLE tasks.tasks TO authenticated;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE tasks.tasks TO service_role;
 
 --
+-- Name: TABLE task_definitions; Type: ACL; Schema: tasks; Owner: -
+--
+
+GRANT SELECT,DELETE ON TABLE tasks.task_definitions TO authenticated;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE tasks.task_definitions TO service_role;
+
+--
+-- Name: COLUMN task_definitions.organization_id; Type: ACL; Schema: tasks; Owner: -
+--
+
+GRANT INSERT(organization_id) ON TABLE tasks.task_definitions TO authenticated;
+
+--
+-- Name: COLUMN task_definitions.name; Type: ACL; Schema: tasks; Owner: -
+--
+
+GRANT INSERT(name),UPDATE(name) ON TABLE tasks.task_definitions TO authenticated;
+
+--
+-- Name: COLUMN task_definitions.description; Type: ACL; Schema: tasks; Owner: -
+--
+
+GRANT INSERT(description),UPDATE(description) ON TABLE tasks.task_definitions TO authenticated;
+
+--
+-- Name: COLUMN task_definitions.queue_name; Type: ACL; Schema: tasks; Owner: -
+--
+
+GRANT INSERT(queue_name),UPDATE(queue_name) ON TABLE tasks.task_definitions TO authenticated;
+
+--
+-- Name: COLUMN task_definitions.default_priority; Type: ACL; Schema: tasks; Owner: -
+--
+
+GRANT INSERT(default_priority),UPDATE(default_priority) ON TABLE tasks.task_definitions TO authenticated;
+
+--
+-- Name: COLUMN task_definitions.max_attempts; Type: ACL; Schema: tasks; Owner: -
+--
+
+GRANT INSERT(max_attempts),UPDATE(max_attempts) ON TABLE tasks.task_definitions TO authenticated;
+
+--
+-- Name: COLUMN task_definitions.backoff_base; Type: ACL; Schema: tasks; Owner: -
+--
+
+GRANT INSERT(backoff_base),UPDATE(backoff_base) ON TABLE tasks.task_definitions TO authenticated;
+
+--
+-- Name: COLUMN task_definitions.backoff_cap; Type: ACL; Schema: tasks; Owner: -
+--
+
+GRANT INSERT(backoff_cap),UPDATE(backoff_cap) ON TABLE tasks.task_definitions TO authenticated;
+
+--
+-- Name: COLUMN task_definitions.lease_duration; Type: ACL; Schema: tasks; Owner: -
+--
+
+GRANT INSERT(lease_duration),UPDATE(lease_duration) ON TABLE tasks.task_definitions TO authenticated;
+
+--
+-- Name: COLUMN task_definitions.required_cpu; Type: ACL; Schema: tasks; Owner: -
+--
+
+GRANT INSERT(required_cpu),UPDATE(required_cpu) ON TABLE tasks.task_definitions TO authenticated;
+
+--
+-- Name: COLUMN task_definitions.required_memory_mb; Type: ACL; Schema: tasks; Owner: -
+--
+
+GRANT INSERT(required_memory_mb),UPDATE(required_memory_mb) ON TABLE tasks.task_definitions TO authenticated;
+
+--
+-- Name: COLUMN task_definitions.payload_schema; Type: ACL; Schema: tasks; Owner: -
+--
+
+GRANT INSERT(payload_schema),UPDATE(payload_schema) ON TABLE tasks.task_definitions TO authenticated;
+
+--
+-- Name: COLUMN task_definitions.is_active; Type: ACL; Schema: tasks; Owner: -
+--
+
+GRANT INSERT(is_active),UPDATE(is_active) ON TABLE tasks.task_definitions TO authenticated;
+
+--
 -- Name: TABLE workflows; Type: ACL; Schema: tasks; Owner: -
 --
 
@@ -2669,91 +2668,6 @@ GRANT SELECT,INSERT,DELETE ON TABLE tasks.task_history TO service_role;
 
 GRANT SELECT ON TABLE tasks.all_tasks TO authenticated;
 GRANT SELECT ON TABLE tasks.all_tasks TO service_role;
-
---
--- Name: TABLE task_definitions; Type: ACL; Schema: tasks; Owner: -
---
-
-GRANT SELECT,DELETE ON TABLE tasks.task_definitions TO authenticated;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE tasks.task_definitions TO service_role;
-
---
--- Name: COLUMN task_definitions.organization_id; Type: ACL; Schema: tasks; Owner: -
---
-
-GRANT INSERT(organization_id) ON TABLE tasks.task_definitions TO authenticated;
-
---
--- Name: COLUMN task_definitions.name; Type: ACL; Schema: tasks; Owner: -
---
-
-GRANT INSERT(name),UPDATE(name) ON TABLE tasks.task_definitions TO authenticated;
-
---
--- Name: COLUMN task_definitions.description; Type: ACL; Schema: tasks; Owner: -
---
-
-GRANT INSERT(description),UPDATE(description) ON TABLE tasks.task_definitions TO authenticated;
-
---
--- Name: COLUMN task_definitions.queue_name; Type: ACL; Schema: tasks; Owner: -
---
-
-GRANT INSERT(queue_name),UPDATE(queue_name) ON TABLE tasks.task_definitions TO authenticated;
-
---
--- Name: COLUMN task_definitions.default_priority; Type: ACL; Schema: tasks; Owner: -
---
-
-GRANT INSERT(default_priority),UPDATE(default_priority) ON TABLE tasks.task_definitions TO authenticated;
-
---
--- Name: COLUMN task_definitions.max_attempts; Type: ACL; Schema: tasks; Owner: -
---
-
-GRANT INSERT(max_attempts),UPDATE(max_attempts) ON TABLE tasks.task_definitions TO authenticated;
-
---
--- Name: COLUMN task_definitions.backoff_base; Type: ACL; Schema: tasks; Owner: -
---
-
-GRANT INSERT(backoff_base),UPDATE(backoff_base) ON TABLE tasks.task_definitions TO authenticated;
-
---
--- Name: COLUMN task_definitions.backoff_cap; Type: ACL; Schema: tasks; Owner: -
---
-
-GRANT INSERT(backoff_cap),UPDATE(backoff_cap) ON TABLE tasks.task_definitions TO authenticated;
-
---
--- Name: COLUMN task_definitions.lease_duration; Type: ACL; Schema: tasks; Owner: -
---
-
-GRANT INSERT(lease_duration),UPDATE(lease_duration) ON TABLE tasks.task_definitions TO authenticated;
-
---
--- Name: COLUMN task_definitions.required_cpu; Type: ACL; Schema: tasks; Owner: -
---
-
-GRANT INSERT(required_cpu),UPDATE(required_cpu) ON TABLE tasks.task_definitions TO authenticated;
-
---
--- Name: COLUMN task_definitions.required_memory_mb; Type: ACL; Schema: tasks; Owner: -
---
-
-GRANT INSERT(required_memory_mb),UPDATE(required_memory_mb) ON TABLE tasks.task_definitions TO authenticated;
-
---
--- Name: COLUMN task_definitions.payload_schema; Type: ACL; Schema: tasks; Owner: -
---
-
-GRANT INSERT(payload_schema),UPDATE(payload_schema) ON TABLE tasks.task_definitions TO authenticated;
-
---
--- Name: COLUMN task_definitions.is_active; Type: ACL; Schema: tasks; Owner: -
---
-
-GRANT INSERT(is_active),UPDATE(is_active) ON TABLE tasks.task_definitions TO authenticated;
 
 --
 -- Name: TABLE task_dependencies; Type: ACL; Schema: tasks; Owner: -

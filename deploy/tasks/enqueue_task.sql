@@ -10,6 +10,40 @@
 
 begin;
 
+-- What both enqueue functions check first: the caller's role in the organization, the priority,
+-- and that the definition exists and is active. Returns the definition.
+create function internal.tasks_definition_for_enqueue(p_organization_id uuid, p_definition_name text,
+                                                      p_priority integer, p_action text)
+returns tasks.task_definitions
+language plpgsql
+stable
+as $$
+declare
+  v_definition tasks.task_definitions;
+begin
+  perform internal.tasks_authorize(p_organization_id, 'member', p_action);
+  if p_priority not between -1000 and 1000 then
+    raise exception 'priority % is out of range: allowed -1000 to 1000', p_priority
+      using errcode = '22023';
+  end if;
+  select d.* into v_definition
+    from tasks.task_definitions as d
+   where d.organization_id = p_organization_id and d.name = p_definition_name;
+  if not found then
+    raise exception 'task definition "%" not found in organization %', p_definition_name, p_organization_id
+      using errcode = 'P0002';
+  end if;
+  if not v_definition.is_active then
+    raise exception 'task definition "%" is inactive: only active definitions accept new tasks', p_definition_name
+      using errcode = '55000';
+  end if;
+  return v_definition;
+end
+$$;
+comment on function internal.tasks_definition_for_enqueue(uuid, text, integer, text) is
+  'Checks an enqueue: the caller may enqueue in the organization (42501), the priority is in range (22023), the definition exists (P0002) and is active (55000). Returns the definition.';
+revoke execute on function internal.tasks_definition_for_enqueue(uuid, text, integer, text) from public;
+
 create function tasks.enqueue_task(
   organization_id  uuid,
   definition_name  text,
@@ -36,14 +70,10 @@ declare
   v_existing   uuid;
   v_tries      integer := 0;
 begin
-  perform internal.tasks_authorize(enqueue_task.organization_id, 'member', 'enqueuing a task');
-
+  v_definition := internal.tasks_definition_for_enqueue(enqueue_task.organization_id, enqueue_task.definition_name,
+                                                        enqueue_task.priority, 'enqueuing a task');
   if jsonb_typeof(v_payload) <> 'object' then
     raise exception 'payload must be a JSON object, not %', jsonb_typeof(v_payload)
-      using errcode = '22023';
-  end if;
-  if enqueue_task.priority not between -1000 and 1000 then
-    raise exception 'priority % is out of range: allowed -1000 to 1000', enqueue_task.priority
       using errcode = '22023';
   end if;
   if length(enqueue_task.idempotency_key) not between 1 and 200 then
@@ -58,18 +88,6 @@ begin
     v_deps := array(select distinct d.d from unnest(enqueue_task.depends_on) as d(d) order by d.d);
   else
     v_deps := '{}';
-  end if;
-
-  select d.* into v_definition
-    from tasks.task_definitions as d
-   where d.organization_id = enqueue_task.organization_id and d.name = enqueue_task.definition_name;
-  if not found then
-    raise exception 'task definition "%" not found in organization %', enqueue_task.definition_name, enqueue_task.organization_id
-      using errcode = 'P0002';
-  end if;
-  if not v_definition.is_active then
-    raise exception 'task definition "%" is inactive: only active definitions accept new tasks', enqueue_task.definition_name
-      using errcode = '55000';
   end if;
 
   -- Idempotency: take the key first. A concurrent enqueue with the same key waits here until this
@@ -184,8 +202,8 @@ declare
   v_definition tasks.task_definitions;
   v_workflow   tasks.workflows;
 begin
-  perform internal.tasks_authorize(enqueue_tasks.organization_id, 'member', 'enqueuing tasks');
-
+  v_definition := internal.tasks_definition_for_enqueue(enqueue_tasks.organization_id, enqueue_tasks.definition_name,
+                                                        enqueue_tasks.priority, 'enqueuing tasks');
   if cardinality(enqueue_tasks.payloads) is null or cardinality(enqueue_tasks.payloads) not between 1 and 10000 then
     raise exception 'payloads must hold 1 to 10000 JSON objects'
       using errcode = '22023';
@@ -193,22 +211,6 @@ begin
   if exists (select from unnest(enqueue_tasks.payloads) as p(p) where jsonb_typeof(p.p) is distinct from 'object') then
     raise exception 'every payload must be a JSON object'
       using errcode = '22023';
-  end if;
-  if enqueue_tasks.priority not between -1000 and 1000 then
-    raise exception 'priority % is out of range: allowed -1000 to 1000', enqueue_tasks.priority
-      using errcode = '22023';
-  end if;
-
-  select d.* into v_definition
-    from tasks.task_definitions as d
-   where d.organization_id = enqueue_tasks.organization_id and d.name = enqueue_tasks.definition_name;
-  if not found then
-    raise exception 'task definition "%" not found in organization %', enqueue_tasks.definition_name, enqueue_tasks.organization_id
-      using errcode = 'P0002';
-  end if;
-  if not v_definition.is_active then
-    raise exception 'task definition "%" is inactive: only active definitions accept new tasks', enqueue_tasks.definition_name
-      using errcode = '55000';
   end if;
 
   if enqueue_tasks.workflow_id is not null then

@@ -265,11 +265,10 @@ $$;
 comment on function internal.tasks_cancel_cascade(uuid, uuid[], boolean, text, uuid, text) is
   'Cancels the roots (when p_include_roots) and all live tasks downstream of them, moving them to task_history with the reason and the causing dependency recorded. Locks in id order. Returns the cancelled rows.';
 
--- End one task: move it to task_history with its final status, then release (succeeded) or
--- cancel (failed, cancelled) what depends on it, and refresh its workflow. Locks the workflow
--- first. With p_worker_id the task must be running under that worker (else 55000 / P0002); with
--- p_expired_only its lease must have expired (lease recovery), and a task that is no longer so is
--- left alone (NULL is returned).
+-- End one running task: move it to task_history as succeeded or failed, then release (succeeded)
+-- or cancel (failed) what depends on it, and refresh its workflow, locked first. The task must be
+-- running under p_worker_id (else 55000 / P0002); with p_expired_only its lease must also have
+-- expired (lease recovery), and a task that is no longer so is left alone (NULL is returned).
 create function internal.tasks_finish(p_organization_id uuid, p_task_id uuid, p_worker_id text, p_status text,
                                       p_result jsonb, p_error text, p_expired_only boolean default false)
 returns tasks.tasks
@@ -290,8 +289,8 @@ begin
   with moved as (
     delete from tasks.tasks as t
      where t.organization_id = p_organization_id and t.id = p_task_id
-       and (p_worker_id is null or (t.status = 'running' and t.worker_id = p_worker_id))
-       and (not p_expired_only or (t.status = 'running' and t.locked_until < now()))
+       and t.status = 'running' and t.worker_id = p_worker_id
+       and (not p_expired_only or t.locked_until < now())
     returning t.*)
   insert into tasks.task_history
     (organization_id, id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
@@ -326,7 +325,7 @@ begin
 end
 $$;
 comment on function internal.tasks_finish(uuid, uuid, text, text, jsonb, text, boolean) is
-  'Ends a task (succeeded or failed): moves it to task_history, releases or cancels its dependants, refreshes its workflow (locked first). Checks the lease holder when p_worker_id is given.';
+  'Ends a running task held by p_worker_id (succeeded or failed): moves it to task_history, releases or cancels its dependants, refreshes its workflow (locked first). 55000 / P0002 when the task is not running under that worker.';
 
 revoke execute on function internal.tasks_authorize(uuid, base.organization_role, text) from public;
 revoke execute on function internal.tasks_find(uuid, uuid) from public;

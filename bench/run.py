@@ -24,8 +24,8 @@ HERE = Path(__file__).parent
 # Each module's own suite, run as a script against the same database: (file, normal args, quick args).
 # They print Markdown; the runner adds it to the report under the module's heading.
 MODULE_SUITES = [
-    ("tasks", [], ["--quick"]),
-    ("events", [], ["--quick"]),
+    ("tasks", [], ["--duration", "0.5", "--rounds", "1", "--finished-rows", "2000", "--latency-samples", "20"]),
+    ("events", [], ["--single", "50", "--batch-events", "500", "--route-events", "200", "--retention-events", "1000"]),
     ("analytics", [], ["--iterations", "20", "--warmup", "5"]),
     ("prompts", [], ["--queries", "20", "--calls", "20"]),
     ("monitoring", [], ["--runs", "1"]),

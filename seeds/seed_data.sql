@@ -5,6 +5,7 @@
 begin;
 \ir 00_base.sql
 \ir 01_projects.sql
+\ir 02_tasks.sql
 \ir 03_analytics.sql
 \ir 04_prompts.sql
 \ir 05_events.sql

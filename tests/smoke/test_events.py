@@ -220,6 +220,9 @@ def test_crashed_delivery_worker_lease_is_recovered(test_url, tenant):
         assert err.value.sqlstate == "55000", "the crashed worker cannot report on a delivery it lost"
 
 
+# LISTEN is session state: workers listen on a direct connection, never through a transaction
+# pooler (README, Supabase section). So this one runs in the direct lane only.
+@pytest.mark.direct_only
 def test_ingest_and_routing_notify_listeners(test_url, tenant):
     org = tenant["organization_id"]
     with psycopg.connect(test_url, autocommit=True) as listener, psycopg.connect(test_url, autocommit=True) as conn:

@@ -11,7 +11,7 @@ select views_are('monitoring', array[
   'slow_query_analysis', 'index_usage_analysis', 'table_access_patterns', 'table_findings', 'bloat_estimates',
   'sequence_usage', 'partition_health', 'base_integrity_checks', 'data_quality_metrics', 'data_integrity_checks',
   'maintenance_job_status', 'critical_alerts', 'maintenance_recommendations',
-  'performance_optimization_recommendations', 'database_health_summary', 'analytics_performance_analysis', 'events_performance_analysis'],
+  'performance_optimization_recommendations', 'database_health_summary', 'analytics_performance_analysis', 'events_performance_analysis', 'tasks_performance_analysis'],
   'monitoring has exactly the expected views');
 
 select functions_are('monitoring', array[

@@ -1,0 +1,135 @@
+-- Deploy platform:tasks/dependency_rules to pg
+-- What adding an edge "task_id depends on depends_on_task_id" does, whoever adds it (enqueue_task
+-- or a plain INSERT):
+--   * both tasks must exist in the organization (P0002); the dependant must not have started:
+--     blocked, scheduled or pending (55000); a cancelled dependant just records the edge;
+--   * a task of a workflow may depend only on tasks of the same workflow (22023), which keeps
+--     every cascade inside one workflow (see the lock order in tasks/task_lifecycle);
+--   * no cycle (23514). Graph changes of one organization are serialised by a transaction-scoped
+--     advisory lock, so two sessions adding the two halves of a cycle at the same moment cannot
+--     both pass: the second waits for the first to commit, then sees its edge. (SERIALIZABLE
+--     reaches the same result through a serialization failure; REPEATABLE READ would read a
+--     snapshot taken before the wait, so it is refused.)
+--   * a dependency that has not succeeded yet blocks the dependant (pending_dependencies + 1) and
+--     is share-locked until commit, so it cannot end and miss the new edge; one that already
+--     succeeded changes nothing; one that failed or was cancelled cancels the dependant (and what
+--     depends on it) with the cause recorded.
+
+begin;
+
+create function internal.tg_task_dependencies__apply()
+returns trigger
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_workflow_id     uuid;
+  v_dependant       tasks.tasks;
+  v_ended           tasks.tasks;
+  v_dep_status      text;
+  v_dep_workflow_id uuid;
+begin
+  if pg_catalog.current_setting('transaction_isolation') = 'repeatable read' then
+    raise exception 'adding a task dependency needs read committed or serializable isolation, not repeatable read'
+      using errcode = '55000',
+            hint = 'Run it in a READ COMMITTED (the default) or SERIALIZABLE transaction.';
+  end if;
+
+  -- 1. One graph change at a time in this organization (released at commit).
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('tasks.task_dependencies'),
+                                           pg_catalog.hashtext(new.organization_id::text));
+
+  -- 2. The dependant, its workflow locked first.
+  select t.workflow_id into v_workflow_id
+    from tasks.tasks as t
+   where t.organization_id = new.organization_id and t.id = new.task_id;
+  if v_workflow_id is not null then
+    perform internal.tasks_lock_workflow(new.organization_id, v_workflow_id);
+  end if;
+  select t.* into v_dependant
+    from tasks.tasks as t
+   where t.organization_id = new.organization_id and t.id = new.task_id
+     for no key update;
+  if not found then
+    v_ended := internal.tasks_find(new.organization_id, new.task_id);
+    if v_ended.id is null then
+      raise exception 'task % not found in organization %', new.task_id, new.organization_id
+        using errcode = 'P0002';
+    elsif v_ended.status <> 'cancelled' then
+      raise exception 'task % is already %: dependencies can be added to blocked, scheduled or pending tasks only',
+                      new.task_id, v_ended.status
+        using errcode = '55000';
+    end if;
+    v_workflow_id := v_ended.workflow_id;
+  elsif v_dependant.status = 'running' then
+    raise exception 'task % is running: dependencies can be added to blocked, scheduled or pending tasks only', new.task_id
+      using errcode = '55000';
+  end if;
+
+  -- 3. The dependency, share-locked while it is live so it cannot end before this edge commits.
+  select t.status, t.workflow_id into v_dep_status, v_dep_workflow_id
+    from tasks.tasks as t
+   where t.organization_id = new.organization_id and t.id = new.depends_on_task_id
+     for key share;
+  if not found then
+    v_ended := internal.tasks_find(new.organization_id, new.depends_on_task_id);
+    if v_ended.id is null then
+      raise exception 'task % (the dependency) not found in organization %', new.depends_on_task_id, new.organization_id
+        using errcode = 'P0002';
+    end if;
+    v_dep_status := v_ended.status;
+    v_dep_workflow_id := v_ended.workflow_id;
+  end if;
+  if v_workflow_id is not null and v_dep_workflow_id is distinct from v_workflow_id then
+    raise exception 'task % belongs to workflow % and may depend only on tasks of that workflow; task % does not',
+                    new.task_id, v_workflow_id, new.depends_on_task_id
+      using errcode = '22023';
+  end if;
+
+  -- 4. No cycle: walking up from the dependency must not come back to the dependant. Needless when
+  --    nothing depends on the dependant, as no path can then end at it.
+  if exists (select from tasks.task_dependencies as d
+              where d.organization_id = new.organization_id and d.depends_on_task_id = new.task_id)
+     and exists (with recursive up (id) as (
+                   select new.depends_on_task_id
+                   union
+                   select d.depends_on_task_id
+                     from up
+                     join tasks.task_dependencies as d
+                       on d.task_id = up.id and d.organization_id = new.organization_id)
+                 select from up where up.id = new.task_id) then
+    raise exception 'task dependency cycle: task % cannot depend on task %, which already depends on it (directly or through other tasks)',
+                    new.task_id, new.depends_on_task_id
+      using errcode = '23514', hint = 'Task dependencies must form a directed acyclic graph.';
+  end if;
+
+  -- 5. The dependant's state.
+  if v_dependant.id is null or v_dep_status = 'succeeded' then
+    return null;  -- a cancelled dependant stays cancelled; a succeeded dependency is satisfied
+  elsif v_dep_status in ('failed', 'cancelled') then
+    perform count(*)
+       from internal.tasks_cancel_cascade(new.organization_id, array[new.task_id], true,
+                                          format('dependency %s %s', new.depends_on_task_id, v_dep_status),
+                                          new.depends_on_task_id, 'cancelled');
+    if v_workflow_id is not null then
+      perform internal.tasks_refresh_workflow(new.organization_id, v_workflow_id, false);
+    end if;
+  else
+    update tasks.tasks as t
+       set pending_dependencies = t.pending_dependencies + 1, status = 'blocked', updated_at = now()
+     where t.organization_id = new.organization_id and t.id = new.task_id;
+  end if;
+  return null;
+end
+$$;
+comment on function internal.tg_task_dependencies__apply() is
+  'AFTER INSERT trigger on task_dependencies: checks both tasks (P0002, 55000, 22023), rejects cycles (23514) under a per-organization advisory lock, then blocks, leaves or cancels the dependant.';
+revoke execute on function internal.tg_task_dependencies__apply() from public;
+
+create trigger _100_apply
+  after insert on tasks.task_dependencies
+  for each row execute function internal.tg_task_dependencies__apply();
+
+commit;

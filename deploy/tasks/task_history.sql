@@ -1,0 +1,101 @@
+-- Deploy platform:tasks/task_history to pg
+-- Finished tasks. The function that ends a task deletes it from tasks.tasks and inserts it here in
+-- the same statement, with the same columns (so both share the tasks.tasks row type), its final
+-- status and finished_at. Partitioned by month on finished_at: retention drops whole partitions
+-- (base.partition_config) instead of DELETEs that would bloat the table. Rows are never updated.
+--
+-- definition_id and workflow_id are soft references here (no foreign key): history outlives the
+-- definitions and workflows it mentions, and a finished task must not stop either from being
+-- deleted. organization_id keeps its real foreign key: deleting a tenant deletes its history.
+
+begin;
+
+create table tasks.task_history (
+  organization_id       uuid        not null,
+  id                    uuid        not null,
+  definition_id         uuid        not null,
+  workflow_id           uuid,
+  queue_name            text        not null,
+  status                text        not null,
+  priority              integer     not null,
+  payload               tasks.json_document not null,
+  scheduled_at          timestamptz not null,
+  attempts              integer     not null,
+  max_attempts          integer     not null,
+  lease_duration        interval    not null,
+  backoff_base          interval    not null,
+  backoff_cap           interval    not null,
+  pending_dependencies  integer     not null,
+  worker_id             text,
+  locked_until          timestamptz,
+  heartbeat_at          timestamptz,
+  started_at            timestamptz,
+  finished_at           timestamptz not null,
+  result                tasks.json_document,
+  last_error            text,
+  cancellation_reason   text,
+  cause_task_id         uuid,
+  idempotency_key       text,
+  enqueued_by           uuid,
+  created_at            timestamptz not null,
+  updated_at            timestamptz not null,
+  constraint task_history_pkey primary key (organization_id, id, finished_at),
+  constraint task_history_organization_id_fkey foreign key (organization_id)
+    references base.organizations (id) on delete cascade,
+  constraint task_history_status_check check (status in ('succeeded', 'failed', 'cancelled')),
+  constraint task_history_cancellation_reason_check
+    check (length(cancellation_reason) <= 10000 and (status = 'cancelled') = (cancellation_reason is not null))
+) partition by range (finished_at);
+
+-- Workflow bookkeeping: "did any task of this workflow fail / get cancelled?" in one probe.
+create index task_history_organization_id_workflow_id_status_idx
+  on tasks.task_history (organization_id, workflow_id, status)
+  where workflow_id is not null;
+
+comment on table tasks.task_history is
+  'Finished tasks (succeeded, failed, cancelled), moved here from tasks.tasks by the function that ended them. Same columns as tasks.tasks. Partitioned by month on finished_at; retention in base.partition_config.';
+comment on column tasks.task_history.definition_id is 'Soft reference to tasks.task_definitions: history outlives definitions.';
+comment on column tasks.task_history.workflow_id is 'Soft reference to tasks.workflows: history outlives workflows.';
+comment on column tasks.task_history.status is 'succeeded, failed (attempts exhausted or not retryable) or cancelled.';
+comment on column tasks.task_history.worker_id is 'The worker that ran the last attempt, if any.';
+comment on column tasks.task_history.finished_at is 'When the task ended; the partition key.';
+comment on column tasks.task_history.result is 'What complete_task was given (a JSON object of at most 1 MiB), for succeeded tasks.';
+comment on column tasks.task_history.last_error is 'Error of the last failed attempt, kept when the task ends failed.';
+comment on column tasks.task_history.cancellation_reason is 'Why the task was cancelled: the caller''s reason, or the upstream task whose failure or cancellation cascaded.';
+comment on column tasks.task_history.cause_task_id is 'For a task cancelled by a cascade: the upstream task (failed or cancelled) that caused it.';
+
+do $$
+begin
+  perform base.register_partitioned_table('tasks.task_history', 'month', p_premake => 3,
+                                          p_retention => interval '180 days');
+end
+$$;
+
+alter table tasks.task_history enable row level security;
+
+create policy select_member on tasks.task_history
+  for select to authenticated
+  using (organization_id = any ((select internal.organization_ids_for('viewer'))::uuid[]));
+comment on policy select_member on tasks.task_history is 'Every member (viewer and up) reads the organization''s finished tasks.';
+
+create policy all_service_role on tasks.task_history
+  for all to service_role using (true) with check (true);
+comment on policy all_service_role on tasks.task_history is 'Workers (service_role) archive finished tasks; trusted services may purge them.';
+
+-- No UPDATE for anyone: history is written once.
+grant select on tasks.task_history to authenticated;
+grant select, insert, delete on tasks.task_history to service_role;
+
+-- One place to read every task of an organization, queued or finished.
+create view tasks.all_tasks
+with (security_invoker = true)
+as
+select t.* from tasks.tasks as t
+union all
+select h.* from tasks.task_history as h;
+
+comment on view tasks.all_tasks is
+  'Every task, live (tasks.tasks) and finished (tasks.task_history), with the caller''s RLS applied (security_invoker).';
+grant select on tasks.all_tasks to authenticated, service_role;
+
+commit;

@@ -1,0 +1,7 @@
+-- Revert platform:tasks/json_document from pg
+
+begin;
+
+drop domain tasks.json_document;
+
+commit;

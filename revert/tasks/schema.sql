@@ -1,0 +1,7 @@
+-- Revert platform:tasks/schema from pg
+
+begin;
+
+drop schema tasks;
+
+commit;

@@ -1,0 +1,9 @@
+-- Verify platform:tasks/claim_tasks on pg
+
+begin;
+
+select 'tasks.claim_tasks(text, integer, text[])'::regprocedure;
+select 'tasks.promote_due_tasks(integer)'::regprocedure;
+select 1 / (not pg_catalog.has_function_privilege('authenticated', 'tasks.claim_tasks(text, integer, text[])', 'execute'))::int;
+
+rollback;

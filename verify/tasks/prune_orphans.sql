@@ -1,0 +1,7 @@
+-- Verify platform:tasks/prune_orphans on pg
+
+begin;
+
+select 'tasks.prune_orphans()'::regprocedure;
+
+rollback;

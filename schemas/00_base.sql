@@ -580,6 +580,426 @@ $$;
 COMMENT ON FUNCTION internal.organization_ids_for(p_min_role base.organization_role) IS 'The organizations in which the calling user holds at least p_min_role. Empty when nobody is authenticated. Used by RLS policies as = ANY((select ...)).';
 
 --
+-- Name: tasks_authorize(uuid, base.organization_role, text); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tasks_authorize(p_organization_id uuid, p_min_role base.organization_role, p_action text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    AS $$
+declare
+  v_role text := coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user);
+begin
+  if pg_catalog.pg_has_role(v_role, 'service_role', 'USAGE') then
+    return;
+  end if;
+  if p_organization_id is not null and base.has_organization_role(p_organization_id, p_min_role) then
+    return;
+  end if;
+  raise exception '% in organization % needs the % role or above (or service_role)', p_action, p_organization_id, p_min_role
+    using errcode = '42501', hint = 'Viewers may read tasks; members and above enqueue and cancel them.';
+end
+$$;
+
+--
+-- Name: FUNCTION tasks_authorize(p_organization_id uuid, p_min_role base.organization_role, p_action text); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tasks_authorize(p_organization_id uuid, p_min_role base.organization_role, p_action text) IS 'Raises 42501 unless the caller is service_role or holds at least p_min_role in the organization. Used by the SECURITY DEFINER task functions.';
+
+--
+-- Name: tasks_cancel_cascade(uuid, uuid[], boolean, text, uuid, text); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tasks_cancel_cascade(p_organization_id uuid, p_root_ids uuid[], p_include_roots boolean, p_root_reason text, p_root_cause uuid, p_root_status text) RETURNS SETOF tasks.tasks
+    LANGUAGE plpgsql
+    AS $$
+declare
+  v_ids     uuid[];
+  v_parents uuid[];
+begin
+  -- The closure, walking edges once each (a task reached from several parents keeps the first).
+  select array_agg(c.id order by c.id), array_agg(c.parent order by c.id)
+    into v_ids, v_parents
+    from (select distinct on (w.id) w.id, w.parent
+            from (with recursive walk (id, parent) as (
+                    select r.id, null::uuid from unnest(p_root_ids) as r(id)
+                    union
+                    select d.task_id, w.id
+                      from walk as w
+                      join tasks.task_dependencies as d
+                        on d.organization_id = p_organization_id and d.depends_on_task_id = w.id
+                      join tasks.tasks as t
+                        on t.organization_id = p_organization_id and t.id = d.task_id)
+                  select walk.id, walk.parent from walk) as w
+           where p_include_roots or not w.id = any (p_root_ids)
+           order by w.id, w.parent nulls first) as c;
+  if v_ids is null then
+    return;
+  end if;
+
+  -- Lock in id order, then move.
+  perform from tasks.tasks as t
+   where t.organization_id = p_organization_id and t.id = any (v_ids)
+   order by t.id
+     for update of t;
+
+  return query
+  with moved as (
+    delete from tasks.tasks as t
+     where t.organization_id = p_organization_id and t.id = any (v_ids)
+    returning t.*)
+  insert into tasks.task_history
+    (organization_id, id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
+     attempts, max_attempts, lease_duration, backoff_base, backoff_cap, pending_dependencies, worker_id,
+     locked_until, heartbeat_at, started_at, finished_at, result, last_error, cancellation_reason,
+     cause_task_id, idempotency_key, enqueued_by, created_at, updated_at)
+  select m.organization_id, m.id, m.definition_id, m.workflow_id, m.queue_name, 'cancelled', m.priority, m.payload,
+         m.scheduled_at, m.attempts, m.max_attempts, m.lease_duration, m.backoff_base, m.backoff_cap,
+         m.pending_dependencies, m.worker_id, null, m.heartbeat_at, m.started_at, now(), null, m.last_error,
+         case when c.parent is null then left(p_root_reason, 10000)
+              else format('dependency %s %s', c.parent,
+                          case when c.parent = any (p_root_ids) then p_root_status else 'cancelled' end) end,
+         case when c.parent is null then p_root_cause else c.parent end,
+         m.idempotency_key, m.enqueued_by, m.created_at, now()
+    from moved as m
+    join unnest(v_ids, v_parents) as c(id, parent) on c.id = m.id
+  returning *;
+end
+$$;
+
+--
+-- Name: FUNCTION tasks_cancel_cascade(p_organization_id uuid, p_root_ids uuid[], p_include_roots boolean, p_root_reason text, p_root_cause uuid, p_root_status text); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tasks_cancel_cascade(p_organization_id uuid, p_root_ids uuid[], p_include_roots boolean, p_root_reason text, p_root_cause uuid, p_root_status text) IS 'Cancels the roots (when p_include_roots) and all live tasks downstream of them, moving them to task_history with the reason and the causing dependency recorded. Locks in id order. Returns the cancelled rows.';
+
+--
+-- Name: tasks_complete_batch(text, uuid[], jsonb[], uuid); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tasks_complete_batch(p_worker_id text, p_task_ids uuid[], p_results jsonb[], p_organization_id uuid DEFAULT NULL::uuid) RETURNS SETOF tasks.tasks
+    LANGUAGE plpgsql
+    AS $$
+declare
+  v_done tasks.tasks[];
+  v_dep  record;
+begin
+  with batch as (
+    select b.id, b.result from unnest(p_task_ids, p_results) as b(id, result)),
+  done as (
+    delete from tasks.tasks as t
+     using batch as b
+     where t.status = 'running' and t.worker_id = p_worker_id and t.id = b.id and t.workflow_id is null
+       and (p_organization_id is null or t.organization_id = p_organization_id)
+    returning t.*, b.result as new_result),
+  archived as (
+    insert into tasks.task_history
+      (organization_id, id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
+       attempts, max_attempts, lease_duration, backoff_base, backoff_cap, pending_dependencies, worker_id,
+       locked_until, heartbeat_at, started_at, finished_at, result, last_error, cancellation_reason,
+       cause_task_id, idempotency_key, enqueued_by, created_at, updated_at)
+    select d.organization_id, d.id, d.definition_id, d.workflow_id, d.queue_name, 'succeeded', d.priority, d.payload,
+           d.scheduled_at, d.attempts, d.max_attempts, d.lease_duration, d.backoff_base, d.backoff_cap,
+           d.pending_dependencies, d.worker_id, null, d.heartbeat_at, d.started_at, now(), d.new_result,
+           d.last_error, null, null, d.idempotency_key, d.enqueued_by, d.created_at, now()
+      from done as d
+    returning *)
+  select array_agg(a::tasks.tasks) into v_done from archived as a;
+  if v_done is null then
+    return;
+  end if;
+  return query select * from unnest(v_done);
+
+  for v_dep in
+    select distinct d.organization_id, d.depends_on_task_id
+      from tasks.task_dependencies as d
+      join unnest(v_done) as f on d.organization_id = f.organization_id and d.depends_on_task_id = f.id
+     order by d.depends_on_task_id
+  loop
+    perform internal.tasks_release_dependants(v_dep.organization_id, v_dep.depends_on_task_id);
+  end loop;
+end
+$$;
+
+--
+-- Name: FUNCTION tasks_complete_batch(p_worker_id text, p_task_ids uuid[], p_results jsonb[], p_organization_id uuid); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tasks_complete_batch(p_worker_id text, p_task_ids uuid[], p_results jsonb[], p_organization_id uuid) IS 'Completes the listed tasks outside workflows that run under p_worker_id (in p_organization_id when given): moves them to task_history as succeeded with their results and releases their dependants. Returns the completed tasks; others are left alone.';
+
+--
+-- Name: tasks_definition_for_enqueue(uuid, text, integer, text); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tasks_definition_for_enqueue(p_organization_id uuid, p_definition_name text, p_priority integer, p_action text) RETURNS tasks.task_definitions
+    LANGUAGE plpgsql STABLE
+    AS $$
+declare
+  v_definition tasks.task_definitions;
+begin
+  perform internal.tasks_authorize(p_organization_id, 'member', p_action);
+  if p_priority not between -1000 and 1000 then
+    raise exception 'priority % is out of range: allowed -1000 to 1000', p_priority
+      using errcode = '22023';
+  end if;
+  select d.* into v_definition
+    from tasks.task_definitions as d
+   where d.organization_id = p_organization_id and d.name = p_definition_name;
+  if not found then
+    raise exception 'task definition "%" not found in organization %', p_definition_name, p_organization_id
+      using errcode = 'P0002';
+  end if;
+  if not v_definition.is_active then
+    raise exception 'task definition "%" is inactive: only active definitions accept new tasks', p_definition_name
+      using errcode = '55000';
+  end if;
+  return v_definition;
+end
+$$;
+
+--
+-- Name: FUNCTION tasks_definition_for_enqueue(p_organization_id uuid, p_definition_name text, p_priority integer, p_action text); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tasks_definition_for_enqueue(p_organization_id uuid, p_definition_name text, p_priority integer, p_action text) IS 'Checks an enqueue: the caller may enqueue in the organization (42501), the priority is in range (22023), the definition exists (P0002) and is active (55000). Returns the definition.';
+
+--
+-- Name: tasks_find(uuid, uuid); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tasks_find(p_organization_id uuid, p_task_id uuid) RETURNS tasks.tasks
+    LANGUAGE sql STABLE
+    AS $$
+  select a.* from tasks.all_tasks as a
+   where a.organization_id = p_organization_id and a.id = p_task_id
+   limit 1
+$$;
+
+--
+-- Name: FUNCTION tasks_find(p_organization_id uuid, p_task_id uuid); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tasks_find(p_organization_id uuid, p_task_id uuid) IS 'The task, from tasks.tasks or tasks.task_history; NULL when it exists in neither.';
+
+--
+-- Name: tasks_finish(uuid, uuid, text, text, jsonb, text, boolean); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tasks_finish(p_organization_id uuid, p_task_id uuid, p_worker_id text, p_status text, p_result jsonb, p_error text, p_expired_only boolean DEFAULT false) RETURNS tasks.tasks
+    LANGUAGE plpgsql
+    AS $$
+declare
+  v_workflow_id uuid;
+  v_task        tasks.tasks;
+begin
+  select t.workflow_id into v_workflow_id
+    from tasks.tasks as t
+   where t.organization_id = p_organization_id and t.id = p_task_id;
+  if v_workflow_id is not null then
+    perform internal.tasks_lock_workflow(p_organization_id, v_workflow_id);
+  end if;
+
+  with moved as (
+    delete from tasks.tasks as t
+     where t.organization_id = p_organization_id and t.id = p_task_id
+       and t.status = 'running' and t.worker_id = p_worker_id
+       and (not p_expired_only or t.locked_until < now())
+    returning t.*)
+  insert into tasks.task_history
+    (organization_id, id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
+     attempts, max_attempts, lease_duration, backoff_base, backoff_cap, pending_dependencies, worker_id,
+     locked_until, heartbeat_at, started_at, finished_at, result, last_error, cancellation_reason,
+     cause_task_id, idempotency_key, enqueued_by, created_at, updated_at)
+  select m.organization_id, m.id, m.definition_id, m.workflow_id, m.queue_name, p_status, m.priority, m.payload,
+         m.scheduled_at, m.attempts, m.max_attempts, m.lease_duration, m.backoff_base, m.backoff_cap,
+         m.pending_dependencies, m.worker_id, null, m.heartbeat_at, m.started_at, now(), p_result,
+         coalesce(left(p_error, 10000), m.last_error), null, null, m.idempotency_key, m.enqueued_by,
+         m.created_at, now()
+    from moved as m
+  returning * into v_task;
+
+  if not found then
+    if p_expired_only then
+      return null;
+    end if;
+    perform internal.tasks_raise_not_leased(p_organization_id, p_task_id, p_worker_id,
+                                            case p_status when 'succeeded' then 'complete' else 'fail' end);
+  end if;
+
+  if p_status = 'succeeded' then
+    perform internal.tasks_release_dependants(p_organization_id, p_task_id);
+  else
+    perform count(*) from internal.tasks_cancel_cascade(p_organization_id, array[p_task_id], false, null, null, p_status);
+  end if;
+  if v_task.workflow_id is not null then
+    perform internal.tasks_refresh_workflow(p_organization_id, v_task.workflow_id, v_task.attempts > 0);
+  end if;
+  return v_task;
+end
+$$;
+
+--
+-- Name: FUNCTION tasks_finish(p_organization_id uuid, p_task_id uuid, p_worker_id text, p_status text, p_result jsonb, p_error text, p_expired_only boolean); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tasks_finish(p_organization_id uuid, p_task_id uuid, p_worker_id text, p_status text, p_result jsonb, p_error text, p_expired_only boolean) IS 'Ends a running task held by p_worker_id (succeeded or failed): moves it to task_history, releases or cancels its dependants, refreshes its workflow (locked first). 55000 / P0002 when the task is not running under that worker.';
+
+--
+-- Name: tasks_lock_workflow(uuid, uuid); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tasks_lock_workflow(p_organization_id uuid, p_workflow_id uuid) RETURNS tasks.workflows
+    LANGUAGE plpgsql
+    AS $$
+declare
+  v_workflow tasks.workflows;
+begin
+  update tasks.workflows as w
+     set updated_at = now()
+   where w.organization_id = p_organization_id and w.id = p_workflow_id
+  returning w.* into v_workflow;
+  if not found then
+    raise exception 'workflow % not found in organization %', p_workflow_id, p_organization_id
+      using errcode = 'P0002';
+  end if;
+  return v_workflow;
+end
+$$;
+
+--
+-- Name: FUNCTION tasks_lock_workflow(p_organization_id uuid, p_workflow_id uuid); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tasks_lock_workflow(p_organization_id uuid, p_workflow_id uuid) IS 'Locks a workflow row (FOR NO KEY UPDATE, through an UPDATE of updated_at) and returns it; P0002 when missing. Always taken before any task row of the workflow.';
+
+--
+-- Name: tasks_raise_not_leased(uuid, uuid, text, text); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tasks_raise_not_leased(p_organization_id uuid, p_task_id uuid, p_worker_id text, p_action text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    AS $$
+declare
+  v_task tasks.tasks := internal.tasks_find(p_organization_id, p_task_id);
+begin
+  if v_task.id is null then
+    raise exception 'task % not found in organization %', p_task_id, p_organization_id
+      using errcode = 'P0002';
+  end if;
+  if v_task.status = 'running' then
+    raise exception 'task % is leased to worker %, not to worker %', p_task_id, v_task.worker_id, p_worker_id
+      using errcode = '55000',
+            detail = format('Only the worker holding the lease of a running task may %s it.', p_action),
+            hint = 'The lease expired and the task went to another worker: stop working on it.';
+  end if;
+  raise exception 'task % is %, not running under worker %', p_task_id, v_task.status, p_worker_id
+    using errcode = '55000',
+          detail = format('Only a running task, leased to the calling worker, may be %s (allowed status: running).',
+                          case p_action when 'complete' then 'completed' when 'fail' then 'failed' else 'extended' end),
+          hint = case when v_task.status in ('succeeded', 'failed', 'cancelled')
+                      then 'The task has ended (its lease expired, or it was cancelled).'
+                      else 'Its lease expired and it went back to the queue.' end;
+end
+$$;
+
+--
+-- Name: FUNCTION tasks_raise_not_leased(p_organization_id uuid, p_task_id uuid, p_worker_id text, p_action text); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tasks_raise_not_leased(p_organization_id uuid, p_task_id uuid, p_worker_id text, p_action text) IS 'Raises P0002 when the task exists nowhere, else 55000 naming its status and lease holder. For heartbeat_task, complete_task and fail_task.';
+
+--
+-- Name: tasks_refresh_workflow(uuid, uuid, boolean); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tasks_refresh_workflow(p_organization_id uuid, p_workflow_id uuid, p_started boolean) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+begin
+  if exists (select from tasks.tasks as t
+              where t.organization_id = p_organization_id and t.workflow_id = p_workflow_id) then
+    if p_started then
+      update tasks.workflows as w
+         set status = 'running', started_at = coalesce(w.started_at, now()), updated_at = now()
+       where w.organization_id = p_organization_id and w.id = p_workflow_id and w.status = 'pending';
+    end if;
+    return;
+  end if;
+
+  update tasks.workflows as w
+     set status = case
+                    when exists (select from tasks.task_history as h
+                                  where h.organization_id = p_organization_id and h.workflow_id = p_workflow_id
+                                    and h.status = 'failed') then 'failed'
+                    when exists (select from tasks.task_history as h
+                                  where h.organization_id = p_organization_id and h.workflow_id = p_workflow_id
+                                    and h.status = 'cancelled') then 'cancelled'
+                    else 'succeeded'
+                  end,
+         started_at = case when p_started then coalesce(w.started_at, now()) else w.started_at end,
+         finished_at = now(),
+         updated_at = now()
+   where w.organization_id = p_organization_id and w.id = p_workflow_id
+     and w.status in ('pending', 'running');
+end
+$$;
+
+--
+-- Name: FUNCTION tasks_refresh_workflow(p_organization_id uuid, p_workflow_id uuid, p_started boolean); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tasks_refresh_workflow(p_organization_id uuid, p_workflow_id uuid, p_started boolean) IS 'After a task of the workflow ended (the caller holds the workflow lock): ends the workflow when none of its tasks is left in the queue (failed if one failed, else cancelled if one was cancelled, else succeeded); otherwise marks it running when p_started.';
+
+--
+-- Name: tasks_release_dependants(uuid, uuid); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tasks_release_dependants(p_organization_id uuid, p_task_id uuid) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+declare
+  v_ids    uuid[];
+  v_queues text[];
+  v_count  integer;
+begin
+  select array_agg(l.id) into v_ids
+    from (select t.id
+            from tasks.tasks as t
+           where t.organization_id = p_organization_id
+             and t.id in (select d.task_id from tasks.task_dependencies as d
+                           where d.organization_id = p_organization_id and d.depends_on_task_id = p_task_id)
+             and t.status = 'blocked'
+           order by t.id
+             for no key update of t) as l;
+  if v_ids is null then
+    return 0;
+  end if;
+
+  with released as (
+    update tasks.tasks as t
+       set pending_dependencies = t.pending_dependencies - 1,
+           status = case when t.pending_dependencies > 1 then 'blocked'
+                         when t.scheduled_at > now() then 'scheduled'
+                         else 'pending' end,
+           updated_at = now()
+     where t.organization_id = p_organization_id and t.id = any (v_ids)
+    returning t.status, t.queue_name)
+  select array_agg(distinct r.queue_name) filter (where r.status = 'pending'), count(*)
+    into v_queues, v_count
+    from released as r;
+
+  perform pg_catalog.pg_notify('tasks_ready', q.queue_name) from unnest(v_queues) as q(queue_name);
+  return v_count;
+end
+$$;
+
+--
+-- Name: FUNCTION tasks_release_dependants(p_organization_id uuid, p_task_id uuid); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tasks_release_dependants(p_organization_id uuid, p_task_id uuid) IS 'A task succeeded: decrements pending_dependencies of the tasks blocked on it, makes those with none left pending (or scheduled) and notifies tasks_ready. Returns how many dependants it touched.';
+
+--
 -- Name: tg__audit_delete(); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -1266,6 +1686,121 @@ $$;
 --
 
 COMMENT ON FUNCTION internal.tg_repository_branches__sync_default_branch() IS 'AFTER INSERT/UPDATE on repository_branches of a default branch: sets repositories.default_branch to its name. Runs as the caller (a member, who may edit the repository anyway).';
+
+--
+-- Name: tg_task_dependencies__apply(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tg_task_dependencies__apply() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_workflow_id     uuid;
+  v_dependant       tasks.tasks;
+  v_ended           tasks.tasks;
+  v_dep_status      text;
+  v_dep_workflow_id uuid;
+begin
+  if pg_catalog.current_setting('transaction_isolation') = 'repeatable read' then
+    raise exception 'adding a task dependency needs read committed or serializable isolation, not repeatable read'
+      using errcode = '55000',
+            hint = 'Run it in a READ COMMITTED (the default) or SERIALIZABLE transaction.';
+  end if;
+
+  -- 1. One graph change at a time in this organization (released at commit).
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('tasks.task_dependencies'),
+                                           pg_catalog.hashtext(new.organization_id::text));
+
+  -- 2. The dependant, its workflow locked first.
+  select t.workflow_id into v_workflow_id
+    from tasks.tasks as t
+   where t.organization_id = new.organization_id and t.id = new.task_id;
+  if v_workflow_id is not null then
+    perform internal.tasks_lock_workflow(new.organization_id, v_workflow_id);
+  end if;
+  select t.* into v_dependant
+    from tasks.tasks as t
+   where t.organization_id = new.organization_id and t.id = new.task_id
+     for no key update;
+  if not found then
+    v_ended := internal.tasks_find(new.organization_id, new.task_id);
+    if v_ended.id is null then
+      raise exception 'task % not found in organization %', new.task_id, new.organization_id
+        using errcode = 'P0002';
+    elsif v_ended.status <> 'cancelled' then
+      raise exception 'task % is already %: dependencies can be added to blocked, scheduled or pending tasks only',
+                      new.task_id, v_ended.status
+        using errcode = '55000';
+    end if;
+    v_workflow_id := v_ended.workflow_id;
+  elsif v_dependant.status = 'running' then
+    raise exception 'task % is running: dependencies can be added to blocked, scheduled or pending tasks only', new.task_id
+      using errcode = '55000';
+  end if;
+
+  -- 3. The dependency, share-locked while it is live so it cannot end before this edge commits.
+  select t.status, t.workflow_id into v_dep_status, v_dep_workflow_id
+    from tasks.tasks as t
+   where t.organization_id = new.organization_id and t.id = new.depends_on_task_id
+     for key share;
+  if not found then
+    v_ended := internal.tasks_find(new.organization_id, new.depends_on_task_id);
+    if v_ended.id is null then
+      raise exception 'task % (the dependency) not found in organization %', new.depends_on_task_id, new.organization_id
+        using errcode = 'P0002';
+    end if;
+    v_dep_status := v_ended.status;
+    v_dep_workflow_id := v_ended.workflow_id;
+  end if;
+  if v_workflow_id is not null and v_dep_workflow_id is distinct from v_workflow_id then
+    raise exception 'task % belongs to workflow % and may depend only on tasks of that workflow; task % does not',
+                    new.task_id, v_workflow_id, new.depends_on_task_id
+      using errcode = '22023';
+  end if;
+
+  -- 4. No cycle: walking up from the dependency must not come back to the dependant. Needless when
+  --    nothing depends on the dependant, as no path can then end at it.
+  if exists (select from tasks.task_dependencies as d
+              where d.organization_id = new.organization_id and d.depends_on_task_id = new.task_id)
+     and exists (with recursive up (id) as (
+                   select new.depends_on_task_id
+                   union
+                   select d.depends_on_task_id
+                     from up
+                     join tasks.task_dependencies as d
+                       on d.task_id = up.id and d.organization_id = new.organization_id)
+                 select from up where up.id = new.task_id) then
+    raise exception 'task dependency cycle: task % cannot depend on task %, which already depends on it (directly or through other tasks)',
+                    new.task_id, new.depends_on_task_id
+      using errcode = '23514', hint = 'Task dependencies must form a directed acyclic graph.';
+  end if;
+
+  -- 5. The dependant's state.
+  if v_dependant.id is null or v_dep_status = 'succeeded' then
+    return null;  -- a cancelled dependant stays cancelled; a succeeded dependency is satisfied
+  elsif v_dep_status in ('failed', 'cancelled') then
+    perform count(*)
+       from internal.tasks_cancel_cascade(new.organization_id, array[new.task_id], true,
+                                          format('dependency %s %s', new.depends_on_task_id, v_dep_status),
+                                          new.depends_on_task_id, 'cancelled');
+    if v_workflow_id is not null then
+      perform internal.tasks_refresh_workflow(new.organization_id, v_workflow_id, false);
+    end if;
+  else
+    update tasks.tasks as t
+       set pending_dependencies = t.pending_dependencies + 1, status = 'blocked', updated_at = now()
+     where t.organization_id = new.organization_id and t.id = new.task_id;
+  end if;
+  return null;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_task_dependencies__apply(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tg_task_dependencies__apply() IS 'AFTER INSERT trigger on task_dependencies: checks both tasks (P0002, 55000, 22023), rejects cycles (23514) under a per-organization advisory lock, then blocks, leaves or cancels the dependant.';
 
 --
 -- Name: write_audit_entries(text, text, text, jsonb[], jsonb[]); Type: FUNCTION; Schema: internal; Owner: -
@@ -2203,6 +2738,74 @@ GRANT ALL ON FUNCTION internal.organization_ids_for(p_min_role base.organization
 GRANT ALL ON FUNCTION internal.organization_ids_for(p_min_role base.organization_role) TO service_role;
 
 --
+-- Name: FUNCTION tasks_authorize(p_organization_id uuid, p_min_role base.organization_role, p_action text); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tasks_authorize(p_organization_id uuid, p_min_role base.organization_role, p_action text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION tasks_cancel_cascade(p_organization_id uuid, p_root_ids uuid[], p_include_roots boolean, p_root_reason text, p_root_cause uuid, p_root_status text); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tasks_cancel_cascade(p_organization_id uuid, p_root_ids uuid[], p_include_roots boolean, p_root_reason text, p_root_cause uuid, p_root_status text) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.tasks_cancel_cascade(p_organization_id uuid, p_root_ids uuid[], p_include_roots boolean, p_root_reason text, p_root_cause uuid, p_root_status text) TO service_role;
+
+--
+-- Name: FUNCTION tasks_complete_batch(p_worker_id text, p_task_ids uuid[], p_results jsonb[], p_organization_id uuid); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tasks_complete_batch(p_worker_id text, p_task_ids uuid[], p_results jsonb[], p_organization_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.tasks_complete_batch(p_worker_id text, p_task_ids uuid[], p_results jsonb[], p_organization_id uuid) TO service_role;
+
+--
+-- Name: FUNCTION tasks_definition_for_enqueue(p_organization_id uuid, p_definition_name text, p_priority integer, p_action text); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tasks_definition_for_enqueue(p_organization_id uuid, p_definition_name text, p_priority integer, p_action text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION tasks_find(p_organization_id uuid, p_task_id uuid); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tasks_find(p_organization_id uuid, p_task_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.tasks_find(p_organization_id uuid, p_task_id uuid) TO service_role;
+
+--
+-- Name: FUNCTION tasks_finish(p_organization_id uuid, p_task_id uuid, p_worker_id text, p_status text, p_result jsonb, p_error text, p_expired_only boolean); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tasks_finish(p_organization_id uuid, p_task_id uuid, p_worker_id text, p_status text, p_result jsonb, p_error text, p_expired_only boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.tasks_finish(p_organization_id uuid, p_task_id uuid, p_worker_id text, p_status text, p_result jsonb, p_error text, p_expired_only boolean) TO service_role;
+
+--
+-- Name: FUNCTION tasks_lock_workflow(p_organization_id uuid, p_workflow_id uuid); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tasks_lock_workflow(p_organization_id uuid, p_workflow_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.tasks_lock_workflow(p_organization_id uuid, p_workflow_id uuid) TO service_role;
+
+--
+-- Name: FUNCTION tasks_raise_not_leased(p_organization_id uuid, p_task_id uuid, p_worker_id text, p_action text); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tasks_raise_not_leased(p_organization_id uuid, p_task_id uuid, p_worker_id text, p_action text) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.tasks_raise_not_leased(p_organization_id uuid, p_task_id uuid, p_worker_id text, p_action text) TO service_role;
+
+--
+-- Name: FUNCTION tasks_refresh_workflow(p_organization_id uuid, p_workflow_id uuid, p_started boolean); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tasks_refresh_workflow(p_organization_id uuid, p_workflow_id uuid, p_started boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.tasks_refresh_workflow(p_organization_id uuid, p_workflow_id uuid, p_started boolean) TO service_role;
+
+--
+-- Name: FUNCTION tasks_release_dependants(p_organization_id uuid, p_task_id uuid); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tasks_release_dependants(p_organization_id uuid, p_task_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.tasks_release_dependants(p_organization_id uuid, p_task_id uuid) TO service_role;
+
+--
 -- Name: FUNCTION tg__audit_delete(); Type: ACL; Schema: internal; Owner: -
 --
 
@@ -2297,6 +2900,12 @@ REVOKE ALL ON FUNCTION internal.tg_repository_branches__check_default() FROM PUB
 --
 
 REVOKE ALL ON FUNCTION internal.tg_repository_branches__sync_default_branch() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_task_dependencies__apply(); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tg_task_dependencies__apply() FROM PUBLIC;
 
 --
 -- Name: FUNCTION write_audit_entries(p_schema text, p_table text, p_action text, p_old jsonb[], p_new jsonb[]); Type: ACL; Schema: internal; Owner: -

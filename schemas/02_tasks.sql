@@ -1828,6 +1828,18 @@ CREATE INDEX task_execution_logs_organization_id_task_id_logged_at_idx ON ONLY t
 CREATE INDEX task_execution_logs_default_organization_id_task_id_logged__idx ON tasks.task_execution_logs_default USING btree (organization_id, task_id, logged_at);
 
 --
+-- Name: task_history_finished_at_brin; Type: INDEX; Schema: tasks; Owner: -
+--
+
+CREATE INDEX task_history_finished_at_brin ON ONLY tasks.task_history USING brin (finished_at);
+
+--
+-- Name: task_history_default_finished_at_idx; Type: INDEX; Schema: tasks; Owner: -
+--
+
+CREATE INDEX task_history_default_finished_at_idx ON tasks.task_history_default USING brin (finished_at);
+
+--
 -- Name: task_history_organization_id_workflow_id_status_idx; Type: INDEX; Schema: tasks; Owner: -
 --
 
@@ -1906,6 +1918,12 @@ ALTER INDEX tasks.task_execution_logs_organization_id_task_id_logged_at_idx ATTA
 ALTER INDEX tasks.task_execution_logs_pkey ATTACH PARTITION tasks.task_execution_logs_default_pkey;
 
 --
+-- Name: task_history_default_finished_at_idx; Type: INDEX ATTACH; Schema: tasks; Owner: -
+--
+
+ALTER INDEX tasks.task_history_finished_at_brin ATTACH PARTITION tasks.task_history_default_finished_at_idx;
+
+--
 -- Name: task_history_default_organization_id_workflow_id_status_idx; Type: INDEX ATTACH; Schema: tasks; Owner: -
 --
 
@@ -1969,19 +1987,19 @@ CREATE TRIGGER _200_check_status_transition BEFORE UPDATE OF status ON tasks.wor
 -- Name: task_definitions _900_audit_delete; Type: TRIGGER; Schema: tasks; Owner: -
 --
 
-CREATE TRIGGER _900_audit_delete AFTER DELETE ON tasks.task_definitions REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON tasks.task_definitions REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_delete();
 
 --
 -- Name: task_definitions _900_audit_insert; Type: TRIGGER; Schema: tasks; Owner: -
 --
 
-CREATE TRIGGER _900_audit_insert AFTER INSERT ON tasks.task_definitions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON tasks.task_definitions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_insert();
 
 --
 -- Name: task_definitions _900_audit_update; Type: TRIGGER; Schema: tasks; Owner: -
 --
 
-CREATE TRIGGER _900_audit_update AFTER UPDATE ON tasks.task_definitions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit();
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON tasks.task_definitions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_update();
 
 --
 -- Name: task_definitions task_definitions_organization_id_fkey; Type: FK CONSTRAINT; Schema: tasks; Owner: -

@@ -3258,6 +3258,95 @@ CREATE VIEW monitoring.table_findings AS
 COMMENT ON VIEW monitoring.table_findings IS 'The findings of monitoring.table_access_patterns, one row per table and check (only checks that are not ok).';
 
 --
+-- Name: tasks_performance_analysis; Type: VIEW; Schema: monitoring; Owner: -
+--
+
+CREATE VIEW monitoring.tasks_performance_analysis AS
+ WITH hot AS (
+         SELECT count(*) FILTER (WHERE ((t.status = 'pending'::text) AND (t.scheduled_at <= now()))) AS ready,
+            EXTRACT(epoch FROM (now() - min(t.scheduled_at) FILTER (WHERE ((t.status = 'pending'::text) AND (t.scheduled_at <= now()))))) AS oldest_s,
+            count(*) FILTER (WHERE ((t.status = 'running'::text) AND (t.locked_until < (now() - '00:01:00'::interval)))) AS stuck
+           FROM tasks.tasks t
+          WHERE (t.status = ANY (ARRAY['pending'::text, 'running'::text]))
+        ), hour AS (
+         SELECT count(*) FILTER (WHERE (h.status = 'succeeded'::text)) AS succeeded,
+            count(*) FILTER (WHERE (h.status = 'failed'::text)) AS failed,
+            count(*) AS finished
+           FROM tasks.task_history h
+          WHERE (h.finished_at > (now() - '01:00:00'::interval))
+        ), day AS (
+         SELECT count(*) AS failed
+           FROM tasks.task_history h
+          WHERE ((h.finished_at > (now() - '24:00:00'::interval)) AND (h.status = 'failed'::text))
+        ), checks(check_name, value, sample, details, action) AS (
+         SELECT 'task_queue_depth'::text AS "?column?",
+            (hot.ready)::numeric AS ready,
+            NULL::numeric AS "numeric",
+            format('%s task(s) ready to run now'::text, hot.ready) AS format,
+            'Add workers for the busiest queues: select queue_name, count(*) from tasks.tasks where status = ''pending'' and scheduled_at <= now() group by 1 order by 2 desc;'::text AS "?column?"
+           FROM hot
+        UNION ALL
+         SELECT 'task_oldest_ready_age'::text,
+            round(COALESCE(hot.oldest_s, (0)::numeric), 1) AS round,
+            NULL::numeric,
+                CASE
+                    WHEN (hot.oldest_s IS NULL) THEN 'no task is waiting'::text
+                    ELSE format('the oldest ready task has waited %s s'::text, round(hot.oldest_s))
+                END AS format,
+            'Workers are not claiming: check that they run, poll the right queue_names and listen on channel tasks_ready.'::text
+           FROM hot
+        UNION ALL
+         SELECT 'task_throughput'::text,
+            round(((hour.finished)::numeric / 60.0), 2) AS round,
+            NULL::numeric,
+            format('%s task(s) finished in the last hour (%s succeeded, %s failed)'::text, hour.finished, hour.succeeded, hour.failed) AS format,
+            'A metric: no action.'::text
+           FROM hour
+        UNION ALL
+         SELECT 'task_failure_rate'::text,
+            round(
+                CASE
+                    WHEN ((hour.succeeded + hour.failed) = 0) THEN (0)::numeric
+                    ELSE ((hour.failed)::numeric / ((hour.succeeded + hour.failed))::numeric)
+                END, 4) AS round,
+            ((hour.succeeded + hour.failed))::numeric AS "numeric",
+            format('%s of %s task(s) finished in the last hour failed'::text, hour.failed, (hour.succeeded + hour.failed)) AS format,
+            'Read last_error of the failed tasks: select definition_id, left(last_error, 120), count(*) from tasks.task_history where status = ''failed'' and finished_at > now() - interval ''1 hour'' group by 1, 2;'::text
+           FROM hour
+        UNION ALL
+         SELECT 'task_stuck_leases'::text,
+            (hot.stuck)::numeric AS stuck,
+            NULL::numeric,
+            format('%s running task(s) whose lease expired over a minute ago'::text, hot.stuck) AS format,
+            'Run lease recovery (select tasks.recover_expired_leases();) and schedule it: select * from monitoring.run_maintenance(''tasks.recover_expired_leases'');'::text
+           FROM hot
+        UNION ALL
+         SELECT 'task_dead_letters'::text,
+            (day.failed)::numeric AS failed,
+            NULL::numeric,
+            format('%s task(s) ended failed in the last 24 h'::text, day.failed) AS format,
+            'Inspect and re-enqueue what should run again: select * from tasks.task_history where status = ''failed'' and finished_at > now() - interval ''1 day'';'::text
+           FROM day
+        )
+ SELECT 'queues'::text AS category,
+    c.check_name,
+    'tasks'::text AS object_name,
+    monitoring.classify(c.check_name, c.value, c.sample) AS severity,
+    c.value,
+    c.details,
+        CASE
+            WHEN (monitoring.classify(c.check_name, c.value, c.sample) = 'ok'::text) THEN 'No action needed.'::text
+            ELSE c.action
+        END AS recommended_action
+   FROM checks c;
+
+--
+-- Name: VIEW tasks_performance_analysis; Type: COMMENT; Schema: monitoring; Owner: -
+--
+
+COMMENT ON VIEW monitoring.tasks_performance_analysis IS 'The task queue: ready tasks and the oldest wait, throughput and failure rate of the last hour, stuck leases, dead letters of the last day; classified with monitoring.alert_thresholds.';
+
+--
 -- Name: maintenance_runs_default; Type: TABLE ATTACH; Schema: monitoring; Owner: -
 --
 
@@ -3826,6 +3915,13 @@ GRANT SELECT ON TABLE monitoring.table_access_patterns TO service_role;
 
 GRANT SELECT ON TABLE monitoring.table_findings TO platform_monitor;
 GRANT SELECT ON TABLE monitoring.table_findings TO service_role;
+
+--
+-- Name: TABLE tasks_performance_analysis; Type: ACL; Schema: monitoring; Owner: -
+--
+
+GRANT SELECT ON TABLE monitoring.tasks_performance_analysis TO platform_monitor;
+GRANT SELECT ON TABLE monitoring.tasks_performance_analysis TO service_role;
 
 --
 -- PostgreSQL database dump complete

@@ -563,8 +563,9 @@ begin
       using errcode = '22023';
   end if;
   if claim_tasks.queue_names is not null
-     and (cardinality(claim_tasks.queue_names) = 0 or array_position(claim_tasks.queue_names, null) is not null) then
-    raise exception 'queue_names must be NULL (every queue) or a non-empty list of queue names'
+     and (cardinality(claim_tasks.queue_names) not between 1 and 100
+          or array_position(claim_tasks.queue_names, null) is not null) then
+    raise exception 'queue_names must be NULL (every queue) or a list of 1 to 100 queue names'
       using errcode = '22023';
   end if;
 
@@ -1041,12 +1042,15 @@ declare
   v_queues text[];
   v_count  integer;
 begin
+  if p_limit is null or p_limit not between 1 and 100000 then
+    raise exception 'p_limit % is out of range: allowed 1 to 100000', p_limit using errcode = '22023';
+  end if;
   with due as (
     select t.organization_id, t.id
       from tasks.tasks as t
      where t.status = 'scheduled' and t.scheduled_at <= now()
      order by t.scheduled_at
-     limit greatest(p_limit, 1)
+     limit p_limit
        for no key update skip locked),
   promoted as (
     update tasks.tasks as t

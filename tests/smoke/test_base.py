@@ -84,7 +84,7 @@ def test_behind_the_pooler_a_reused_server_connection_carries_no_identity(test_u
             pid_first = first.execute("select pg_backend_pid()").fetchone()[0]
             assert first.execute("select count(*) from base.organizations").fetchone()[0] == 1
     seen = set()
-    for _ in range(20):                       # the pool has a few server connections: find ours
+    for _ in range(50):                       # the pool has a few server connections: find ours
         with psycopg.connect(test_url) as second:
             pid, user_id, role, visible = second.execute(
                 "select pg_backend_pid(), base.current_user_id(), current_user, "

@@ -71,7 +71,7 @@ select throws_ok($$select tasks.claim_tasks(worker_id => 'w', max_tasks => 0)$$,
 select throws_ok($$select tasks.claim_tasks(worker_id => '')$$, '22023', 'worker_id must be 1 to 200 characters',
                  'worker_id must not be empty');
 select throws_ok($$select tasks.claim_tasks(worker_id => 'w', queue_names => '{}')$$, '22023',
-                 'queue_names must be NULL (every queue) or a non-empty list of queue names', 'queue_names must not be empty');
+                 'queue_names must be NULL (every queue) or a list of 1 to 100 queue names', 'queue_names must not be empty');
 
 select is((select array_agg(c.id order by c.priority desc, c.scheduled_at) from tasks.claim_tasks(worker_id => 'w1', max_tasks => 5, queue_names => array['q-build']) as c),
           array[:'t2', :'t1']::uuid[], 'claim takes ready tasks of the queue by priority, never the scheduled one');

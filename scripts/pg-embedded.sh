@@ -122,7 +122,8 @@ case "${1:-}" in
     else
       [ -f "$data/PG_VERSION" ] || init_cluster
       mkdir -p "$sockdir"; [ "$(id -u)" -eq 0 ] && chown postgres "$sockdir"
-      run_pg "$BIN/pg_ctl" -D "$data" -l "$log" -w -t 60 start >/dev/null
+      # port and socket on the command line: EMBEDDED_PORT wins over what initdb wrote
+      run_pg "$BIN/pg_ctl" -D "$data" -l "$log" -o "-p $PORT -k $sockdir" -w -t 60 start >/dev/null
       echo "pg-embedded: started on port $PORT (socket $sockdir)"
     fi
     bootstrap

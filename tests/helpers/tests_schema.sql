@@ -74,53 +74,53 @@ begin
 end
 $$;
 
-create or replace function tests.authenticate_as(p_user_id uuid)
+-- One way to take an identity, as PostgREST does per request: role and JWT claims, both
+-- transaction-local. The three authenticate_* helpers and clear_authentication only name it.
+create or replace function tests.set_identity(p_role text, p_claims jsonb)
 returns void
 language plpgsql
 volatile
 as $$
 begin
   perform set_config('role', 'none', true);
-  perform set_config('request.jwt.claims',
-                     json_build_object('sub', p_user_id, 'role', 'authenticated', 'aud', 'authenticated')::text,
-                     true);
-  perform set_config('role', 'authenticated', true);
+  perform set_config('request.jwt.claims', coalesce(p_claims::text, ''), true);
+  if p_role is not null then
+    perform set_config('role', p_role, true);
+  end if;
 end
+$$;
+
+create or replace function tests.authenticate_as(p_user_id uuid)
+returns void
+language sql
+volatile
+as $$
+  select tests.set_identity('authenticated',
+                            jsonb_build_object('sub', p_user_id, 'role', 'authenticated', 'aud', 'authenticated'))
 $$;
 
 create or replace function tests.authenticate_as_anon()
 returns void
-language plpgsql
+language sql
 volatile
 as $$
-begin
-  perform set_config('role', 'none', true);
-  perform set_config('request.jwt.claims', json_build_object('role', 'anon')::text, true);
-  perform set_config('role', 'anon', true);
-end
+  select tests.set_identity('anon', jsonb_build_object('role', 'anon'))
 $$;
 
 create or replace function tests.authenticate_as_service_role()
 returns void
-language plpgsql
+language sql
 volatile
 as $$
-begin
-  perform set_config('role', 'none', true);
-  perform set_config('request.jwt.claims', json_build_object('role', 'service_role')::text, true);
-  perform set_config('role', 'service_role', true);
-end
+  select tests.set_identity('service_role', jsonb_build_object('role', 'service_role'))
 $$;
 
 create or replace function tests.clear_authentication()
 returns void
-language plpgsql
+language sql
 volatile
 as $$
-begin
-  perform set_config('role', 'none', true);
-  perform set_config('request.jwt.claims', '', true);
-end
+  select tests.set_identity(null, null)
 $$;
 
 grant execute on all functions in schema tests to anon, authenticated, service_role;

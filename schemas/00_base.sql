@@ -674,10 +674,10 @@ $$;
 COMMENT ON FUNCTION internal.tasks_cancel_cascade(p_organization_id uuid, p_root_ids uuid[], p_include_roots boolean, p_root_reason text, p_root_cause uuid, p_root_status text) IS 'Cancels the roots (when p_include_roots) and all live tasks downstream of them, moving them to task_history with the reason and the causing dependency recorded. Locks in id order. Returns the cancelled rows.';
 
 --
--- Name: tasks_complete_batch(text, uuid[], jsonb[], uuid); Type: FUNCTION; Schema: internal; Owner: -
+-- Name: tasks_complete_batch(text, uuid[], jsonb[]); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.tasks_complete_batch(p_worker_id text, p_task_ids uuid[], p_results jsonb[], p_organization_id uuid DEFAULT NULL::uuid) RETURNS SETOF tasks.tasks
+CREATE FUNCTION internal.tasks_complete_batch(p_worker_id text, p_task_ids uuid[], p_results jsonb[]) RETURNS SETOF tasks.tasks
     LANGUAGE plpgsql
     AS $$
 declare
@@ -690,7 +690,6 @@ begin
     delete from tasks.tasks as t
      using batch as b
      where t.status = 'running' and t.worker_id = p_worker_id and t.id = b.id and t.workflow_id is null
-       and (p_organization_id is null or t.organization_id = p_organization_id)
     returning t.*, b.result as new_result),
   archived as (
     insert into tasks.task_history
@@ -722,10 +721,10 @@ end
 $$;
 
 --
--- Name: FUNCTION tasks_complete_batch(p_worker_id text, p_task_ids uuid[], p_results jsonb[], p_organization_id uuid); Type: COMMENT; Schema: internal; Owner: -
+-- Name: FUNCTION tasks_complete_batch(p_worker_id text, p_task_ids uuid[], p_results jsonb[]); Type: COMMENT; Schema: internal; Owner: -
 --
 
-COMMENT ON FUNCTION internal.tasks_complete_batch(p_worker_id text, p_task_ids uuid[], p_results jsonb[], p_organization_id uuid) IS 'Completes the listed tasks outside workflows that run under p_worker_id (in p_organization_id when given): moves them to task_history as succeeded with their results and releases their dependants. Returns the completed tasks; others are left alone.';
+COMMENT ON FUNCTION internal.tasks_complete_batch(p_worker_id text, p_task_ids uuid[], p_results jsonb[]) IS 'Completes the listed tasks outside workflows that run under p_worker_id: moves them to task_history as succeeded with their results and releases their dependants. Returns the completed tasks; others are left alone.';
 
 --
 -- Name: tasks_definition_for_enqueue(uuid, text, integer, text); Type: FUNCTION; Schema: internal; Owner: -
@@ -2277,6 +2276,18 @@ CREATE TRIGGER _200_guard_roles BEFORE INSERT OR DELETE OR UPDATE ON base.organi
 CREATE TRIGGER _300_keep_an_owner AFTER DELETE OR UPDATE ON base.organization_members FOR EACH ROW EXECUTE FUNCTION internal.tg_organization_members__keep_an_owner();
 
 --
+-- Name: organizations _500_delete_task_history; Type: TRIGGER; Schema: base; Owner: -
+--
+
+CREATE TRIGGER _500_delete_task_history AFTER DELETE ON base.organizations REFERENCING OLD TABLE AS deleted_organizations FOR EACH STATEMENT EXECUTE FUNCTION tasks.tg_organizations__delete_task_history();
+
+--
+-- Name: TRIGGER _500_delete_task_history ON organizations; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON TRIGGER _500_delete_task_history ON base.organizations IS 'Deletes the task history of deleted organizations (tasks.task_history has no foreign key; see its organization_id column).';
+
+--
 -- Name: organization_members _900_audit_delete; Type: TRIGGER; Schema: base; Owner: -
 --
 
@@ -2751,11 +2762,11 @@ REVOKE ALL ON FUNCTION internal.tasks_cancel_cascade(p_organization_id uuid, p_r
 GRANT ALL ON FUNCTION internal.tasks_cancel_cascade(p_organization_id uuid, p_root_ids uuid[], p_include_roots boolean, p_root_reason text, p_root_cause uuid, p_root_status text) TO service_role;
 
 --
--- Name: FUNCTION tasks_complete_batch(p_worker_id text, p_task_ids uuid[], p_results jsonb[], p_organization_id uuid); Type: ACL; Schema: internal; Owner: -
+-- Name: FUNCTION tasks_complete_batch(p_worker_id text, p_task_ids uuid[], p_results jsonb[]); Type: ACL; Schema: internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION internal.tasks_complete_batch(p_worker_id text, p_task_ids uuid[], p_results jsonb[], p_organization_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION internal.tasks_complete_batch(p_worker_id text, p_task_ids uuid[], p_results jsonb[], p_organization_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION internal.tasks_complete_batch(p_worker_id text, p_task_ids uuid[], p_results jsonb[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.tasks_complete_batch(p_worker_id text, p_task_ids uuid[], p_results jsonb[]) TO service_role;
 
 --
 -- Name: FUNCTION tasks_definition_for_enqueue(p_organization_id uuid, p_definition_name text, p_priority integer, p_action text); Type: ACL; Schema: internal; Owner: -

@@ -551,8 +551,6 @@ COMMENT ON FUNCTION tasks.cancel_workflow(organization_id uuid, workflow_id uuid
 CREATE FUNCTION tasks.claim_tasks(worker_id text, max_tasks integer DEFAULT 1, queue_names text[] DEFAULT NULL::text[]) RETURNS SETOF tasks.tasks
     LANGUAGE plpgsql
     AS $$
-declare
-  v_claimed tasks.tasks[];
 begin
   if claim_tasks.worker_id is null or length(claim_tasks.worker_id) not between 1 and 200 then
     raise exception 'worker_id must be 1 to 200 characters'
@@ -584,7 +582,9 @@ begin
   --   the LIMIT returns. A row is locked before its ctid is used and cannot move while locked.
   --   (Should a ready row have been rewritten by a committed transaction just before the lock, it
   --   would be locked but not leased in this round, and stay pending: never given to two workers.)
+  -- * The claimed rows go straight to the caller (RETURN QUERY), not through an array variable.
   if claim_tasks.queue_names is null then
+    return query
     with claimed as (
       update tasks.tasks as t
          set status = 'running', worker_id = claim_tasks.worker_id, attempts = t.attempts + 1,
@@ -597,8 +597,9 @@ begin
                 limit (select claim_tasks.max_tasks)
                   for no key update skip locked))
       returning t.*)
-    select array_agg(c::tasks.tasks order by c.priority desc, c.scheduled_at, c.id) into v_claimed from claimed as c;
+    select * from claimed as c order by c.priority desc, c.scheduled_at, c.id;
   elsif cardinality(claim_tasks.queue_names) = 1 then
+    return query
     with claimed as (
       update tasks.tasks as t
          set status = 'running', worker_id = claim_tasks.worker_id, attempts = t.attempts + 1,
@@ -611,8 +612,9 @@ begin
                 limit (select claim_tasks.max_tasks)
                   for no key update skip locked))
       returning t.*)
-    select array_agg(c::tasks.tasks order by c.priority desc, c.scheduled_at, c.id) into v_claimed from claimed as c;
+    select * from claimed as c order by c.priority desc, c.scheduled_at, c.id;
   else
+    return query
     with claimed as (
       update tasks.tasks as t
          set status = 'running', worker_id = claim_tasks.worker_id, attempts = t.attempts + 1,
@@ -625,28 +627,29 @@ begin
                 limit (select claim_tasks.max_tasks)
                   for no key update skip locked))
       returning t.*)
-    select array_agg(c::tasks.tasks order by c.priority desc, c.scheduled_at, c.id) into v_claimed from claimed as c;
+    select * from claimed as c order by c.priority desc, c.scheduled_at, c.id;
   end if;
 
-  if v_claimed is null then
+  if not found then
     return;
   end if;
-  return query select * from unnest(v_claimed);
 
-  -- Workflows of the claimed tasks that were still pending are running now. Skip one whose row
-  -- another session holds: a claim never waits for a workflow (see the lock order in
-  -- tasks/task_lifecycle); that workflow is marked running when its next task is claimed or ends.
-  if exists (select from unnest(v_claimed) as c where c.workflow_id is not null) then
-    update tasks.workflows as w
-       set status = 'running', started_at = now(), updated_at = now()
-      from (select w2.organization_id, w2.id
-              from tasks.workflows as w2
-             where (w2.organization_id, w2.id) in (select c.organization_id, c.workflow_id from unnest(v_claimed) as c
-                                                    where c.workflow_id is not null)
-               and w2.status = 'pending'
-               for no key update of w2 skip locked) as s
-     where w.organization_id = s.organization_id and w.id = s.id;
-  end if;
+  -- Workflows of the claimed tasks that were still pending are running now. The claimed tasks are
+  -- the worker's running tasks started in this transaction (started_at = now(), the transaction
+  -- time), read from the small tasks_worker_id_idx. Skip a workflow row another session holds: a
+  -- claim never waits for a workflow (see the lock order in tasks/task_lifecycle); that workflow is
+  -- marked running when its next task is claimed or ends.
+  update tasks.workflows as w
+     set status = 'running', started_at = now(), updated_at = now()
+    from (select w2.organization_id, w2.id
+            from tasks.workflows as w2
+           where (w2.organization_id, w2.id) in (select t.organization_id, t.workflow_id
+                                                   from tasks.tasks as t
+                                                  where t.status = 'running' and t.worker_id = claim_tasks.worker_id
+                                                    and t.started_at = now() and t.workflow_id is not null)
+             and w2.status = 'pending'
+             for no key update of w2 skip locked) as s
+   where w.organization_id = s.organization_id and w.id = s.id;
 end
 $$;
 
@@ -671,15 +674,33 @@ begin
       using errcode = '22023';
   end if;
 
-  select c.* into v_task
-    from internal.tasks_complete_batch(complete_task.worker_id, array[complete_task.task_id],
-                                       array[complete_task.result], complete_task.organization_id) as c;
-  if found then
-    return v_task;
+  with done as (
+    delete from tasks.tasks as t
+     where t.organization_id = complete_task.organization_id and t.id = complete_task.task_id
+       and t.status = 'running' and t.worker_id = complete_task.worker_id and t.workflow_id is null
+    returning t.*)
+  insert into tasks.task_history
+    (organization_id, id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
+     attempts, max_attempts, lease_duration, backoff_base, backoff_cap, pending_dependencies, worker_id,
+     locked_until, heartbeat_at, started_at, finished_at, result, last_error, cancellation_reason,
+     cause_task_id, idempotency_key, enqueued_by, created_at, updated_at)
+  select d.organization_id, d.id, d.definition_id, d.workflow_id, d.queue_name, 'succeeded', d.priority, d.payload,
+         d.scheduled_at, d.attempts, d.max_attempts, d.lease_duration, d.backoff_base, d.backoff_cap,
+         d.pending_dependencies, d.worker_id, null, d.heartbeat_at, d.started_at, now(), complete_task.result,
+         d.last_error, null, null, d.idempotency_key, d.enqueued_by, d.created_at, now()
+    from done as d
+  returning * into v_task;
+  if not found then
+    -- A task of a workflow (or an error): the general path, which locks the workflow first.
+    return internal.tasks_finish(complete_task.organization_id, complete_task.task_id, complete_task.worker_id,
+                                 'succeeded', complete_task.result, null);
   end if;
-  -- A task of a workflow (or an error): the general path, which locks the workflow first.
-  return internal.tasks_finish(complete_task.organization_id, complete_task.task_id, complete_task.worker_id,
-                               'succeeded', complete_task.result, null);
+
+  if exists (select from tasks.task_dependencies as d
+              where d.organization_id = complete_task.organization_id and d.depends_on_task_id = complete_task.task_id) then
+    perform internal.tasks_release_dependants(complete_task.organization_id, complete_task.task_id);
+  end if;
+  return v_task;
 end
 $$;
 
@@ -1184,6 +1205,28 @@ $$;
 COMMENT ON FUNCTION tasks.retry_delay(p_attempt integer, p_backoff_base interval, p_backoff_cap interval, p_jitter double precision) IS 'Delay before retry number p_attempt (1-based): d = least(cap, base * 2^(attempt-1)), then d/2 + jitter * d/2 for jitter in [0, 1] (clamped). Pure: tests pass the jitter.';
 
 --
+-- Name: tg_organizations__delete_task_history(); Type: FUNCTION; Schema: tasks; Owner: -
+--
+
+CREATE FUNCTION tasks.tg_organizations__delete_task_history() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  delete from tasks.task_history as h
+   using deleted_organizations as d
+   where h.organization_id = d.id;
+  return null;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_organizations__delete_task_history(); Type: COMMENT; Schema: tasks; Owner: -
+--
+
+COMMENT ON FUNCTION tasks.tg_organizations__delete_task_history() IS 'AFTER DELETE statement trigger on base.organizations: deletes the task history of the deleted organizations (task_history has no foreign key to organizations; see tasks/task_history).';
+
+--
 -- Name: tg_tasks__check_status_transition(); Type: FUNCTION; Schema: tasks; Owner: -
 --
 
@@ -1306,6 +1349,12 @@ PARTITION BY RANGE (finished_at);
 --
 
 COMMENT ON TABLE tasks.task_history IS 'Finished tasks (succeeded, failed, cancelled), moved here from tasks.tasks by the function that ended them. Same columns as tasks.tasks. Partitioned by month on finished_at; retention in base.partition_config.';
+
+--
+-- Name: COLUMN task_history.organization_id; Type: COMMENT; Schema: tasks; Owner: -
+--
+
+COMMENT ON COLUMN tasks.task_history.organization_id IS 'Owning organization. No foreign key (see tasks/task_history): deleting the organization deletes these rows through the trigger _500_delete_task_history on base.organizations.';
 
 --
 -- Name: COLUMN task_history.definition_id; Type: COMMENT; Schema: tasks; Owner: -
@@ -2027,13 +2076,6 @@ ALTER TABLE tasks.task_execution_logs
     ADD CONSTRAINT task_execution_logs_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES base.organizations(id) ON DELETE CASCADE;
 
 --
--- Name: task_history task_history_organization_id_fkey; Type: FK CONSTRAINT; Schema: tasks; Owner: -
---
-
-ALTER TABLE tasks.task_history
-    ADD CONSTRAINT task_history_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES base.organizations(id) ON DELETE CASCADE;
-
---
 -- Name: task_idempotency_keys task_idempotency_keys_organization_id_fkey; Type: FK CONSTRAINT; Schema: tasks; Owner: -
 --
 
@@ -2658,6 +2700,12 @@ GRANT ALL ON FUNCTION tasks.recover_expired_leases() TO service_role;
 REVOKE ALL ON FUNCTION tasks.retry_delay(p_attempt integer, p_backoff_base interval, p_backoff_cap interval, p_jitter double precision) FROM PUBLIC;
 GRANT ALL ON FUNCTION tasks.retry_delay(p_attempt integer, p_backoff_base interval, p_backoff_cap interval, p_jitter double precision) TO authenticated;
 GRANT ALL ON FUNCTION tasks.retry_delay(p_attempt integer, p_backoff_base interval, p_backoff_cap interval, p_jitter double precision) TO service_role;
+
+--
+-- Name: FUNCTION tg_organizations__delete_task_history(); Type: ACL; Schema: tasks; Owner: -
+--
+
+REVOKE ALL ON FUNCTION tasks.tg_organizations__delete_task_history() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_tasks__check_status_transition(); Type: ACL; Schema: tasks; Owner: -

@@ -56,8 +56,6 @@ returns setof tasks.tasks
 language plpgsql
 volatile
 as $$
-declare
-  v_claimed tasks.tasks[];
 begin
   if claim_tasks.worker_id is null or length(claim_tasks.worker_id) not between 1 and 200 then
     raise exception 'worker_id must be 1 to 200 characters'
@@ -89,7 +87,9 @@ begin
   --   the LIMIT returns. A row is locked before its ctid is used and cannot move while locked.
   --   (Should a ready row have been rewritten by a committed transaction just before the lock, it
   --   would be locked but not leased in this round, and stay pending: never given to two workers.)
+  -- * The claimed rows go straight to the caller (RETURN QUERY), not through an array variable.
   if claim_tasks.queue_names is null then
+    return query
     with claimed as (
       update tasks.tasks as t
          set status = 'running', worker_id = claim_tasks.worker_id, attempts = t.attempts + 1,
@@ -102,8 +102,9 @@ begin
                 limit (select claim_tasks.max_tasks)
                   for no key update skip locked))
       returning t.*)
-    select array_agg(c::tasks.tasks order by c.priority desc, c.scheduled_at, c.id) into v_claimed from claimed as c;
+    select * from claimed as c order by c.priority desc, c.scheduled_at, c.id;
   elsif cardinality(claim_tasks.queue_names) = 1 then
+    return query
     with claimed as (
       update tasks.tasks as t
          set status = 'running', worker_id = claim_tasks.worker_id, attempts = t.attempts + 1,
@@ -116,8 +117,9 @@ begin
                 limit (select claim_tasks.max_tasks)
                   for no key update skip locked))
       returning t.*)
-    select array_agg(c::tasks.tasks order by c.priority desc, c.scheduled_at, c.id) into v_claimed from claimed as c;
+    select * from claimed as c order by c.priority desc, c.scheduled_at, c.id;
   else
+    return query
     with claimed as (
       update tasks.tasks as t
          set status = 'running', worker_id = claim_tasks.worker_id, attempts = t.attempts + 1,
@@ -130,28 +132,29 @@ begin
                 limit (select claim_tasks.max_tasks)
                   for no key update skip locked))
       returning t.*)
-    select array_agg(c::tasks.tasks order by c.priority desc, c.scheduled_at, c.id) into v_claimed from claimed as c;
+    select * from claimed as c order by c.priority desc, c.scheduled_at, c.id;
   end if;
 
-  if v_claimed is null then
+  if not found then
     return;
   end if;
-  return query select * from unnest(v_claimed);
 
-  -- Workflows of the claimed tasks that were still pending are running now. Skip one whose row
-  -- another session holds: a claim never waits for a workflow (see the lock order in
-  -- tasks/task_lifecycle); that workflow is marked running when its next task is claimed or ends.
-  if exists (select from unnest(v_claimed) as c where c.workflow_id is not null) then
-    update tasks.workflows as w
-       set status = 'running', started_at = now(), updated_at = now()
-      from (select w2.organization_id, w2.id
-              from tasks.workflows as w2
-             where (w2.organization_id, w2.id) in (select c.organization_id, c.workflow_id from unnest(v_claimed) as c
-                                                    where c.workflow_id is not null)
-               and w2.status = 'pending'
-               for no key update of w2 skip locked) as s
-     where w.organization_id = s.organization_id and w.id = s.id;
-  end if;
+  -- Workflows of the claimed tasks that were still pending are running now. The claimed tasks are
+  -- the worker's running tasks started in this transaction (started_at = now(), the transaction
+  -- time), read from the small tasks_worker_id_idx. Skip a workflow row another session holds: a
+  -- claim never waits for a workflow (see the lock order in tasks/task_lifecycle); that workflow is
+  -- marked running when its next task is claimed or ends.
+  update tasks.workflows as w
+     set status = 'running', started_at = now(), updated_at = now()
+    from (select w2.organization_id, w2.id
+            from tasks.workflows as w2
+           where (w2.organization_id, w2.id) in (select t.organization_id, t.workflow_id
+                                                   from tasks.tasks as t
+                                                  where t.status = 'running' and t.worker_id = claim_tasks.worker_id
+                                                    and t.started_at = now() and t.workflow_id is not null)
+             and w2.status = 'pending'
+             for no key update of w2 skip locked) as s
+   where w.organization_id = s.organization_id and w.id = s.id;
 end
 $$;
 comment on function tasks.claim_tasks(text, integer, text[]) is

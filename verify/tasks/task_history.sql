@@ -15,4 +15,8 @@ select 1 / count(*) from base.partitions where parent_table = 'tasks.task_histor
 
 select id, status from tasks.all_tasks where false;
 
+-- Deleting an organization deletes its history.
+select 1 / count(*) from pg_catalog.pg_trigger
+ where tgrelid = 'base.organizations'::regclass and tgname = '_500_delete_task_history' and tgenabled = 'O';
+
 rollback;

@@ -630,7 +630,7 @@ select set_eq(
   ('service_role', 'function', 'internal.led_project_ids()', 'EXECUTE'),
   ('service_role', 'function', 'internal.organization_ids_for(base.organization_role)', 'EXECUTE'),
   ('service_role', 'function', 'internal.tasks_cancel_cascade(uuid,uuid[],boolean,text,uuid,text)', 'EXECUTE'),
-  ('service_role', 'function', 'internal.tasks_complete_batch(text,uuid[],jsonb[],uuid)', 'EXECUTE'),
+  ('service_role', 'function', 'internal.tasks_complete_batch(text,uuid[],jsonb[])', 'EXECUTE'),
   ('service_role', 'function', 'internal.tasks_find(uuid,uuid)', 'EXECUTE'),
   ('service_role', 'function', 'internal.tasks_finish(uuid,uuid,text,text,jsonb,text,boolean)', 'EXECUTE'),
   ('service_role', 'function', 'internal.tasks_lock_workflow(uuid,uuid)', 'EXECUTE'),

@@ -1,7 +1,7 @@
 -- Structure of the tasks module: tables, keys, references, partitions, policies, privileges and
 -- the shape of every function (volatility, definer or not, who may execute it).
 begin;
-select plan(81);
+select plan(82);
 
 select is(
   (select array_agg(c.relname::text order by c.relname) from pg_class as c
@@ -30,7 +30,25 @@ select fk_ok('tasks', 'workflows', 'created_by', 'base', 'users', 'id', 'workflo
 select fk_ok('tasks', 'tasks', 'organization_id', 'base', 'organizations', 'id', 'tasks -> organizations');
 select fk_ok('tasks', 'tasks', array['organization_id', 'workflow_id'], 'tasks', 'workflows', array['organization_id', 'id'],
              'tasks -> workflows is composite (same tenant)');
-select fk_ok('tasks', 'task_history', 'organization_id', 'base', 'organizations', 'id', 'task_history -> organizations');
+-- task_history has no foreign key to organizations (it would lock the organization's row for every
+-- task that ends); a statement trigger on organizations deletes the history instead.
+select is((select count(*)::int from pg_constraint where conrelid = 'tasks.task_history'::regclass and contype = 'f'), 0,
+          'task_history has no foreign key (its organization cascade is a trigger)');
+create temp table history_orgs as
+select (tests.create_tenant('history-gone')).organization_id as gone, (tests.create_tenant('history-kept')).organization_id as kept;
+insert into tasks.task_history
+  (organization_id, id, definition_id, queue_name, status, priority, payload, scheduled_at, attempts, max_attempts,
+   lease_duration, backoff_base, backoff_cap, pending_dependencies, finished_at, created_at, updated_at)
+select o.org, base.uuid_generate_v7(), gen_random_uuid(), 'q', 'succeeded', 0, '{}', now(), 1, 3,
+       interval '1 minute', interval '1 second', interval '1 minute', 0, now(), now(), now()
+  from history_orgs as h cross join lateral (values (h.gone), (h.gone), (h.kept)) as o(org);
+delete from base.organizations where id = (select gone from history_orgs);
+select results_eq(
+  $$select h.organization_id, count(*)::int from tasks.task_history as h
+     where h.organization_id in ((select gone from history_orgs), (select kept from history_orgs))
+     group by 1$$,
+  $$select kept, 1 from history_orgs$$,
+  'deleting an organization deletes its task history, and only its own');
 select fk_ok('tasks', 'task_dependencies', 'organization_id', 'base', 'organizations', 'id', 'task_dependencies -> organizations');
 select fk_ok('tasks', 'task_idempotency_keys', 'organization_id', 'base', 'organizations', 'id', 'task_idempotency_keys -> organizations');
 select fk_ok('tasks', 'task_execution_logs', 'organization_id', 'base', 'organizations', 'id', 'task_execution_logs -> organizations');

@@ -103,15 +103,17 @@ def table_sizes(conn: psycopg.Connection) -> list[list]:
          order by 1""").fetchall()]
 
 
-def pgbench(url: str, scripts: list[tuple[str, int]], clients: int, seconds: int, variables: dict) -> dict:
-    """Run pgbench with weighted script files; returns {'tps': .., per-script tps by file name}."""
-    args = ["pgbench", "-n", "-c", str(clients), "-j", str(min(clients, os.cpu_count() or 2)), "-T", str(seconds),
+def pgbench(url: str, scripts: list[tuple[str, int]], clients: int, seconds: float, variables: dict,
+            role: str | None = None) -> dict:
+    """Run pgbench with weighted script files (as `role` when given); returns {'tps': .., per-script tps by file name}."""
+    args = ["pgbench", "-n", "-c", str(clients), "-j", str(min(clients, os.cpu_count() or 2)), "-T", str(max(1, round(seconds))),
             "-M", "prepared"]
     for k, v in variables.items():
         args += ["-D", f"{k}={v}"]
     for path, weight in scripts:
         args += ["-f", f"{path}@{weight}"]
-    out = subprocess.run(args + [url], capture_output=True, text=True)
+    env = dict(os.environ, PGOPTIONS=f"{os.environ.get('PGOPTIONS', '')} -c role={role}".strip()) if role else None
+    out = subprocess.run(args + [url], capture_output=True, text=True, env=env)
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-2000:])
     result, current = {}, None

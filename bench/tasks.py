@@ -15,7 +15,11 @@ Measured, each beside the baseline measured in the same run:
   * batch-claim throughput: claim_tasks(max_tasks => 100) then complete_tasks (the 100 at once), and
     then 100 separate complete_task calls, each step its own transaction;
   * claim latency (claim + complete, one worker) with an empty history and with --finished-rows
-    finished tasks present, plus as many future-scheduled and blocked tasks in the queue.
+    finished tasks present, plus as many future-scheduled and blocked tasks in the queue;
+  * single claim + complete again with the pgbench client (C, prepared statements), so that the
+    Python client's own cost does not flatten the ratio, beside the same baseline and beside a
+    bare two-transaction queue (UPDATE ... SKIP LOCKED to take, DELETE to finish): the floor of any
+    queue that leases a task in one transaction and finishes it in another.
 The baseline is `DELETE FROM q WHERE id = (SELECT id FROM q ORDER BY id FOR UPDATE SKIP LOCKED
 LIMIT n) RETURNING *` (n = 1 or 100) on a table (id bigserial primary key, payload jsonb), filled by
 single or batched INSERTs. Throughput phases run --rounds times, alternating tasks and baseline, and
@@ -34,6 +38,9 @@ import threading
 import time
 
 import psycopg
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib import pgbench  # noqa: E402
 
 ORG_SLUG = "bench-tasks"
 DEF_NAME = "bench"
@@ -102,6 +109,11 @@ def setup(admin: psycopg.Connection) -> str:
     admin.execute("grant usage on schema bench_baseline to service_role")
     admin.execute("grant select, insert, update, delete on bench_baseline.q to service_role")
     admin.execute("grant usage on sequence bench_baseline.q_id_seq to service_role")
+    admin.execute("drop table if exists bench_baseline.q2")
+    admin.execute("""create table bench_baseline.q2 (id bigserial primary key, status text not null default 'pending',
+                                                   worker text, payload jsonb not null default '{}')""")
+    admin.execute("create index q2_pending_idx on bench_baseline.q2 (id) where status = 'pending'")
+    admin.execute("grant select, insert, update, delete on bench_baseline.q2 to service_role")
     return str(org)
 
 
@@ -109,7 +121,7 @@ def reset_queue(admin: psycopg.Connection, org: str) -> None:
     """Empty the bench organization's queue and history, and the baseline table."""
     admin.execute("delete from tasks.tasks where organization_id = %s", [org])
     admin.execute("delete from tasks.task_history where organization_id = %s", [org])
-    admin.execute("truncate bench_baseline.q")
+    admin.execute("truncate bench_baseline.q, bench_baseline.q2")
 
 
 def cleanup(admin: psycopg.Connection, org: str) -> None:
@@ -126,8 +138,11 @@ def prefill(admin: psycopg.Connection, org: str, tasks: int, baseline: int) -> N
                       [org, DEF_NAME, payload, min(10000, tasks - start)])
     admin.execute("insert into bench_baseline.q (payload) select %s::jsonb from generate_series(1, %s)",
                   [payload, baseline])
+    admin.execute("insert into bench_baseline.q2 (payload) select %s::jsonb from generate_series(1, %s)",
+                  [payload, baseline])
     admin.execute("vacuum analyze tasks.tasks")
     admin.execute("vacuum analyze bench_baseline.q")
+    admin.execute("vacuum analyze bench_baseline.q2")
 
 
 # -- workloads ------------------------------------------------------------------------------------
@@ -251,6 +266,26 @@ def throughput(args, admin, org, label, ours, base, *, prefill_tasks=0, prefill_
     return o, b
 
 
+def pgbench_single_claim(args, admin, org) -> tuple[float, float, float]:
+    """Median tasks/s of claim + complete, the one-statement baseline and the two-step floor, with pgbench."""
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pgbench")
+    runs = {"tasks": [], "base": [], "two": []}
+    # pgbench stops a client whose claim finds nothing, so the queues hold more than the run can take.
+    fill = int(15_000 * max(1, round(args.duration)))
+    for _ in range(args.rounds):
+        reset_queue(admin, org)
+        prefill(admin, org, fill, fill)
+        for key, script in (("tasks", "tasks_claim.sql"), ("base", "tasks_baseline_delete.sql"),
+                            ("two", "tasks_baseline_two_step.sql")):
+            r = pgbench(args.url, [(os.path.join(here, script), 1)], args.workers, args.duration, {}, role="service_role")
+            if r.get("failed"):
+                raise RuntimeError(f"pgbench {script}: {r['failed']} failed transactions")
+            runs[key].append(r["tps"])
+    o, b, t = (statistics.median(runs[k]) for k in ("tasks", "base", "two"))
+    print(f"  pgbench single claim: tasks {o:,.0f}/s, baseline {b:,.0f}/s, two-step {t:,.0f}/s", file=sys.stderr)
+    return o, b, t
+
+
 def dead_tuples(admin) -> tuple[int, int, int]:
     admin.execute("select pg_stat_force_next_flush()")
     row = admin.execute("""
@@ -362,6 +397,10 @@ def main() -> int:
                               prefill_tasks=expected * 2, prefill_base=expected * 5)
             results.append(("Batch claim 100 then 100 complete_task (101 transactions per 100 tasks / DELETE ... LIMIT 100)", o, b,
                             f"queue prefilled with {expected * 2:,} tasks"))
+            o, b, two = pgbench_single_claim(args, admin, org)
+            results.append(("Single claim + complete, pgbench client (claim_tasks(1) then complete_task / DELETE ... LIMIT 1)",
+                            o, b, f"2 transactions per task vs 1; a bare two-transaction queue (UPDATE to take, DELETE "
+                                  f"to finish) did {two:,.0f}/s, so the tasks module reaches {o / two:.0%} of that floor"))
 
         if args.only != "throughput":
             print("latency ...", file=sys.stderr)
@@ -381,7 +420,8 @@ def main() -> int:
     print(f"- machine: {platform.node()}, {os.cpu_count()} CPUs (nproc), {platform.system()} {platform.release()}, "
           f"load average at the end {os.getloadavg()[0]:.1f}")
     print(f"- PostgreSQL {version}; " + ", ".join(f"{k}={v}" for k, v in sorted(settings.items())))
-    print(f"- {args.workers} worker threads (psycopg, autocommit, prepared statements, role service_role); "
+    print(f"- {args.workers} workers: Python threads (psycopg, autocommit, prepared statements, role service_role), "
+          f"and pgbench clients for the last row; "
           f"{args.duration:g} s per measurement, median of {args.rounds} alternating rounds")
     print(f"- baseline: bare `DELETE ... WHERE id = (SELECT id ... ORDER BY id FOR UPDATE SKIP LOCKED LIMIT n) "
           f"RETURNING *` queue table (bigserial key, jsonb payload) on the same server, same run\n")

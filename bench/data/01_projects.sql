@@ -13,7 +13,7 @@
 -- Written through the module's own rules: projects are created in planning or active and moved
 -- to their final status by UPDATEs that the lifecycle trigger validates and records in
 -- project_status_history; branch rows pass the deferred "exactly one default branch" check at
--- commit. Only the last step, which spreads the creation and status-change times over the past
+-- commit. Only the step that spreads the creation and status-change times over the past
 -- two years (the trigger stamps now()), runs with the updated_at and audit triggers of
 -- projects.projects disabled: it rewrites timestamps of synthetic rows, not an edit anyone made.
 -- Runs as the deploying owner (no JWT: the lifecycle trigger treats it as a trusted service),
@@ -30,8 +30,10 @@
 select to_regclass('bench.orgs') is not null as has_orgs \gset
 \if :has_orgs
 \else
-  \echo 'bench-data: projects: bench.orgs is missing: load bench/data/00_base.sql first'
-  \quit
+  do $$ begin
+    raise exception 'bench data: bench.orgs is missing: no tenants to spread projects over'
+      using errcode = '55000', hint = 'Load bench/data/00_base.sql first.';
+  end $$;
 \endif
 select exists (select from projects.projects as p join bench.orgs as b on b.id = p.organization_id) as already_loaded \gset
 \if :already_loaded

@@ -33,16 +33,33 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
+# The original design's p95 targets by query class (ms). The aim is ten times better.
+TARGETS_MS = {"simple": 50.0, "complex": 100.0, "full-text": 200.0, "aggregation": 500.0}
+AIM_FACTOR = 10
+
+
 @dataclass
 class Case:
     """One query pattern: `params(conn)` draws fresh parameters (as the owner) for each run;
-    `subject(params)` is the user to act as under RLS."""
+    `subject(params)` is the user to act as under RLS.
+
+    `kind` is the original design's query class (a key of TARGETS_MS). `roles` are the roles it
+    runs as: both by default; service_role alone for APIs that are not granted to `authenticated`
+    (workers' write paths, the monitoring views). `writes` cases run inside a transaction that is
+    always rolled back. `max_runs` caps the runs of a slow case (the monitoring views)."""
     module: str
     name: str
     sql: str
     params: Callable[[psycopg.Connection], dict]
     subject: Callable[[dict], object] = field(default=lambda p: p.get("user_id"))
     writes: bool = False
+    kind: str = "simple"
+    roles: tuple[str, ...] = ("authenticated", "service_role")
+    max_runs: int | None = None
+
+    def __post_init__(self):
+        if self.kind not in TARGETS_MS:
+            raise ValueError(f"case {self.module}/{self.name}: unknown kind {self.kind!r}")
 
 
 def time_case(conn: psycopg.Connection, owner: psycopg.Connection, case: Case, role: str, runs: int) -> list[float]:
@@ -52,9 +69,13 @@ def time_case(conn: psycopg.Connection, owner: psycopg.Connection, case: Case, r
     for i in range(runs + 5):
         params = case.params(owner)
         t0 = time.perf_counter()
-        with conn.transaction(force_rollback=case.writes):
-            act_as(conn, role, case.subject(params) if role == "authenticated" else None)
-            conn.execute(case.sql, params, prepare=True).fetchall()
+        try:
+            with conn.transaction(force_rollback=case.writes):
+                act_as(conn, role, case.subject(params) if role == "authenticated" else None)
+                conn.execute(case.sql, params, prepare=True).fetchall()
+        except psycopg.Error as e:
+            raise RuntimeError(f"latency case {case.module}: {case.name} failed as {role} "
+                               f"with {params}: {e.sqlstate} {e}") from e
         if i >= 5:                                   # the first runs plan and warm the cache
             samples.append((time.perf_counter() - t0) * 1000)
     return samples

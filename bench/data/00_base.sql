@@ -15,6 +15,13 @@ create table if not exists bench.orgs (
   ordinal int primary key, id uuid not null, owner_id uuid not null, admin_id uuid not null,
   member_id uuid not null, viewer_id uuid not null);
 create index if not exists orgs_id_idx on bench.orgs (id);
+-- The finished build: scripts/bench.sh writes its one row after the last generator and VACUUM,
+-- so a database with a row holds a complete data set of that scale (growth reuses it).
+create table if not exists bench.meta (
+  scale numeric not null, fingerprint text not null, built_at timestamptz not null,
+  build_seconds integer not null, git_commit text);
+comment on table bench.meta is
+  'The finished benchmark build of this database: scale, fingerprint of sqitch.plan, deploy/ and bench/data/, when, how long, which commit. Written by scripts/bench.sh at the end of a build.';
 create or replace function bench.skewed_ordinal(p_orgs int) returns int language sql volatile as
   $$ select 1 + floor(p_orgs * power(random(), 3))::int $$;
 grant usage on schema bench to authenticated, service_role;

@@ -32,6 +32,19 @@ insert into base.organizations (name, slug)
 select 'Bench events ' || g, 'bench-events-' || lpad(g::text, 2, '0')
   from generate_series(1, :n_orgs) as g;
 
+-- A member in each (bench-events-NN@bench.test), so the latency suite (bench/cases.py) reads
+-- these events as `authenticated` under RLS, as an API user would.
+insert into base.users (email, display_name)
+select o.slug || '@bench.test', 'Bench events member ' || right(o.slug, 2)
+  from base.organizations as o
+ where o.slug like 'bench-events-%'
+on conflict do nothing;
+insert into base.organization_members (organization_id, user_id, role)
+select o.id, u.id, 'member'
+  from base.organizations as o
+  join base.users as u on u.email = o.slug || '@bench.test'
+ where o.slug like 'bench-events-%';
+
 insert into events.event_subscriptions
   (organization_id, name, source, event_type_pattern, payload_filter, target_kind, target)
 select o.id, v.name, v.source, v.pattern, v.filter::jsonb, v.kind, v.target

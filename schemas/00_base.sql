@@ -656,7 +656,7 @@ begin
   select m.organization_id, m.id, m.definition_id, m.workflow_id, m.queue_name, 'cancelled', m.priority, m.payload,
          m.scheduled_at, m.attempts, m.max_attempts, m.lease_duration, m.backoff_base, m.backoff_cap,
          m.pending_dependencies, m.worker_id, null, m.heartbeat_at, m.started_at, now(), null, m.last_error,
-         case when c.parent is null then left(p_root_reason, 10000)
+         case when c.parent is null then p_root_reason
               else format('dependency %s %s', c.parent,
                           case when c.parent = any (p_root_ids) then p_root_status else 'cancelled' end) end,
          case when c.parent is null then p_root_cause else c.parent end,
@@ -812,7 +812,7 @@ begin
   select m.organization_id, m.id, m.definition_id, m.workflow_id, m.queue_name, p_status, m.priority, m.payload,
          m.scheduled_at, m.attempts, m.max_attempts, m.lease_duration, m.backoff_base, m.backoff_cap,
          m.pending_dependencies, m.worker_id, null, m.heartbeat_at, m.started_at, now(), p_result,
-         coalesce(left(p_error, 10000), m.last_error), null, null, m.idempotency_key, m.enqueued_by,
+         coalesce(p_error, m.last_error), null, null, m.idempotency_key, m.enqueued_by,
          m.created_at, now()
     from moved as m
   returning * into v_task;

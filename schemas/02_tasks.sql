@@ -491,7 +491,7 @@ $$;
 -- Name: FUNCTION cancel_task(organization_id uuid, task_id uuid, reason text); Type: COMMENT; Schema: tasks; Owner: -
 --
 
-COMMENT ON FUNCTION tasks.cancel_task(organization_id uuid, task_id uuid, reason text) IS 'Cancels a live task (blocked, scheduled, pending or running) and every task downstream of it, for a member of the organization or service_role (else 42501); returns the cancelled task. 55000 when it has already ended, P0002 when unknown, 22023 for a bad reason.';
+COMMENT ON FUNCTION tasks.cancel_task(organization_id uuid, task_id uuid, reason text) IS 'Cancels a live task (blocked, scheduled, pending or running) and every task downstream of it, for a member of the organization or service_role (else 42501); returns the cancelled task. 55000 when it has already ended, P0002 when unknown, 22023 for a reason that is empty or longer than 10000 characters.';
 
 --
 -- Name: cancel_workflow(uuid, uuid, text); Type: FUNCTION; Schema: tasks; Owner: -
@@ -531,7 +531,7 @@ begin
   end if;
 
   update tasks.workflows as w
-     set status = 'cancelled', finished_at = now(), cancellation_reason = left(v_reason, 10000), updated_at = now()
+     set status = 'cancelled', finished_at = now(), cancellation_reason = v_reason, updated_at = now()
    where w.organization_id = cancel_workflow.organization_id and w.id = cancel_workflow.workflow_id
   returning w.* into v_workflow;
   return v_workflow;
@@ -542,7 +542,7 @@ $$;
 -- Name: FUNCTION cancel_workflow(organization_id uuid, workflow_id uuid, reason text); Type: COMMENT; Schema: tasks; Owner: -
 --
 
-COMMENT ON FUNCTION tasks.cancel_workflow(organization_id uuid, workflow_id uuid, reason text) IS 'Cancels a pending or running workflow and all its live tasks (and what depends on them), for a member of the organization or service_role (else 42501); returns the workflow. 55000 when it has already ended, P0002 when unknown.';
+COMMENT ON FUNCTION tasks.cancel_workflow(organization_id uuid, workflow_id uuid, reason text) IS 'Cancels a pending or running workflow and all its live tasks (and what depends on them), for a member of the organization or service_role (else 42501); returns the workflow. Each task records "workflow <id> cancelled: <reason>". 55000 when it has already ended, P0002 when unknown, 22023 for a reason that is empty or longer than 10000 characters.';
 
 --
 -- Name: claim_tasks(text, integer, text[]); Type: FUNCTION; Schema: tasks; Owner: -
@@ -969,6 +969,8 @@ CREATE FUNCTION tasks.fail_task(organization_id uuid, task_id uuid, worker_id te
     LANGUAGE plpgsql
     AS $$
 declare
+  -- The documented cap: a worker's error is diagnostic output (a stack trace, a tool's stderr), not
+  -- user input, so it is kept truncated to its first 10000 characters rather than refused.
   v_error text := left(fail_task.error, 10000);
   v_task  tasks.tasks;
 begin
@@ -1005,7 +1007,7 @@ $$;
 -- Name: FUNCTION fail_task(organization_id uuid, task_id uuid, worker_id text, error text, retryable boolean); Type: COMMENT; Schema: tasks; Owner: -
 --
 
-COMMENT ON FUNCTION tasks.fail_task(organization_id uuid, task_id uuid, worker_id text, error text, retryable boolean) IS 'Worker API (service_role): the running attempt held by worker_id failed with error (kept in last_error, up to 10000 characters). While attempts < max_attempts and retryable, the task is rescheduled after tasks.retry_delay (exponential backoff with jitter, capped); otherwise it ends failed and its dependants are cancelled. 55000 when not leased to that worker, P0002 when unknown, 22023 for an empty error.';
+COMMENT ON FUNCTION tasks.fail_task(organization_id uuid, task_id uuid, worker_id text, error text, retryable boolean) IS 'Worker API (service_role): the running attempt held by worker_id failed with error, kept in last_error truncated to its first 10000 characters (a worker''s diagnostic, capped so that one failure cannot bloat the queue; not user input). While attempts < max_attempts and retryable, the task is rescheduled after tasks.retry_delay (exponential backoff with jitter, capped); otherwise it ends failed and its dependants are cancelled. 55000 when not leased to that worker, P0002 when unknown, 22023 for an empty error.';
 
 --
 -- Name: heartbeat_task(uuid, uuid, text); Type: FUNCTION; Schema: tasks; Owner: -
@@ -1339,8 +1341,12 @@ CREATE TABLE tasks.task_history (
     enqueued_by uuid,
     created_at timestamp with time zone NOT NULL,
     updated_at timestamp with time zone NOT NULL,
-    CONSTRAINT task_history_cancellation_reason_check CHECK (((length(cancellation_reason) <= 10000) AND ((status = 'cancelled'::text) = (cancellation_reason IS NOT NULL)))),
-    CONSTRAINT task_history_status_check CHECK ((status = ANY (ARRAY['succeeded'::text, 'failed'::text, 'cancelled'::text])))
+    CONSTRAINT task_history_cancellation_reason_check CHECK (((length(cancellation_reason) <= 10100) AND ((status = 'cancelled'::text) = (cancellation_reason IS NOT NULL)))),
+    CONSTRAINT task_history_idempotency_key_check CHECK (((length(idempotency_key) >= 1) AND (length(idempotency_key) <= 200))),
+    CONSTRAINT task_history_last_error_check CHECK ((length(last_error) <= 10000)),
+    CONSTRAINT task_history_queue_name_check CHECK ((length(queue_name) <= 100)),
+    CONSTRAINT task_history_status_check CHECK ((status = ANY (ARRAY['succeeded'::text, 'failed'::text, 'cancelled'::text]))),
+    CONSTRAINT task_history_worker_id_check CHECK (((length(worker_id) >= 1) AND (length(worker_id) <= 200)))
 )
 PARTITION BY RANGE (finished_at);
 
@@ -1396,7 +1402,7 @@ COMMENT ON COLUMN tasks.task_history.result IS 'What complete_task was given (a 
 -- Name: COLUMN task_history.last_error; Type: COMMENT; Schema: tasks; Owner: -
 --
 
-COMMENT ON COLUMN tasks.task_history.last_error IS 'Error of the last failed attempt, kept when the task ends failed.';
+COMMENT ON COLUMN tasks.task_history.last_error IS 'Error of the last failed attempt, kept when the task ends failed (fail_task keeps the first 10000 characters of a worker''s error).';
 
 --
 -- Name: COLUMN task_history.cancellation_reason; Type: COMMENT; Schema: tasks; Owner: -
@@ -1624,8 +1630,12 @@ CREATE TABLE tasks.task_history_default (
     enqueued_by uuid,
     created_at timestamp with time zone NOT NULL,
     updated_at timestamp with time zone NOT NULL,
-    CONSTRAINT task_history_cancellation_reason_check CHECK (((length(cancellation_reason) <= 10000) AND ((status = 'cancelled'::text) = (cancellation_reason IS NOT NULL)))),
-    CONSTRAINT task_history_status_check CHECK ((status = ANY (ARRAY['succeeded'::text, 'failed'::text, 'cancelled'::text])))
+    CONSTRAINT task_history_cancellation_reason_check CHECK (((length(cancellation_reason) <= 10100) AND ((status = 'cancelled'::text) = (cancellation_reason IS NOT NULL)))),
+    CONSTRAINT task_history_idempotency_key_check CHECK (((length(idempotency_key) >= 1) AND (length(idempotency_key) <= 200))),
+    CONSTRAINT task_history_last_error_check CHECK ((length(last_error) <= 10000)),
+    CONSTRAINT task_history_queue_name_check CHECK ((length(queue_name) <= 100)),
+    CONSTRAINT task_history_status_check CHECK ((status = ANY (ARRAY['succeeded'::text, 'failed'::text, 'cancelled'::text]))),
+    CONSTRAINT task_history_worker_id_check CHECK (((length(worker_id) >= 1) AND (length(worker_id) <= 200)))
 );
 
 --

@@ -519,8 +519,13 @@ declare
   v_rows   integer;
   v_total  integer := 0;
 begin
-  -- A user refreshes their own organization only; services (no JWT subject) refresh anything.
-  if base.current_user_id() is not null then
+  -- Services (service_role, or a role that has it, such as the owner running a pg_cron job) refresh
+  -- anything; anyone else only an organization they are a member of. The caller is the database
+  -- role: the role setting (SET ROLE, as PostgREST does) or the session user, which this SECURITY
+  -- DEFINER function does not change (the current user is its owner here). Not the JWT: `authenticated`
+  -- without a subject is not a service.
+  if not pg_catalog.pg_has_role(coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user),
+                                'service_role', 'USAGE') then
     if p_organization_id is null then
       raise exception 'p_organization_id is required when a user refreshes trends'
         using errcode = '22023';
@@ -597,7 +602,7 @@ $$;
 -- Name: FUNCTION refresh_metric_trends(p_organization_id uuid, p_repository_id uuid, p_since timestamp with time zone); Type: COMMENT; Schema: analytics; Owner: -
 --
 
-COMMENT ON FUNCTION analytics.refresh_metric_trends(p_organization_id uuid, p_repository_id uuid, p_since timestamp with time zone) IS 'Recomputes the daily and weekly roll-ups of repository-scope metrics from p_since on (default: from the latest period already rolled up), optionally for one organization and/or repository, with the change against the previous period. Returns the number of roll-up rows written. A user must name an organization they are a member of (22023, 42501); services may refresh everything. Schedule it (pg_cron) for metrics recorded outside runs.';
+COMMENT ON FUNCTION analytics.refresh_metric_trends(p_organization_id uuid, p_repository_id uuid, p_since timestamp with time zone) IS 'Recomputes the daily and weekly roll-ups of repository-scope metrics from p_since on (default: from the latest period already rolled up), optionally for one organization and/or repository, with the change against the previous period. Returns the number of roll-up rows written. A caller without the service_role database role (a user, or authenticated without a JWT subject) must name an organization they are a member of (22023, 42501); service_role may refresh everything. Schedule it (pg_cron) for metrics recorded outside runs.';
 
 --
 -- Name: issues; Type: TABLE; Schema: analytics; Owner: -

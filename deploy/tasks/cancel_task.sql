@@ -51,7 +51,7 @@ begin
 end
 $$;
 comment on function tasks.cancel_task(uuid, uuid, text) is
-  'Cancels a live task (blocked, scheduled, pending or running) and every task downstream of it, for a member of the organization or service_role (else 42501); returns the cancelled task. 55000 when it has already ended, P0002 when unknown, 22023 for a bad reason.';
+  'Cancels a live task (blocked, scheduled, pending or running) and every task downstream of it, for a member of the organization or service_role (else 42501); returns the cancelled task. 55000 when it has already ended, P0002 when unknown, 22023 for a reason that is empty or longer than 10000 characters.';
 
 create function tasks.cancel_workflow(organization_id uuid, workflow_id uuid, reason text default null)
 returns tasks.workflows
@@ -90,14 +90,14 @@ begin
   end if;
 
   update tasks.workflows as w
-     set status = 'cancelled', finished_at = now(), cancellation_reason = left(v_reason, 10000), updated_at = now()
+     set status = 'cancelled', finished_at = now(), cancellation_reason = v_reason, updated_at = now()
    where w.organization_id = cancel_workflow.organization_id and w.id = cancel_workflow.workflow_id
   returning w.* into v_workflow;
   return v_workflow;
 end
 $$;
 comment on function tasks.cancel_workflow(uuid, uuid, text) is
-  'Cancels a pending or running workflow and all its live tasks (and what depends on them), for a member of the organization or service_role (else 42501); returns the workflow. 55000 when it has already ended, P0002 when unknown.';
+  'Cancels a pending or running workflow and all its live tasks (and what depends on them), for a member of the organization or service_role (else 42501); returns the workflow. Each task records "workflow <id> cancelled: <reason>". 55000 when it has already ended, P0002 when unknown, 22023 for a reason that is empty or longer than 10000 characters.';
 
 revoke execute on function tasks.cancel_task(uuid, uuid, text) from public;
 revoke execute on function tasks.cancel_workflow(uuid, uuid, text) from public;

@@ -51,8 +51,20 @@ create table tasks.task_history (
   updated_at            timestamptz not null,
   constraint task_history_pkey primary key (organization_id, id, finished_at),
   constraint task_history_status_check check (status in ('succeeded', 'failed', 'cancelled')),
+  -- Size bounds. tasks.tasks leaves these to the functions that write it (a CHECK there is planned
+  -- again for every statement on the hot queue); this table is written once per task, so it
+  -- checks them itself, and a value that reached the queue by a direct write (service_role, the
+  -- owner) cannot go further. The limits are the functions' own: queue_name as task_definitions,
+  -- worker_id as claim_tasks, idempotency_key as enqueue_task, last_error as fail_task's cap.
+  constraint task_history_queue_name_check check (length(queue_name) <= 100),
+  constraint task_history_worker_id_check check (length(worker_id) between 1 and 200),
+  constraint task_history_idempotency_key_check check (length(idempotency_key) between 1 and 200),
+  constraint task_history_last_error_check check (length(last_error) <= 10000),
+  -- A caller's reason is at most 10000 characters (cancel_task, cancel_workflow: 22023 otherwise);
+  -- the tasks of a cancelled workflow record it after a 'workflow <id> cancelled: ' prefix
+  -- (57 characters), so the bound leaves room for the prefix instead of truncating the reason.
   constraint task_history_cancellation_reason_check
-    check (length(cancellation_reason) <= 10000 and (status = 'cancelled') = (cancellation_reason is not null))
+    check (length(cancellation_reason) <= 10100 and (status = 'cancelled') = (cancellation_reason is not null))
 ) partition by range (finished_at);
 
 -- Workflow bookkeeping: "did any task of this workflow fail / get cancelled?" in one probe.
@@ -70,7 +82,7 @@ comment on column tasks.task_history.status is 'succeeded, failed (attempts exha
 comment on column tasks.task_history.worker_id is 'The worker that ran the last attempt, if any.';
 comment on column tasks.task_history.finished_at is 'When the task ended; the partition key.';
 comment on column tasks.task_history.result is 'What complete_task was given (a JSON object of at most 1 MiB), for succeeded tasks.';
-comment on column tasks.task_history.last_error is 'Error of the last failed attempt, kept when the task ends failed.';
+comment on column tasks.task_history.last_error is 'Error of the last failed attempt, kept when the task ends failed (fail_task keeps the first 10000 characters of a worker''s error).';
 comment on column tasks.task_history.cancellation_reason is 'Why the task was cancelled: the caller''s reason, or the upstream task whose failure or cancellation cascaded.';
 comment on column tasks.task_history.cause_task_id is 'For a task cancelled by a cascade: the upstream task (failed or cancelled) that caused it.';
 

@@ -180,6 +180,8 @@ language plpgsql
 volatile
 as $$
 declare
+  -- The documented cap: a worker's error is diagnostic output (a stack trace, a tool's stderr), not
+  -- user input, so it is kept truncated to its first 10000 characters rather than refused.
   v_error text := left(fail_task.error, 10000);
   v_task  tasks.tasks;
 begin
@@ -212,7 +214,7 @@ begin
 end
 $$;
 comment on function tasks.fail_task(uuid, uuid, text, text, boolean) is
-  'Worker API (service_role): the running attempt held by worker_id failed with error (kept in last_error, up to 10000 characters). While attempts < max_attempts and retryable, the task is rescheduled after tasks.retry_delay (exponential backoff with jitter, capped); otherwise it ends failed and its dependants are cancelled. 55000 when not leased to that worker, P0002 when unknown, 22023 for an empty error.';
+  'Worker API (service_role): the running attempt held by worker_id failed with error, kept in last_error truncated to its first 10000 characters (a worker''s diagnostic, capped so that one failure cannot bloat the queue; not user input). While attempts < max_attempts and retryable, the task is rescheduled after tasks.retry_delay (exponential backoff with jitter, capped); otherwise it ends failed and its dependants are cancelled. 55000 when not leased to that worker, P0002 when unknown, 22023 for an empty error.';
 
 revoke execute on function internal.tasks_complete_batch(text, uuid[], jsonb[]) from public;
 revoke execute on function tasks.heartbeat_task(uuid, uuid, text) from public;

@@ -1,7 +1,7 @@
 -- analytics module, layer 2: the quality score on hand-made data with a known expected value,
 -- its weights as data, the explanation, the overview, and the metric trends.
 begin;
-select plan(30);
+select plan(32);
 
 select organization_id as org, member_id as member, viewer_id as viewer from tests.create_tenant('ana-score-a') \gset
 insert into projects.repositories (organization_id, provider, full_name, clone_url)
@@ -160,6 +160,14 @@ select tests.authenticate_as(:'member');
 select throws_ok($$select analytics.refresh_metric_trends()$$, '22023', 'p_organization_id is required when a user refreshes trends',
                  'a user must name the organization');
 select lives_ok(format($$select analytics.refresh_metric_trends(%L)$$, :'org'), 'a member refreshes their organization''s trends');
+-- A service is the service_role database role, not a JWT without a subject (nor one claiming
+-- service_role): authenticated so is refused like any non-member.
+select tests.set_identity('authenticated', '{"role": "service_role"}');
+select throws_ok($$select analytics.refresh_metric_trends()$$, '22023', 'p_organization_id is required when a user refreshes trends',
+                 'authenticated without a JWT subject cannot refresh every organization');
+select throws_ok(format($$select analytics.refresh_metric_trends(%L)$$, :'org'), '42501',
+                 format('only members of organization %s may refresh its trends', :'org'),
+                 'nor one organization it is not a member of');
 select tests.clear_authentication();
 
 select * from finish();

@@ -1933,6 +1933,18 @@ CREATE INDEX task_resource_usage_default_organization_id_task_id_measure_idx ON 
 CREATE INDEX tasks_claim_idx ON tasks.tasks USING btree (priority DESC, scheduled_at) WITH (deduplicate_items=off) WHERE (status = 'pending'::text);
 
 --
+-- Name: tasks_organization_id_claim_idx; Type: INDEX; Schema: tasks; Owner: -
+--
+
+CREATE INDEX tasks_organization_id_claim_idx ON tasks.tasks USING btree (organization_id, priority DESC, scheduled_at) WITH (deduplicate_items=off) WHERE (status = 'pending'::text);
+
+--
+-- Name: INDEX tasks_organization_id_claim_idx; Type: COMMENT; Schema: tasks; Owner: -
+--
+
+COMMENT ON INDEX tasks.tasks_organization_id_claim_idx IS 'Ready (pending) tasks of one organization in claim order: the ready-to-run query of a tenant, and a tenant''s queue in the dashboard.';
+
+--
 -- Name: tasks_organization_id_workflow_id_idx; Type: INDEX; Schema: tasks; Owner: -
 --
 

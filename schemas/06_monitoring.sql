@@ -3268,16 +3268,21 @@ CREATE VIEW monitoring.tasks_performance_analysis AS
             count(*) FILTER (WHERE ((t.status = 'running'::text) AND (t.locked_until < (now() - '00:01:00'::interval)))) AS stuck
            FROM tasks.tasks t
           WHERE (t.status = ANY (ARRAY['pending'::text, 'running'::text]))
+        ), finished AS (
+         SELECT count(*) FILTER (WHERE ((h.status = 'succeeded'::text) AND (h.finished_at > (now() - '01:00:00'::interval)))) AS succeeded,
+            count(*) FILTER (WHERE ((h.status = 'failed'::text) AND (h.finished_at > (now() - '01:00:00'::interval)))) AS failed,
+            count(*) FILTER (WHERE (h.finished_at > (now() - '01:00:00'::interval))) AS finished,
+            count(*) FILTER (WHERE (h.status = 'failed'::text)) AS failed_24h
+           FROM tasks.task_history h
+          WHERE (h.finished_at > (now() - '24:00:00'::interval))
         ), hour AS (
-         SELECT count(*) FILTER (WHERE (h.status = 'succeeded'::text)) AS succeeded,
-            count(*) FILTER (WHERE (h.status = 'failed'::text)) AS failed,
-            count(*) AS finished
-           FROM tasks.task_history h
-          WHERE (h.finished_at > (now() - '01:00:00'::interval))
+         SELECT f.succeeded,
+            f.failed,
+            f.finished
+           FROM finished f
         ), day AS (
-         SELECT count(*) AS failed
-           FROM tasks.task_history h
-          WHERE ((h.finished_at > (now() - '24:00:00'::interval)) AND (h.status = 'failed'::text))
+         SELECT f.failed_24h AS failed
+           FROM finished f
         ), checks(check_name, value, sample, details, action) AS (
          SELECT 'task_queue_depth'::text AS "?column?",
             (hot.ready)::numeric AS ready,

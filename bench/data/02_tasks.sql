@@ -97,7 +97,8 @@ begin
    cross join lateral (select case when b.g % 10 = 1 then 'failed' when b.g % 10 = 2 then 'cancelled' else 'succeeded' end as status,
                               case when b.g % 10 = 1 then 5 when b.g % 10 = 2 then 0 else 1 + (b.g % 3 = 0)::int end as attempts) as s
    cross join lateral (select now() - b.r * interval '150 days' as at) as f
-   where b.g <= v_history;
+   where b.g <= v_history
+   order by f.at;  -- in the order tasks finish, as a live system writes them (the BRIN on finished_at relies on it)
 
   -- Live tasks: pending, scheduled, blocked (counter set here, edges below), running.
   insert into tasks.tasks

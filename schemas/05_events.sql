@@ -2644,6 +2644,18 @@ CREATE INDEX deployment_events_organization_id_environment_received_at_idx ON ON
 CREATE INDEX deployment_events_default_organization_id_environment_recei_idx ON events.deployment_events_default USING btree (organization_id, environment, received_at);
 
 --
+-- Name: event_deliveries_completed_at_dead_letter_idx; Type: INDEX; Schema: events; Owner: -
+--
+
+CREATE INDEX event_deliveries_completed_at_dead_letter_idx ON ONLY events.event_deliveries USING btree (completed_at) WHERE (status = 'dead_letter'::text);
+
+--
+-- Name: event_deliveries_default_completed_at_idx; Type: INDEX; Schema: events; Owner: -
+--
+
+CREATE INDEX event_deliveries_default_completed_at_idx ON events.event_deliveries_default USING btree (completed_at) WHERE (status = 'dead_letter'::text);
+
+--
 -- Name: event_deliveries_locked_until_idx; Type: INDEX; Schema: events; Owner: -
 --
 
@@ -2816,6 +2828,12 @@ ALTER INDEX events.deployment_events_organization_id_environment_received_at_idx
 --
 
 ALTER INDEX events.deployment_events_pkey ATTACH PARTITION events.deployment_events_default_pkey;
+
+--
+-- Name: event_deliveries_default_completed_at_idx; Type: INDEX ATTACH; Schema: events; Owner: -
+--
+
+ALTER INDEX events.event_deliveries_completed_at_dead_letter_idx ATTACH PARTITION events.event_deliveries_default_completed_at_idx;
 
 --
 -- Name: event_deliveries_default_locked_until_idx; Type: INDEX ATTACH; Schema: events; Owner: -

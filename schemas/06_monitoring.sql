@@ -1953,10 +1953,12 @@ CREATE VIEW monitoring.events_performance_analysis AS
            FROM events.event_processing_logs l
           WHERE ((l.logged_at > (now() - '01:00:00'::interval)) AND (l.step = ANY (ARRAY['routed'::text, 'routing_failed'::text])))
         ), deliveries AS (
-         SELECT count(*) FILTER (WHERE ((d.status = 'pending'::text) AND (d.next_attempt_at <= now()))) AS due,
-            count(*) FILTER (WHERE ((d.status = 'leased'::text) AND (d.locked_until < (now() - '00:01:00'::interval)))) AS stuck
-           FROM events.event_deliveries d
-          WHERE (d.status = ANY (ARRAY['pending'::text, 'leased'::text]))
+         SELECT ( SELECT count(*) AS count
+                   FROM events.event_deliveries d
+                  WHERE ((d.status = 'pending'::text) AND (d.next_attempt_at <= now()))) AS due,
+            ( SELECT count(*) AS count
+                   FROM events.event_deliveries d
+                  WHERE ((d.status = 'leased'::text) AND (d.locked_until < (now() - '00:01:00'::interval)))) AS stuck
         ), dead AS (
          SELECT count(*) AS n
            FROM events.event_deliveries d

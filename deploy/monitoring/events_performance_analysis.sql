@@ -3,11 +3,19 @@
 -- throughput and failures of the last hour (from the processing log), deliveries due, leases the
 -- recovery is not keeping up with, and the day's dead letters. Hot rows are read through the
 -- partial indexes of the module; the log's last hour through a BRIN index on logged_at (added
--- here, tiny: the log is appended in time order).
+-- here, tiny: the log is appended in time order); the day's dead letters through a partial index
+-- on completed_at (added here, tiny: dead letters are rare).
+-- Each count reads one partial index with its own literal status: a single scan of
+-- "status in ('pending', 'leased')" matches neither partial index, and on 14.5M deliveries it
+-- was a sequential scan of every partition (2.0 s; now milliseconds).
 
 begin;
 
 create index event_processing_logs_logged_at_brin on events.event_processing_logs using brin (logged_at);
+-- The organization-first dead-letter index serves a tenant's list; this one serves "the last day,
+-- every tenant" without reading the whole dead-letter index of every partition.
+create index event_deliveries_completed_at_dead_letter_idx on events.event_deliveries (completed_at)
+  where status = 'dead_letter';
 
 insert into monitoring.alert_thresholds
   (check_name, direction, info_threshold, warning_threshold, critical_threshold, minimum_sample, unit, description)
@@ -32,10 +40,10 @@ with pending as (
     from events.event_processing_logs as l
    where l.logged_at > now() - interval '1 hour' and l.step in ('routed', 'routing_failed')
 ), deliveries as (
-  select count(*) filter (where d.status = 'pending' and d.next_attempt_at <= now()) as due,
-         count(*) filter (where d.status = 'leased' and d.locked_until < now() - interval '1 minute') as stuck
-    from events.event_deliveries as d
-   where d.status in ('pending', 'leased')
+  select (select count(*) from events.event_deliveries as d
+           where d.status = 'pending' and d.next_attempt_at <= now()) as due,
+         (select count(*) from events.event_deliveries as d
+           where d.status = 'leased' and d.locked_until < now() - interval '1 minute') as stuck
 ), dead as (
   select count(*) as n
     from events.event_deliveries as d

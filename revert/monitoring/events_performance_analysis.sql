@@ -10,6 +10,7 @@ drop view monitoring.events_performance_analysis;
 delete from monitoring.alert_thresholds
  where check_name in ('event_backlog', 'event_oldest_pending_age', 'event_throughput', 'event_processing_failure_rate',
                       'delivery_backlog', 'delivery_stuck_leases', 'delivery_dead_letters');
+drop index events.event_deliveries_completed_at_dead_letter_idx;
 drop index events.event_processing_logs_logged_at_brin;
 
 commit;

@@ -8,4 +8,7 @@ select category, check_name, object_name, severity, value, details, recommended_
 
 select 1 / (count(*) = 7)::int from monitoring.events_performance_analysis;
 
+select 1 / count(*) from pg_catalog.pg_indexes
+ where schemaname = 'events' and indexname = 'event_deliveries_completed_at_dead_letter_idx';
+
 rollback;

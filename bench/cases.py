@@ -226,9 +226,16 @@ def analytics_cases(conn: psycopg.Connection) -> list[Case]:
              "select analytics.calculate_quality_score(%(repository_id)s)",
              repository, kind="complex"),
         Case("analytics", "file analysis of a repository (latest run, 50 most complex files)",
+             # The latest run as a scalar subquery, so the run is one value and the complexity
+             # index (organization_id, run_id, complexity desc nulls last) returns the 50 rows in
+             # order; joined to a one-row subquery instead, the planner cannot carry the inner
+             # index order through the join, reads the whole run (500 files) and sorts it.
              "select f.file_path, f.language, f.lines_code, f.complexity, f.duplication_pct, f.coverage_pct, "
-             "f.maintainability_index from " + LATEST_RUN + " join analytics.file_analysis as f "
-             "on f.organization_id = lr.organization_id and f.run_id = lr.id "
+             "f.maintainability_index from analytics.file_analysis as f "
+             "where f.organization_id = %(organization_id)s and f.run_id = ("
+             "select ar.id from analytics.analysis_runs as ar where ar.organization_id = %(organization_id)s "
+             "and ar.repository_id = %(repository_id)s and ar.status = 'succeeded' "
+             "order by ar.finished_at desc, ar.id desc limit 1) "
              "order by f.complexity desc nulls last limit 50",
              repository, kind="complex"),
         Case("analytics", "file analysis of a repository by directory (latest run)",

@@ -62,22 +62,26 @@ class Case:
             raise ValueError(f"case {self.module}/{self.name}: unknown kind {self.kind!r}")
 
 
-def time_case(conn: psycopg.Connection, owner: psycopg.Connection, case: Case, role: str, runs: int) -> list[float]:
-    """Latency in ms of `runs` executions, each in its own transaction as `role`. Writes are
-    rolled back so the data set does not drift between runs."""
-    samples = []
+def time_case(conn: psycopg.Connection, owner: psycopg.Connection, case: Case, runs: int) -> dict[str, list[float]]:
+    """Latency in ms of `runs` executions per role, each in its own transaction. The roles take
+    turns run by run with the same parameters, and which of them goes first alternates (the first
+    one reads the rows from disk, the second finds them cached), so each meets a cold cache as
+    often as the other and the RLS overhead ratio compares like with like. Writes are rolled back
+    so the data set does not drift."""
+    samples: dict[str, list[float]] = {role: [] for role in case.roles}
     for i in range(runs + 5):
         params = case.params(owner)
-        t0 = time.perf_counter()
-        try:
-            with conn.transaction(force_rollback=case.writes):
-                act_as(conn, role, case.subject(params) if role == "authenticated" else None)
-                conn.execute(case.sql, params, prepare=True).fetchall()
-        except psycopg.Error as e:
-            raise RuntimeError(f"latency case {case.module}: {case.name} failed as {role} "
-                               f"with {params}: {e.sqlstate} {e}") from e
-        if i >= 5:                                   # the first runs plan and warm the cache
-            samples.append((time.perf_counter() - t0) * 1000)
+        for role in (case.roles if i % 2 == 0 else case.roles[::-1]):
+            t0 = time.perf_counter()
+            try:
+                with conn.transaction(force_rollback=case.writes):
+                    act_as(conn, role, case.subject(params) if role == "authenticated" else None)
+                    conn.execute(case.sql, params, prepare=True).fetchall()
+            except psycopg.Error as e:
+                raise RuntimeError(f"latency case {case.module}: {case.name} failed as {role} "
+                                   f"with {params}: {e.sqlstate} {e}") from e
+            if i >= 5:                               # the first runs plan and warm the cache
+                samples[role].append((time.perf_counter() - t0) * 1000)
     return samples
 
 

@@ -999,6 +999,31 @@ $$;
 COMMENT ON FUNCTION internal.tasks_release_dependants(p_organization_id uuid, p_task_id uuid) IS 'A task succeeded: decrements pending_dependencies of the tasks blocked on it, makes those with none left pending (or scheduled) and notifies tasks_ready. Returns how many dependants it touched.';
 
 --
+-- Name: tasks_start_workflow(uuid, uuid); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tasks_start_workflow(p_organization_id uuid, p_workflow_id uuid) RETURNS boolean
+    LANGUAGE plpgsql
+    AS $$
+begin
+  update tasks.workflows as w
+     set status = 'running', started_at = now(), updated_at = now()
+   where (w.organization_id, w.id) = (select w2.organization_id, w2.id
+                                        from tasks.workflows as w2
+                                       where w2.organization_id = p_organization_id and w2.id = p_workflow_id
+                                         and w2.status = 'pending'
+                                         for no key update skip locked);
+  return true;
+end
+$$;
+
+--
+-- Name: FUNCTION tasks_start_workflow(p_organization_id uuid, p_workflow_id uuid); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tasks_start_workflow(p_organization_id uuid, p_workflow_id uuid) IS 'claim_tasks, for a claimed task of a workflow: marks the workflow running if it is still pending, skipping it when another session holds its row (a claim never waits). Returns true.';
+
+--
 -- Name: tg__audit_delete(); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -2815,6 +2840,13 @@ GRANT ALL ON FUNCTION internal.tasks_refresh_workflow(p_organization_id uuid, p_
 
 REVOKE ALL ON FUNCTION internal.tasks_release_dependants(p_organization_id uuid, p_task_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION internal.tasks_release_dependants(p_organization_id uuid, p_task_id uuid) TO service_role;
+
+--
+-- Name: FUNCTION tasks_start_workflow(p_organization_id uuid, p_workflow_id uuid); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tasks_start_workflow(p_organization_id uuid, p_workflow_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.tasks_start_workflow(p_organization_id uuid, p_workflow_id uuid) TO service_role;
 
 --
 -- Name: FUNCTION tg__audit_delete(); Type: ACL; Schema: internal; Owner: -

@@ -583,6 +583,8 @@ begin
   --   (Should a ready row have been rewritten by a committed transaction just before the lock, it
   --   would be locked but not leased in this round, and stay pending: never given to two workers.)
   -- * The claimed rows go straight to the caller (RETURN QUERY), not through an array variable.
+  -- * A claimed task of a workflow starts the workflow (internal.tasks_start_workflow, called from
+  --   the CASE for those rows only): a claim outside workflows runs one statement, not two.
   if claim_tasks.queue_names is null then
     return query
     with claimed as (
@@ -597,7 +599,10 @@ begin
                 limit (select claim_tasks.max_tasks)
                   for no key update skip locked))
       returning t.*)
-    select * from claimed as c order by c.priority desc, c.scheduled_at, c.id;
+    select * from claimed as c
+     where case when c.workflow_id is null then true
+                else internal.tasks_start_workflow(c.organization_id, c.workflow_id) end
+     order by c.priority desc, c.scheduled_at, c.id;
   elsif cardinality(claim_tasks.queue_names) = 1 then
     return query
     with claimed as (
@@ -612,7 +617,10 @@ begin
                 limit (select claim_tasks.max_tasks)
                   for no key update skip locked))
       returning t.*)
-    select * from claimed as c order by c.priority desc, c.scheduled_at, c.id;
+    select * from claimed as c
+     where case when c.workflow_id is null then true
+                else internal.tasks_start_workflow(c.organization_id, c.workflow_id) end
+     order by c.priority desc, c.scheduled_at, c.id;
   else
     return query
     with claimed as (
@@ -627,29 +635,11 @@ begin
                 limit (select claim_tasks.max_tasks)
                   for no key update skip locked))
       returning t.*)
-    select * from claimed as c order by c.priority desc, c.scheduled_at, c.id;
+    select * from claimed as c
+     where case when c.workflow_id is null then true
+                else internal.tasks_start_workflow(c.organization_id, c.workflow_id) end
+     order by c.priority desc, c.scheduled_at, c.id;
   end if;
-
-  if not found then
-    return;
-  end if;
-
-  -- Workflows of the claimed tasks that were still pending are running now. The claimed tasks are
-  -- the worker's running tasks started in this transaction (started_at = now(), the transaction
-  -- time), read from the small tasks_worker_id_idx. Skip a workflow row another session holds: a
-  -- claim never waits for a workflow (see the lock order in tasks/task_lifecycle); that workflow is
-  -- marked running when its next task is claimed or ends.
-  update tasks.workflows as w
-     set status = 'running', started_at = now(), updated_at = now()
-    from (select w2.organization_id, w2.id
-            from tasks.workflows as w2
-           where (w2.organization_id, w2.id) in (select t.organization_id, t.workflow_id
-                                                   from tasks.tasks as t
-                                                  where t.status = 'running' and t.worker_id = claim_tasks.worker_id
-                                                    and t.started_at = now() and t.workflow_id is not null)
-             and w2.status = 'pending'
-             for no key update of w2 skip locked) as s
-   where w.organization_id = s.organization_id and w.id = s.id;
 end
 $$;
 
@@ -668,36 +658,45 @@ CREATE FUNCTION tasks.complete_task(organization_id uuid, task_id uuid, worker_i
     AS $$
 declare
   v_task tasks.tasks;
+  v_done record;
 begin
   if jsonb_typeof(complete_task.result) is distinct from 'object' and complete_task.result is not null then
     raise exception 'result must be a JSON object or NULL, not %', jsonb_typeof(complete_task.result)
       using errcode = '22023';
   end if;
 
+  -- Move the task and, in the same statement, ask whether anything depends on it (one statement on
+  -- the common path instead of two).
   with done as (
     delete from tasks.tasks as t
      where t.organization_id = complete_task.organization_id and t.id = complete_task.task_id
        and t.status = 'running' and t.worker_id = complete_task.worker_id and t.workflow_id is null
-    returning t.*)
-  insert into tasks.task_history
-    (organization_id, id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
-     attempts, max_attempts, lease_duration, backoff_base, backoff_cap, pending_dependencies, worker_id,
-     locked_until, heartbeat_at, started_at, finished_at, result, last_error, cancellation_reason,
-     cause_task_id, idempotency_key, enqueued_by, created_at, updated_at)
-  select d.organization_id, d.id, d.definition_id, d.workflow_id, d.queue_name, 'succeeded', d.priority, d.payload,
-         d.scheduled_at, d.attempts, d.max_attempts, d.lease_duration, d.backoff_base, d.backoff_cap,
-         d.pending_dependencies, d.worker_id, null, d.heartbeat_at, d.started_at, now(), complete_task.result,
-         d.last_error, null, null, d.idempotency_key, d.enqueued_by, d.created_at, now()
-    from done as d
-  returning * into v_task;
+    returning t.*),
+  archived as (
+    insert into tasks.task_history
+      (organization_id, id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
+       attempts, max_attempts, lease_duration, backoff_base, backoff_cap, pending_dependencies, worker_id,
+       locked_until, heartbeat_at, started_at, finished_at, result, last_error, cancellation_reason,
+       cause_task_id, idempotency_key, enqueued_by, created_at, updated_at)
+    select d.organization_id, d.id, d.definition_id, d.workflow_id, d.queue_name, 'succeeded', d.priority, d.payload,
+           d.scheduled_at, d.attempts, d.max_attempts, d.lease_duration, d.backoff_base, d.backoff_cap,
+           d.pending_dependencies, d.worker_id, null, d.heartbeat_at, d.started_at, now(), complete_task.result,
+           d.last_error, null, null, d.idempotency_key, d.enqueued_by, d.created_at, now()
+      from done as d
+    returning *)
+  select a::tasks.tasks as task,
+         exists (select from tasks.task_dependencies as dep
+                  where dep.organization_id = a.organization_id and dep.depends_on_task_id = a.id) as has_dependants
+    into v_done
+    from archived as a;
   if not found then
     -- A task of a workflow (or an error): the general path, which locks the workflow first.
     return internal.tasks_finish(complete_task.organization_id, complete_task.task_id, complete_task.worker_id,
                                  'succeeded', complete_task.result, null);
   end if;
 
-  if exists (select from tasks.task_dependencies as d
-              where d.organization_id = complete_task.organization_id and d.depends_on_task_id = complete_task.task_id) then
+  v_task := v_done.task;
+  if v_done.has_dependants then
     perform internal.tasks_release_dependants(complete_task.organization_id, complete_task.task_id);
   end if;
   return v_task;

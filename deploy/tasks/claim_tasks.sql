@@ -51,6 +51,30 @@ $$;
 comment on function tasks.promote_due_tasks(integer) is
   'Makes up to p_limit scheduled tasks whose scheduled_at has come pending (claimable) and notifies tasks_ready per queue. Called by claim_tasks and, every few seconds, by the scheduler. Returns how many it promoted.';
 
+-- A claimed task's workflow, if still pending, is running now. Called by claim_tasks for each claimed
+-- task that has a workflow, from inside the claim statement, so that a claim of tasks outside any
+-- workflow (the common case) runs no workflow statement at all. Skips a workflow row another
+-- session holds: a claim never waits for a workflow (see the lock order in tasks/task_lifecycle);
+-- that workflow is marked running when its next task is claimed or ends. Always returns true.
+create function internal.tasks_start_workflow(p_organization_id uuid, p_workflow_id uuid)
+returns boolean
+language plpgsql
+volatile
+as $$
+begin
+  update tasks.workflows as w
+     set status = 'running', started_at = now(), updated_at = now()
+   where (w.organization_id, w.id) = (select w2.organization_id, w2.id
+                                        from tasks.workflows as w2
+                                       where w2.organization_id = p_organization_id and w2.id = p_workflow_id
+                                         and w2.status = 'pending'
+                                         for no key update skip locked);
+  return true;
+end
+$$;
+comment on function internal.tasks_start_workflow(uuid, uuid) is
+  'claim_tasks, for a claimed task of a workflow: marks the workflow running if it is still pending, skipping it when another session holds its row (a claim never waits). Returns true.';
+
 create function tasks.claim_tasks(worker_id text, max_tasks integer default 1, queue_names text[] default null)
 returns setof tasks.tasks
 language plpgsql
@@ -88,6 +112,8 @@ begin
   --   (Should a ready row have been rewritten by a committed transaction just before the lock, it
   --   would be locked but not leased in this round, and stay pending: never given to two workers.)
   -- * The claimed rows go straight to the caller (RETURN QUERY), not through an array variable.
+  -- * A claimed task of a workflow starts the workflow (internal.tasks_start_workflow, called from
+  --   the CASE for those rows only): a claim outside workflows runs one statement, not two.
   if claim_tasks.queue_names is null then
     return query
     with claimed as (
@@ -102,7 +128,10 @@ begin
                 limit (select claim_tasks.max_tasks)
                   for no key update skip locked))
       returning t.*)
-    select * from claimed as c order by c.priority desc, c.scheduled_at, c.id;
+    select * from claimed as c
+     where case when c.workflow_id is null then true
+                else internal.tasks_start_workflow(c.organization_id, c.workflow_id) end
+     order by c.priority desc, c.scheduled_at, c.id;
   elsif cardinality(claim_tasks.queue_names) = 1 then
     return query
     with claimed as (
@@ -117,7 +146,10 @@ begin
                 limit (select claim_tasks.max_tasks)
                   for no key update skip locked))
       returning t.*)
-    select * from claimed as c order by c.priority desc, c.scheduled_at, c.id;
+    select * from claimed as c
+     where case when c.workflow_id is null then true
+                else internal.tasks_start_workflow(c.organization_id, c.workflow_id) end
+     order by c.priority desc, c.scheduled_at, c.id;
   else
     return query
     with claimed as (
@@ -132,36 +164,20 @@ begin
                 limit (select claim_tasks.max_tasks)
                   for no key update skip locked))
       returning t.*)
-    select * from claimed as c order by c.priority desc, c.scheduled_at, c.id;
+    select * from claimed as c
+     where case when c.workflow_id is null then true
+                else internal.tasks_start_workflow(c.organization_id, c.workflow_id) end
+     order by c.priority desc, c.scheduled_at, c.id;
   end if;
-
-  if not found then
-    return;
-  end if;
-
-  -- Workflows of the claimed tasks that were still pending are running now. The claimed tasks are
-  -- the worker's running tasks started in this transaction (started_at = now(), the transaction
-  -- time), read from the small tasks_worker_id_idx. Skip a workflow row another session holds: a
-  -- claim never waits for a workflow (see the lock order in tasks/task_lifecycle); that workflow is
-  -- marked running when its next task is claimed or ends.
-  update tasks.workflows as w
-     set status = 'running', started_at = now(), updated_at = now()
-    from (select w2.organization_id, w2.id
-            from tasks.workflows as w2
-           where (w2.organization_id, w2.id) in (select t.organization_id, t.workflow_id
-                                                   from tasks.tasks as t
-                                                  where t.status = 'running' and t.worker_id = claim_tasks.worker_id
-                                                    and t.started_at = now() and t.workflow_id is not null)
-             and w2.status = 'pending'
-             for no key update of w2 skip locked) as s
-   where w.organization_id = s.organization_id and w.id = s.id;
 end
 $$;
 comment on function tasks.claim_tasks(text, integer, text[]) is
   'Worker API (service_role): claims up to max_tasks (1-1000) pending tasks of any organization from queue_names (NULL: every queue), highest priority first, then earliest scheduled_at, with FOR NO KEY UPDATE SKIP LOCKED. Each claimed task is running, leased to worker_id until now() + lease_duration, attempts + 1. 22023 for bad arguments.';
 
+revoke execute on function internal.tasks_start_workflow(uuid, uuid) from public;
 revoke execute on function tasks.promote_due_tasks(integer) from public;
 revoke execute on function tasks.claim_tasks(text, integer, text[]) from public;
+grant execute on function internal.tasks_start_workflow(uuid, uuid) to service_role;
 grant execute on function tasks.promote_due_tasks(integer) to service_role;
 grant execute on function tasks.claim_tasks(text, integer, text[]) to service_role;
 

@@ -5,8 +5,8 @@
 -- and P0002 for a task that exists nowhere.
 --
 -- complete_task's common case, a task outside any workflow, is one statement in the function itself:
--- DELETE ... RETURNING from the queue feeding INSERT into task_history, then one index probe for
--- dependants. complete_tasks does the same set-based (internal.tasks_complete_batch). A task of a
+-- DELETE ... RETURNING from the queue feeding INSERT into task_history, with the probe for
+-- dependants in the same statement. complete_tasks does the same set-based (internal.tasks_complete_batch). A task of a
 -- workflow goes through internal.tasks_finish, which locks the workflow first.
 -- Written for the worker's hot path: no nested set-returning call, and statements whose cached
 -- generic plan PL/pgSQL keeps (a probe keyed by an array variable is re-planned on every call, which
@@ -97,36 +97,45 @@ volatile
 as $$
 declare
   v_task tasks.tasks;
+  v_done record;
 begin
   if jsonb_typeof(complete_task.result) is distinct from 'object' and complete_task.result is not null then
     raise exception 'result must be a JSON object or NULL, not %', jsonb_typeof(complete_task.result)
       using errcode = '22023';
   end if;
 
+  -- Move the task and, in the same statement, ask whether anything depends on it (one statement on
+  -- the common path instead of two).
   with done as (
     delete from tasks.tasks as t
      where t.organization_id = complete_task.organization_id and t.id = complete_task.task_id
        and t.status = 'running' and t.worker_id = complete_task.worker_id and t.workflow_id is null
-    returning t.*)
-  insert into tasks.task_history
-    (organization_id, id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
-     attempts, max_attempts, lease_duration, backoff_base, backoff_cap, pending_dependencies, worker_id,
-     locked_until, heartbeat_at, started_at, finished_at, result, last_error, cancellation_reason,
-     cause_task_id, idempotency_key, enqueued_by, created_at, updated_at)
-  select d.organization_id, d.id, d.definition_id, d.workflow_id, d.queue_name, 'succeeded', d.priority, d.payload,
-         d.scheduled_at, d.attempts, d.max_attempts, d.lease_duration, d.backoff_base, d.backoff_cap,
-         d.pending_dependencies, d.worker_id, null, d.heartbeat_at, d.started_at, now(), complete_task.result,
-         d.last_error, null, null, d.idempotency_key, d.enqueued_by, d.created_at, now()
-    from done as d
-  returning * into v_task;
+    returning t.*),
+  archived as (
+    insert into tasks.task_history
+      (organization_id, id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
+       attempts, max_attempts, lease_duration, backoff_base, backoff_cap, pending_dependencies, worker_id,
+       locked_until, heartbeat_at, started_at, finished_at, result, last_error, cancellation_reason,
+       cause_task_id, idempotency_key, enqueued_by, created_at, updated_at)
+    select d.organization_id, d.id, d.definition_id, d.workflow_id, d.queue_name, 'succeeded', d.priority, d.payload,
+           d.scheduled_at, d.attempts, d.max_attempts, d.lease_duration, d.backoff_base, d.backoff_cap,
+           d.pending_dependencies, d.worker_id, null, d.heartbeat_at, d.started_at, now(), complete_task.result,
+           d.last_error, null, null, d.idempotency_key, d.enqueued_by, d.created_at, now()
+      from done as d
+    returning *)
+  select a::tasks.tasks as task,
+         exists (select from tasks.task_dependencies as dep
+                  where dep.organization_id = a.organization_id and dep.depends_on_task_id = a.id) as has_dependants
+    into v_done
+    from archived as a;
   if not found then
     -- A task of a workflow (or an error): the general path, which locks the workflow first.
     return internal.tasks_finish(complete_task.organization_id, complete_task.task_id, complete_task.worker_id,
                                  'succeeded', complete_task.result, null);
   end if;
 
-  if exists (select from tasks.task_dependencies as d
-              where d.organization_id = complete_task.organization_id and d.depends_on_task_id = complete_task.task_id) then
+  v_task := v_done.task;
+  if v_done.has_dependants then
     perform internal.tasks_release_dependants(complete_task.organization_id, complete_task.task_id);
   end if;
   return v_task;

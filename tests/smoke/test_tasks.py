@@ -5,6 +5,7 @@
   * two sessions adding the two halves of a dependency cycle: one is rejected;
   * a worker that stops heartbeating loses its task to lease recovery, and another worker runs it;
   * tasks finishing at the same moment release shared dependants and end their workflow exactly once;
+  * a claim never waits for a workflow row another session holds, and the workflow still starts;
   * enqueue wakes a LISTENing worker.
 Every worker call runs in its own transaction as service_role (act_as), like a worker behind
 PostgREST or a pooler.
@@ -262,6 +263,40 @@ def test_simultaneous_completions_release_dependants_and_end_the_workflow_once(t
     with connect(test_url) as conn:
         status = conn.execute("select status from tasks.workflows where id = %s", [workflow]).fetchone()["status"]
     assert status == "succeeded", "the last completions, at the same moment, ended the workflow"
+
+
+def test_a_claim_never_waits_for_a_workflow_row_another_session_holds(test_url, queue):
+    org, definition, queue_name = queue
+    with connect(test_url) as conn:
+        with conn.transaction():
+            act_as(conn, "service_role")
+            workflow = conn.execute("insert into tasks.workflows (organization_id, name) values (%s, 'held') returning id",
+                                    [org]).fetchone()["id"]
+            first, second = (conn.execute("select id from tasks.enqueue_task(organization_id => %s, definition_name => %s, workflow_id => %s)",
+                                          [org, definition, workflow]).fetchone()["id"] for _ in range(2))
+    with connect(test_url) as holder, connect(test_url) as worker:
+        # Another session holds the workflow row (as cancel_workflow or a finishing task would).
+        holder.execute("begin")
+        act_as(holder, "service_role")
+        holder.execute("select 1 from tasks.workflows where id = %s for no key update", [workflow])
+        started = time.monotonic()
+        with worker.transaction():
+            act_as(worker, "service_role")
+            worker.execute("set local lock_timeout = '2s'")  # a wait would fail with 55P03, not hang
+            claimed = worker.execute("select id, status from tasks.claim_tasks(worker_id => 'w', max_tasks => 1, queue_names => %s)",
+                                     [[queue_name]]).fetchall()
+        waited = time.monotonic() - started
+        assert claimed == [{"id": first, "status": "running"}], "the task is claimed while its workflow row is held"
+        assert waited < 1.0, f"the claim waited {waited:.2f} s for the workflow row"
+        holder.execute("rollback")
+        assert worker.execute("select status from tasks.workflows where id = %s", [workflow]).fetchone()["status"] == "pending", \
+            "the held workflow was skipped, not waited for"
+        # Its next claim starts it.
+        assert call(worker, "select id from tasks.claim_tasks(worker_id => 'w', max_tasks => 1, queue_names => %s)",
+                    [[queue_name]]) == [{"id": second}]
+        row = worker.execute("select status, started_at is not null as started from tasks.workflows where id = %s",
+                             [workflow]).fetchone()
+    assert row == {"status": "running", "started": True}
 
 
 # LISTEN is session state: workers listen on a direct connection, never through a transaction

@@ -11,7 +11,9 @@ Workers act as service_role, as real workers do; the connecting user must be abl
 
 Measured, each beside the baseline measured in the same run:
   * enqueue throughput, single-row (enqueue_task) and batched (enqueue_tasks, 100 per call);
-  * single-claim throughput: claim_tasks(max_tasks => 1) then complete_task, each its own transaction;
+  * single-claim throughput: claim_tasks(max_tasks => 1) then complete_task, each its own transaction,
+    and in the same rounds a bare two-transaction queue driven by the same Python client (its ceiling
+    with two statements per task);
   * batch-claim throughput: claim_tasks(max_tasks => 100) then complete_tasks (the 100 at once), and
     then 100 separate complete_task calls, each step its own transaction;
   * claim latency (claim + complete, one worker) with an empty history and with --finished-rows
@@ -19,7 +21,8 @@ Measured, each beside the baseline measured in the same run:
   * single claim + complete again with the pgbench client (C, prepared statements), so that the
     Python client's own cost does not flatten the ratio, beside the same baseline and beside a
     bare two-transaction queue (UPDATE ... SKIP LOCKED to take, DELETE to finish): the floor of any
-    queue that leases a task in one transaction and finishes it in another.
+    queue that leases a task in one transaction and finishes it in another; and beside the same
+    queue whose finish also inserts a history row (the floor of a queue that keeps finished work).
 The baseline is `DELETE FROM q WHERE id = (SELECT id FROM q ORDER BY id FOR UPDATE SKIP LOCKED
 LIMIT n) RETURNING *` (n = 1 or 100) on a table (id bigserial primary key, payload jsonb), filled by
 single or batched INSERTs. Throughput phases run --rounds times, alternating tasks and baseline, and
@@ -114,6 +117,12 @@ def setup(admin: psycopg.Connection) -> str:
                                                    worker text, payload jsonb not null default '{}')""")
     admin.execute("create index q2_pending_idx on bench_baseline.q2 (id) where status = 'pending'")
     admin.execute("grant select, insert, update, delete on bench_baseline.q2 to service_role")
+    # What the two-transaction queue's finish step writes when it also keeps a record of the finished
+    # task, as the tasks module does (its task_history).
+    admin.execute("drop table if exists bench_baseline.q2_history")
+    admin.execute("""create table bench_baseline.q2_history (id bigint primary key, worker text, payload jsonb not null,
+                                                           finished_at timestamptz not null)""")
+    admin.execute("grant select, insert on bench_baseline.q2_history to service_role")
     return str(org)
 
 
@@ -121,7 +130,7 @@ def reset_queue(admin: psycopg.Connection, org: str) -> None:
     """Empty the bench organization's queue and history, and the baseline table."""
     admin.execute("delete from tasks.tasks where organization_id = %s", [org])
     admin.execute("delete from tasks.task_history where organization_id = %s", [org])
-    admin.execute("truncate bench_baseline.q, bench_baseline.q2")
+    admin.execute("truncate bench_baseline.q, bench_baseline.q2, bench_baseline.q2_history")
 
 
 def cleanup(admin: psycopg.Connection, org: str) -> None:
@@ -141,6 +150,9 @@ def prefill(admin: psycopg.Connection, org: str, tasks: int, baseline: int) -> N
     admin.execute("insert into bench_baseline.q2 (payload) select %s::jsonb from generate_series(1, %s)",
                   [payload, baseline])
     admin.execute("vacuum analyze tasks.tasks")
+    # The previous round's history rows were deleted by reset_queue: vacuum them now, not in the
+    # middle of the next measurement.
+    admin.execute("vacuum tasks.task_history")
     admin.execute("vacuum analyze bench_baseline.q")
     admin.execute("vacuum analyze bench_baseline.q2")
 
@@ -230,6 +242,21 @@ def claim_batch(batch: int, batch_complete: bool):
     return body
 
 
+def two_step_single(conn, i, stop_at):
+    """The bare two-transaction queue with this client: UPDATE ... SKIP LOCKED to take, DELETE to finish."""
+    worker = f"bench-{i}"
+    n = 0
+    while time.monotonic() < stop_at:
+        row = conn.execute("update bench_baseline.q2 set status = 'running', worker = %s "
+                           "where id = (select id from bench_baseline.q2 where status = 'pending' order by id "
+                           "for update skip locked limit 1) returning id", [worker]).fetchone()
+        if row is None:
+            break
+        conn.execute("delete from bench_baseline.q2 where id = %s", [row[0]])
+        n += 1
+    return n
+
+
 def baseline_delete(batch: int):
     sql = ("delete from bench_baseline.q where id = any (array(select id from bench_baseline.q order by id "
            "for update skip locked limit %s)) returning *") if batch > 1 else (
@@ -249,8 +276,9 @@ def baseline_delete(batch: int):
 
 # -- phases ---------------------------------------------------------------------------------------
 
-def throughput(args, admin, org, label, ours, base, *, prefill_tasks=0, prefill_base=0):
-    ours_rates, base_rates = [], []
+def throughput(args, admin, org, label, ours, base, *, prefill_tasks=0, prefill_base=0, reference=None):
+    """Median rate of `ours` and `base` (and of `reference`, when given, run in the same rounds)."""
+    ours_rates, base_rates, ref_rates = [], [], []
     for _ in range(args.rounds):
         reset_queue(admin, org)
         if prefill_tasks or prefill_base:
@@ -259,31 +287,45 @@ def throughput(args, admin, org, label, ours, base, *, prefill_tasks=0, prefill_
         ours_rates.append(n / s)
         n, s = run_workers(args.url, args.workers, args.duration, base)
         base_rates.append(n / s)
+        if reference is not None:
+            n, s = run_workers(args.url, args.workers, args.duration, reference)
+            ref_rates.append(n / s)
     o, b = statistics.median(ours_rates), statistics.median(base_rates)
     print(f"  {label}: tasks {o:,.0f}/s, baseline {b:,.0f}/s "
           f"(rounds: {', '.join(f'{r:,.0f}' for r in ours_rates)} / {', '.join(f'{r:,.0f}' for r in base_rates)})",
           file=sys.stderr)
+    if reference is not None:
+        return o, b, statistics.median(ref_rates)
     return o, b
 
 
-def pgbench_single_claim(args, admin, org) -> tuple[float, float, float]:
-    """Median tasks/s of claim + complete, the one-statement baseline and the two-step floor, with pgbench."""
+def pgbench_single_claim(args, admin, org) -> tuple[float, float, float, float]:
+    """Median tasks/s of claim + complete, the one-statement baseline, the two-step floor and the
+    two-step floor that also keeps a history row, with pgbench."""
     here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pgbench")
-    runs = {"tasks": [], "base": [], "two": []}
-    # pgbench stops a client whose claim finds nothing, so the queues hold more than the run can take.
-    fill = int(15_000 * max(1, round(args.duration)))
+    runs = {"tasks": [], "base": [], "two": [], "hist": []}
+    # pgbench stops a client whose claim finds nothing, so the queues hold more than the run can take
+    # (the fastest of them, the one-statement baseline, took 24,000 rows/s in a 1 s run on 2 cores).
+    fill = int(40_000 * max(1, round(args.duration)))
     for _ in range(args.rounds):
         reset_queue(admin, org)
         prefill(admin, org, fill, fill)
         for key, script in (("tasks", "tasks_claim.sql"), ("base", "tasks_baseline_delete.sql"),
-                            ("two", "tasks_baseline_two_step.sql")):
+                            ("two", "tasks_baseline_two_step.sql"), ("hist", "tasks_baseline_two_step_history.sql")):
+            if key == "hist":
+                # Both two-step floors take from bench_baseline.q2: start this one with a full queue too.
+                admin.execute("truncate bench_baseline.q2, bench_baseline.q2_history")
+                admin.execute("insert into bench_baseline.q2 (payload) select %s::jsonb from generate_series(1, %s)",
+                              [json.dumps(PAYLOAD), fill])
+                admin.execute("vacuum analyze bench_baseline.q2")
             r = pgbench(args.url, [(os.path.join(here, script), 1)], args.workers, args.duration, {}, role="service_role")
             if r.get("failed"):
                 raise RuntimeError(f"pgbench {script}: {r['failed']} failed transactions")
             runs[key].append(r["tps"])
-    o, b, t = (statistics.median(runs[k]) for k in ("tasks", "base", "two"))
-    print(f"  pgbench single claim: tasks {o:,.0f}/s, baseline {b:,.0f}/s, two-step {t:,.0f}/s", file=sys.stderr)
-    return o, b, t
+    o, b, t, h = (statistics.median(runs[k]) for k in ("tasks", "base", "two", "hist"))
+    print(f"  pgbench single claim: tasks {o:,.0f}/s, baseline {b:,.0f}/s, two-step {t:,.0f}/s, "
+          f"two-step with history {h:,.0f}/s", file=sys.stderr)
+    return o, b, t, h
 
 
 def dead_tuples(admin) -> tuple[int, int, int]:
@@ -384,11 +426,13 @@ def main() -> int:
 
             expected = int(10_000 * args.duration)
             print("claim ...", file=sys.stderr)
-            o, b = throughput(args, admin, org, "single claim", claim_single, baseline_delete(1),
-                              prefill_tasks=expected, prefill_base=expected * 2)
+            o, b, two = throughput(args, admin, org, "single claim", claim_single, baseline_delete(1),
+                                   prefill_tasks=expected, prefill_base=expected * 2, reference=two_step_single)
             dead = dead_tuples(admin)
             results.append(("Single claim + complete (claim_tasks(1) then complete_task / DELETE ... LIMIT 1)", o, b,
-                            f"2 transactions per task vs 1; queue prefilled with {expected:,} tasks"))
+                            f"2 transactions per task vs 1; queue prefilled with {expected:,} tasks; with this client "
+                            f"a bare two-transaction queue did {two:,.0f}/s ({two / b:.0%} of the baseline), so the "
+                            f"module reaches {o / two:.0%} of that floor"))
             o, b = throughput(args, admin, org, "batch claim, batch complete", claim_batch(100, True), baseline_delete(100),
                               prefill_tasks=expected * 2, prefill_base=expected * 5)
             results.append(("Batch claim 100 then complete_tasks (2 transactions per 100 tasks / DELETE ... LIMIT 100)", o, b,
@@ -397,10 +441,12 @@ def main() -> int:
                               prefill_tasks=expected * 2, prefill_base=expected * 5)
             results.append(("Batch claim 100 then 100 complete_task (101 transactions per 100 tasks / DELETE ... LIMIT 100)", o, b,
                             f"queue prefilled with {expected * 2:,} tasks"))
-            o, b, two = pgbench_single_claim(args, admin, org)
+            o, b, two, hist = pgbench_single_claim(args, admin, org)
             results.append(("Single claim + complete, pgbench client (claim_tasks(1) then complete_task / DELETE ... LIMIT 1)",
                             o, b, f"2 transactions per task vs 1; a bare two-transaction queue (UPDATE to take, DELETE "
-                                  f"to finish) did {two:,.0f}/s, so the tasks module reaches {o / two:.0%} of that floor"))
+                                  f"to finish) did {two:,.0f}/s ({two / b:.0%} of the baseline), {hist:,.0f}/s when its "
+                                  f"finish also inserts a history row ({hist / b:.0%}); the tasks module reaches "
+                                  f"{o / two:.0%} and {o / hist:.0%} of those floors"))
 
         if args.only != "throughput":
             print("latency ...", file=sys.stderr)

@@ -139,6 +139,13 @@ def cleanup(admin: psycopg.Connection, org: str) -> None:
     admin.execute("drop schema bench_baseline cascade")
 
 
+def fill_two_step_queue(admin: psycopg.Connection, rows: int) -> None:
+    """`rows` pending rows in the bare two-transaction queue (bench_baseline.q2), vacuumed."""
+    admin.execute("insert into bench_baseline.q2 (payload) select %s::jsonb from generate_series(1, %s)",
+                  [json.dumps(PAYLOAD), rows])
+    admin.execute("vacuum analyze bench_baseline.q2")
+
+
 def prefill(admin: psycopg.Connection, org: str, tasks: int, baseline: int) -> None:
     payload = json.dumps(PAYLOAD)
     for start in range(0, tasks, 10000):
@@ -147,14 +154,12 @@ def prefill(admin: psycopg.Connection, org: str, tasks: int, baseline: int) -> N
                       [org, DEF_NAME, payload, min(10000, tasks - start)])
     admin.execute("insert into bench_baseline.q (payload) select %s::jsonb from generate_series(1, %s)",
                   [payload, baseline])
-    admin.execute("insert into bench_baseline.q2 (payload) select %s::jsonb from generate_series(1, %s)",
-                  [payload, baseline])
+    fill_two_step_queue(admin, baseline)
     admin.execute("vacuum analyze tasks.tasks")
     # The previous round's history rows were deleted by reset_queue: vacuum them now, not in the
     # middle of the next measurement.
     admin.execute("vacuum tasks.task_history")
     admin.execute("vacuum analyze bench_baseline.q")
-    admin.execute("vacuum analyze bench_baseline.q2")
 
 
 # -- workloads ------------------------------------------------------------------------------------
@@ -277,7 +282,7 @@ def baseline_delete(batch: int):
 # -- phases ---------------------------------------------------------------------------------------
 
 def throughput(args, admin, org, label, ours, base, *, prefill_tasks=0, prefill_base=0, reference=None):
-    """Median rate of `ours` and `base` (and of `reference`, when given, run in the same rounds)."""
+    """Median rates of `ours`, `base` and `reference` (None when not given), run in the same rounds."""
     ours_rates, base_rates, ref_rates = [], [], []
     for _ in range(args.rounds):
         reset_queue(admin, org)
@@ -294,9 +299,7 @@ def throughput(args, admin, org, label, ours, base, *, prefill_tasks=0, prefill_
     print(f"  {label}: tasks {o:,.0f}/s, baseline {b:,.0f}/s "
           f"(rounds: {', '.join(f'{r:,.0f}' for r in ours_rates)} / {', '.join(f'{r:,.0f}' for r in base_rates)})",
           file=sys.stderr)
-    if reference is not None:
-        return o, b, statistics.median(ref_rates)
-    return o, b
+    return o, b, (statistics.median(ref_rates) if ref_rates else None)
 
 
 def pgbench_single_claim(args, admin, org) -> tuple[float, float, float, float]:
@@ -315,9 +318,7 @@ def pgbench_single_claim(args, admin, org) -> tuple[float, float, float, float]:
             if key == "hist":
                 # Both two-step floors take from bench_baseline.q2: start this one with a full queue too.
                 admin.execute("truncate bench_baseline.q2, bench_baseline.q2_history")
-                admin.execute("insert into bench_baseline.q2 (payload) select %s::jsonb from generate_series(1, %s)",
-                              [json.dumps(PAYLOAD), fill])
-                admin.execute("vacuum analyze bench_baseline.q2")
+                fill_two_step_queue(admin, fill)
             r = pgbench(args.url, [(os.path.join(here, script), 1)], args.workers, args.duration, {}, role="service_role")
             if r.get("failed"):
                 raise RuntimeError(f"pgbench {script}: {r['failed']} failed transactions")
@@ -419,9 +420,9 @@ def main() -> int:
     try:
         if args.only != "latency":
             print("enqueue ...", file=sys.stderr)
-            o, b = throughput(args, admin, org, "enqueue single", enqueue_single(org), baseline_insert_single)
+            o, b, _ = throughput(args, admin, org, "enqueue single", enqueue_single(org), baseline_insert_single)
             results.append(("Enqueue, single row (enqueue_task / INSERT)", o, b, "1 row per transaction"))
-            o, b = throughput(args, admin, org, "enqueue batched", enqueue_batched(org), baseline_insert_batched())
+            o, b, _ = throughput(args, admin, org, "enqueue batched", enqueue_batched(org), baseline_insert_batched())
             results.append(("Enqueue, batched (enqueue_tasks / INSERT ... SELECT)", o, b, "100 rows per transaction"))
 
             expected = int(10_000 * args.duration)
@@ -433,11 +434,11 @@ def main() -> int:
                             f"2 transactions per task vs 1; queue prefilled with {expected:,} tasks; with this client "
                             f"a bare two-transaction queue did {two:,.0f}/s ({two / b:.0%} of the baseline), so the "
                             f"module reaches {o / two:.0%} of that floor"))
-            o, b = throughput(args, admin, org, "batch claim, batch complete", claim_batch(100, True), baseline_delete(100),
+            o, b, _ = throughput(args, admin, org, "batch claim, batch complete", claim_batch(100, True), baseline_delete(100),
                               prefill_tasks=expected * 2, prefill_base=expected * 5)
             results.append(("Batch claim 100 then complete_tasks (2 transactions per 100 tasks / DELETE ... LIMIT 100)", o, b,
                             f"queue prefilled with {expected * 2:,} tasks"))
-            o, b = throughput(args, admin, org, "batch claim, single completes", claim_batch(100, False), baseline_delete(100),
+            o, b, _ = throughput(args, admin, org, "batch claim, single completes", claim_batch(100, False), baseline_delete(100),
                               prefill_tasks=expected * 2, prefill_base=expected * 5)
             results.append(("Batch claim 100 then 100 complete_task (101 transactions per 100 tasks / DELETE ... LIMIT 100)", o, b,
                             f"queue prefilled with {expected * 2:,} tasks"))

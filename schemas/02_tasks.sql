@@ -657,7 +657,6 @@ CREATE FUNCTION tasks.complete_task(organization_id uuid, task_id uuid, worker_i
     LANGUAGE plpgsql
     AS $$
 declare
-  v_task tasks.tasks;
   v_done record;
 begin
   if jsonb_typeof(complete_task.result) is distinct from 'object' and complete_task.result is not null then
@@ -695,11 +694,10 @@ begin
                                  'succeeded', complete_task.result, null);
   end if;
 
-  v_task := v_done.task;
   if v_done.has_dependants then
     perform internal.tasks_release_dependants(complete_task.organization_id, complete_task.task_id);
   end if;
-  return v_task;
+  return v_done.task;
 end
 $$;
 

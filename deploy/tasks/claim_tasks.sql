@@ -63,7 +63,7 @@ volatile
 as $$
 begin
   update tasks.workflows as w
-     set status = 'running', started_at = now(), updated_at = now()
+     set status = 'running', started_at = coalesce(w.started_at, now()), updated_at = now()
    where (w.organization_id, w.id) = (select w2.organization_id, w2.id
                                         from tasks.workflows as w2
                                        where w2.organization_id = p_organization_id and w2.id = p_workflow_id

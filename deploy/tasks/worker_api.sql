@@ -6,8 +6,9 @@
 --
 -- complete_task's common case, a task outside any workflow, is one statement in the function itself:
 -- DELETE ... RETURNING from the queue feeding INSERT into task_history, with the probe for
--- dependants in the same statement. complete_tasks does the same set-based (internal.tasks_complete_batch). A task of a
--- workflow goes through internal.tasks_finish, which locks the workflow first.
+-- dependants in the same statement. complete_tasks does the same set-based
+-- (internal.tasks_complete_batch). A task of a workflow goes through internal.tasks_finish, which
+-- locks the workflow first.
 -- Written for the worker's hot path: no nested set-returning call, and statements whose cached
 -- generic plan PL/pgSQL keeps (a probe keyed by an array variable is re-planned on every call, which
 -- cost complete_task a third of its time; measured with pg_stat_statements.track = all).
@@ -96,7 +97,6 @@ language plpgsql
 volatile
 as $$
 declare
-  v_task tasks.tasks;
   v_done record;
 begin
   if jsonb_typeof(complete_task.result) is distinct from 'object' and complete_task.result is not null then
@@ -134,11 +134,10 @@ begin
                                  'succeeded', complete_task.result, null);
   end if;
 
-  v_task := v_done.task;
   if v_done.has_dependants then
     perform internal.tasks_release_dependants(complete_task.organization_id, complete_task.task_id);
   end if;
-  return v_task;
+  return v_done.task;
 end
 $$;
 comment on function tasks.complete_task(uuid, uuid, text, jsonb) is

@@ -141,7 +141,7 @@ COMMENT ON COLUMN base.organizations.is_active IS 'False when the tenant is susp
 
 CREATE FUNCTION base.create_organization(name text, slug text, description text DEFAULT NULL::text) RETURNS base.organizations
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_user uuid := base.current_user_id();
@@ -179,7 +179,7 @@ COMMENT ON FUNCTION base.create_organization(name text, slug text, description t
 
 CREATE FUNCTION base.create_partition(p_parent regclass, p_granularity text, p_start timestamp with time zone) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET lock_timeout TO '10s'
     AS $$
 declare
@@ -269,7 +269,7 @@ COMMENT ON FUNCTION base.current_user_id() IS 'The calling user''s id: the "sub"
 
 CREATE FUNCTION base.enable_audit(p_table regclass) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
   if not exists (select from pg_catalog.pg_attribute
@@ -297,7 +297,7 @@ COMMENT ON FUNCTION base.enable_audit(p_table regclass) IS 'Attaches the audit t
 
 CREATE FUNCTION base.has_organization_role(p_organization_id uuid, p_min_role base.organization_role) RETURNS boolean
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select exists (
     select from base.organization_members as m
@@ -370,7 +370,7 @@ COMMENT ON FUNCTION base.partition_period_start(p_granularity text, p_at timesta
 
 CREATE FUNCTION base.register_partitioned_table(p_parent_table regclass, p_granularity text, p_premake integer DEFAULT 3, p_retention interval DEFAULT NULL::interval) RETURNS TABLE(parent_table text, action text, partition_name text)
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
   if not exists (
@@ -404,7 +404,7 @@ COMMENT ON FUNCTION base.register_partitioned_table(p_parent_table regclass, p_g
 
 CREATE FUNCTION base.run_partition_maintenance(p_parent_table regclass DEFAULT NULL::regclass) RETURNS TABLE(parent_table text, action text, partition_name text)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET lock_timeout TO '10s'
     AS $$
 declare
@@ -539,7 +539,7 @@ COMMENT ON FUNCTION base.uuid_v7_timestamp(p_id uuid) IS 'The creation time (mil
 
 CREATE FUNCTION internal.led_project_ids() RETURNS uuid[]
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select coalesce(array_agg(pm.project_id), '{}')
     from base.organization_members as m
@@ -561,7 +561,7 @@ COMMENT ON FUNCTION internal.led_project_ids() IS 'The projects the calling user
 
 CREATE FUNCTION internal.organization_ids_for(p_min_role base.organization_role) RETURNS uuid[]
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
   -- PL/pgSQL, not SQL: a SQL function that cannot be inlined (SECURITY DEFINER) is planned again
@@ -1029,7 +1029,7 @@ COMMENT ON FUNCTION internal.tasks_start_workflow(p_organization_id uuid, p_work
 
 CREATE FUNCTION internal.tg__audit_delete() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
   perform internal.write_audit_entries(tg_table_schema, tg_table_name, tg_op,
@@ -1050,7 +1050,7 @@ COMMENT ON FUNCTION internal.tg__audit_delete() IS 'AFTER DELETE statement trigg
 
 CREATE FUNCTION internal.tg__audit_insert() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
   perform internal.write_audit_entries(tg_table_schema, tg_table_name, tg_op, null,
@@ -1071,7 +1071,7 @@ COMMENT ON FUNCTION internal.tg__audit_insert() IS 'AFTER INSERT statement trigg
 
 CREATE FUNCTION internal.tg__audit_update() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
   perform internal.write_audit_entries(tg_table_schema, tg_table_name, tg_op,
@@ -1093,7 +1093,7 @@ COMMENT ON FUNCTION internal.tg__audit_update() IS 'AFTER UPDATE statement trigg
 
 CREATE FUNCTION internal.tg__require_open_run() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_run    uuid;
@@ -1124,7 +1124,7 @@ COMMENT ON FUNCTION internal.tg__require_open_run() IS 'Statement-level AFTER IN
 
 CREATE FUNCTION internal.tg_analysis_runs__complete() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_resolved  integer;
@@ -1289,7 +1289,7 @@ COMMENT ON FUNCTION internal.tg_audit_log__refuse_change() IS 'Refuses UPDATE, D
 
 CREATE FUNCTION internal.tg_code_element_analysis__set_path() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_parent analytics.code_element_analysis;
@@ -1390,7 +1390,7 @@ COMMENT ON FUNCTION internal.tg_issues__guard_status() IS 'BEFORE INSERT/UPDATE 
 
 CREATE FUNCTION internal.tg_issues__record_status() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_reason text;
@@ -1429,7 +1429,7 @@ COMMENT ON FUNCTION internal.tg_issues__record_status() IS 'AFTER INSERT/UPDATE 
 
 CREATE FUNCTION internal.tg_organization_members__guard_roles() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_actor      uuid := base.current_user_id();
@@ -1518,7 +1518,7 @@ COMMENT ON FUNCTION internal.tg_organization_members__guard_roles() IS 'BEFORE t
 
 CREATE FUNCTION internal.tg_organization_members__keep_an_owner() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
   if old.role <> 'owner' or (tg_op = 'UPDATE' and new.role = 'owner') then
@@ -1613,7 +1613,7 @@ COMMENT ON FUNCTION internal.tg_projects__guard_status() IS 'BEFORE INSERT/UPDAT
 
 CREATE FUNCTION internal.tg_projects__record_status() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
   insert into projects.project_status_history
@@ -1638,7 +1638,7 @@ COMMENT ON FUNCTION internal.tg_projects__record_status() IS 'AFTER INSERT/UPDAT
 
 CREATE FUNCTION internal.tg_repository_branches__check_default() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_row            record := case when tg_op = 'DELETE' then old else new end;
@@ -1717,7 +1717,7 @@ COMMENT ON FUNCTION internal.tg_repository_branches__sync_default_branch() IS 'A
 
 CREATE FUNCTION internal.tg_task_dependencies__apply() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_workflow_id     uuid;
@@ -1832,7 +1832,7 @@ COMMENT ON FUNCTION internal.tg_task_dependencies__apply() IS 'AFTER INSERT trig
 
 CREATE FUNCTION internal.write_audit_entries(p_schema text, p_table text, p_action text, p_old jsonb[], p_new jsonb[]) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_actor uuid := base.current_user_id();

@@ -448,7 +448,7 @@ COMMENT ON FUNCTION tasks.are_task_dependencies_satisfied(task_id uuid) IS 'True
 
 CREATE FUNCTION tasks.cancel_task(organization_id uuid, task_id uuid, reason text DEFAULT NULL::text) RETURNS tasks.tasks
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_task   tasks.tasks;
@@ -499,7 +499,7 @@ COMMENT ON FUNCTION tasks.cancel_task(organization_id uuid, task_id uuid, reason
 
 CREATE FUNCTION tasks.cancel_workflow(organization_id uuid, workflow_id uuid, reason text DEFAULT NULL::text) RETURNS tasks.workflows
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_workflow tasks.workflows;
@@ -758,7 +758,7 @@ COMMENT ON FUNCTION tasks.complete_tasks(worker_id text, task_ids uuid[], result
 
 CREATE FUNCTION tasks.enqueue_task(organization_id uuid, definition_name text, payload jsonb DEFAULT '{}'::jsonb, priority integer DEFAULT NULL::integer, scheduled_at timestamp with time zone DEFAULT now(), idempotency_key text DEFAULT NULL::text, depends_on uuid[] DEFAULT '{}'::uuid[], workflow_id uuid DEFAULT NULL::uuid) RETURNS tasks.tasks
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_id         uuid := base.uuid_generate_v7();
@@ -895,7 +895,7 @@ COMMENT ON FUNCTION tasks.enqueue_task(organization_id uuid, definition_name tex
 
 CREATE FUNCTION tasks.enqueue_tasks(organization_id uuid, definition_name text, payloads jsonb[], priority integer DEFAULT NULL::integer, scheduled_at timestamp with time zone DEFAULT now(), workflow_id uuid DEFAULT NULL::uuid) RETURNS SETOF tasks.tasks
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_at         timestamptz := coalesce(enqueue_tasks.scheduled_at, now());
@@ -1209,7 +1209,7 @@ COMMENT ON FUNCTION tasks.retry_delay(p_attempt integer, p_backoff_base interval
 
 CREATE FUNCTION tasks.tg_organizations__delete_task_history() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
   delete from tasks.task_history as h

@@ -510,7 +510,7 @@ COMMENT ON FUNCTION analytics.record_analysis_run(organization_id uuid, reposito
 
 CREATE FUNCTION analytics.refresh_metric_trends(p_organization_id uuid DEFAULT NULL::uuid, p_repository_id uuid DEFAULT NULL::uuid, p_since timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $$
 declare

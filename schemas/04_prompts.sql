@@ -498,7 +498,7 @@ COMMENT ON FUNCTION prompts.placeholder_pattern() IS 'The regular expression of 
 
 CREATE FUNCTION prompts.put_context(source_id uuid, key text, content text, ttl interval DEFAULT NULL::interval, metadata jsonb DEFAULT '{}'::jsonb) RETURNS prompts.context_data
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_source  prompts.context_sources;
@@ -692,7 +692,7 @@ COMMENT ON FUNCTION prompts.render_template_version(template_version_id uuid, va
 
 CREATE FUNCTION prompts.search_templates(query text, max_results integer DEFAULT 20, p_organization_id uuid DEFAULT NULL::uuid, p_include_archived boolean DEFAULT false) RETURNS TABLE(organization_id uuid, template_id uuid, name text, category text, description text, template_version_id uuid, version integer, rank real)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_query   tsquery;
@@ -929,7 +929,7 @@ COMMENT ON FUNCTION prompts.tg_prompt_executions__compute() IS 'BEFORE INSERT OR
 
 CREATE FUNCTION prompts.tg_prompt_feedback__link_execution() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
   select e.template_id, e.template_version_id into new.template_id, new.template_version_id
@@ -955,7 +955,7 @@ COMMENT ON FUNCTION prompts.tg_prompt_feedback__link_execution() IS 'BEFORE INSE
 
 CREATE FUNCTION prompts.tg_prompt_template_versions__before_insert() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_model prompts.models;
@@ -1025,7 +1025,7 @@ COMMENT ON FUNCTION prompts.tg_prompt_template_versions__before_insert() IS 'BEF
 
 CREATE FUNCTION prompts.tg_prompt_template_versions__immutable() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
   -- Everything but is_active.
@@ -1065,7 +1065,7 @@ COMMENT ON FUNCTION prompts.tg_prompt_template_versions__immutable() IS 'BEFORE 
 
 CREATE FUNCTION prompts.tg_prompt_template_versions__refuse_delete() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
   if exists (select from prompts.prompt_templates as t

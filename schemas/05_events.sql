@@ -1568,7 +1568,7 @@ COMMENT ON FUNCTION events.tg__check_status_transition() IS 'BEFORE UPDATE trigg
 
 CREATE FUNCTION events.tg_event_types__sync_partition_retention() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
   update base.partition_config as pc

@@ -50,7 +50,7 @@ COMMENT ON FUNCTION monitoring.classify(p_check_name text, p_value numeric, p_sa
 
 CREATE FUNCTION monitoring.collect_findings(p_area text DEFAULT NULL::text, p_min_severity text DEFAULT 'info'::text) RETURNS TABLE(source_view text, area text, category text, check_name text, object_name text, severity text, value numeric, details text, recommended_action text)
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET jit TO 'off'
     AS $_$
 declare
@@ -116,7 +116,7 @@ COMMENT ON FUNCTION monitoring.collect_findings(p_area text, p_min_severity text
 
 CREATE FUNCTION monitoring.column_statistics() RETURNS TABLE(schema_name text, table_name text, column_name text, data_type text, table_rows numeric, null_fraction numeric, distinct_values numeric, average_width integer)
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select n.nspname::text, c.relname::text, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod),
          greatest(c.reltuples, 0)::numeric,
@@ -248,7 +248,7 @@ COMMENT ON FUNCTION monitoring.data_quality_rows() IS 'The rows of monitoring.da
 
 CREATE FUNCTION monitoring.estimate_bloat(p_min_bytes numeric DEFAULT 0) RETURNS TABLE(relation_kind text, schema_name text, table_name text, index_name text, real_size_bytes numeric, expected_size_bytes numeric, bloat_bytes numeric, bloat_percent numeric, fillfactor integer, is_reliable boolean)
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
   with settings as (
     select current_setting('block_size')::numeric as bs,
@@ -722,7 +722,7 @@ COMMENT ON FUNCTION monitoring.maintenance_job_rows() IS 'The rows of monitoring
 
 CREATE FUNCTION monitoring.partition_status() RETURNS TABLE(parent_table text, is_registered boolean, table_exists boolean, granularity text, premake integer, retention interval, partitions integer, default_partition text, default_rows bigint, current_period_start timestamp with time zone, current_period_ready boolean, future_periods_ready integer, ready_until timestamp with time zone, overdue_partitions integer, oldest_partition text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     SET lock_timeout TO '2s'
     AS $$
 declare
@@ -816,7 +816,7 @@ COMMENT ON FUNCTION monitoring.partition_status() IS 'For every table in base.pa
 
 CREATE FUNCTION monitoring.run_maintenance(p_job text DEFAULT NULL::text) RETURNS TABLE(job_name text, status text, started_at timestamp with time zone, duration interval, rows_affected bigint, detail text, error_message text)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_job       monitoring.maintenance_jobs;
@@ -905,7 +905,7 @@ COMMENT ON FUNCTION monitoring.run_maintenance(p_job text) IS 'Runs every enable
 
 CREATE FUNCTION monitoring.schedule_with_pg_cron(p_schedule text DEFAULT '* * * * *'::text, p_job_name text DEFAULT 'platform_run_maintenance'::text) RETURNS bigint
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 declare
   v_jobid   bigint;
@@ -955,7 +955,7 @@ COMMENT ON FUNCTION monitoring.schedule_with_pg_cron(p_schedule text, p_job_name
 
 CREATE FUNCTION monitoring.sequence_status() RETURNS TABLE(sequence_name text, data_type text, last_value numeric, increment_by numeric, min_value numeric, max_value numeric, is_cycle boolean, owned_by_column text, column_type text, limit_value numeric, used_ratio numeric, widen_column_sql text)
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select format('%I.%I', s.schemaname, s.sequencename),
          s.data_type::text,
@@ -1139,7 +1139,7 @@ COMMENT ON FUNCTION monitoring.severity_rank(p_severity text) IS 'ok = 0, info =
 
 CREATE FUNCTION monitoring.slow_queries(p_limit integer DEFAULT 50) RETURNS TABLE(category text, check_name text, object_name text, severity text, value numeric, details text, recommended_action text, queryid bigint, username text, calls bigint, total_exec_ms numeric, mean_exec_ms numeric, max_exec_ms numeric, stddev_exec_ms numeric, rows_per_call numeric, share_of_total_time numeric, cache_hit_ratio numeric, temp_blks_written bigint, query text)
     LANGUAGE plpgsql STABLE
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 declare
   v_schema  name;
@@ -1222,7 +1222,7 @@ COMMENT ON FUNCTION monitoring.slow_queries(p_limit integer) IS 'The p_limit (1-
 
 CREATE FUNCTION monitoring.unschedule_pg_cron(p_job_name text DEFAULT 'platform_run_maintenance'::text) RETURNS integer
     LANGUAGE plpgsql
-    SET search_path TO ''
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 declare
   v_count integer;

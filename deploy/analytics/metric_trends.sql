@@ -66,7 +66,7 @@ returns integer
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 set jit = off  -- an OLTP call (once per successful run): never worth a JIT compile
 as $$
 declare

@@ -88,7 +88,7 @@ create function internal.write_audit_entries(p_schema text, p_table text, p_acti
 returns void
 language plpgsql
 volatile
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_actor uuid := base.current_user_id();
@@ -117,7 +117,7 @@ returns trigger
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 begin
   perform internal.write_audit_entries(tg_table_schema, tg_table_name, tg_op, null,
@@ -134,7 +134,7 @@ returns trigger
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 begin
   perform internal.write_audit_entries(tg_table_schema, tg_table_name, tg_op,
@@ -152,7 +152,7 @@ returns trigger
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 begin
   perform internal.write_audit_entries(tg_table_schema, tg_table_name, tg_op,
@@ -168,7 +168,7 @@ create function base.enable_audit(p_table regclass)
 returns void
 language plpgsql
 volatile
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 begin
   if not exists (select from pg_catalog.pg_attribute

@@ -10,7 +10,7 @@ returns base.organizations
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_user uuid := base.current_user_id();

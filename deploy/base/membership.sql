@@ -14,7 +14,7 @@ returns uuid[]
 language plpgsql
 stable
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 begin
   -- PL/pgSQL, not SQL: a SQL function that cannot be inlined (SECURITY DEFINER) is planned again
@@ -36,7 +36,7 @@ returns boolean
 language sql
 stable
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select exists (
     select from base.organization_members as m

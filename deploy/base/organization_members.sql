@@ -50,7 +50,7 @@ returns trigger
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_actor      uuid := base.current_user_id();
@@ -142,7 +142,7 @@ returns trigger
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 begin
   if old.role <> 'owner' or (tg_op = 'UPDATE' and new.role = 'owner') then

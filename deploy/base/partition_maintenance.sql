@@ -106,7 +106,7 @@ returns text
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 set lock_timeout = '10s'
 as $$
 declare
@@ -172,7 +172,7 @@ returns table (parent_table text, action text, partition_name text)
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 set lock_timeout = '10s'
 as $$
 declare
@@ -267,7 +267,7 @@ create function base.register_partitioned_table(
 returns table (parent_table text, action text, partition_name text)
 language plpgsql
 volatile
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 begin
   if not exists (

@@ -17,7 +17,7 @@ returns table (relation_kind text, schema_name text, table_name text, index_name
 language sql
 stable
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   with settings as (
     select current_setting('block_size')::numeric as bs,

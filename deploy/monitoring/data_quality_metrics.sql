@@ -18,7 +18,7 @@ returns table (schema_name text, table_name text, column_name text, data_type te
 language sql
 stable
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select n.nspname::text, c.relname::text, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod),
          greatest(c.reltuples, 0)::numeric,

@@ -58,7 +58,7 @@ returns table (source_view text, area text, category text, check_name text, obje
                severity text, value numeric, details text, recommended_action text)
 language plpgsql
 stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 -- Each source is planned anew (EXECUTE); JIT compilation would cost more than the queries.
 set jit = off
 as $$

@@ -117,7 +117,7 @@ returns table (job_name text, status text, started_at timestamptz, duration inte
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_job       monitoring.maintenance_jobs;

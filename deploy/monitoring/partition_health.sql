@@ -21,7 +21,7 @@ returns table (parent_table text, is_registered boolean, table_exists boolean, g
 language plpgsql
 stable
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 set lock_timeout = '2s'
 as $$
 declare

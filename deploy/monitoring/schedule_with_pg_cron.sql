@@ -16,7 +16,7 @@ create function monitoring.schedule_with_pg_cron(
 returns bigint
 language plpgsql
 volatile
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_jobid   bigint;
@@ -60,7 +60,7 @@ create function monitoring.unschedule_pg_cron(p_job_name text default 'platform_
 returns integer
 language plpgsql
 volatile
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_count integer;

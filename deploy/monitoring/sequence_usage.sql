@@ -15,7 +15,7 @@ returns table (sequence_name text, data_type text, last_value numeric, increment
 language sql
 stable
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select format('%I.%I', s.schemaname, s.sequencename),
          s.data_type::text,

@@ -18,7 +18,7 @@ returns table (
   share_of_total_time numeric, cache_hit_ratio numeric, temp_blks_written bigint, query text)
 language plpgsql
 stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_schema  name;

@@ -52,7 +52,7 @@ returns uuid[]
 language sql
 stable
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select coalesce(array_agg(pm.project_id), '{}')
     from base.organization_members as m

@@ -97,7 +97,7 @@ returns trigger
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_row            record := case when tg_op = 'DELETE' then old else new end;

@@ -41,7 +41,7 @@ returns prompts.context_data
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_source  prompts.context_sources;

@@ -63,7 +63,7 @@ returns trigger
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 begin
   select e.template_id, e.template_version_id into new.template_id, new.template_version_id

@@ -12,7 +12,7 @@ returns tasks.tasks
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_task   tasks.tasks;
@@ -58,7 +58,7 @@ returns tasks.workflows
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_workflow tasks.workflows;

@@ -57,7 +57,7 @@ returns tasks.tasks
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_id         uuid := base.uuid_generate_v7();
@@ -195,7 +195,7 @@ returns setof tasks.tasks
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_at         timestamptz := coalesce(enqueue_tasks.scheduled_at, now());

@@ -8,7 +8,7 @@ select organization_id, id, repository_id, metric_name, period, period_start, sa
   from analytics.metric_trends
  where false;
 
-select 1 / (p.prosecdef and p.proconfig @> array['search_path=""'])::int
+select 1 / (p.prosecdef and p.proconfig @> array['search_path=pg_catalog, pg_temp'])::int
   from pg_catalog.pg_proc as p
  where p.oid = 'analytics.refresh_metric_trends(uuid, uuid, timestamptz)'::regprocedure;
 

@@ -2,7 +2,7 @@
 
 begin;
 
-select 1 / (p.prosecdef and p.proconfig @> array['search_path=""'])::int
+select 1 / (p.prosecdef and p.proconfig @> array['search_path=pg_catalog, pg_temp'])::int
   from pg_catalog.pg_proc as p
  where p.oid = 'base.create_organization(text, text, text)'::regprocedure;
 

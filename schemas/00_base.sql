@@ -365,6 +365,27 @@ $$;
 COMMENT ON FUNCTION base.partition_period_start(p_granularity text, p_at timestamp with time zone) IS 'Start (UTC-aligned) of the day, week or month that contains p_at.';
 
 --
+-- Name: refuse_oversized(text, bigint, bigint); Type: FUNCTION; Schema: base; Owner: -
+--
+
+CREATE FUNCTION base.refuse_oversized(p_argument text, p_size bigint, p_limit bigint) RETURNS boolean
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  raise exception '% is too large: % (at most % allowed)', p_argument, p_size, p_limit
+    using errcode = '22023',
+          hint = 'Text is measured in characters, JSON in bytes (pg_column_size), arrays in elements.';
+end
+$$;
+
+--
+-- Name: FUNCTION refuse_oversized(p_argument text, p_size bigint, p_limit bigint); Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON FUNCTION base.refuse_oversized(p_argument text, p_size bigint, p_limit bigint) IS 'Raises 22023 naming an argument whose size is over its cap; never returns. Called by SQL functions as (size <= cap or base.refuse_oversized(name, size, cap)).';
+
+--
 -- Name: register_partitioned_table(regclass, text, integer, interval); Type: FUNCTION; Schema: base; Owner: -
 --
 
@@ -578,6 +599,28 @@ $$;
 --
 
 COMMENT ON FUNCTION internal.organization_ids_for(p_min_role base.organization_role) IS 'The organizations in which the calling user holds at least p_min_role. Empty when nobody is authenticated. Used by RLS policies as = ANY((select ...)).';
+
+--
+-- Name: serialize_tenant(uuid, text); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.serialize_tenant(p_organization_id uuid, p_scope text) RETURNS void
+    LANGUAGE plpgsql STRICT SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  insert into internal.tenant_locks as l (organization_id, scope)
+  values (p_organization_id, p_scope)
+  on conflict on constraint tenant_locks_pkey
+  do update set version = l.version + 1, locked_at = now();
+end
+$$;
+
+--
+-- Name: FUNCTION serialize_tenant(p_organization_id uuid, p_scope text); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.serialize_tenant(p_organization_id uuid, p_scope text) IS 'Serializes the calling transaction with every other one that takes the same organization and scope, until it ends: waits under READ COMMITTED, fails with 40001 under REPEATABLE READ or SERIALIZABLE when another one got there first. 23503 for an organization that does not exist, 23514 for a malformed scope.';
 
 --
 -- Name: tasks_authorize(uuid, base.organization_role, text); Type: FUNCTION; Schema: internal; Owner: -
@@ -2131,6 +2174,42 @@ COMMENT ON COLUMN base.users.metadata IS 'Data set by trusted services, not by t
 COMMENT ON COLUMN base.users.is_active IS 'False once the account is disabled; the row stays so history keeps its author.';
 
 --
+-- Name: tenant_locks; Type: TABLE; Schema: internal; Owner: -
+--
+
+CREATE TABLE internal.tenant_locks (
+    organization_id uuid NOT NULL,
+    scope text NOT NULL,
+    version bigint DEFAULT 0 NOT NULL,
+    locked_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT tenant_locks_scope_check CHECK ((scope ~ '^[a-z][a-z0-9_]{0,62}$'::text))
+);
+
+--
+-- Name: TABLE tenant_locks; Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON TABLE internal.tenant_locks IS 'One row per organization and serialization scope; package code updates it to serialize a cross-row check (internal.serialize_tenant). No API role may read, lock or write it.';
+
+--
+-- Name: COLUMN tenant_locks.scope; Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON COLUMN internal.tenant_locks.scope IS 'What is serialized, e.g. owners or task_dependencies; a literal of package code.';
+
+--
+-- Name: COLUMN tenant_locks.version; Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON COLUMN internal.tenant_locks.version IS 'Bumped by every serialize_tenant call: the write that makes concurrent REPEATABLE READ transactions conflict.';
+
+--
+-- Name: COLUMN tenant_locks.locked_at; Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON COLUMN internal.tenant_locks.locked_at IS 'When the scope was last taken.';
+
+--
 -- Name: audit_log_default; Type: TABLE ATTACH; Schema: base; Owner: -
 --
 
@@ -2191,6 +2270,13 @@ ALTER TABLE ONLY base.partition_config
 
 ALTER TABLE ONLY base.users
     ADD CONSTRAINT users_pkey PRIMARY KEY (id);
+
+--
+-- Name: tenant_locks tenant_locks_pkey; Type: CONSTRAINT; Schema: internal; Owner: -
+--
+
+ALTER TABLE ONLY internal.tenant_locks
+    ADD CONSTRAINT tenant_locks_pkey PRIMARY KEY (organization_id, scope);
 
 --
 -- Name: audit_log_organization_id_occurred_at_idx; Type: INDEX; Schema: base; Owner: -
@@ -2386,6 +2472,13 @@ ALTER TABLE ONLY base.organization_members
 
 ALTER TABLE ONLY base.organization_members
     ADD CONSTRAINT organization_members_user_id_fkey FOREIGN KEY (user_id) REFERENCES base.users(id) ON DELETE CASCADE;
+
+--
+-- Name: tenant_locks tenant_locks_organization_id_fkey; Type: FK CONSTRAINT; Schema: internal; Owner: -
+--
+
+ALTER TABLE ONLY internal.tenant_locks
+    ADD CONSTRAINT tenant_locks_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES base.organizations(id) ON DELETE CASCADE;
 
 --
 -- Name: organization_members all_service_role; Type: POLICY; Schema: base; Owner: -
@@ -2612,12 +2705,31 @@ COMMENT ON POLICY update_self ON base.users IS 'A user edits only their own prof
 ALTER TABLE base.users ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: tenant_locks select_service_role; Type: POLICY; Schema: internal; Owner: -
+--
+
+CREATE POLICY select_service_role ON internal.tenant_locks FOR SELECT TO service_role USING (true);
+
+--
+-- Name: POLICY select_service_role ON tenant_locks; Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON POLICY select_service_role ON internal.tenant_locks IS 'Present for the schema-wide rule only: no API role is granted any privilege on this table.';
+
+--
+-- Name: tenant_locks; Type: ROW SECURITY; Schema: internal; Owner: -
+--
+
+ALTER TABLE internal.tenant_locks ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: SCHEMA base; Type: ACL; Schema: -; Owner: -
 --
 
 GRANT USAGE ON SCHEMA base TO anon;
 GRANT USAGE ON SCHEMA base TO authenticated;
 GRANT USAGE ON SCHEMA base TO service_role;
+GRANT USAGE ON SCHEMA base TO platform_monitor;
 
 --
 -- Name: SCHEMA internal; Type: ACL; Schema: -; Owner: -
@@ -2731,6 +2843,15 @@ REVOKE ALL ON FUNCTION base.partition_period_start(p_granularity text, p_at time
 GRANT ALL ON FUNCTION base.partition_period_start(p_granularity text, p_at timestamp with time zone) TO service_role;
 
 --
+-- Name: FUNCTION refuse_oversized(p_argument text, p_size bigint, p_limit bigint); Type: ACL; Schema: base; Owner: -
+--
+
+REVOKE ALL ON FUNCTION base.refuse_oversized(p_argument text, p_size bigint, p_limit bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION base.refuse_oversized(p_argument text, p_size bigint, p_limit bigint) TO authenticated;
+GRANT ALL ON FUNCTION base.refuse_oversized(p_argument text, p_size bigint, p_limit bigint) TO service_role;
+GRANT ALL ON FUNCTION base.refuse_oversized(p_argument text, p_size bigint, p_limit bigint) TO platform_monitor;
+
+--
 -- Name: FUNCTION register_partitioned_table(p_parent_table regclass, p_granularity text, p_premake integer, p_retention interval); Type: ACL; Schema: base; Owner: -
 --
 
@@ -2772,6 +2893,12 @@ GRANT ALL ON FUNCTION internal.led_project_ids() TO service_role;
 REVOKE ALL ON FUNCTION internal.organization_ids_for(p_min_role base.organization_role) FROM PUBLIC;
 GRANT ALL ON FUNCTION internal.organization_ids_for(p_min_role base.organization_role) TO authenticated;
 GRANT ALL ON FUNCTION internal.organization_ids_for(p_min_role base.organization_role) TO service_role;
+
+--
+-- Name: FUNCTION serialize_tenant(p_organization_id uuid, p_scope text); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.serialize_tenant(p_organization_id uuid, p_scope text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION tasks_authorize(p_organization_id uuid, p_min_role base.organization_role, p_action text); Type: ACL; Schema: internal; Owner: -

@@ -34,14 +34,14 @@ COMMENT ON SCHEMA projects IS 'Projects (lifecycle, goals, team), repositories (
 CREATE FUNCTION projects.allowed_project_transitions(p_status text) RETURNS text[]
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     AS $$
-  select case p_status
+  select case when (length(p_status) <= 64 or base.refuse_oversized('p_status', length(p_status), 64)) then case p_status
            when 'planning'  then array['active', 'cancelled']
            when 'active'    then array['on_hold', 'completed', 'cancelled']
            when 'on_hold'   then array['active', 'cancelled']
            when 'completed' then array['archived']
            when 'archived'  then array[]::text[]
            when 'cancelled' then array[]::text[]
-         end
+         end end
 $$;
 
 --

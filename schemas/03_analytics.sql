@@ -34,13 +34,13 @@ COMMENT ON SCHEMA analytics IS 'Code analysis: runs, file and code-element resul
 CREATE FUNCTION analytics.allowed_issue_transitions(p_status text) RETURNS text[]
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     AS $$
-  select case p_status
+  select case when (length(p_status) <= 64 or base.refuse_oversized('p_status', length(p_status), 64)) then case p_status
            when 'open'           then array['confirmed', 'resolved', 'false_positive', 'wont_fix']
            when 'confirmed'      then array['open', 'resolved', 'false_positive', 'wont_fix']
            when 'resolved'       then array['open']
            when 'false_positive' then array['open']
            when 'wont_fix'       then array['open']
-         end
+         end end
 $$;
 
 --
@@ -56,13 +56,13 @@ COMMENT ON FUNCTION analytics.allowed_issue_transitions(p_status text) IS 'The s
 CREATE FUNCTION analytics.allowed_run_transitions(p_status text) RETURNS text[]
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     AS $$
-  select case p_status
+  select case when (length(p_status) <= 64 or base.refuse_oversized('p_status', length(p_status), 64)) then case p_status
            when 'queued'    then array['running', 'cancelled', 'failed']
            when 'running'   then array['succeeded', 'failed', 'cancelled']
            when 'succeeded' then array[]::text[]
            when 'failed'    then array[]::text[]
            when 'cancelled' then array[]::text[]
-         end
+         end end
 $$;
 
 --

@@ -256,7 +256,10 @@ COMMENT ON FUNCTION prompts.finish_execution(execution_id uuid, status text, inp
 
 CREATE FUNCTION prompts.utf8_sha256(p_text text) RETURNS bytea
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    AS $$ select sha256(convert_to(p_text, 'UTF8')) $$;
+    AS $$
+  select case when (octet_length(p_text) <= 4194304 or base.refuse_oversized('p_text', octet_length(p_text), 4194304))
+              then sha256(convert_to(p_text, 'UTF8')) end
+$$;
 
 --
 -- Name: FUNCTION utf8_sha256(p_text text); Type: COMMENT; Schema: prompts; Owner: -
@@ -350,6 +353,7 @@ CREATE FUNCTION prompts.get_context(source_id uuid, key text) RETURNS SETOF prom
       on d.organization_id = s.organization_id and d.source_id = s.id and d.context_key = get_context.key
    where s.id = get_context.source_id
      and d.expires_at > clock_timestamp()
+     and (coalesce(length(get_context.key), 0) <= 1000 or base.refuse_oversized('key', length(get_context.key), 1000))
 $$;
 
 --
@@ -365,7 +369,8 @@ COMMENT ON FUNCTION prompts.get_context(source_id uuid, key text) IS 'The cached
 CREATE FUNCTION prompts.json_value_has_type(p_value jsonb, p_type text) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
-  select case p_type
+  select case when (coalesce(length(p_type), 0) <= 16 or base.refuse_oversized('p_type', length(p_type), 16))
+              and (coalesce(pg_column_size(p_value), 0) <= 1048576 or base.refuse_oversized('p_value', pg_column_size(p_value), 1048576)) then case p_type
            when 'string'  then jsonb_typeof(p_value) = 'string'
            when 'number'  then jsonb_typeof(p_value) = 'number'
            -- a nested CASE, so the cast runs only on numbers
@@ -376,7 +381,7 @@ CREATE FUNCTION prompts.json_value_has_type(p_value jsonb, p_type text) RETURNS 
            when 'array'   then jsonb_typeof(p_value) = 'array'
            when 'object'  then jsonb_typeof(p_value) = 'object'
            else false
-         end
+         end end
 $$;
 
 --
@@ -393,6 +398,9 @@ CREATE FUNCTION prompts.model_price_at(p_organization_id uuid, p_model text, p_a
     LANGUAGE plpgsql STABLE
     AS $$
 begin
+  if length(p_model) > 128 then
+    raise exception 'a model name is at most 128 characters (got %)', length(p_model) using errcode = '22023';
+  end if;
   select o.input_price_per_mtok, o.output_price_per_mtok, 'organization'
     into input_price_per_mtok, output_price_per_mtok, price_source
     from prompts.organization_model_prices as o
@@ -705,7 +713,16 @@ begin
     raise exception 'max_results must be between 1 and 100, got %', coalesce(search_templates.max_results::text, 'NULL')
       using errcode = '22023';
   end if;
+  -- A search box's worth of text: the parser's work (and its recursion) grows with the query.
+  if pg_catalog.length(search_templates.query) > 500 then
+    raise exception 'a search query is at most 500 characters, got %', pg_catalog.length(search_templates.query)
+      using errcode = '22023';
+  end if;
   v_query := pg_catalog.websearch_to_tsquery('english'::regconfig, coalesce(search_templates.query, ''));
+  if pg_catalog.numnode(v_query) > 200 then
+    raise exception 'a search query has at most 200 terms and operators, got %', pg_catalog.numnode(v_query)
+      using errcode = '22023';
+  end if;
   if pg_catalog.numnode(v_query) = 0 then
     return;  -- nothing but stop words
   end if;
@@ -746,7 +763,7 @@ $$;
 -- Name: FUNCTION search_templates(query text, max_results integer, p_organization_id uuid, p_include_archived boolean); Type: COMMENT; Schema: prompts; Owner: -
 --
 
-COMMENT ON FUNCTION prompts.search_templates(query text, max_results integer, p_organization_id uuid, p_include_archived boolean) IS 'Ranked full-text search (websearch syntax, English) over template name (A), category and description (B) and active version text (C): best matches first, at most max_results (1-100, else 22023), in the caller''s organizations (all for the service role) or in p_organization_id among them, archived templates only on request. SECURITY DEFINER with the select policy''s organization check built in, so the GIN index serves it.';
+COMMENT ON FUNCTION prompts.search_templates(query text, max_results integer, p_organization_id uuid, p_include_archived boolean) IS 'Ranked full-text search (websearch syntax, English) over template name (A), category and description (B) and active version text (C): best matches first, at most max_results (1-100, else 22023); the query is at most 500 characters and 200 terms (else 22023), in the caller''s organizations (all for the service role) or in p_organization_id among them, archived templates only on request. SECURITY DEFINER with the select policy''s organization check built in, so the GIN index serves it.';
 
 --
 -- Name: start_execution(uuid, jsonb, uuid, text, uuid); Type: FUNCTION; Schema: prompts; Owner: -
@@ -821,7 +838,7 @@ COMMENT ON FUNCTION prompts.start_execution(template_id uuid, variables jsonb, e
 CREATE FUNCTION prompts.subject_hash(p_experiment_id uuid, p_subject_key text) RETURNS bigint
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     AS $$
-  select ('x' || substr(md5(p_experiment_id::text || ':' || p_subject_key), 1, 15))::bit(60)::bigint
+  select case when (length(p_subject_key) <= 1000 or base.refuse_oversized('p_subject_key', length(p_subject_key), 1000)) then ('x' || substr(md5(p_experiment_id::text || ':' || p_subject_key), 1, 15))::bit(60)::bigint end
 $$;
 
 --
@@ -838,10 +855,16 @@ CREATE FUNCTION prompts.template_placeholders(p_template_text text) RETURNS text
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     AS $$
 declare
-  v_rest  text := regexp_replace(p_template_text, prompts.placeholder_pattern(), '', 'g');
-  v_at    integer := strpos(v_rest, '{{');
+  v_rest  text;
+  v_at    integer;
   v_near  text;
 begin
+  if length(p_template_text) > 100000 then
+    raise exception 'a template text is at most 100000 characters (got %)', length(p_template_text)
+      using errcode = '22023';
+  end if;
+  v_rest := regexp_replace(p_template_text, prompts.placeholder_pattern(), '', 'g');
+  v_at := strpos(v_rest, '{{');
   if v_at > 0 then
     v_near := substring(v_rest from v_at for 40);
     if strpos(v_near, '}}') > 0 then

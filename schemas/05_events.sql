@@ -462,6 +462,8 @@ CREATE FUNCTION events.deployment_fields(payload jsonb, event_type text) RETURNS
               then case when (payload -> 'duration_seconds')::numeric >= 0 and (payload -> 'duration_seconds')::numeric < 1e9
                         then round((payload -> 'duration_seconds')::numeric, 3) end
          end
+   where (coalesce(pg_column_size(payload), 0) <= 1048576 or base.refuse_oversized('payload', pg_column_size(payload), 1048576))
+     and (coalesce(length(event_type), 0) <= 100 or base.refuse_oversized('event_type', length(event_type), 100))
 $$;
 
 --
@@ -477,7 +479,8 @@ COMMENT ON FUNCTION events.deployment_fields(payload jsonb, event_type text) IS 
 CREATE FUNCTION events.payload_required_keys(payload_schema jsonb) RETURNS text[]
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     AS $$
-  select coalesce(array(select jsonb_array_elements_text(payload_schema -> 'required')), '{}')
+  select case when (pg_column_size(payload_schema) <= 65536 or base.refuse_oversized('payload_schema', pg_column_size(payload_schema), 65536))
+              then coalesce(array(select jsonb_array_elements_text(payload_schema -> 'required')), '{}') end
 $$;
 
 --
@@ -593,6 +596,8 @@ CREATE FUNCTION events.effective_event_type(p_organization_id uuid, p_source tex
   select t.*
     from events.event_types as t
    where t.source = p_source and t.name = p_name
+     and (coalesce(length(p_source), 0) <= 50 or base.refuse_oversized('p_source', length(p_source), 50))
+     and (coalesce(length(p_name), 0) <= 100 or base.refuse_oversized('p_name', length(p_name), 100))
      and (t.organization_id = p_organization_id or t.organization_id is null)
    order by t.organization_id nulls last
    limit 1
@@ -681,6 +686,11 @@ CREATE FUNCTION events.fill_source_tables(p_organization_ids uuid[], p_event_ids
     AS $$
 -- Parallel arrays, one element per stored event; events of other sources are skipped.
 begin
+  if greatest(cardinality(p_organization_ids), cardinality(p_event_ids), cardinality(p_received_ats),
+              cardinality(p_sources), cardinality(p_event_types), cardinality(p_payloads)) > 10000 then
+    raise exception 'fill_source_tables takes at most 10000 events at a time (a batch of ingest_events)'
+      using errcode = '22023';
+  end if;
   if 'github' = any (p_sources) then
     insert into events.github_events
       (organization_id, event_id, received_at, event_type, repository_full_name, action, sender_login, ref, number, commit_sha)
@@ -752,6 +762,7 @@ CREATE FUNCTION events.github_fields(payload jsonb) RETURNS TABLE(repository_ful
          end,
          left(coalesce(payload ->> 'after', payload -> 'pull_request' -> 'head' ->> 'sha',
                        payload -> 'workflow_run' ->> 'head_sha'), 64)
+   where (coalesce(pg_column_size(payload), 0) <= 1048576 or base.refuse_oversized('payload', pg_column_size(payload), 1048576))
 $$;
 
 --
@@ -1098,6 +1109,7 @@ CREATE FUNCTION events.linear_fields(payload jsonb) RETURNS TABLE(action text, e
               then case when (payload -> 'data' -> 'priority')::numeric between 0 and 100
                         then (payload -> 'data' -> 'priority')::numeric::integer end
          end
+   where (coalesce(pg_column_size(payload), 0) <= 1048576 or base.refuse_oversized('payload', pg_column_size(payload), 1048576))
 $$;
 
 --
@@ -1423,6 +1435,9 @@ declare
   v_routed integer;
   v_kinds  text[];
 begin
+  if greatest(cardinality(p_organization_ids), cardinality(p_event_ids), cardinality(p_received_ats)) > 10000 then
+    raise exception 'route_events takes at most 10000 events at a time' using errcode = '22023';
+  end if;
   with batch as (
     select e.organization_id, e.id, e.received_at, e.source, e.event_type, e.payload
       from unnest(p_organization_ids, p_event_ids, p_received_ats) as b(organization_id, id, received_at)
@@ -1488,7 +1503,7 @@ $$;
 -- Name: FUNCTION route_events(p_organization_ids uuid[], p_event_ids uuid[], p_received_ats timestamp with time zone[], p_subscription_id uuid); Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON FUNCTION events.route_events(p_organization_ids uuid[], p_event_ids uuid[], p_received_ats timestamp with time zone[], p_subscription_id uuid) IS 'Internal step of process_pending_events and replay_event: for events whose row locks the caller holds, creates the missing deliveries of matching active subscriptions (only p_subscription_id''s when given) with ON CONFLICT DO NOTHING, logs ''routed'', marks the events processed, notifies event_deliveries_ready. Returns the number of events routed.';
+COMMENT ON FUNCTION events.route_events(p_organization_ids uuid[], p_event_ids uuid[], p_received_ats timestamp with time zone[], p_subscription_id uuid) IS 'Internal step of process_pending_events and replay_event: for events whose row locks the caller holds, creates the missing deliveries of matching active subscriptions (only p_subscription_id''s when given) with ON CONFLICT DO NOTHING, logs ''routed'', marks the events processed, notifies event_deliveries_ready. Returns the number of events routed. At most 10000 events per call (22023).';
 
 --
 -- Name: slack_fields(jsonb); Type: FUNCTION; Schema: events; Owner: -
@@ -1502,6 +1517,7 @@ CREATE FUNCTION events.slack_fields(payload jsonb) RETURNS TABLE(team_id text, c
          left(payload -> 'event' ->> 'user', 50),
          left(coalesce(payload -> 'event' ->> 'ts', payload -> 'event' -> 'item' ->> 'ts'), 50),
          left(payload -> 'event' ->> 'thread_ts', 50)
+   where (coalesce(pg_column_size(payload), 0) <= 1048576 or base.refuse_oversized('payload', pg_column_size(payload), 1048576))
 $$;
 
 --
@@ -1517,7 +1533,13 @@ COMMENT ON FUNCTION events.slack_fields(payload jsonb) IS 'Typed fields of a Sla
 CREATE FUNCTION events.subscription_matches(p_event_source text, p_event_type text, p_payload jsonb, p_subscription_source text, p_event_type_like text, p_payload_filter jsonb) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
-  select (p_subscription_source is null or p_subscription_source = p_event_source)
+  select (coalesce(length(p_event_source), 0) <= 50 or base.refuse_oversized('p_event_source', length(p_event_source), 50))
+     and (coalesce(length(p_event_type), 0) <= 100 or base.refuse_oversized('p_event_type', length(p_event_type), 100))
+     and (coalesce(pg_column_size(p_payload), 0) <= 1048576 or base.refuse_oversized('p_payload', pg_column_size(p_payload), 1048576))
+     and (coalesce(length(p_subscription_source), 0) <= 50 or base.refuse_oversized('p_subscription_source', length(p_subscription_source), 50))
+     and (coalesce(length(p_event_type_like), 0) <= 200 or base.refuse_oversized('p_event_type_like', length(p_event_type_like), 200))
+     and (coalesce(pg_column_size(p_payload_filter), 0) <= 16384 or base.refuse_oversized('p_payload_filter', pg_column_size(p_payload_filter), 16384))
+     and (p_subscription_source is null or p_subscription_source = p_event_source)
      and p_event_type like p_event_type_like
      and p_payload @> p_payload_filter
 $$;

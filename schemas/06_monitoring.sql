@@ -34,8 +34,8 @@ COMMENT ON SCHEMA monitoring IS 'Read-only health, performance, integrity and al
 CREATE FUNCTION monitoring.classify(p_check_name text, p_value numeric, p_sample numeric DEFAULT NULL::numeric) RETURNS text
     LANGUAGE sql STABLE
     AS $$
-  select monitoring.severity((select t from monitoring.alert_thresholds as t where t.check_name = p_check_name),
-                             p_value, p_sample)
+  select case when (coalesce(length(p_check_name), 0) <= 63 or base.refuse_oversized('p_check_name', length(p_check_name), 63)) then monitoring.severity((select t from monitoring.alert_thresholds as t where t.check_name = p_check_name),
+                             p_value, p_sample) end
 $$;
 
 --
@@ -1124,7 +1124,7 @@ COMMENT ON FUNCTION monitoring.severity(p_threshold monitoring.alert_thresholds,
 CREATE FUNCTION monitoring.severity_rank(p_severity text) RETURNS integer
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
-  select case p_severity when 'ok' then 0 when 'info' then 1 when 'warning' then 2 when 'critical' then 3 end
+  select case when (coalesce(length(p_severity), 0) <= 16 or base.refuse_oversized('p_severity', length(p_severity), 16)) then case p_severity when 'ok' then 0 when 'info' then 1 when 'warning' then 2 when 'critical' then 3 end end
 $$;
 
 --

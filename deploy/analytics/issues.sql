@@ -102,13 +102,13 @@ immutable
 strict
 parallel safe
 as $$
-  select case p_status
+  select case when (length(p_status) <= 64 or base.refuse_oversized('p_status', length(p_status), 64)) then case p_status
            when 'open'           then array['confirmed', 'resolved', 'false_positive', 'wont_fix']
            when 'confirmed'      then array['open', 'resolved', 'false_positive', 'wont_fix']
            when 'resolved'       then array['open']
            when 'false_positive' then array['open']
            when 'wont_fix'       then array['open']
-         end
+         end end
 $$;
 
 comment on function analytics.allowed_issue_transitions(text) is

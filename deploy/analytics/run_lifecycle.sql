@@ -29,13 +29,13 @@ immutable
 strict
 parallel safe
 as $$
-  select case p_status
+  select case when (length(p_status) <= 64 or base.refuse_oversized('p_status', length(p_status), 64)) then case p_status
            when 'queued'    then array['running', 'cancelled', 'failed']
            when 'running'   then array['succeeded', 'failed', 'cancelled']
            when 'succeeded' then array[]::text[]
            when 'failed'    then array[]::text[]
            when 'cancelled' then array[]::text[]
-         end
+         end end
 $$;
 
 comment on function analytics.allowed_run_transitions(text) is

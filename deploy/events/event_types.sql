@@ -27,7 +27,8 @@ immutable
 strict
 parallel safe
 as $$
-  select coalesce(array(select jsonb_array_elements_text(payload_schema -> 'required')), '{}')
+  select case when (pg_column_size(payload_schema) <= 65536 or base.refuse_oversized('payload_schema', pg_column_size(payload_schema), 65536))
+              then coalesce(array(select jsonb_array_elements_text(payload_schema -> 'required')), '{}') end
 $$;
 comment on function events.payload_required_keys(jsonb) is
   'The top-level keys a payload must have, read from a type''s payload_schema ("required" array). Used by the generated column event_types.required_keys.';
@@ -173,6 +174,8 @@ as $$
   select t.*
     from events.event_types as t
    where t.source = p_source and t.name = p_name
+     and (coalesce(length(p_source), 0) <= 50 or base.refuse_oversized('p_source', length(p_source), 50))
+     and (coalesce(length(p_name), 0) <= 100 or base.refuse_oversized('p_name', length(p_name), 100))
      and (t.organization_id = p_organization_id or t.organization_id is null)
    order by t.organization_id nulls last
    limit 1

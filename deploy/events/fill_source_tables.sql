@@ -33,6 +33,7 @@ as $$
          end,
          left(coalesce(payload ->> 'after', payload -> 'pull_request' -> 'head' ->> 'sha',
                        payload -> 'workflow_run' ->> 'head_sha'), 64)
+   where (coalesce(pg_column_size(payload), 0) <= 1048576 or base.refuse_oversized('payload', pg_column_size(payload), 1048576))
 $$;
 comment on function events.github_fields(jsonb) is
   'Typed fields of a GitHub webhook payload: repository.full_name, action, sender.login, ref (or the pull request''s head ref), the pull request or issue number, the commit (after, or the head sha).';
@@ -53,6 +54,7 @@ as $$
               then case when (payload -> 'data' -> 'priority')::numeric between 0 and 100
                         then (payload -> 'data' -> 'priority')::numeric::integer end
          end
+   where (coalesce(pg_column_size(payload), 0) <= 1048576 or base.refuse_oversized('payload', pg_column_size(payload), 1048576))
 $$;
 comment on function events.linear_fields(jsonb) is
   'Typed fields of a Linear webhook payload: action, type, data.id, data.identifier (or the commented issue''s), data.team.key, data.state.name, data.priority.';
@@ -68,6 +70,7 @@ as $$
          left(payload -> 'event' ->> 'user', 50),
          left(coalesce(payload -> 'event' ->> 'ts', payload -> 'event' -> 'item' ->> 'ts'), 50),
          left(payload -> 'event' ->> 'thread_ts', 50)
+   where (coalesce(pg_column_size(payload), 0) <= 1048576 or base.refuse_oversized('payload', pg_column_size(payload), 1048576))
 $$;
 comment on function events.slack_fields(jsonb) is
   'Typed fields of a Slack Events API payload: team_id, event.channel (or event.item.channel), event.user, event.ts (or event.item.ts), event.thread_ts.';
@@ -87,6 +90,8 @@ as $$
               then case when (payload -> 'duration_seconds')::numeric >= 0 and (payload -> 'duration_seconds')::numeric < 1e9
                         then round((payload -> 'duration_seconds')::numeric, 3) end
          end
+   where (coalesce(pg_column_size(payload), 0) <= 1048576 or base.refuse_oversized('payload', pg_column_size(payload), 1048576))
+     and (coalesce(length(event_type), 0) <= 100 or base.refuse_oversized('event_type', length(event_type), 100))
 $$;
 comment on function events.deployment_fields(jsonb, text) is
   'Typed fields of a deployment payload: environment, service, version, status (or the event type), commit_sha, duration_seconds.';
@@ -104,6 +109,11 @@ volatile
 as $$
 -- Parallel arrays, one element per stored event; events of other sources are skipped.
 begin
+  if greatest(cardinality(p_organization_ids), cardinality(p_event_ids), cardinality(p_received_ats),
+              cardinality(p_sources), cardinality(p_event_types), cardinality(p_payloads)) > 10000 then
+    raise exception 'fill_source_tables takes at most 10000 events at a time (a batch of ingest_events)'
+      using errcode = '22023';
+  end if;
   if 'github' = any (p_sources) then
     insert into events.github_events
       (organization_id, event_id, received_at, event_type, repository_full_name, action, sender_login, ref, number, commit_sha)

@@ -27,7 +27,13 @@ language sql
 immutable
 parallel safe
 as $$
-  select (p_subscription_source is null or p_subscription_source = p_event_source)
+  select (coalesce(length(p_event_source), 0) <= 50 or base.refuse_oversized('p_event_source', length(p_event_source), 50))
+     and (coalesce(length(p_event_type), 0) <= 100 or base.refuse_oversized('p_event_type', length(p_event_type), 100))
+     and (coalesce(pg_column_size(p_payload), 0) <= 1048576 or base.refuse_oversized('p_payload', pg_column_size(p_payload), 1048576))
+     and (coalesce(length(p_subscription_source), 0) <= 50 or base.refuse_oversized('p_subscription_source', length(p_subscription_source), 50))
+     and (coalesce(length(p_event_type_like), 0) <= 200 or base.refuse_oversized('p_event_type_like', length(p_event_type_like), 200))
+     and (coalesce(pg_column_size(p_payload_filter), 0) <= 16384 or base.refuse_oversized('p_payload_filter', pg_column_size(p_payload_filter), 16384))
+     and (p_subscription_source is null or p_subscription_source = p_event_source)
      and p_event_type like p_event_type_like
      and p_payload @> p_payload_filter
 $$;
@@ -82,6 +88,9 @@ declare
   v_routed integer;
   v_kinds  text[];
 begin
+  if greatest(cardinality(p_organization_ids), cardinality(p_event_ids), cardinality(p_received_ats)) > 10000 then
+    raise exception 'route_events takes at most 10000 events at a time' using errcode = '22023';
+  end if;
   with batch as (
     select e.organization_id, e.id, e.received_at, e.source, e.event_type, e.payload
       from unnest(p_organization_ids, p_event_ids, p_received_ats) as b(organization_id, id, received_at)
@@ -143,7 +152,7 @@ begin
 end
 $$;
 comment on function events.route_events(uuid[], uuid[], timestamptz[], uuid) is
-  'Internal step of process_pending_events and replay_event: for events whose row locks the caller holds, creates the missing deliveries of matching active subscriptions (only p_subscription_id''s when given) with ON CONFLICT DO NOTHING, logs ''routed'', marks the events processed, notifies event_deliveries_ready. Returns the number of events routed.';
+  'Internal step of process_pending_events and replay_event: for events whose row locks the caller holds, creates the missing deliveries of matching active subscriptions (only p_subscription_id''s when given) with ON CONFLICT DO NOTHING, logs ''routed'', marks the events processed, notifies event_deliveries_ready. Returns the number of events routed. At most 10000 events per call (22023).';
 
 create function events.process_pending_events(batch_size integer default 100)
 returns integer

@@ -190,7 +190,7 @@ language sql
 immutable
 parallel safe
 as $$
-  select case p_severity when 'ok' then 0 when 'info' then 1 when 'warning' then 2 when 'critical' then 3 end
+  select case when (coalesce(length(p_severity), 0) <= 16 or base.refuse_oversized('p_severity', length(p_severity), 16)) then case p_severity when 'ok' then 0 when 'info' then 1 when 'warning' then 2 when 'critical' then 3 end end
 $$;
 comment on function monitoring.severity_rank(text) is
   'ok = 0, info = 1, warning = 2, critical = 3 (NULL for anything else): to sort and to export severities as numbers.';
@@ -239,8 +239,8 @@ returns text
 language sql
 stable
 as $$
-  select monitoring.severity((select t from monitoring.alert_thresholds as t where t.check_name = p_check_name),
-                             p_value, p_sample)
+  select case when (coalesce(length(p_check_name), 0) <= 63 or base.refuse_oversized('p_check_name', length(p_check_name), 63)) then monitoring.severity((select t from monitoring.alert_thresholds as t where t.check_name = p_check_name),
+                             p_value, p_sample) end
 $$;
 comment on function monitoring.classify(text, numeric, numeric) is
   'Severity of a measurement by the thresholds of monitoring.alert_thresholds: ok, info, warning or critical. ok when the value is NULL, the check is unknown or disabled, or p_sample is under the check''s minimum_sample. Convenient for a few rows; views over many rows join the thresholds and call monitoring.severity().';
@@ -253,5 +253,8 @@ grant execute on function monitoring.severity_rank(text) to platform_monitor, se
 grant execute on function monitoring.worst_severity(text[]) to platform_monitor, service_role;
 grant execute on function monitoring.severity(monitoring.alert_thresholds, numeric, numeric) to platform_monitor, service_role;
 grant execute on function monitoring.classify(text, numeric, numeric) to platform_monitor, service_role;
+-- classify and severity_rank refuse oversized arguments through base.refuse_oversized.
+grant usage on schema base to platform_monitor;
+grant execute on function base.refuse_oversized(text, bigint, bigint) to platform_monitor;
 
 commit;

@@ -24,14 +24,14 @@ immutable
 strict
 parallel safe
 as $$
-  select case p_status
+  select case when (length(p_status) <= 64 or base.refuse_oversized('p_status', length(p_status), 64)) then case p_status
            when 'planning'  then array['active', 'cancelled']
            when 'active'    then array['on_hold', 'completed', 'cancelled']
            when 'on_hold'   then array['active', 'cancelled']
            when 'completed' then array['archived']
            when 'archived'  then array[]::text[]
            when 'cancelled' then array[]::text[]
-         end
+         end end
 $$;
 
 comment on function projects.allowed_project_transitions(text) is

@@ -27,6 +27,7 @@ as $$
       on d.organization_id = s.organization_id and d.source_id = s.id and d.context_key = get_context.key
    where s.id = get_context.source_id
      and d.expires_at > clock_timestamp()
+     and (coalesce(length(get_context.key), 0) <= 1000 or base.refuse_oversized('key', length(get_context.key), 1000))
 $$;
 comment on function prompts.get_context(uuid, text) is
   'The cached entry of a source and key while it is fresh (expires_at after the current wall-clock time); no row when absent, expired or not visible to the caller. VOLATILE because freshness is judged by clock_timestamp().';

@@ -91,6 +91,9 @@ language plpgsql
 stable
 as $$
 begin
+  if length(p_model) > 128 then
+    raise exception 'a model name is at most 128 characters (got %)', length(p_model) using errcode = '22023';
+  end if;
   select o.input_price_per_mtok, o.output_price_per_mtok, 'organization'
     into input_price_per_mtok, output_price_per_mtok, price_source
     from prompts.organization_model_prices as o

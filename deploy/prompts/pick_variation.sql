@@ -28,7 +28,7 @@ immutable
 strict
 parallel safe
 as $$
-  select ('x' || substr(md5(p_experiment_id::text || ':' || p_subject_key), 1, 15))::bit(60)::bigint
+  select case when (length(p_subject_key) <= 1000 or base.refuse_oversized('p_subject_key', length(p_subject_key), 1000)) then ('x' || substr(md5(p_experiment_id::text || ':' || p_subject_key), 1, 15))::bit(60)::bigint end
 $$;
 comment on function prompts.subject_hash(uuid, text) is
   'Non-negative 60-bit hash of (experiment, subject): the first 15 hex digits of md5(experiment_id || '':'' || subject_key). pick_variation() scales it to [0, total weight).';

@@ -47,7 +47,16 @@ begin
     raise exception 'max_results must be between 1 and 100, got %', coalesce(search_templates.max_results::text, 'NULL')
       using errcode = '22023';
   end if;
+  -- A search box's worth of text: the parser's work (and its recursion) grows with the query.
+  if pg_catalog.length(search_templates.query) > 500 then
+    raise exception 'a search query is at most 500 characters, got %', pg_catalog.length(search_templates.query)
+      using errcode = '22023';
+  end if;
   v_query := pg_catalog.websearch_to_tsquery('english'::regconfig, coalesce(search_templates.query, ''));
+  if pg_catalog.numnode(v_query) > 200 then
+    raise exception 'a search query has at most 200 terms and operators, got %', pg_catalog.numnode(v_query)
+      using errcode = '22023';
+  end if;
   if pg_catalog.numnode(v_query) = 0 then
     return;  -- nothing but stop words
   end if;
@@ -84,7 +93,7 @@ begin
 end
 $$;
 comment on function prompts.search_templates(text, integer, uuid, boolean) is
-  'Ranked full-text search (websearch syntax, English) over template name (A), category and description (B) and active version text (C): best matches first, at most max_results (1-100, else 22023), in the caller''s organizations (all for the service role) or in p_organization_id among them, archived templates only on request. SECURITY DEFINER with the select policy''s organization check built in, so the GIN index serves it.';
+  'Ranked full-text search (websearch syntax, English) over template name (A), category and description (B) and active version text (C): best matches first, at most max_results (1-100, else 22023); the query is at most 500 characters and 200 terms (else 22023), in the caller''s organizations (all for the service role) or in p_organization_id among them, archived templates only on request. SECURITY DEFINER with the select policy''s organization check built in, so the GIN index serves it.';
 
 revoke execute on function prompts.search_templates(text, integer, uuid, boolean) from public;
 grant execute on function prompts.search_templates(text, integer, uuid, boolean) to authenticated, service_role;

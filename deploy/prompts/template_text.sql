@@ -42,7 +42,8 @@ language sql
 immutable
 parallel safe
 as $$
-  select case p_type
+  select case when (coalesce(length(p_type), 0) <= 16 or base.refuse_oversized('p_type', length(p_type), 16))
+              and (coalesce(pg_column_size(p_value), 0) <= 1048576 or base.refuse_oversized('p_value', pg_column_size(p_value), 1048576)) then case p_type
            when 'string'  then jsonb_typeof(p_value) = 'string'
            when 'number'  then jsonb_typeof(p_value) = 'number'
            -- a nested CASE, so the cast runs only on numbers
@@ -53,7 +54,7 @@ as $$
            when 'array'   then jsonb_typeof(p_value) = 'array'
            when 'object'  then jsonb_typeof(p_value) = 'object'
            else false
-         end
+         end end
 $$;
 comment on function prompts.json_value_has_type(jsonb, text) is
   'True when a JSON value is of a declared variable type: string, number, integer (a number without fraction), boolean, array or object. JSON null is of no type.';
@@ -67,10 +68,16 @@ immutable
 parallel safe
 as $$
 declare
-  v_rest  text := regexp_replace(p_template_text, prompts.placeholder_pattern(), '', 'g');
-  v_at    integer := strpos(v_rest, '{{');
+  v_rest  text;
+  v_at    integer;
   v_near  text;
 begin
+  if length(p_template_text) > 100000 then
+    raise exception 'a template text is at most 100000 characters (got %)', length(p_template_text)
+      using errcode = '22023';
+  end if;
+  v_rest := regexp_replace(p_template_text, prompts.placeholder_pattern(), '', 'g');
+  v_at := strpos(v_rest, '{{');
   if v_at > 0 then
     v_near := substring(v_rest from v_at for 40);
     if strpos(v_near, '}}') > 0 then
@@ -287,7 +294,10 @@ language sql
 immutable
 strict
 parallel safe
-as $$ select sha256(convert_to(p_text, 'UTF8')) $$;
+as $$
+  select case when (octet_length(p_text) <= 4194304 or base.refuse_oversized('p_text', octet_length(p_text), 4194304))
+              then sha256(convert_to(p_text, 'UTF8')) end
+$$;
 comment on function prompts.utf8_sha256(text) is
   'sha256 of the UTF-8 encoding of a text (32 bytes), as any other language computes it. Used for prompt hashes and context content hashes.';
 

@@ -2,6 +2,8 @@
 
 begin;
 
+revoke execute on function base.refuse_oversized(text, bigint, bigint) from platform_monitor;
+revoke usage on schema base from platform_monitor;
 drop function monitoring.classify(text, numeric, numeric);
 drop function monitoring.severity(monitoring.alert_thresholds, numeric, numeric);
 drop function monitoring.worst_severity(text[]);

@@ -2738,13 +2738,66 @@ UNION ALL
     NULL::text AS source,
     NULL::boolean AS is_default
    FROM (( SELECT 1 AS "?column?") one
-     LEFT JOIN pg_extension e ON ((e.extname = 'pg_stat_statements'::name)));
+     LEFT JOIN pg_extension e ON ((e.extname = 'pg_stat_statements'::name)))
+UNION ALL
+ SELECT 'security'::text AS category,
+    'risky_grant'::text AS check_name,
+    g.object_name,
+        CASE
+            WHEN g.granted THEN g.severity
+            ELSE 'ok'::text
+        END AS severity,
+    NULL::numeric AS value,
+        CASE
+            WHEN g.granted THEN ((g.granted_text || ': '::text) || g.risk)
+            ELSE g.ok_text
+        END AS details,
+        CASE
+            WHEN g.granted THEN g.action
+            ELSE 'No action needed.'::text
+        END AS recommended_action,
+        CASE
+            WHEN g.granted THEN 'granted'::text
+            ELSE 'revoked'::text
+        END AS current_value,
+    'database grants'::text AS source,
+    NULL::boolean AS is_default
+   FROM ( SELECT ('TEMPORARY on database '::text || quote_ident((d.datname)::text)) AS object_name,
+            (EXISTS ( SELECT
+                   FROM aclexplode(COALESCE(d.datacl, acldefault('d'::"char", d.datdba))) a(grantor, grantee, privilege_type, is_grantable)
+                  WHERE ((a.grantee = (0)::oid) AND (a.privilege_type = 'TEMPORARY'::text)))) AS granted,
+            'warning'::text AS severity,
+            ('PUBLIC may create temporary tables, types and functions in '::text || quote_ident((d.datname)::text)) AS granted_text,
+            'a temporary object shadows same-named tables and types for any function whose search_path does not name pg_temp last, and temp tables use disk outside any quota'::text AS risk,
+            format('revoke temporary on database %I from public; then grant temporary on database %I to the roles that need it (e.g. the owner and service_role).'::text, d.datname, d.datname) AS action,
+            ('PUBLIC may not create temporary objects in '::text || quote_ident((d.datname)::text)) AS ok_text
+           FROM pg_database d
+          WHERE (d.datname = current_database())
+        UNION ALL
+         SELECT 'large object creation'::text,
+            (EXISTS ( SELECT
+                   FROM pg_proc p,
+                    LATERAL aclexplode(COALESCE(p.proacl, acldefault('f'::"char", p.proowner))) a(grantor, grantee, privilege_type, is_grantable)
+                  WHERE ((p.oid = ANY (ARRAY[('lo_creat(integer)'::regprocedure)::oid, ('lo_create(oid)'::regprocedure)::oid, ('lo_from_bytea(oid,bytea)'::regprocedure)::oid])) AND (a.grantee = (0)::oid) AND (a.privilege_type = 'EXECUTE'::text)))) AS "exists",
+            'info'::text,
+            'PUBLIC may create large objects (lo_creat, lo_create, lo_from_bytea)'::text,
+            'large objects are outside row-level security and any role can fill storage with them'::text,
+            'As a superuser: revoke execute on function pg_catalog.lo_creat(integer), pg_catalog.lo_create(oid), pg_catalog.lo_from_bytea(oid, bytea) from public; (the package uses no large objects). Keep lo_compat_privileges off.'::text,
+            'PUBLIC may not create large objects'::text
+        UNION ALL
+         SELECT 'lo_compat_privileges'::text,
+            (current_setting('lo_compat_privileges'::text) = 'on'::text),
+            'warning'::text,
+            'lo_compat_privileges = on'::text,
+            'every role may read and write every large object, whoever owns it'::text,
+            'alter system set lo_compat_privileges = off; select pg_reload_conf();'::text,
+            'lo_compat_privileges = off: large objects are checked against their owner''s grants'::text) g;
 
 --
 -- Name: VIEW settings_review; Type: COMMENT; Schema: monitoring; Owner: -
 --
 
-COMMENT ON VIEW monitoring.settings_review IS 'Settings that are unsafe when off (fsync, full_page_writes, autovacuum, track_counts: critical), risky (synchronous_commit off, shared_buffers at its default, max_connections > 500: warning) or left at a costly default (info), plus whether pg_stat_statements is installed. One row per setting, ok rows included.';
+COMMENT ON VIEW monitoring.settings_review IS 'Settings that are unsafe when off (fsync, full_page_writes, autovacuum, track_counts: critical), risky (synchronous_commit off, shared_buffers at its default, max_connections > 500: warning) or left at a costly default (info), plus whether pg_stat_statements is installed, plus the database-level grants PostgreSQL gives PUBLIC that the package does not need (TEMPORARY on this database: warning; large object creation: info; lo_compat_privileges on: warning), each with the statement to run. One row per setting or grant, ok rows included.';
 
 --
 -- Name: slow_query_analysis; Type: VIEW; Schema: monitoring; Owner: -

@@ -115,10 +115,53 @@ select 'observability', 'risky_setting', 'pg_stat_statements',
             else 'No action needed.' end,
        e.extversion, null, null
   from (select 1) as one
-  left join pg_catalog.pg_extension as e on e.extname = 'pg_stat_statements';
+  left join pg_catalog.pg_extension as e on e.extname = 'pg_stat_statements'
+union all
+-- Database-level grants PostgreSQL gives every role by default, which the package does not need
+-- (hardening issue, item 1). TEMPORARY lets any role plant objects that shadow names in code
+-- without a pinned search_path (the package's functions pin pg_catalog, pg_temp; extensions and
+-- hand-written functions may not); large objects live outside RLS and any role may create them.
+select 'security', 'risky_grant', g.object_name,
+       case when g.granted then g.severity else 'ok' end,
+       null,
+       case when g.granted then g.granted_text || ': ' || g.risk else g.ok_text end,
+       case when g.granted then g.action else 'No action needed.' end,
+       case when g.granted then 'granted' else 'revoked' end, 'database grants', null
+  from (
+    select 'TEMPORARY on database ' || quote_ident(d.datname) as object_name,
+           exists (select from aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) as a
+                    where a.grantee = 0 and a.privilege_type = 'TEMPORARY') as granted,
+           'warning' as severity,
+           'PUBLIC may create temporary tables, types and functions in ' || quote_ident(d.datname) as granted_text,
+           'a temporary object shadows same-named tables and types for any function whose search_path does not name pg_temp last, and temp tables use disk outside any quota' as risk,
+           format('revoke temporary on database %I from public; then grant temporary on database %I to the roles that need it (e.g. the owner and service_role).',
+                  d.datname, d.datname) as action,
+           'PUBLIC may not create temporary objects in ' || quote_ident(d.datname) as ok_text
+      from pg_catalog.pg_database as d
+     where d.datname = current_database()
+    union all
+    select 'large object creation',
+           exists (select from pg_catalog.pg_proc as p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) as a
+                    where p.oid in ('pg_catalog.lo_creat(integer)'::regprocedure, 'pg_catalog.lo_create(oid)'::regprocedure,
+                                    'pg_catalog.lo_from_bytea(oid, bytea)'::regprocedure)
+                      and a.grantee = 0 and a.privilege_type = 'EXECUTE'),
+           'info',
+           'PUBLIC may create large objects (lo_creat, lo_create, lo_from_bytea)',
+           'large objects are outside row-level security and any role can fill storage with them',
+           'As a superuser: revoke execute on function pg_catalog.lo_creat(integer), pg_catalog.lo_create(oid), pg_catalog.lo_from_bytea(oid, bytea) from public; (the package uses no large objects). Keep lo_compat_privileges off.',
+           'PUBLIC may not create large objects'
+    union all
+    select 'lo_compat_privileges',
+           current_setting('lo_compat_privileges') = 'on',
+           'warning',
+           'lo_compat_privileges = on',
+           'every role may read and write every large object, whoever owns it',
+           'alter system set lo_compat_privileges = off; select pg_reload_conf();',
+           'lo_compat_privileges = off: large objects are checked against their owner''s grants'
+  ) as g;
 
 comment on view monitoring.settings_review is
-  'Settings that are unsafe when off (fsync, full_page_writes, autovacuum, track_counts: critical), risky (synchronous_commit off, shared_buffers at its default, max_connections > 500: warning) or left at a costly default (info), plus whether pg_stat_statements is installed. One row per setting, ok rows included.';
+  'Settings that are unsafe when off (fsync, full_page_writes, autovacuum, track_counts: critical), risky (synchronous_commit off, shared_buffers at its default, max_connections > 500: warning) or left at a costly default (info), plus whether pg_stat_statements is installed, plus the database-level grants PostgreSQL gives PUBLIC that the package does not need (TEMPORARY on this database: warning; large object creation: info; lo_compat_privileges on: warning), each with the statement to run. One row per setting or grant, ok rows included.';
 
 grant select on monitoring.settings_review to platform_monitor, service_role;
 

@@ -8,5 +8,6 @@ select category, check_name, object_name, severity, value, details, recommended_
  where false;
 
 select 1 / count(*) from monitoring.settings_review where object_name = 'fsync';
+select 1 / count(*) from monitoring.settings_review where check_name = 'risky_grant' and object_name like 'TEMPORARY on database %';
 
 rollback;

@@ -23,7 +23,8 @@ help: ## list the targets
 deps: ## install missing Debian packages (apt-get/sudo) and the pinned Python harness in .venv
 	@scripts/deps.sh
 
-db-start: deps ## start the embedded cluster (.pgdata/, unix socket, port 54329); no-op with DATABASE_URL
+db-start: ## start the embedded cluster (.pgdata/, unix socket, port 54329); no-op with DATABASE_URL
+	@scripts/deps.sh packages
 	@$(with_env) if [ "$$TARGET_MODE" = embedded ]; then scripts/pg-embedded.sh start; \
 	  else echo "db-start: DATABASE_URL/PG* given, nothing to start"; fi
 
@@ -52,20 +53,20 @@ seed: db-start ## load the demo data (two organizations, users in every role); s
 schemas: db-start ## regenerate schemas/*.sql from a fresh deploy
 	@$(with_env) scripts/schemas.sh write
 
-test: db-start ## fresh database, deploy, pgTAP (pg_prove), pytest smoke suite, schemas/ check
+test: deps db-start ## fresh database, deploy, pgTAP (pg_prove), pytest smoke suite, lanes, schemas/ check
 	@scripts/test.sh
 
-bench-data: db-start ## build the benchmark data set: make bench-data SCALE=1
+bench-data: deps db-start ## build the benchmark data set: make bench-data SCALE=1
 	@$(with_env) SCALE=$(SCALE) scripts/bench.sh data
 
-bench: db-start ## run the benchmark suites at SCALE and write bench/results/<date>-<host>.md
+bench: deps db-start ## run the benchmark suites at SCALE and write bench/results/<date>-<host>.md
 	@$(with_env) SCALE=$(SCALE) scripts/bench.sh run
 
-clean: ## stop the embedded cluster and remove .pgdata, .venv and caches
-	-@scripts/pg-embedded.sh stop
+clean: ## stop the embedded cluster and remove its data, .venv and caches
+	-@scripts/pg-embedded.sh destroy
 	rm -rf .pgdata .venv .pytest_cache tests/smoke/__pycache__ .hypothesis
 
-bench-growth: db-start ## latency suite at SCALE and SCALE/10, with the ratio per query
+bench-growth: deps db-start ## latency suite at SCALE and SCALE/10, with the ratio per query
 	@$(with_env) SCALE=$(SCALE) scripts/bench.sh growth
 
 privileges: db-start ## regenerate the expected privilege map (tests/pgtap/schema/privileges.sql)

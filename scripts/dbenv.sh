@@ -75,6 +75,9 @@ set client_min_messages = warning;
 select pg_terminate_backend(pid) from pg_stat_activity where datname = '$db' and pid <> pg_backend_pid();
 drop database if exists "$db";
 create database "$db" owner "$owner";
+-- A test database trades durability for speed (the cluster itself stays durable): a crash may
+-- lose its last commits, which a test run does not mind.
+alter database "$db" set synchronous_commit = off;
 SQL
   # pg_stat_statements needs a superuser; it is optional, so an external server may go without it.
   psql_url "$(admin_url_for "$db")" -c 'create extension if not exists pg_stat_statements' 2>/dev/null || true

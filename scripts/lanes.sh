@@ -5,6 +5,10 @@
 #                                  run every pgTAP file there
 #   scripts/lanes.sh pooler DB     start pgbouncer in transaction mode in front of DB and run the
 #                                  pytest smoke suite through it
+#   scripts/lanes.sh locations     `make deploy` from copies of this checkout where a new user
+#                                  clones: inside a mode-700 directory (as root: the server's user
+#                                  cannot enter it, like /root), and, as root, as an ordinary user
+#                                  in a private home; each on its own port, removed afterwards
 set -uo pipefail
 source "$(dirname "$0")/dbenv.sh"
 cd "$root"
@@ -25,6 +29,7 @@ grant $SUPABASE_OWNER to current_user;
 select pg_terminate_backend(pid) from pg_stat_activity where datname = '$db' and pid <> pg_backend_pid();
 drop database if exists "$db";
 create database "$db" owner $SUPABASE_OWNER;
+alter database "$db" set synchronous_commit = off;
 SQL
   url=$(admin_url_for "$db")
   export PGOPTIONS="-c role=$SUPABASE_OWNER"
@@ -82,8 +87,51 @@ PY
   return $rc
 }
 
+# A copy of the working tree's tracked files (what a clone would hold, plus uncommitted edits).
+copy_checkout() {
+  local dest=$1
+  mkdir -p "$dest"
+  git -C "$root" ls-files -z | (cd "$root" && tar --null -T - -cf -) | tar -xf - -C "$dest"
+}
+
+deploy_copy() {
+  local label=$1 dir=$2 port=$3; shift 3
+  local rc=0
+  echo "-- $label: make deploy in $dir (port $port)"
+  # The embedded default: no DATABASE_URL or libpq variables of the calling run reach the copy.
+  "$@" env -u DATABASE_URL -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE -u PGSERVICE -u PGOPTIONS \
+    EMBEDDED_PORT="$port" make -C "$dir" --no-print-directory deploy >"$dir.log" 2>&1 || rc=$?
+  if [ $rc -eq 0 ] && grep -q "critical_alerts" "$dir.log"; then
+    echo "   deployed; $(grep -c '^ critical ' "$dir.log" || true) critical alert(s)"
+    grep -q '^ critical ' "$dir.log" && rc=1
+  else
+    echo "   FAILED:"; tail -20 "$dir.log" | sed 's/^/   | /'; rc=1
+  fi
+  "$@" env EMBEDDED_PORT="$port" "$dir/scripts/pg-embedded.sh" destroy >/dev/null 2>&1 || true
+  return $rc
+}
+
+locations_lane() {
+  local port=$(( ${EMBEDDED_PORT:-54329} + 2000 )) rc=0 top
+  top=$(mktemp -d /tmp/platform-private-XXXXXX); chmod 700 "$top"
+  copy_checkout "$top/platform"
+  deploy_copy "$(id -un), checkout inside a mode-700 directory" "$top/platform" "$port" || rc=1
+  rm -rf "$top"
+  if [ "$(id -u)" -eq 0 ]; then
+    local user=platform_ci_user home
+    id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user"
+    home=$(getent passwd "$user" | cut -d: -f6); chmod 700 "$home"
+    rm -rf "$home/platform"; copy_checkout "$home/platform"; chown -R "$user:" "$home/platform"
+    deploy_copy "ordinary user $user, checkout in a private home" "$home/platform" "$((port + 1))" \
+      runuser -u "$user" -- env HOME="$home" || rc=1
+    rm -rf "$home/platform" "$home/platform.log"
+  fi
+  return $rc
+}
+
 case "${1:-}" in
-  supabase) supabase_lane "$2" ;;
-  pooler)   pooler_lane "$2" ;;
-  *) echo "usage: $0 supabase|pooler DB" >&2; exit 2 ;;
+  supabase)  supabase_lane "$2" ;;
+  pooler)    pooler_lane "$2" ;;
+  locations) locations_lane ;;
+  *) echo "usage: $0 supabase|pooler DB | locations" >&2; exit 2 ;;
 esac

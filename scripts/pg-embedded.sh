@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
-# The embedded PostgreSQL cluster: project-local, under .pgdata/, on a unix socket and a non-standard
-# port, with pg_stat_statements and pg_cron preloaded.
+# The embedded PostgreSQL cluster: project-local, on a unix socket and a non-standard port, with
+# pg_stat_statements and pg_cron preloaded, and durable (fsync, full_page_writes and
+# synchronous_commit on): it keeps data safely. Test databases trade durability for speed per
+# database (scripts/dbenv.sh fresh_database sets synchronous_commit = off on them only).
 #
 #   scripts/pg-embedded.sh start    create the cluster if needed, start it, bootstrap the owner role
 #   scripts/pg-embedded.sh stop     stop it (the data stays until `make clean`)
 #   scripts/pg-embedded.sh status   say whether it runs
 #   scripts/pg-embedded.sh env      print the libpq variables that reach it (for `eval`)
+#   scripts/pg-embedded.sh destroy  stop it and remove all its files (tests' throwaway clusters)
+#
+#   EMBEDDED_PORT  port (default 54329)     EMBEDDED_DIR  state folder (default <checkout>/.pgdata)
 #
 # initdb and pg_ctl refuse to run as root, so as root every server command runs as the `postgres`
-# system user; as anyone else it runs as that user.
+# system user, from `/` (it may not be allowed into the checkout); as anyone else it runs as that
+# user. When the server's user cannot reach the state folder (a checkout under /root or another
+# mode-700 directory), the data, the log and the socket live in /var/tmp/pgdata-<hash of the
+# folder>, linked from the state folder, so `make deploy` works from any checkout location.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -16,7 +24,7 @@ PORT=${EMBEDDED_PORT:-54329}
 DB_NAME=${EMBEDDED_DB:-platform}
 OWNER=${EMBEDDED_OWNER:-platform_owner}
 SUPERUSER=postgres
-base="$root/.pgdata"
+base=${EMBEDDED_DIR:-$root/.pgdata}
 data="$base/data"
 log="$base/server.log"
 
@@ -32,18 +40,31 @@ bindir() {
 }
 BIN=$(bindir)
 
-# Unix socket paths are limited to 107 bytes; fall back to a short per-checkout directory in /tmp.
-sockdir="$base/run"
-if [ $(( ${#sockdir} + 20 )) -gt 100 ]; then
-  sockdir="/tmp/pg-$(printf '%s' "$root" | md5sum | cut -c1-10)"
-fi
-
 if [ "$(id -u)" -eq 0 ]; then
-  run_pg() { runuser -u postgres -- "$@"; }
+  run_pg() { (cd / && runuser -u postgres -- "$@"); }
   pg_owner=postgres
 else
   run_pg() { "$@"; }
   pg_owner=$(id -un)
+fi
+
+# Where the server's files live. By default under the state folder; as root, when `postgres`
+# cannot traverse it, under /var/tmp (created once, remembered through the data-link symlink).
+mkdir -p "$base"
+alt="/var/tmp/pgdata-$(printf '%s' "$base" | md5sum | cut -c1-10)"
+if [ -L "$base/data-link" ]; then
+  home=$(readlink "$base/data-link")
+elif [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$base" 2>/dev/null; then
+  home=$alt
+else
+  home=$base
+fi
+data="$home/data"
+log="$home/server.log"
+# Unix socket paths are limited to 107 bytes; fall back to a short per-folder directory in /tmp.
+sockdir="$home/run"
+if [ $(( ${#sockdir} + 20 )) -gt 100 ]; then
+  sockdir="/tmp/pg-$(printf '%s' "$base" | md5sum | cut -c1-10)"
 fi
 
 psql_admin() {
@@ -55,17 +76,12 @@ is_running() {
 }
 
 init_cluster() {
-  mkdir -p "$base"
-  # As root the cluster belongs to `postgres`, which must be able to reach the checkout. When it
-  # cannot (a checkout under a private home directory), the data lives in /var/tmp, linked here.
-  if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$base"; then
-    local alt="/var/tmp/pgdata-$(printf '%s' "$root" | md5sum | cut -c1-10)"
-    mkdir -p "$alt"
-    ln -sfn "$alt" "$base/data-link"
-    data="$alt/data"; log="$alt/server.log"
+  if [ "$home" != "$base" ]; then
+    mkdir -p "$home"
+    ln -sfn "$home" "$base/data-link"
   fi
   mkdir -p "$data" "$sockdir"
-  [ "$(id -u)" -eq 0 ] && chown postgres "$data" "$sockdir" "$(dirname "$log")"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$home" "$data" "$sockdir"
   chmod 700 "$data"
   echo "pg-embedded: initdb in $data"
   run_pg "$BIN/initdb" -D "$data" -U "$SUPERUSER" --auth-local=trust --auth-host=reject \
@@ -90,15 +106,25 @@ max_connections = 200
 # With 4, a prepared query's generic plan may prefer a bitmap scan plus sort over an ordered index
 # scan that stops at its LIMIT (the ready-to-run query of a large tenant: 400 ms instead of 6 ms).
 random_page_cost = 1.1
-# a development and test cluster: durability traded for speed; never copy these to production
-fsync = off
-synchronous_commit = off
-full_page_writes = off
+include_if_exists = 'durability.conf'
 CONF
 }
 
-# The data directory may have been moved to /var/tmp by init_cluster; follow the link.
-[ -L "$base/data-link" ] && { data="$(readlink "$base/data-link")/data"; log="$(readlink "$base/data-link")/server.log"; }
+# Durability is checked at every start, also for a cluster created before it was the default:
+# the include file is rewritten and the include line added where it is missing.
+ensure_durable() {
+  grep -q "^include_if_exists = 'durability.conf'" "$data/postgresql.conf" \
+    || printf "\ninclude_if_exists = 'durability.conf'\n" >>"$data/postgresql.conf"
+  cat >"$data/durability.conf" <<'CONF'
+# Written by scripts/pg-embedded.sh at every start: the embedded cluster keeps data safely.
+# A commit is acknowledged once its WAL is on disk; the test databases relax that per database.
+fsync = on
+full_page_writes = on
+synchronous_commit = on
+CONF
+  [ "$(id -u)" -eq 0 ] && chown postgres "$data/durability.conf" "$data/postgresql.conf"
+  return 0
+}
 
 bootstrap() {
   # The deploy runs as an ordinary owner with CREATEROLE, exactly as on Supabase; the superuser only
@@ -125,6 +151,7 @@ case "${1:-}" in
       echo "pg-embedded: running on port $PORT (socket $sockdir)"
     else
       [ -f "$data/PG_VERSION" ] || init_cluster
+      ensure_durable
       mkdir -p "$sockdir"; [ "$(id -u)" -eq 0 ] && chown postgres "$sockdir"
       # port and socket on the command line: EMBEDDED_PORT wins over what initdb wrote
       run_pg "$BIN/pg_ctl" -D "$data" -l "$log" -o "-p $PORT -k $sockdir" -w -t 60 start >/dev/null
@@ -136,12 +163,19 @@ case "${1:-}" in
     if is_running; then run_pg "$BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null; echo "pg-embedded: stopped"
     else echo "pg-embedded: not running"; fi
     ;;
+  destroy)
+    # stop, then remove every file of this cluster (the state folder and a /var/tmp home)
+    if is_running; then run_pg "$BIN/pg_ctl" -D "$data" -m immediate -w stop >/dev/null; fi
+    [ "$home" != "$base" ] && rm -rf "$home"
+    rm -rf "$base"
+    echo "pg-embedded: removed"
+    ;;
   status)
     if is_running; then echo "pg-embedded: running on port $PORT (socket $sockdir)"; else echo "pg-embedded: not running"; exit 3; fi
     ;;
   env)
-    echo "export PGHOST='$sockdir' PGPORT='$PORT' PGUSER='$OWNER' PGDATABASE='$DB_NAME' PG_ADMIN_USER='$SUPERUSER' PG_BINDIR='$BIN'"
+    echo "export PGHOST='$sockdir' PGPORT='$PORT' PGUSER='$OWNER' PGDATABASE='$DB_NAME' PG_ADMIN_USER='$SUPERUSER' PG_BINDIR='$BIN' EMBEDDED_DATA='$data'"
     ;;
   *)
-    echo "usage: $0 start|stop|status|env" >&2; exit 2 ;;
+    echo "usage: $0 start|stop|status|env|destroy" >&2; exit 2 ;;
 esac

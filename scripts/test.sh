@@ -59,6 +59,10 @@ if [ "${SKIP_SMOKE:-0}" != 1 ]; then
 
   stage "Supabase lane: non-superuser deploy into a Supabase layout, then every pgTAP file"
   scripts/lanes.sh supabase "${db}_supabase" || failed+=("Supabase lane")
+  if [ "$TARGET_MODE" = embedded ]; then
+    stage "checkout-location lane: make deploy from a mode-700 directory and as an ordinary user"
+    scripts/lanes.sh locations || failed+=("checkout-location lane")
+  fi
 fi
 
 stage "schemas/ is current"

@@ -5,6 +5,9 @@
 #                                  run every pgTAP file there
 #   scripts/lanes.sh pooler DB     start pgbouncer in transaction mode in front of DB and run the
 #                                  pytest smoke suite through it
+#   scripts/lanes.sh migrations    release discipline: scripts of tagged changes unchanged since their
+#                                  tag, and every change after the last tag sets a lock_timeout and
+#                                  passes squawk (tests/squawk.toml)
 #   scripts/lanes.sh locations     `make deploy` from copies of this checkout where a new user
 #                                  clones: inside a mode-700 directory (as root: the server's user
 #                                  cannot enter it, like /root), and, as root, as an ordinary user
@@ -129,9 +132,27 @@ locations_lane() {
   return $rc
 }
 
+migrations_lane() {
+  local rc=0 files
+  if ! grep -q '^@' sqitch.plan; then
+    echo "sqitch.plan has no release tag yet: nothing is frozen, nothing to lint"
+    return 0
+  fi
+  echo "-- scripts of released changes are unchanged since their tag"
+  scripts/release_check.py frozen || rc=1
+  mapfile -t files < <(scripts/release_check.py unreleased)
+  echo "-- changes after $(scripts/release_check.py tag-commit | cut -d' ' -f1): ${#files[@]}"
+  if [ ${#files[@]} -gt 0 ]; then
+    scripts/release_check.py lock-timeouts || rc=1
+    .venv/bin/squawk --config tests/squawk.toml "${files[@]}" || rc=1
+  fi
+  return $rc
+}
+
 case "${1:-}" in
+  migrations) migrations_lane ;;
   supabase)  supabase_lane "$2" ;;
   pooler)    pooler_lane "$2" ;;
   locations) locations_lane ;;
-  *) echo "usage: $0 supabase|pooler DB | locations" >&2; exit 2 ;;
+  *) echo "usage: $0 supabase|pooler DB | locations | migrations" >&2; exit 2 ;;
 esac

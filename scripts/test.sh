@@ -65,6 +65,9 @@ if [ "${SKIP_SMOKE:-0}" != 1 ]; then
   fi
 fi
 
+stage "migrations lane: released scripts frozen, later changes lock-safe (squawk)"
+scripts/lanes.sh migrations || failed+=("migrations lane")
+
 stage "schemas/ is current"
 scripts/schemas.sh check "$db" || failed+=("schemas/")
 

@@ -1,0 +1,107 @@
+"""Release discipline, proven on a throwaway copy of this repository with a release of its own.
+
+Once a release tag is in sqitch.plan, `sqitch deploy` on an existing database never re-runs a
+deployed change, so an edited script of a released change would reach new databases only: the
+migrations lane (scripts/lanes.sh migrations) fails on it, accepts `sqitch rework`, and requires
+every later change to set a lock_timeout and pass squawk's rules for live tables.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.direct_only
+
+ENV = {**os.environ, "SQITCH_FULLNAME": "Release Test", "SQITCH_EMAIL": "release@example.test",
+       "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.test",
+       "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.test"}
+
+
+def run(repo, *args, check=True):
+    result = subprocess.run(list(args), cwd=repo, env=ENV, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def commit(repo, message):
+    run(repo, "git", "add", "-A")
+    run(repo, "git", "commit", "-q", "-m", message)
+
+
+def lane(repo):
+    return run(repo, "scripts/lanes.sh", "migrations", check=False)
+
+
+@pytest.fixture
+def released_repo(tmp_path):
+    """A git repository holding this checkout's tracked files, released as @v9.9.9."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    tar = subprocess.run(["tar", "--null", "-T", "-", "-cf", "-"], cwd=ROOT, input=files, capture_output=True, check=True)
+    subprocess.run(["tar", "-xf", "-"], cwd=repo, input=tar.stdout, check=True)
+    (repo / ".venv").symlink_to(ROOT / ".venv")
+    run(repo, "git", "init", "-q")
+    (repo / ".git" / "info" / "exclude").write_text("/.venv\n")
+    # Drop any real release: this copy's only release is the one made here.
+    plan = repo / "sqitch.plan"
+    plan.write_text("".join(line for line in plan.read_text().splitlines(keepends=True) if not line.startswith("@")))
+    commit(repo, "before the release")
+    run(repo, "sqitch", "tag", "v9.9.9", "-n", "a release")
+    commit(repo, "release v9.9.9")
+    return repo
+
+
+def test_a_fresh_release_passes(released_repo):
+    result = lane(released_repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "changes after v9.9.9: 0" in result.stdout
+
+
+def test_editing_a_released_script_fails(released_repo):
+    path = released_repo / "deploy/base/users.sql"
+    path.write_text(path.read_text().replace("commit;", "-- edited in place\ncommit;"))
+    commit(released_repo, "edit a released change in place")
+    result = lane(released_repo)
+    assert result.returncode == 1
+    assert "deploy/base/users.sql differs from what @v9.9.9 released" in result.stdout
+
+
+def test_a_rework_is_accepted_and_its_frozen_copy_checked(released_repo):
+    run(released_repo, "sqitch", "rework", "base/users", "-n", "users, reworked")
+    path = released_repo / "deploy/base/users.sql"
+    path.write_text(path.read_text().replace("begin;", "begin;\nset local lock_timeout = '5s';", 1)
+                    .replace("commit;", "comment on column base.users.last_seen_at is 'reworked';\ncommit;"))
+    commit(released_repo, "rework base/users")
+    result = lane(released_repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    frozen = released_repo / "deploy/base/users@v9.9.9.sql"
+    frozen.write_text(frozen.read_text() + "-- tampered\n")
+    commit(released_repo, "tamper with the frozen copy")
+    result = lane(released_repo)
+    assert result.returncode == 1
+    assert "deploy/base/users@v9.9.9.sql differs" in result.stdout
+
+
+def test_a_later_change_must_be_lock_safe(released_repo):
+    run(released_repo, "sqitch", "add", "tasks/probe_index", "-r", "tasks/tasks", "-n", "an index on a live table")
+    deploy = released_repo / "deploy/tasks/probe_index.sql"
+    deploy.write_text("begin;\ncreate index tasks_probe_idx on tasks.tasks (created_at);\ncommit;\n")
+    commit(released_repo, "an unsafe migration")
+    result = lane(released_repo)
+    assert result.returncode == 1
+    assert "deploy/tasks/probe_index.sql sets no lock_timeout" in result.stdout
+    assert "require-concurrent-index-creation" in result.stdout + result.stderr
+
+    # The lock-safe form: a bounded wait, and the index built without blocking writes (outside a
+    # transaction, so a session-level SET, which ends with the script's psql session).
+    deploy.write_text("set lock_timeout = '5s';\ncreate index concurrently if not exists tasks_probe_idx on tasks.tasks (created_at);\n")
+    commit(released_repo, "the same migration, lock-safe")
+    result = lane(released_repo)
+    assert result.returncode == 0, result.stdout + result.stderr

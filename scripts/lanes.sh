@@ -8,6 +8,12 @@
 #   scripts/lanes.sh migrations    release discipline: scripts of tagged changes unchanged since their
 #                                  tag, and every change after the last tag sets a lock_timeout and
 #                                  passes squawk (tests/squawk.toml)
+#   scripts/lanes.sh upgrade DB    the last release (its files from git history) deployed into DB
+#                                  and loaded with data through its own API (tests/upgrade/load.sql
+#                                  as released), upgraded to this checkout with sqitch deploy:
+#                                  every row kept (scripts/upgrade_snapshot.py), the old work
+#                                  finished through the new API (tests/upgrade/after.sql), then
+#                                  `sqitch revert --to @<release>` keeps every row too
 #   scripts/lanes.sh locations     `make deploy` from copies of this checkout where a new user
 #                                  clones: inside a mode-700 directory (as root: the server's user
 #                                  cannot enter it, like /root), and, as root, as an ordinary user
@@ -149,10 +155,40 @@ migrations_lane() {
   return $rc
 }
 
+upgrade_lane() {
+  local db=$1 url tag commit old rc=0
+  if ! grep -q '^@' sqitch.plan; then
+    echo "sqitch.plan has no release tag yet: nothing to upgrade from"
+    return 0
+  fi
+  read -r tag commit < <(scripts/release_check.py tag-commit)
+  old=$(mktemp -d /tmp/platform-release-XXXXXX)
+  git -C "$root" archive "$commit" | tar -x -C "$old"
+  url=$(url_for "$db")
+  echo "-- @$tag (commit ${commit:0:10}) deployed into $db and loaded through its own API"
+  fresh_database "$db" || return 1
+  ( cd "$old" && sqitch deploy --quiet --verify "$(sqitch_target "$url")" ) || { rm -rf "$old"; return 1; }
+  psql_url "$url" -f "$old/tests/upgrade/load.sql" >/dev/null || { rm -rf "$old"; return 1; }
+  .venv/bin/python scripts/upgrade_snapshot.py snapshot "$url" "$old/before.json" || rc=1
+  echo "-- upgraded to this checkout: sqitch deploy --verify"
+  sqitch deploy --quiet --verify "$(sqitch_target "$url")" || rc=1
+  .venv/bin/python scripts/upgrade_snapshot.py compare "$url" "$old/before.json" || rc=1
+  psql_url "$url" -f tests/upgrade/after.sql || rc=1
+  echo "-- reverted to @$tag: sqitch revert --to @$tag"
+  sqitch revert -y --quiet --to "@$tag" "$(sqitch_target "$url")" || rc=1
+  .venv/bin/python scripts/upgrade_snapshot.py compare "$url" "$old/before.json" || rc=1
+  echo "-- and forward again"
+  sqitch deploy --quiet --verify "$(sqitch_target "$url")" || rc=1
+  rm -rf "$old"
+  [ $rc -eq 0 ] && psql_url "$(admin_url_for postgres)" -c "drop database if exists \"$db\" with (force)" >/dev/null
+  return $rc
+}
+
 case "${1:-}" in
+  upgrade)    upgrade_lane "$2" ;;
   migrations) migrations_lane ;;
   supabase)  supabase_lane "$2" ;;
   pooler)    pooler_lane "$2" ;;
   locations) locations_lane ;;
-  *) echo "usage: $0 supabase|pooler DB | locations | migrations" >&2; exit 2 ;;
+  *) echo "usage: $0 supabase|pooler|upgrade DB | locations | migrations" >&2; exit 2 ;;
 esac

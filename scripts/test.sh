@@ -68,6 +68,11 @@ fi
 stage "migrations lane: released scripts frozen, later changes lock-safe (squawk)"
 scripts/lanes.sh migrations || failed+=("migrations lane")
 
+if [ "${SKIP_SMOKE:-0}" != 1 ]; then
+  stage "upgrade lane: the last release with data, upgraded to this checkout, reverted, nothing lost"
+  scripts/lanes.sh upgrade "${db}_upgrade" || failed+=("upgrade lane")
+fi
+
 stage "schemas/ is current"
 scripts/schemas.sh check "$db" || failed+=("schemas/")
 

@@ -105,3 +105,36 @@ def test_a_later_change_must_be_lock_safe(released_repo):
     commit(released_repo, "the same migration, lock-safe")
     result = lane(released_repo)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def add_column_change(repo, extra_sql=""):
+    run(repo, "sqitch", "add", "tasks/probe_column", "-r", "tasks/tasks", "-n", "a column on a live table")
+    (repo / "deploy/tasks/probe_column.sql").write_text(
+        "begin;\nset local lock_timeout = '5s';\nalter table tasks.task_definitions add column probe text;\n"
+        f"{extra_sql}\ncommit;\n")
+    (repo / "revert/tasks/probe_column.sql").write_text(
+        "begin;\nalter table tasks.task_definitions drop column probe;\ncommit;\n")
+    (repo / "verify/tasks/probe_column.sql").write_text("select probe from tasks.task_definitions where false;\n")
+    commit(repo, "a change after the release")
+
+
+def upgrade_lane(repo, target_url):
+    env = {k: v for k, v in ENV.items() if not k.startswith("PG")}
+    env["DATABASE_URL"] = target_url
+    return subprocess.run(["scripts/lanes.sh", "upgrade", "platform_upgrade_probe"], cwd=repo, env=env,
+                          capture_output=True, text=True)
+
+
+def test_the_upgrade_lane_upgrades_with_data_and_reverts(released_repo, target_url):
+    add_column_change(released_repo)
+    result = upgrade_lane(released_repo, target_url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("0 tables with losses") == 2, result.stdout   # after the upgrade and the revert
+    assert "old work finished through the new API" in result.stdout
+
+
+def test_the_upgrade_lane_catches_a_lost_row(released_repo, target_url):
+    add_column_change(released_repo, "delete from events.event_deliveries where status = 'dead_letter';")
+    result = upgrade_lane(released_repo, target_url)
+    assert result.returncode == 1
+    assert "events.event_deliveries:" in result.stdout and "rows lost or changed" in result.stdout, result.stdout

@@ -2705,16 +2705,16 @@ COMMENT ON POLICY update_self ON base.users IS 'A user edits only their own prof
 ALTER TABLE base.users ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: tenant_locks select_service_role; Type: POLICY; Schema: internal; Owner: -
+-- Name: tenant_locks all_service_role; Type: POLICY; Schema: internal; Owner: -
 --
 
-CREATE POLICY select_service_role ON internal.tenant_locks FOR SELECT TO service_role USING (true);
+CREATE POLICY all_service_role ON internal.tenant_locks TO service_role USING (true) WITH CHECK (true);
 
 --
--- Name: POLICY select_service_role ON tenant_locks; Type: COMMENT; Schema: internal; Owner: -
+-- Name: POLICY all_service_role ON tenant_locks; Type: COMMENT; Schema: internal; Owner: -
 --
 
-COMMENT ON POLICY select_service_role ON internal.tenant_locks IS 'Present for the schema-wide rule only: no API role is granted any privilege on this table.';
+COMMENT ON POLICY all_service_role ON internal.tenant_locks IS 'The policy every table declares for service_role; here it grants nothing, because no API role holds any privilege on this table.';
 
 --
 -- Name: tenant_locks; Type: ROW SECURITY; Schema: internal; Owner: -

@@ -33,10 +33,10 @@ comment on column internal.tenant_locks.version is 'Bumped by every serialize_te
 comment on column internal.tenant_locks.locked_at is 'When the scope was last taken.';
 
 alter table internal.tenant_locks enable row level security;
-create policy select_service_role on internal.tenant_locks
-  for select to service_role using (true);
-comment on policy select_service_role on internal.tenant_locks is
-  'Present for the schema-wide rule only: no API role is granted any privilege on this table.';
+create policy all_service_role on internal.tenant_locks
+  for all to service_role using (true) with check (true);
+comment on policy all_service_role on internal.tenant_locks is
+  'The policy every table declares for service_role; here it grants nothing, because no API role holds any privilege on this table.';
 
 create function internal.serialize_tenant(p_organization_id uuid, p_scope text)
 returns void

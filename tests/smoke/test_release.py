@@ -119,8 +119,8 @@ def add_column_change(repo, extra_sql=""):
 
 
 def upgrade_lane(repo, target_url):
-    env = {k: v for k, v in ENV.items() if not k.startswith("PG")}
-    env["DATABASE_URL"] = target_url
+    # The same server the suite runs against (its URL may leave the host to PGHOST/PGPORT).
+    env = {**ENV, "DATABASE_URL": target_url}
     return subprocess.run(["scripts/lanes.sh", "upgrade", "platform_upgrade_probe"], cwd=repo, env=env,
                           capture_output=True, text=True)
 

@@ -3,8 +3,8 @@
 --   * only admins and owners add, change or remove members (RLS, and the guard trigger);
 --   * only owners grant the owner role or touch an owner's membership;
 --   * nobody raises their own role;
---   * an organization always keeps at least one owner, also when two sessions demote two
---     owners at the same moment (the check locks the organization row first).
+--   * an organization always keeps at least one owner, at every isolation level, also when two
+--     sessions demote or remove two owners at the same moment (internal.serialize_tenant).
 
 begin;
 
@@ -135,8 +135,14 @@ create trigger _200_guard_roles
   before insert or update or delete on base.organization_members
   for each row execute function internal.tg_organization_members__guard_roles();
 
--- An organization always keeps an owner. Locking the organization row serialises concurrent
--- removals, so two sessions demoting the last two owners cannot both succeed.
+-- An organization always keeps an owner. The check takes internal.serialize_tenant(org, 'owners')
+-- before it counts: under READ COMMITTED a second owner stepping down at the same moment waits
+-- for the first transaction and counts again with its result; under REPEATABLE READ and
+-- SERIALIZABLE, where a snapshot taken before the first one committed would still count it as an
+-- owner, the second fails with 40001 instead. (A row lock on the organization serialized the two
+-- but let a REPEATABLE READ snapshot count an owner who had already stepped down.)
+-- An AFTER trigger, so it runs only for rows RLS already accepted; SECURITY DEFINER because it
+-- counts every owner and takes the private tenant lock.
 create function internal.tg_organization_members__keep_an_owner()
 returns trigger
 language plpgsql
@@ -149,10 +155,11 @@ begin
     return null;
   end if;
 
-  perform from base.organizations as o where o.id = old.organization_id for no key update;
-  if not found then
+  if not exists (select from base.organizations as o where o.id = old.organization_id) then
     return null;  -- the organization itself is being deleted: its members go with it
   end if;
+
+  perform internal.serialize_tenant(old.organization_id, 'owners');
 
   if not exists (select from base.organization_members as m
                   where m.organization_id = old.organization_id and m.role = 'owner') then
@@ -164,7 +171,7 @@ end
 $$;
 
 comment on function internal.tg_organization_members__keep_an_owner() is
-  'AFTER trigger on organization_members: refuses (55000) to leave an organization without an owner; serialised per organization by a row lock.';
+  'AFTER trigger on organization_members: refuses (55000) to leave an organization without an owner; serialized per organization by internal.serialize_tenant(org, ''owners''), so a concurrent step-down waits and re-counts (READ COMMITTED) or fails with 40001 (REPEATABLE READ, SERIALIZABLE).';
 revoke execute on function internal.tg_organization_members__keep_an_owner() from public;
 
 create trigger _300_keep_an_owner

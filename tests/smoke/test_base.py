@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import uuid
 
 import psycopg
 import pytest
@@ -162,3 +163,60 @@ def test_behind_the_pooler_a_reused_server_connection_carries_no_identity(test_u
             if pid == pid_first:
                 break
     assert pid_first in seen, "the pooler never handed the first server connection out again"
+
+
+@pytest.mark.parametrize("isolation", [psycopg.IsolationLevel.READ_COMMITTED, psycopg.IsolationLevel.REPEATABLE_READ],
+                         ids=lambda i: i.name.lower())
+def test_an_invitation_accepted_twice_at_once_makes_one_membership(test_url, tenant, isolation):
+    """The addressee accepts the same invitation from two sessions at once (a double click, two
+    tabs). accept_invitation locks the invitation before it checks that it is pending, so the second
+    waits for the first and is refused as already accepted (55000), or with 40001 when its snapshot
+    predates the first acceptance; it never reaches the membership insert (23505)."""
+    org = tenant["organization_id"]
+    email = f"twice-{uuid.uuid4().hex[:8]}@example.test"
+    with psycopg.connect(test_url) as conn:
+        invitee = conn.execute("select tests.create_user(%s)", [email]).fetchone()[0]
+        conn.commit()
+        act_as(conn, "authenticated", {"sub": str(tenant["admin_id"])})      # the admin invites
+        invitation = conn.execute("select base.invite_member(%s, %s)", [org, email]).fetchone()[0]
+        conn.commit()
+    claims = {"sub": str(invitee), "email": email}
+    accept = "select role from base.accept_invitation(%s)"
+    outcome: dict[str, object] = {}
+    try:
+        with psycopg.connect(test_url) as conn_a, psycopg.connect(test_url) as conn_b:
+            conn_a.isolation_level = conn_b.isolation_level = isolation
+            act_as(conn_a, "authenticated", claims)
+            assert conn_a.execute(accept, [invitation]).fetchone()[0] == "member"   # not committed yet
+            act_as(conn_b, "authenticated", claims)
+
+            def session_b() -> None:
+                try:
+                    conn_b.execute(accept, [invitation])
+                    conn_b.commit()
+                    outcome["b"] = "committed"
+                except psycopg.Error as e:
+                    conn_b.rollback()
+                    outcome["b"] = e.sqlstate
+
+            thread = threading.Thread(target=session_b)
+            thread.start()
+            with psycopg.connect(test_url, autocommit=True) as watcher:
+                for _ in range(200):
+                    if watcher.execute("select count(*) from pg_stat_activity where wait_event_type = 'Lock' "
+                                       "and query like 'select role from base.accept_invitation%'").fetchone()[0]:
+                        break
+                    if not thread.is_alive():
+                        break
+                    time.sleep(0.05)
+            conn_a.commit()
+            thread.join(timeout=20)
+        assert outcome == {"b": "55000" if isolation == psycopg.IsolationLevel.READ_COMMITTED else "40001"}
+        with psycopg.connect(test_url) as conn:
+            assert conn.execute("select count(*) from base.organization_members where organization_id = %s "
+                                "and user_id = %s", [org, invitee]).fetchone()[0] == 1
+    finally:
+        with psycopg.connect(test_url, autocommit=True) as conn:
+            conn.execute("delete from base.organization_members where organization_id = %s and user_id = %s",
+                         [org, invitee])
+            conn.execute("delete from base.users where id = %s", [invitee])

@@ -13,9 +13,10 @@ from conftest import act_as
 
 
 def test_two_owners_demoting_themselves_at_once_leave_one_owner(test_url, tenant):
-    """Two owners each demote themselves in overlapping transactions. Without the lock on the
-    organization row both would see the other still an owner and both would commit, leaving none.
-    With it, the second check waits for the first transaction and then refuses (55000)."""
+    """Two owners each demote themselves in overlapping transactions. Without serialization both
+    would see the other still an owner and both would commit, leaving none. With the tenant lock
+    (internal.serialize_tenant(org, 'owners')), the second check waits for the first transaction
+    and then refuses (55000). Every isolation level and both forms: the test below."""
     org = tenant["organization_id"]
     first, second = tenant["owner_id"], tenant["admin_id"]
     with psycopg.connect(test_url, autocommit=True) as conn:

@@ -85,6 +85,111 @@ SET default_tablespace = '';
 SET default_table_access_method = heap;
 
 --
+-- Name: organization_members; Type: TABLE; Schema: base; Owner: -
+--
+
+CREATE TABLE base.organization_members (
+    organization_id uuid NOT NULL,
+    id uuid DEFAULT base.uuid_generate_v7() NOT NULL,
+    user_id uuid NOT NULL,
+    role base.organization_role DEFAULT 'member'::base.organization_role NOT NULL,
+    invited_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: TABLE organization_members; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON TABLE base.organization_members IS 'Membership of users in organizations with their role. Every organization keeps at least one owner.';
+
+--
+-- Name: COLUMN organization_members.role; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON COLUMN base.organization_members.role IS 'viewer reads; member writes module data; admin manages settings and members; owner manages everything, owners included.';
+
+--
+-- Name: COLUMN organization_members.invited_by; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON COLUMN base.organization_members.invited_by IS 'The user whose invitation this member accepted (base.organization_invitations), if any.';
+
+--
+-- Name: accept_invitation(uuid); Type: FUNCTION; Schema: base; Owner: -
+--
+
+CREATE FUNCTION base.accept_invitation(invitation_id uuid) RETURNS base.organization_members
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_user   uuid := base.current_user_id();
+  v_email  text := base.current_user_email();
+  v_inv    base.organization_invitations;
+  v_member base.organization_members;
+begin
+  if v_user is null then
+    raise exception 'accepting an invitation needs a signed-in user'
+      using errcode = '42501', hint = 'Call it with a JWT whose "sub" is your user id.';
+  end if;
+  if v_email is null then
+    raise exception 'accepting an invitation needs the "email" claim of the identity provider in the request JWT'
+      using errcode = '42501';
+  end if;
+
+  -- Read without a lock first: nobody may lock an invitation that is not theirs.
+  select i.* into v_inv from base.organization_invitations as i where i.id = accept_invitation.invitation_id;
+  if v_inv.id is null or pg_catalog.lower(v_inv.email) <> pg_catalog.lower(v_email) then
+    -- An admin of the organization sees the invitation anyway: tell them why.
+    if v_inv.id is not null and base.has_organization_role(v_inv.organization_id, 'admin') then
+      raise exception 'invitation % is addressed to another e-mail address than yours', v_inv.id
+        using errcode = '42501', hint = 'Only its addressee may accept it.';
+    end if;
+    raise exception 'no invitation % addressed to %', accept_invitation.invitation_id, v_email
+      using errcode = 'P0002';
+  end if;
+  if not exists (select from base.users as u where u.id = v_user and u.is_active) then
+    raise exception 'user % has no active profile in base.users', v_user
+      using errcode = '55000', hint = 'Insert the user row (sign-up) first.';
+  end if;
+
+  select i.* into v_inv from base.organization_invitations as i
+   where i.organization_id = v_inv.organization_id and i.id = v_inv.id
+     for update;
+  if v_inv.accepted_at is not null then
+    raise exception 'invitation % was already accepted at %', v_inv.id, v_inv.accepted_at using errcode = '55000';
+  elsif v_inv.revoked_at is not null then
+    raise exception 'invitation % was revoked at %', v_inv.id, v_inv.revoked_at using errcode = '55000';
+  elsif v_inv.expires_at <= pg_catalog.now() then
+    raise exception 'invitation % expired at %', v_inv.id, v_inv.expires_at
+      using errcode = '55000', hint = 'Ask an admin of the organization for a new invitation.';
+  end if;
+  if exists (select from base.organization_members as m
+              where m.organization_id = v_inv.organization_id and m.user_id = v_user) then
+    raise exception 'user % is already a member of organization %', v_user, v_inv.organization_id
+      using errcode = '23505';
+  end if;
+
+  insert into base.organization_members (organization_id, user_id, role, invited_by)
+  values (v_inv.organization_id, v_user, v_inv.role, v_inv.invited_by)
+  returning * into v_member;
+
+  update base.organization_invitations as i
+     set accepted_at = pg_catalog.now(), accepted_by = v_user
+   where i.organization_id = v_inv.organization_id and i.id = v_inv.id;
+  return v_member;
+end
+$$;
+
+--
+-- Name: FUNCTION accept_invitation(invitation_id uuid); Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON FUNCTION base.accept_invitation(invitation_id uuid) IS 'The invited user accepts a pending invitation as themselves: the e-mail claim of their JWT must be the invited address. Creates and returns their membership with the offered role. 42501 no user or no e-mail claim (or an admin accepting someone else''s invitation), P0002 no such invitation addressed to the caller (one answer for "not yours" and "does not exist"), 55000 already accepted, revoked or expired, or no active user row, 23505 already a member.';
+
+--
 -- Name: organizations; Type: TABLE; Schema: base; Owner: -
 --
 
@@ -245,6 +350,24 @@ $$;
 COMMENT ON FUNCTION base.create_partition(p_parent regclass, p_granularity text, p_start timestamp with time zone) IS 'Creates the partition of p_parent for the period starting at p_start (name <table>_pYYYYMM or _pYYYYMMDD) unless one covers it, moving any rows of that range out of the DEFAULT partition. Returns the new partition''s name, or NULL when nothing was needed.';
 
 --
+-- Name: current_user_email(); Type: FUNCTION; Schema: base; Owner: -
+--
+
+CREATE FUNCTION base.current_user_email() RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+  select nullif(btrim(coalesce(
+    nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'email',
+    nullif(current_setting('request.jwt.claim.email', true), ''))), '')
+$$;
+
+--
+-- Name: FUNCTION current_user_email(); Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON FUNCTION base.current_user_email() IS 'The calling user''s e-mail address as the identity provider signed it: the "email" claim of the request JWT (request.jwt.claims, or the legacy request.jwt.claim.email). NULL when the claim is absent or empty. base.users.email and invitation acceptance are checked against it.';
+
+--
 -- Name: current_user_id(); Type: FUNCTION; Schema: base; Owner: -
 --
 
@@ -311,6 +434,87 @@ $$;
 --
 
 COMMENT ON FUNCTION base.has_organization_role(p_organization_id uuid, p_min_role base.organization_role) IS 'True when the calling user holds at least p_min_role in the organization. For API functions that check a single organization; policies use internal.organization_ids_for().';
+
+--
+-- Name: invite_member(uuid, text, base.organization_role, interval); Type: FUNCTION; Schema: base; Owner: -
+--
+
+CREATE FUNCTION base.invite_member(organization_id uuid, email text, role base.organization_role DEFAULT 'member'::base.organization_role, expires_in interval DEFAULT '7 days'::interval) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+declare
+  v_user       uuid := base.current_user_id();
+  v_service    boolean := pg_catalog.pg_has_role(
+                            coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user),
+                            'service_role', 'USAGE');
+  v_org        uuid := invite_member.organization_id;
+  v_email      text := pg_catalog.btrim(invite_member.email);
+  v_actor_role base.organization_role;
+  v_id         uuid;
+begin
+  if v_org is null then
+    raise exception 'invite_member: organization_id is required' using errcode = '22023';
+  end if;
+  if v_email is null or pg_catalog.length(v_email) > 320 or v_email !~ '^[^@[:space:]]+@[^@[:space:]]+$' then
+    raise exception 'invite_member: email must be an e-mail address (local@domain) of at most 320 characters'
+      using errcode = '22023';
+  end if;
+  if invite_member.role is null then
+    raise exception 'invite_member: role must be one of viewer, member, admin, owner' using errcode = '22023';
+  end if;
+  if invite_member.expires_in is null or invite_member.expires_in <= interval '0'
+     or invite_member.expires_in > interval '30 days' then
+    raise exception 'invite_member: expires_in must be more than 0 and at most 30 days'
+      using errcode = '22023';
+  end if;
+
+  -- Same answer for an organization that does not exist and one the caller does not administer.
+  if not v_service then
+    select m.role into v_actor_role
+      from base.organization_members as m
+     where m.organization_id = v_org and m.user_id = v_user;
+    if v_actor_role is null or v_actor_role < 'admin' then
+      raise exception 'only admins and owners of organization % may invite members', v_org
+        using errcode = '42501';
+    end if;
+    if invite_member.role = 'owner' and v_actor_role <> 'owner' then
+      raise exception 'only owners of organization % may invite an owner', v_org
+        using errcode = '42501', hint = 'Admins invite viewers, members and admins.';
+    end if;
+  end if;
+
+  -- The members' addresses are visible to the admin already (base.users, select_self_or_colleague).
+  if exists (select from base.organization_members as m
+               join base.users as u on u.id = m.user_id
+              where m.organization_id = v_org and pg_catalog.lower(u.email) = pg_catalog.lower(v_email)) then
+    raise exception '% is already a member of organization %', v_email, v_org using errcode = '23505';
+  end if;
+
+  -- An expired invitation to the same address is superseded.
+  update base.organization_invitations as i
+     set revoked_at = pg_catalog.now(), revoked_by = case when v_actor_role is not null then v_user end
+   where i.organization_id = v_org and pg_catalog.lower(i.email) = pg_catalog.lower(v_email)
+     and i.accepted_at is null and i.revoked_at is null and i.expires_at <= pg_catalog.now();
+
+  begin
+    insert into base.organization_invitations (organization_id, email, role, invited_by, expires_at)
+    values (v_org, v_email, invite_member.role, case when v_actor_role is not null then v_user end,
+            pg_catalog.now() + invite_member.expires_in)
+    returning id into v_id;
+  exception when unique_violation then
+    raise exception 'a pending invitation of % to organization % exists already', v_email, v_org
+      using errcode = '23505', hint = 'Revoke it (base.revoke_invitation) to invite again.';
+  end;
+  return v_id;
+end
+$_$;
+
+--
+-- Name: FUNCTION invite_member(organization_id uuid, email text, role base.organization_role, expires_in interval); Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON FUNCTION base.invite_member(organization_id uuid, email text, role base.organization_role, expires_in interval) IS 'Invites an e-mail address to the organization with a role (default member), valid for expires_in (default 7 days, at most 30). Admins and owners (and service_role); only owners invite owners. Returns the invitation id. 22023 bad argument, 42501 not an admin of that organization (same answer when it does not exist) or an admin inviting an owner, 23505 already a member or already invited.';
 
 --
 -- Name: partition_bounds(regclass); Type: FUNCTION; Schema: base; Owner: -
@@ -418,6 +622,139 @@ $$;
 --
 
 COMMENT ON FUNCTION base.register_partitioned_table(p_parent_table regclass, p_granularity text, p_premake integer, p_retention interval) IS 'Puts a range-partitioned table (single timestamptz key) under maintenance and creates its DEFAULT, current and premade partitions at once. Called by module deploy scripts. 22023 for a table of the wrong shape.';
+
+--
+-- Name: organization_invitations; Type: TABLE; Schema: base; Owner: -
+--
+
+CREATE TABLE base.organization_invitations (
+    organization_id uuid NOT NULL,
+    id uuid DEFAULT base.uuid_generate_v7() NOT NULL,
+    email text NOT NULL,
+    role base.organization_role DEFAULT 'member'::base.organization_role NOT NULL,
+    invited_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone DEFAULT (now() + '7 days'::interval) NOT NULL,
+    accepted_at timestamp with time zone,
+    accepted_by uuid,
+    revoked_at timestamp with time zone,
+    revoked_by uuid,
+    CONSTRAINT organization_invitations_email_check CHECK (((length(email) <= 320) AND (email ~ '^[^@[:space:]]+@[^@[:space:]]+$'::text))),
+    CONSTRAINT organization_invitations_expires_at_check CHECK (((expires_at > created_at) AND (expires_at <= (created_at + '30 days'::interval)))),
+    CONSTRAINT organization_invitations_state_check CHECK ((((accepted_at IS NULL) OR (revoked_at IS NULL)) AND ((accepted_by IS NULL) OR (accepted_at IS NOT NULL)) AND ((revoked_by IS NULL) OR (revoked_at IS NOT NULL))))
+);
+
+--
+-- Name: TABLE organization_invitations; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON TABLE base.organization_invitations IS 'Invitations to join an organization, addressed to an e-mail address. Written only by base.invite_member, base.revoke_invitation and base.accept_invitation (and service_role); the membership appears when the addressee accepts.';
+
+--
+-- Name: COLUMN organization_invitations.email; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON COLUMN base.organization_invitations.email IS 'The invited address, compared case-insensitively with the JWT "email" claim of whoever accepts.';
+
+--
+-- Name: COLUMN organization_invitations.role; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON COLUMN base.organization_invitations.role IS 'Role the membership gets on acceptance; admins offer up to admin, only owners offer owner.';
+
+--
+-- Name: COLUMN organization_invitations.invited_by; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON COLUMN base.organization_invitations.invited_by IS 'The admin or owner who invited (NULL when a service did, or once they left).';
+
+--
+-- Name: COLUMN organization_invitations.expires_at; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON COLUMN base.organization_invitations.expires_at IS 'After this instant the invitation can no longer be accepted; at most 30 days after created_at (default 7 days).';
+
+--
+-- Name: COLUMN organization_invitations.accepted_at; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON COLUMN base.organization_invitations.accepted_at IS 'When the addressee accepted; NULL while pending.';
+
+--
+-- Name: COLUMN organization_invitations.accepted_by; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON COLUMN base.organization_invitations.accepted_by IS 'The user who accepted (their membership).';
+
+--
+-- Name: COLUMN organization_invitations.revoked_at; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON COLUMN base.organization_invitations.revoked_at IS 'When an admin or owner revoked it, or when it was superseded by a new invitation after expiring; NULL otherwise.';
+
+--
+-- Name: COLUMN organization_invitations.revoked_by; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON COLUMN base.organization_invitations.revoked_by IS 'The admin or owner who revoked it (NULL when a service did).';
+
+--
+-- Name: revoke_invitation(uuid); Type: FUNCTION; Schema: base; Owner: -
+--
+
+CREATE FUNCTION base.revoke_invitation(invitation_id uuid) RETURNS base.organization_invitations
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_user       uuid := base.current_user_id();
+  v_service    boolean := pg_catalog.pg_has_role(
+                            coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user),
+                            'service_role', 'USAGE');
+  v_inv        base.organization_invitations;
+  v_actor_role base.organization_role;
+begin
+  -- Read without a lock first: nobody may lock an invitation they are not entitled to.
+  select i.* into v_inv from base.organization_invitations as i where i.id = revoke_invitation.invitation_id;
+  if v_inv.id is not null and not v_service then
+    select m.role into v_actor_role
+      from base.organization_members as m
+     where m.organization_id = v_inv.organization_id and m.user_id = v_user;
+  end if;
+  if v_inv.id is null or not (v_service or coalesce(v_actor_role >= 'admin', false)) then
+    raise exception 'no invitation % in an organization you administer', revoke_invitation.invitation_id
+      using errcode = 'P0002';
+  end if;
+  if v_inv.role = 'owner' and not v_service and v_actor_role <> 'owner' then
+    raise exception 'only owners of organization % may revoke an invitation to the owner role', v_inv.organization_id
+      using errcode = '42501';
+  end if;
+
+  select i.* into v_inv from base.organization_invitations as i
+   where i.organization_id = v_inv.organization_id and i.id = v_inv.id
+     for update;
+  if v_inv.accepted_at is not null then
+    raise exception 'invitation % was accepted at %: remove the membership instead', v_inv.id, v_inv.accepted_at
+      using errcode = '55000';
+  elsif v_inv.revoked_at is not null then
+    raise exception 'invitation % was already revoked at %', v_inv.id, v_inv.revoked_at using errcode = '55000';
+  elsif v_inv.expires_at <= pg_catalog.now() then
+    raise exception 'invitation % expired at %', v_inv.id, v_inv.expires_at using errcode = '55000';
+  end if;
+
+  update base.organization_invitations as i
+     set revoked_at = pg_catalog.now(), revoked_by = case when v_actor_role is not null then v_user end
+   where i.organization_id = v_inv.organization_id and i.id = v_inv.id
+  returning i.* into v_inv;
+  return v_inv;
+end
+$$;
+
+--
+-- Name: FUNCTION revoke_invitation(invitation_id uuid); Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON FUNCTION base.revoke_invitation(invitation_id uuid) IS 'Revokes a pending invitation; admins and owners of its organization (owners alone for an owner invitation) and service_role. Returns the revoked invitation. P0002 when it does not exist or the caller does not administer its organization (one answer for both), 42501 an admin revoking an owner invitation, 55000 already accepted, revoked or expired.';
 
 --
 -- Name: run_partition_maintenance(regclass); Type: FUNCTION; Schema: base; Owner: -
@@ -1471,12 +1808,12 @@ COMMENT ON FUNCTION internal.tg_issues__record_status() IS 'AFTER INSERT/UPDATE 
 --
 
 CREATE FUNCTION internal.tg_organization_members__guard_roles() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_actor      uuid := base.current_user_id();
-  v_org        uuid := case when tg_op = 'DELETE' then old.organization_id else new.organization_id end;
+  v_org        uuid := old.organization_id;
   v_actor_role base.organization_role;
 begin
   if tg_op = 'UPDATE' and (new.organization_id <> old.organization_id or new.user_id <> old.user_id) then
@@ -1489,7 +1826,7 @@ begin
   end if;
 
   -- Deleting an organization cascades to its members: the decision was the organization's
-  -- delete policy (owners only), not a membership change.
+  -- delete policy (owners only), not a membership change. (The cascade runs as the table owner.)
   if tg_op = 'DELETE' and not exists (select from base.organizations as o where o.id = old.organization_id) then
     return old;
   end if;
@@ -1497,23 +1834,6 @@ begin
   select m.role into v_actor_role
     from base.organization_members as m
    where m.organization_id = v_org and m.user_id = v_actor;
-
-  if tg_op = 'INSERT' then
-    -- The founder of a brand-new organization (base.create_organization) joins as its owner.
-    if v_actor_role is null and new.user_id = v_actor and new.role = 'owner'
-       and not exists (select from base.organization_members as m where m.organization_id = v_org) then
-      return new;
-    end if;
-    if v_actor_role is null or v_actor_role < 'admin' then
-      raise exception 'only admins and owners of organization % may add members', v_org
-        using errcode = '42501';
-    end if;
-    if new.role = 'owner' and v_actor_role <> 'owner' then
-      raise exception 'only owners of organization % may add an owner', v_org
-        using errcode = '42501';
-    end if;
-    return new;
-  end if;
 
   if tg_op = 'UPDATE' then
     if new.role is not distinct from old.role then
@@ -1553,7 +1873,7 @@ $$;
 -- Name: FUNCTION tg_organization_members__guard_roles(); Type: COMMENT; Schema: internal; Owner: -
 --
 
-COMMENT ON FUNCTION internal.tg_organization_members__guard_roles() IS 'BEFORE trigger on organization_members: enforces who may add, change and remove members (42501) and that memberships never move (22023).';
+COMMENT ON FUNCTION internal.tg_organization_members__guard_roles() IS 'BEFORE UPDATE OR DELETE trigger on organization_members, SECURITY INVOKER (sees only what the caller may see): enforces who may change and remove members (42501) and that memberships never move (22023).';
 
 --
 -- Name: tg_organization_members__keep_an_owner(); Type: FUNCTION; Schema: internal; Owner: -
@@ -1568,10 +1888,11 @@ begin
     return null;
   end if;
 
-  perform from base.organizations as o where o.id = old.organization_id for no key update;
-  if not found then
+  if not exists (select from base.organizations as o where o.id = old.organization_id) then
     return null;  -- the organization itself is being deleted: its members go with it
   end if;
+
+  perform internal.serialize_tenant(old.organization_id, 'owners');
 
   if not exists (select from base.organization_members as m
                   where m.organization_id = old.organization_id and m.role = 'owner') then
@@ -1586,7 +1907,7 @@ $$;
 -- Name: FUNCTION tg_organization_members__keep_an_owner(); Type: COMMENT; Schema: internal; Owner: -
 --
 
-COMMENT ON FUNCTION internal.tg_organization_members__keep_an_owner() IS 'AFTER trigger on organization_members: refuses (55000) to leave an organization without an owner; serialised per organization by a row lock.';
+COMMENT ON FUNCTION internal.tg_organization_members__keep_an_owner() IS 'AFTER trigger on organization_members: refuses (55000) to leave an organization without an owner; serialized per organization by internal.serialize_tenant(org, ''owners''), so a concurrent step-down waits and re-counts (READ COMMITTED) or fails with 40001 (REPEATABLE READ, SERIALIZABLE).';
 
 --
 -- Name: tg_projects__guard_status(); Type: FUNCTION; Schema: internal; Owner: -
@@ -1870,6 +2191,42 @@ $$;
 COMMENT ON FUNCTION internal.tg_task_dependencies__apply() IS 'AFTER INSERT trigger on task_dependencies: checks both tasks (P0002, 55000, 22023), rejects cycles (23514) under a per-organization advisory lock, then blocks, leaves or cancels the dependant.';
 
 --
+-- Name: tg_users__email_from_claim(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tg_users__email_from_claim() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  -- The caller's database role, as SET ROLE (PostgREST) or the login left it.
+  v_role  text := coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user);
+  v_email text;
+begin
+  if pg_catalog.pg_has_role(v_role, 'service_role', 'USAGE') then
+    return new;      -- trusted provisioning (service_role, the package owner): any address
+  end if;
+  v_email := base.current_user_email();
+  if v_email is null then
+    raise exception 'signing up to base.users needs the "email" claim of the identity provider in the request JWT'
+      using errcode = '42501', hint = 'base.users.email is taken from the JWT "email" claim, not from the request.';
+  end if;
+  if new.email is not null and pg_catalog.lower(new.email) <> pg_catalog.lower(v_email) then
+    raise exception 'base.users.email must be the address of the JWT "email" claim'
+      using errcode = '22023', hint = 'Leave email out at sign-up: it is taken from the JWT.';
+  end if;
+  new.email := v_email;
+  return new;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_users__email_from_claim(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tg_users__email_from_claim() IS 'BEFORE INSERT trigger on base.users (SECURITY INVOKER): a caller without service_role signs up with the address of their JWT "email" claim: 42501 without the claim, 22023 when the given email differs from it (case aside).';
+
+--
 -- Name: write_audit_entries(text, text, text, jsonb[], jsonb[]); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -1986,38 +2343,6 @@ CREATE TABLE base.audit_log_default (
     changed_columns text[],
     CONSTRAINT audit_log_action_check CHECK ((action = ANY (ARRAY['INSERT'::text, 'UPDATE'::text, 'DELETE'::text])))
 );
-
---
--- Name: organization_members; Type: TABLE; Schema: base; Owner: -
---
-
-CREATE TABLE base.organization_members (
-    organization_id uuid NOT NULL,
-    id uuid DEFAULT base.uuid_generate_v7() NOT NULL,
-    user_id uuid NOT NULL,
-    role base.organization_role DEFAULT 'member'::base.organization_role NOT NULL,
-    invited_by uuid,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
-);
-
---
--- Name: TABLE organization_members; Type: COMMENT; Schema: base; Owner: -
---
-
-COMMENT ON TABLE base.organization_members IS 'Membership of users in organizations with their role. Every organization keeps at least one owner.';
-
---
--- Name: COLUMN organization_members.role; Type: COMMENT; Schema: base; Owner: -
---
-
-COMMENT ON COLUMN base.organization_members.role IS 'viewer reads; member writes module data; admin manages settings and members; owner manages everything, owners included.';
-
---
--- Name: COLUMN organization_members.invited_by; Type: COMMENT; Schema: base; Owner: -
---
-
-COMMENT ON COLUMN base.organization_members.invited_by IS 'The user who added this member, if any.';
 
 --
 -- Name: partition_config; Type: TABLE; Schema: base; Owner: -
@@ -2153,7 +2478,7 @@ COMMENT ON COLUMN base.users.id IS 'The JWT subject (Supabase: auth.users.id); b
 -- Name: COLUMN users.email; Type: COMMENT; Schema: base; Owner: -
 --
 
-COMMENT ON COLUMN base.users.email IS 'Login address; unique regardless of case (users_email_key on lower(email)).';
+COMMENT ON COLUMN base.users.email IS 'Login address; unique regardless of case (users_email_key on lower(email)). At sign-up it is the JWT "email" claim (trigger _050_email_from_claim); users cannot change it, trusted services may.';
 
 --
 -- Name: COLUMN users.preferences; Type: COMMENT; Schema: base; Owner: -
@@ -2230,6 +2555,13 @@ ALTER TABLE ONLY base.audit_log_default
     ADD CONSTRAINT audit_log_default_pkey PRIMARY KEY (id, occurred_at);
 
 --
+-- Name: organization_invitations organization_invitations_pkey; Type: CONSTRAINT; Schema: base; Owner: -
+--
+
+ALTER TABLE ONLY base.organization_invitations
+    ADD CONSTRAINT organization_invitations_pkey PRIMARY KEY (organization_id, id);
+
+--
 -- Name: organization_members organization_members_organization_id_user_id_key; Type: CONSTRAINT; Schema: base; Owner: -
 --
 
@@ -2303,6 +2635,42 @@ CREATE INDEX audit_log_record_id_idx ON ONLY base.audit_log USING btree (record_
 CREATE INDEX audit_log_default_record_id_occurred_at_idx ON base.audit_log_default USING btree (record_id, occurred_at DESC);
 
 --
+-- Name: organization_invitations_accepted_by_idx; Type: INDEX; Schema: base; Owner: -
+--
+
+CREATE INDEX organization_invitations_accepted_by_idx ON base.organization_invitations USING btree (organization_id, accepted_by) WHERE (accepted_by IS NOT NULL);
+
+--
+-- Name: organization_invitations_email_idx; Type: INDEX; Schema: base; Owner: -
+--
+
+CREATE INDEX organization_invitations_email_idx ON base.organization_invitations USING btree (lower(email));
+
+--
+-- Name: organization_invitations_id_idx; Type: INDEX; Schema: base; Owner: -
+--
+
+CREATE INDEX organization_invitations_id_idx ON base.organization_invitations USING btree (id);
+
+--
+-- Name: organization_invitations_invited_by_idx; Type: INDEX; Schema: base; Owner: -
+--
+
+CREATE INDEX organization_invitations_invited_by_idx ON base.organization_invitations USING btree (organization_id, invited_by) WHERE (invited_by IS NOT NULL);
+
+--
+-- Name: organization_invitations_pending_email_key; Type: INDEX; Schema: base; Owner: -
+--
+
+CREATE UNIQUE INDEX organization_invitations_pending_email_key ON base.organization_invitations USING btree (organization_id, lower(email)) WHERE ((accepted_at IS NULL) AND (revoked_at IS NULL));
+
+--
+-- Name: organization_invitations_revoked_by_idx; Type: INDEX; Schema: base; Owner: -
+--
+
+CREATE INDEX organization_invitations_revoked_by_idx ON base.organization_invitations USING btree (organization_id, revoked_by) WHERE (revoked_by IS NOT NULL);
+
+--
 -- Name: organization_members_invited_by_idx; Type: INDEX; Schema: base; Owner: -
 --
 
@@ -2351,6 +2719,12 @@ CREATE TRIGGER _000_refuse_change BEFORE DELETE OR UPDATE ON base.audit_log FOR 
 CREATE TRIGGER _000_refuse_truncate BEFORE TRUNCATE ON base.audit_log FOR EACH STATEMENT EXECUTE FUNCTION internal.tg_audit_log__refuse_change();
 
 --
+-- Name: users _050_email_from_claim; Type: TRIGGER; Schema: base; Owner: -
+--
+
+CREATE TRIGGER _050_email_from_claim BEFORE INSERT ON base.users FOR EACH ROW EXECUTE FUNCTION internal.tg_users__email_from_claim();
+
+--
 -- Name: organization_members _100_set_updated_at; Type: TRIGGER; Schema: base; Owner: -
 --
 
@@ -2378,7 +2752,7 @@ CREATE TRIGGER _100_set_updated_at BEFORE UPDATE ON base.users FOR EACH ROW EXEC
 -- Name: organization_members _200_guard_roles; Type: TRIGGER; Schema: base; Owner: -
 --
 
-CREATE TRIGGER _200_guard_roles BEFORE INSERT OR DELETE OR UPDATE ON base.organization_members FOR EACH ROW EXECUTE FUNCTION internal.tg_organization_members__guard_roles();
+CREATE TRIGGER _200_guard_roles BEFORE DELETE OR UPDATE ON base.organization_members FOR EACH ROW EXECUTE FUNCTION internal.tg_organization_members__guard_roles();
 
 --
 -- Name: organization_members _300_keep_an_owner; Type: TRIGGER; Schema: base; Owner: -
@@ -2399,6 +2773,12 @@ CREATE TRIGGER _500_delete_task_history AFTER DELETE ON base.organizations REFER
 COMMENT ON TRIGGER _500_delete_task_history ON base.organizations IS 'Deletes the task history of deleted organizations (tasks.task_history has no foreign key; see its organization_id column).';
 
 --
+-- Name: organization_invitations _900_audit_delete; Type: TRIGGER; Schema: base; Owner: -
+--
+
+CREATE TRIGGER _900_audit_delete AFTER DELETE ON base.organization_invitations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_delete();
+
+--
 -- Name: organization_members _900_audit_delete; Type: TRIGGER; Schema: base; Owner: -
 --
 
@@ -2415,6 +2795,12 @@ CREATE TRIGGER _900_audit_delete AFTER DELETE ON base.organizations REFERENCING 
 --
 
 CREATE TRIGGER _900_audit_delete AFTER DELETE ON base.users REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_delete();
+
+--
+-- Name: organization_invitations _900_audit_insert; Type: TRIGGER; Schema: base; Owner: -
+--
+
+CREATE TRIGGER _900_audit_insert AFTER INSERT ON base.organization_invitations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_insert();
 
 --
 -- Name: organization_members _900_audit_insert; Type: TRIGGER; Schema: base; Owner: -
@@ -2435,6 +2821,12 @@ CREATE TRIGGER _900_audit_insert AFTER INSERT ON base.organizations REFERENCING 
 CREATE TRIGGER _900_audit_insert AFTER INSERT ON base.users REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_insert();
 
 --
+-- Name: organization_invitations _900_audit_update; Type: TRIGGER; Schema: base; Owner: -
+--
+
+CREATE TRIGGER _900_audit_update AFTER UPDATE ON base.organization_invitations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_update();
+
+--
 -- Name: organization_members _900_audit_update; Type: TRIGGER; Schema: base; Owner: -
 --
 
@@ -2451,6 +2843,34 @@ CREATE TRIGGER _900_audit_update AFTER UPDATE ON base.organizations REFERENCING 
 --
 
 CREATE TRIGGER _900_audit_update AFTER UPDATE ON base.users REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__audit_update();
+
+--
+-- Name: organization_invitations organization_invitations_accepted_by_fkey; Type: FK CONSTRAINT; Schema: base; Owner: -
+--
+
+ALTER TABLE ONLY base.organization_invitations
+    ADD CONSTRAINT organization_invitations_accepted_by_fkey FOREIGN KEY (organization_id, accepted_by) REFERENCES base.organization_members(organization_id, user_id) ON DELETE SET NULL (accepted_by);
+
+--
+-- Name: organization_invitations organization_invitations_invited_by_fkey; Type: FK CONSTRAINT; Schema: base; Owner: -
+--
+
+ALTER TABLE ONLY base.organization_invitations
+    ADD CONSTRAINT organization_invitations_invited_by_fkey FOREIGN KEY (organization_id, invited_by) REFERENCES base.organization_members(organization_id, user_id) ON DELETE SET NULL (invited_by);
+
+--
+-- Name: organization_invitations organization_invitations_organization_id_fkey; Type: FK CONSTRAINT; Schema: base; Owner: -
+--
+
+ALTER TABLE ONLY base.organization_invitations
+    ADD CONSTRAINT organization_invitations_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES base.organizations(id) ON DELETE CASCADE;
+
+--
+-- Name: organization_invitations organization_invitations_revoked_by_fkey; Type: FK CONSTRAINT; Schema: base; Owner: -
+--
+
+ALTER TABLE ONLY base.organization_invitations
+    ADD CONSTRAINT organization_invitations_revoked_by_fkey FOREIGN KEY (organization_id, revoked_by) REFERENCES base.organization_members(organization_id, user_id) ON DELETE SET NULL (revoked_by);
 
 --
 -- Name: organization_members organization_members_invited_by_fkey; Type: FK CONSTRAINT; Schema: base; Owner: -
@@ -2479,6 +2899,18 @@ ALTER TABLE ONLY base.organization_members
 
 ALTER TABLE ONLY internal.tenant_locks
     ADD CONSTRAINT tenant_locks_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES base.organizations(id) ON DELETE CASCADE;
+
+--
+-- Name: organization_invitations all_service_role; Type: POLICY; Schema: base; Owner: -
+--
+
+CREATE POLICY all_service_role ON base.organization_invitations TO service_role USING (true) WITH CHECK (true);
+
+--
+-- Name: POLICY all_service_role ON organization_invitations; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON POLICY all_service_role ON base.organization_invitations IS 'Trusted services manage every invitation.';
 
 --
 -- Name: organization_members all_service_role; Type: POLICY; Schema: base; Owner: -
@@ -2559,18 +2991,6 @@ CREATE POLICY delete_owner ON base.organizations FOR DELETE TO authenticated USI
 COMMENT ON POLICY delete_owner ON base.organizations IS 'Only owners delete an organization (and with it all its data).';
 
 --
--- Name: organization_members insert_admin; Type: POLICY; Schema: base; Owner: -
---
-
-CREATE POLICY insert_admin ON base.organization_members FOR INSERT TO authenticated WITH CHECK ((organization_id = ANY (( SELECT internal.organization_ids_for('admin'::base.organization_role) AS organization_ids_for)::uuid[])));
-
---
--- Name: POLICY insert_admin ON organization_members; Type: COMMENT; Schema: base; Owner: -
---
-
-COMMENT ON POLICY insert_admin ON base.organization_members IS 'Admins and owners add members (owners alone add owners: see the guard trigger).';
-
---
 -- Name: users insert_self; Type: POLICY; Schema: base; Owner: -
 --
 
@@ -2581,6 +3001,12 @@ CREATE POLICY insert_self ON base.users FOR INSERT TO authenticated WITH CHECK (
 --
 
 COMMENT ON POLICY insert_self ON base.users IS 'Sign-up: a user may create only the row whose id is their own JWT subject.';
+
+--
+-- Name: organization_invitations; Type: ROW SECURITY; Schema: base; Owner: -
+--
+
+ALTER TABLE base.organization_invitations ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: organization_members; Type: ROW SECURITY; Schema: base; Owner: -
@@ -2611,6 +3037,30 @@ CREATE POLICY select_admin ON base.audit_log FOR SELECT TO authenticated USING (
 --
 
 COMMENT ON POLICY select_admin ON base.audit_log IS 'Admins and owners read their organization''s audit trail.';
+
+--
+-- Name: organization_invitations select_admin; Type: POLICY; Schema: base; Owner: -
+--
+
+CREATE POLICY select_admin ON base.organization_invitations FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('admin'::base.organization_role) AS organization_ids_for)::uuid[])));
+
+--
+-- Name: POLICY select_admin ON organization_invitations; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON POLICY select_admin ON base.organization_invitations IS 'Admins and owners see their organization''s invitations.';
+
+--
+-- Name: organization_invitations select_invitee; Type: POLICY; Schema: base; Owner: -
+--
+
+CREATE POLICY select_invitee ON base.organization_invitations FOR SELECT TO authenticated USING ((lower(email) = lower(( SELECT base.current_user_email() AS current_user_email))));
+
+--
+-- Name: POLICY select_invitee ON organization_invitations; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON POLICY select_invitee ON base.organization_invitations IS 'A user sees the invitations addressed to the e-mail claim of their JWT, to accept them.';
 
 --
 -- Name: organization_members select_member; Type: POLICY; Schema: base; Owner: -
@@ -2754,6 +3204,26 @@ GRANT ALL ON FUNCTION base.uuid_generate_v7() TO authenticated;
 GRANT ALL ON FUNCTION base.uuid_generate_v7() TO service_role;
 
 --
+-- Name: TABLE organization_members; Type: ACL; Schema: base; Owner: -
+--
+
+GRANT SELECT,DELETE ON TABLE base.organization_members TO authenticated;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE base.organization_members TO service_role;
+
+--
+-- Name: COLUMN organization_members.role; Type: ACL; Schema: base; Owner: -
+--
+
+GRANT UPDATE(role) ON TABLE base.organization_members TO authenticated;
+
+--
+-- Name: FUNCTION accept_invitation(invitation_id uuid); Type: ACL; Schema: base; Owner: -
+--
+
+REVOKE ALL ON FUNCTION base.accept_invitation(invitation_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION base.accept_invitation(invitation_id uuid) TO authenticated;
+
+--
 -- Name: TABLE organizations; Type: ACL; Schema: base; Owner: -
 --
 
@@ -2799,6 +3269,15 @@ GRANT ALL ON FUNCTION base.create_organization(name text, slug text, description
 REVOKE ALL ON FUNCTION base.create_partition(p_parent regclass, p_granularity text, p_start timestamp with time zone) FROM PUBLIC;
 
 --
+-- Name: FUNCTION current_user_email(); Type: ACL; Schema: base; Owner: -
+--
+
+REVOKE ALL ON FUNCTION base.current_user_email() FROM PUBLIC;
+GRANT ALL ON FUNCTION base.current_user_email() TO anon;
+GRANT ALL ON FUNCTION base.current_user_email() TO authenticated;
+GRANT ALL ON FUNCTION base.current_user_email() TO service_role;
+
+--
 -- Name: FUNCTION current_user_id(); Type: ACL; Schema: base; Owner: -
 --
 
@@ -2820,6 +3299,14 @@ REVOKE ALL ON FUNCTION base.enable_audit(p_table regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION base.has_organization_role(p_organization_id uuid, p_min_role base.organization_role) FROM PUBLIC;
 GRANT ALL ON FUNCTION base.has_organization_role(p_organization_id uuid, p_min_role base.organization_role) TO authenticated;
 GRANT ALL ON FUNCTION base.has_organization_role(p_organization_id uuid, p_min_role base.organization_role) TO service_role;
+
+--
+-- Name: FUNCTION invite_member(organization_id uuid, email text, role base.organization_role, expires_in interval); Type: ACL; Schema: base; Owner: -
+--
+
+REVOKE ALL ON FUNCTION base.invite_member(organization_id uuid, email text, role base.organization_role, expires_in interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION base.invite_member(organization_id uuid, email text, role base.organization_role, expires_in interval) TO authenticated;
+GRANT ALL ON FUNCTION base.invite_member(organization_id uuid, email text, role base.organization_role, expires_in interval) TO service_role;
 
 --
 -- Name: FUNCTION partition_bounds(p_partition regclass, OUT lower_bound timestamp with time zone, OUT upper_bound timestamp with time zone); Type: ACL; Schema: base; Owner: -
@@ -2856,6 +3343,21 @@ GRANT ALL ON FUNCTION base.refuse_oversized(p_argument text, p_size bigint, p_li
 --
 
 REVOKE ALL ON FUNCTION base.register_partitioned_table(p_parent_table regclass, p_granularity text, p_premake integer, p_retention interval) FROM PUBLIC;
+
+--
+-- Name: TABLE organization_invitations; Type: ACL; Schema: base; Owner: -
+--
+
+GRANT SELECT ON TABLE base.organization_invitations TO authenticated;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE base.organization_invitations TO service_role;
+
+--
+-- Name: FUNCTION revoke_invitation(invitation_id uuid); Type: ACL; Schema: base; Owner: -
+--
+
+REVOKE ALL ON FUNCTION base.revoke_invitation(invitation_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION base.revoke_invitation(invitation_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION base.revoke_invitation(invitation_id uuid) TO service_role;
 
 --
 -- Name: FUNCTION run_partition_maintenance(p_parent_table regclass); Type: ACL; Schema: base; Owner: -
@@ -3078,6 +3580,12 @@ REVOKE ALL ON FUNCTION internal.tg_repository_branches__sync_default_branch() FR
 REVOKE ALL ON FUNCTION internal.tg_task_dependencies__apply() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg_users__email_from_claim(); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tg_users__email_from_claim() FROM PUBLIC;
+
+--
 -- Name: FUNCTION write_audit_entries(p_schema text, p_table text, p_action text, p_old jsonb[], p_new jsonb[]); Type: ACL; Schema: internal; Owner: -
 --
 
@@ -3089,37 +3597,6 @@ REVOKE ALL ON FUNCTION internal.write_audit_entries(p_schema text, p_table text,
 
 GRANT SELECT ON TABLE base.audit_log TO authenticated;
 GRANT SELECT ON TABLE base.audit_log TO service_role;
-
---
--- Name: TABLE organization_members; Type: ACL; Schema: base; Owner: -
---
-
-GRANT SELECT,DELETE ON TABLE base.organization_members TO authenticated;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE base.organization_members TO service_role;
-
---
--- Name: COLUMN organization_members.organization_id; Type: ACL; Schema: base; Owner: -
---
-
-GRANT INSERT(organization_id) ON TABLE base.organization_members TO authenticated;
-
---
--- Name: COLUMN organization_members.user_id; Type: ACL; Schema: base; Owner: -
---
-
-GRANT INSERT(user_id) ON TABLE base.organization_members TO authenticated;
-
---
--- Name: COLUMN organization_members.role; Type: ACL; Schema: base; Owner: -
---
-
-GRANT INSERT(role),UPDATE(role) ON TABLE base.organization_members TO authenticated;
-
---
--- Name: COLUMN organization_members.invited_by; Type: ACL; Schema: base; Owner: -
---
-
-GRANT INSERT(invited_by) ON TABLE base.organization_members TO authenticated;
 
 --
 -- Name: TABLE partition_config; Type: ACL; Schema: base; Owner: -

@@ -24,3 +24,14 @@ select o.id, u.id, split_part(u.email, '@', 1)::base.organization_role
   join base.users as u on split_part(u.email, '@', 2) = o.slug || '.test'
  where o.slug in ('acme', 'globex')
 on conflict (organization_id, user_id) do nothing;
+
+-- A pending invitation in each organization, sent by its admin (base.invite_member in real use).
+insert into base.organization_invitations (organization_id, id, email, role, invited_by)
+select o.id, v.id::uuid, v.email, v.role::base.organization_role, u.id
+  from (values
+    ('acme',   '01936f00-0000-7000-8000-00000000a101', 'new.hire@acme.test',   'member', 'admin@acme.test'),
+    ('globex', '01936f00-0000-7000-8000-00000000b101', 'new.hire@globex.test', 'viewer', 'admin@globex.test')
+  ) as v (org, id, email, role, inviter)
+  join base.organizations as o on o.slug = v.org
+  join base.users as u on lower(u.email) = v.inviter
+on conflict do nothing;

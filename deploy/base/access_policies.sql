@@ -75,11 +75,6 @@ create policy select_member on base.organization_members
   using (organization_id = any ((select internal.organization_ids_for('viewer'))::uuid[]));
 comment on policy select_member on base.organization_members is 'Members see who else belongs to their organizations.';
 
-create policy insert_admin on base.organization_members
-  for insert to authenticated
-  with check (organization_id = any ((select internal.organization_ids_for('admin'))::uuid[]));
-comment on policy insert_admin on base.organization_members is 'Admins and owners add members (owners alone add owners: see the guard trigger).';
-
 create policy update_admin on base.organization_members
   for update to authenticated
   using (organization_id = any ((select internal.organization_ids_for('admin'))::uuid[]))
@@ -96,8 +91,10 @@ create policy all_service_role on base.organization_members
   for all to service_role using (true) with check (true);
 comment on policy all_service_role on base.organization_members is 'Trusted services manage every membership.';
 
+-- No INSERT for end users: a membership needs the member's consent (base.accept_invitation) or
+-- comes with a new organization (base.create_organization); both are SECURITY DEFINER. An admin
+-- who could insert any user id would learn whether it exists and then read that user's profile.
 grant select, delete on base.organization_members to authenticated;
-grant insert (organization_id, user_id, role, invited_by) on base.organization_members to authenticated;
 grant update (role) on base.organization_members to authenticated;
 grant select, insert, update, delete on base.organization_members to service_role;
 

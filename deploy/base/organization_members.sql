@@ -1,10 +1,13 @@
 -- Deploy platform:base/organization_members to pg
 -- Who belongs to which organization, with which role, and the rules no client can bypass:
---   * only admins and owners add, change or remove members (RLS, and the guard trigger);
+--   * memberships are created only by trusted code: base.create_organization (the founder
+--     becomes owner), base.accept_invitation (the invited user, as themselves) and service_role;
+--     end users hold no INSERT privilege (base/access_policies);
+--   * only admins and owners change or remove members (RLS, and the guard trigger);
 --   * only owners grant the owner role or touch an owner's membership;
 --   * nobody raises their own role;
---   * an organization always keeps at least one owner, also when two sessions demote two
---     owners at the same moment (the check locks the organization row first).
+--   * an organization always keeps at least one owner, at every isolation level, also when two
+--     sessions demote or remove two owners at the same moment (internal.serialize_tenant).
 
 begin;
 
@@ -37,24 +40,31 @@ comment on table base.organization_members is
   'Membership of users in organizations with their role. Every organization keeps at least one owner.';
 comment on column base.organization_members.role is
   'viewer reads; member writes module data; admin manages settings and members; owner manages everything, owners included.';
-comment on column base.organization_members.invited_by is 'The user who added this member, if any.';
+comment on column base.organization_members.invited_by is 'The user whose invitation this member accepted (base.organization_invitations), if any.';
 
 create trigger _100_set_updated_at
   before update on base.organization_members
   for each row execute function base.tg__set_updated_at();
 
--- Rules about who may do what to a membership. Runs only for an authenticated user (a JWT
+-- Rules about who may change or remove a membership. Runs only for an authenticated user (a JWT
 -- subject is set); trusted services and the owner role act without one.
+--
+-- SECURITY INVOKER on purpose: a BEFORE ROW trigger runs before RLS checks the new row, so a
+-- definer trigger could read (and reveal, in a message or by which error it raises) rows of an
+-- organization the caller does not belong to. As the caller it sees only what the caller may see:
+-- the UPDATE and DELETE rows that reach it already passed the policies' USING clause, and the
+-- caller's own role is read through the select_member policy. Inserts are not guarded here: no
+-- end user holds INSERT on the table, only trusted code (create_organization, accept_invitation,
+-- service_role) adds members.
 create function internal.tg_organization_members__guard_roles()
 returns trigger
 language plpgsql
 volatile
-security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_actor      uuid := base.current_user_id();
-  v_org        uuid := case when tg_op = 'DELETE' then old.organization_id else new.organization_id end;
+  v_org        uuid := old.organization_id;
   v_actor_role base.organization_role;
 begin
   if tg_op = 'UPDATE' and (new.organization_id <> old.organization_id or new.user_id <> old.user_id) then
@@ -67,7 +77,7 @@ begin
   end if;
 
   -- Deleting an organization cascades to its members: the decision was the organization's
-  -- delete policy (owners only), not a membership change.
+  -- delete policy (owners only), not a membership change. (The cascade runs as the table owner.)
   if tg_op = 'DELETE' and not exists (select from base.organizations as o where o.id = old.organization_id) then
     return old;
   end if;
@@ -75,23 +85,6 @@ begin
   select m.role into v_actor_role
     from base.organization_members as m
    where m.organization_id = v_org and m.user_id = v_actor;
-
-  if tg_op = 'INSERT' then
-    -- The founder of a brand-new organization (base.create_organization) joins as its owner.
-    if v_actor_role is null and new.user_id = v_actor and new.role = 'owner'
-       and not exists (select from base.organization_members as m where m.organization_id = v_org) then
-      return new;
-    end if;
-    if v_actor_role is null or v_actor_role < 'admin' then
-      raise exception 'only admins and owners of organization % may add members', v_org
-        using errcode = '42501';
-    end if;
-    if new.role = 'owner' and v_actor_role <> 'owner' then
-      raise exception 'only owners of organization % may add an owner', v_org
-        using errcode = '42501';
-    end if;
-    return new;
-  end if;
 
   if tg_op = 'UPDATE' then
     if new.role is not distinct from old.role then
@@ -128,15 +121,21 @@ end
 $$;
 
 comment on function internal.tg_organization_members__guard_roles() is
-  'BEFORE trigger on organization_members: enforces who may add, change and remove members (42501) and that memberships never move (22023).';
+  'BEFORE UPDATE OR DELETE trigger on organization_members, SECURITY INVOKER (sees only what the caller may see): enforces who may change and remove members (42501) and that memberships never move (22023).';
 revoke execute on function internal.tg_organization_members__guard_roles() from public;
 
 create trigger _200_guard_roles
-  before insert or update or delete on base.organization_members
+  before update or delete on base.organization_members
   for each row execute function internal.tg_organization_members__guard_roles();
 
--- An organization always keeps an owner. Locking the organization row serialises concurrent
--- removals, so two sessions demoting the last two owners cannot both succeed.
+-- An organization always keeps an owner. The check takes internal.serialize_tenant(org, 'owners')
+-- before it counts: under READ COMMITTED a second owner stepping down at the same moment waits
+-- for the first transaction and counts again with its result; under REPEATABLE READ and
+-- SERIALIZABLE, where a snapshot taken before the first one committed would still count it as an
+-- owner, the second fails with 40001 instead. (A row lock on the organization serialized the two
+-- but let a REPEATABLE READ snapshot count an owner who had already stepped down.)
+-- An AFTER trigger, so it runs only for rows RLS already accepted; SECURITY DEFINER because it
+-- counts every owner and takes the private tenant lock.
 create function internal.tg_organization_members__keep_an_owner()
 returns trigger
 language plpgsql
@@ -149,10 +148,11 @@ begin
     return null;
   end if;
 
-  perform from base.organizations as o where o.id = old.organization_id for no key update;
-  if not found then
+  if not exists (select from base.organizations as o where o.id = old.organization_id) then
     return null;  -- the organization itself is being deleted: its members go with it
   end if;
+
+  perform internal.serialize_tenant(old.organization_id, 'owners');
 
   if not exists (select from base.organization_members as m
                   where m.organization_id = old.organization_id and m.role = 'owner') then
@@ -164,7 +164,7 @@ end
 $$;
 
 comment on function internal.tg_organization_members__keep_an_owner() is
-  'AFTER trigger on organization_members: refuses (55000) to leave an organization without an owner; serialised per organization by a row lock.';
+  'AFTER trigger on organization_members: refuses (55000) to leave an organization without an owner; serialized per organization by internal.serialize_tenant(org, ''owners''), so a concurrent step-down waits and re-counts (READ COMMITTED) or fails with 40001 (REPEATABLE READ, SERIALIZABLE).';
 revoke execute on function internal.tg_organization_members__keep_an_owner() from public;
 
 create trigger _300_keep_an_owner

@@ -1,6 +1,9 @@
 -- Deploy platform:base/users to pg
 -- Platform users. Global (not tenant-owned): one person may belong to many organizations.
 -- The id is the JWT subject (on Supabase, auth.users.id), so base.current_user_id() finds the row.
+-- The email is the identity provider's: a user signing up gets the address of their JWT "email"
+-- claim (base.current_user_email()), whatever they type, so nobody can take someone else's address
+-- and leave its real owner a 23505 at their own sign-up. Trusted services provision any address.
 
 begin;
 
@@ -29,7 +32,8 @@ create unique index users_email_key on base.users (lower(email));
 comment on table base.users is
   'Platform users. Not tenant-owned: organization_members ties a user to organizations. id equals the JWT "sub".';
 comment on column base.users.id is 'The JWT subject (Supabase: auth.users.id); base.current_user_id() returns it.';
-comment on column base.users.email is 'Login address; unique regardless of case (users_email_key on lower(email)).';
+comment on column base.users.email is
+  'Login address; unique regardless of case (users_email_key on lower(email)). At sign-up it is the JWT "email" claim (trigger _050_email_from_claim); users cannot change it, trusted services may.';
 comment on column base.users.preferences is 'User-editable settings (UI, notifications); a JSON object of at most 64 KiB.';
 comment on column base.users.metadata is 'Data set by trusted services, not by the user; a JSON object of at most 64 KiB.';
 comment on column base.users.is_active is 'False once the account is disabled; the row stays so history keeps its author.';
@@ -37,6 +41,44 @@ comment on column base.users.is_active is 'False once the account is disabled; t
 create trigger _100_set_updated_at
   before update on base.users
   for each row execute function base.tg__set_updated_at();
+
+-- Sign-up takes the address from the JWT. SECURITY INVOKER (a BEFORE ROW trigger of a table
+-- with RLS must not run with more rights than the caller): it reads only the caller's own claims.
+create function internal.tg_users__email_from_claim()
+returns trigger
+language plpgsql
+volatile
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  -- The caller's database role, as SET ROLE (PostgREST) or the login left it.
+  v_role  text := coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user);
+  v_email text;
+begin
+  if pg_catalog.pg_has_role(v_role, 'service_role', 'USAGE') then
+    return new;      -- trusted provisioning (service_role, the package owner): any address
+  end if;
+  v_email := base.current_user_email();
+  if v_email is null then
+    raise exception 'signing up to base.users needs the "email" claim of the identity provider in the request JWT'
+      using errcode = '42501', hint = 'base.users.email is taken from the JWT "email" claim, not from the request.';
+  end if;
+  if new.email is not null and pg_catalog.lower(new.email) <> pg_catalog.lower(v_email) then
+    raise exception 'base.users.email must be the address of the JWT "email" claim'
+      using errcode = '22023', hint = 'Leave email out at sign-up: it is taken from the JWT.';
+  end if;
+  new.email := v_email;
+  return new;
+end
+$$;
+
+comment on function internal.tg_users__email_from_claim() is
+  'BEFORE INSERT trigger on base.users (SECURITY INVOKER): a caller without service_role signs up with the address of their JWT "email" claim: 42501 without the claim, 22023 when the given email differs from it (case aside).';
+revoke execute on function internal.tg_users__email_from_claim() from public;
+
+create trigger _050_email_from_claim
+  before insert on base.users
+  for each row execute function internal.tg_users__email_from_claim();
 
 alter table base.users enable row level security;
 

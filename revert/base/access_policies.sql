@@ -6,7 +6,6 @@ revoke all on base.organization_members from authenticated, service_role;
 drop policy all_service_role on base.organization_members;
 drop policy delete_admin_or_self on base.organization_members;
 drop policy update_admin on base.organization_members;
-drop policy insert_admin on base.organization_members;
 drop policy select_member on base.organization_members;
 
 revoke all on base.organizations from authenticated, service_role;

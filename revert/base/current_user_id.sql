@@ -2,6 +2,7 @@
 
 begin;
 
+drop function base.current_user_email();
 drop function base.current_user_id();
 
 commit;

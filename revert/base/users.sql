@@ -3,5 +3,6 @@
 begin;
 
 drop table base.users;
+drop function internal.tg_users__email_from_claim();
 
 commit;

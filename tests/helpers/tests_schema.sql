@@ -3,9 +3,11 @@
 --
 --   tests.create_user(email)                      -> uuid of a new base.users row
 --   tests.create_organization(slug, owner)        -> uuid of a new organization owned by owner
---   tests.add_member(org, user, role)             -> the user joins org with role
+--   tests.add_member(org, user, role)             -> the user joins org with role (directly, as
+--                                                    the owner: end users join by invitation)
 --   tests.create_tenant(slug)                     -> an organization with one user per role
 --   tests.authenticate_as(user)                   -> SET LOCAL ROLE authenticated + JWT claims
+--                                                    (sub, and email: the user's address)
 --   tests.authenticate_as_service_role()          -> SET LOCAL ROLE service_role + its claims
 --   tests.clear_authentication()                  -> back to the session's own role, no claims
 -- Identity changes are transaction-local (set_config(..., true)), like PostgREST's.
@@ -90,13 +92,23 @@ begin
 end
 $$;
 
+-- The claims an identity provider signs for this user: the subject and, as Supabase does, the
+-- user's e-mail address (base.current_user_email()). The address is read as the session's own
+-- role, whatever identity the transaction held before.
 create or replace function tests.authenticate_as(p_user_id uuid)
 returns void
-language sql
+language plpgsql
 volatile
 as $$
-  select tests.set_identity('authenticated',
-                            jsonb_build_object('sub', p_user_id, 'role', 'authenticated', 'aud', 'authenticated'))
+declare
+  v_email text;
+begin
+  perform tests.set_identity(null, null);
+  select u.email into v_email from base.users as u where u.id = p_user_id;
+  perform tests.set_identity('authenticated',
+                             jsonb_strip_nulls(jsonb_build_object('sub', p_user_id, 'email', v_email,
+                                                                  'role', 'authenticated', 'aud', 'authenticated')));
+end
 $$;
 
 create or replace function tests.authenticate_as_anon()

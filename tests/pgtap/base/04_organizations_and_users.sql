@@ -1,6 +1,6 @@
 -- Organizations and users: creation, validation with its SQLSTATEs, and who sees and edits what.
 begin;
-select plan(30);
+select plan(35);
 
 select organization_id as org, owner_id as owner, admin_id as admin, member_id as member, viewer_id as viewer
   from tests.create_tenant('acme') \gset
@@ -89,12 +89,28 @@ update base.users set display_name = 'Defaced' where id = :'founder';
 select throws_ok(format($$update base.users set email = 'x@example.test' where id = %L$$, :'other_owner'),
   '42501', 'permission denied for table users', 'the email address is not self-service');
 
-select set_config('request.jwt.claims', '{"sub": "01936f6e-aaaa-7000-8000-00000000000a", "role": "authenticated"}', true);
-select lives_ok($$insert into base.users (id, email) values ('01936f6e-aaaa-7000-8000-00000000000a', 'signup@example.test')$$,
-  'sign-up: a user creates their own row');
-select throws_ok($$insert into base.users (id, email) values ('01936f6e-bbbb-7000-8000-00000000000b', 'impostor@example.test')$$,
+-- Sign-up: the address is the identity provider's (the JWT "email" claim), not what the user types.
+select tests.set_identity('authenticated', '{"sub": "01936f6e-aaaa-7000-8000-00000000000a", "email": "SignUp@example.test", "role": "authenticated"}');
+select throws_ok($$insert into base.users (id, email) values ('01936f6e-aaaa-7000-8000-00000000000a', 'founder@example.test')$$,
+  '22023', 'base.users.email must be the address of the JWT "email" claim',
+  'sign-up with an address other than the JWT''s (here: someone else''s) is refused, so its owner can still sign up');
+select lives_ok($$insert into base.users (id, display_name) values ('01936f6e-aaaa-7000-8000-00000000000a', 'New User')$$,
+  'sign-up: a user creates their own row without typing an address');
+select is((select email from base.users where id = '01936f6e-aaaa-7000-8000-00000000000a'), 'SignUp@example.test',
+  'the address of the new row is the JWT''s email claim');
+select tests.set_identity('authenticated', '{"sub": "01936f6e-cccc-7000-8000-00000000000c", "email": "c@example.test", "role": "authenticated"}');
+select lives_ok($$insert into base.users (id, email) values ('01936f6e-cccc-7000-8000-00000000000c', 'C@Example.test')$$,
+  'sign-up may name the same address in another case');
+select throws_ok($$insert into base.users (id, email) values ('01936f6e-bbbb-7000-8000-00000000000b', 'c@example.test')$$,
   '42501', 'new row violates row-level security policy for table "users"',
   'nobody creates a row for another identity');
+select tests.set_identity('authenticated', '{"sub": "01936f6e-dddd-7000-8000-00000000000d", "role": "authenticated"}');
+select throws_ok($$insert into base.users (id, email) values ('01936f6e-dddd-7000-8000-00000000000d', 'd@example.test')$$,
+  '42501', 'signing up to base.users needs the "email" claim of the identity provider in the request JWT',
+  'without an email claim there is no sign-up');
+select tests.authenticate_as_service_role();
+select lives_ok($$insert into base.users (id, email) values ('01936f6e-eeee-7000-8000-00000000000e', 'provisioned@example.test')$$,
+  'service_role provisions a user with any address');
 select tests.clear_authentication();
 select is((select display_name from base.users where id = :'founder'), null, 'nobody edits someone else''s profile');
 

@@ -129,7 +129,13 @@ def setup(admin: psycopg.Connection) -> str:
 def reset_queue(admin: psycopg.Connection, org: str) -> None:
     """Empty the bench organization's queue and history, and the baseline table."""
     admin.execute("delete from tasks.tasks where organization_id = %s", [org])
-    admin.execute("delete from tasks.task_history where organization_id = %s", [org])
+    # task_history is append-only for every role (base/append_only). The benchmark runs as the
+    # owner, which may ALTER its own tables: it lifts the guard for this one DELETE, in one
+    # transaction, so no other session ever sees it off.
+    with admin.transaction():
+        admin.execute("alter table tasks.task_history disable trigger _000_append_only")
+        admin.execute("delete from tasks.task_history where organization_id = %s", [org])
+        admin.execute("alter table tasks.task_history enable trigger _000_append_only")
     admin.execute("truncate bench_baseline.q, bench_baseline.q2, bench_baseline.q2_history")
 
 

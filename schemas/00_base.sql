@@ -286,16 +286,25 @@ CREATE FUNCTION base.create_partition(p_parent regclass, p_granularity text, p_s
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET lock_timeout TO '10s'
-    AS $$
+    AS $_$
 declare
-  v_end      timestamptz := base.partition_period_end(p_granularity, p_start);
+  v_end      timestamptz;
   v_schema   name;
   v_table    name;
   v_name     text;
   v_key      name;
   v_default  regclass;
   v_moving   boolean := false;
+  v_guarded  boolean := false;
 begin
+  if p_start is null or not isfinite(p_start)
+     or p_start < '0001-01-01 00:00+00' or p_start >= '9999-01-01 00:00+00' then
+    raise exception 'no partition of % can start at %: a period start must be a finite time between years 1 and 9998',
+      p_parent, coalesce(p_start::text, 'NULL')
+      using errcode = '22023';
+  end if;
+  v_end := base.partition_period_end(p_granularity, p_start);
+
   select n.nspname, c.relname into v_schema, v_table
     from pg_catalog.pg_class as c join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
    where c.oid = p_parent;
@@ -309,6 +318,11 @@ begin
 
   v_name := v_table || '_p' || to_char(p_start at time zone 'UTC',
                                        case p_granularity when 'month' then 'YYYYMM' else 'YYYYMMDD' end);
+  if v_name is null or v_name !~ '_p[0-9]{6}([0-9]{2})?$' then
+    raise exception 'could not build a partition name for % at % (granularity %; allowed: day, week, month)',
+      p_parent, p_start, coalesce(p_granularity, 'NULL')
+      using errcode = '22023';
+  end if;
   if length(v_name) > 63 then
     raise exception 'partition name % is longer than 63 bytes', v_name using errcode = '22023';
   end if;
@@ -329,25 +343,35 @@ begin
   end if;
 
   if v_moving then
+    select exists (select from pg_catalog.pg_trigger as t
+                    where t.tgrelid = v_default and t.tgname = '_000_append_only' and t.tgenabled <> 'D')
+      into v_guarded;
     execute format('create table %I.%I (like %s including all)', v_schema, v_name, p_parent);
+    if v_guarded then
+      execute format('alter table %s disable trigger _000_append_only', v_default);
+    end if;
     execute format('with moved as (delete from %s where %I >= %L and %I < %L returning *) '
                    'insert into %I.%I select * from moved',
                    v_default, v_key, p_start, v_key, v_end, v_schema, v_name);
+    if v_guarded then
+      execute format('alter table %s enable trigger _000_append_only', v_default);
+    end if;
     execute format('alter table %s attach partition %I.%I for values from (%L) to (%L)',
                    p_parent, v_schema, v_name, p_start, v_end);
   else
     execute format('create table %I.%I partition of %s for values from (%L) to (%L)',
                    v_schema, v_name, p_parent, p_start, v_end);
   end if;
+  perform internal.partition_copy_truncate_guard(p_parent, format('%I.%I', v_schema, v_name)::regclass);
   return format('%I.%I', v_schema, v_name);
 end
-$$;
+$_$;
 
 --
 -- Name: FUNCTION create_partition(p_parent regclass, p_granularity text, p_start timestamp with time zone); Type: COMMENT; Schema: base; Owner: -
 --
 
-COMMENT ON FUNCTION base.create_partition(p_parent regclass, p_granularity text, p_start timestamp with time zone) IS 'Creates the partition of p_parent for the period starting at p_start (name <table>_pYYYYMM or _pYYYYMMDD) unless one covers it, moving any rows of that range out of the DEFAULT partition. Returns the new partition''s name, or NULL when nothing was needed.';
+COMMENT ON FUNCTION base.create_partition(p_parent regclass, p_granularity text, p_start timestamp with time zone) IS 'Creates the partition of p_parent for the period starting at p_start (name <table>_pYYYYMM or _pYYYYMMDD) unless one covers it, moving any rows of that range out of the DEFAULT partition (past its append-only guard, for that statement only) and copying the parent''s TRUNCATE guard. Returns the new partition''s name, or NULL when nothing was needed. 22023 for a start that is not a finite time in years 1..9998 or a name that cannot be built.';
 
 --
 -- Name: current_user_email(); Type: FUNCTION; Schema: base; Owner: -
@@ -385,6 +409,38 @@ $$;
 --
 
 COMMENT ON FUNCTION base.current_user_id() IS 'The calling user''s id: the "sub" claim of the request JWT (request.jwt.claims, or the legacy request.jwt.claim.sub). NULL when no user is authenticated. A sub that is not a UUID raises 22P02.';
+
+--
+-- Name: enable_append_only(regclass); Type: FUNCTION; Schema: base; Owner: -
+--
+
+CREATE FUNCTION base.enable_append_only(p_table regclass) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_part regclass;
+begin
+  execute format('create trigger _000_append_only before update or delete on %s '
+                 'for each row execute function internal.tg__append_only()', p_table);
+  execute format('create trigger _000_append_only_truncate before truncate on %s '
+                 'for each statement execute function internal.tg__append_only()', p_table);
+  -- TRUNCATE triggers are not inherited: give every existing partition its own.
+  for v_part in
+    select i.inhrelid::regclass from pg_catalog.pg_partition_tree(p_table) as i(inhrelid)
+     where i.inhrelid <> p_table
+  loop
+    execute format('create trigger _000_append_only_truncate before truncate on %s '
+                   'for each statement execute function internal.tg__append_only()', v_part);
+  end loop;
+end
+$$;
+
+--
+-- Name: FUNCTION enable_append_only(p_table regclass); Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON FUNCTION base.enable_append_only(p_table regclass) IS 'Makes a table append-only: the internal.tg__append_only guard as a row trigger (_000_append_only, cloned to partitions) and as a TRUNCATE trigger (_000_append_only_truncate) on the table and each partition. Used by module deploy scripts, after their grants leave API roles no UPDATE, DELETE or TRUNCATE.';
 
 --
 -- Name: enable_audit(regclass); Type: FUNCTION; Schema: base; Owner: -
@@ -517,6 +573,205 @@ $_$;
 COMMENT ON FUNCTION base.invite_member(organization_id uuid, email text, role base.organization_role, expires_in interval) IS 'Invites an e-mail address to the organization with a role (default member), valid for expires_in (default 7 days, at most 30). Admins and owners (and service_role); only owners invite owners. Returns the invitation id. 22023 bad argument, 42501 not an admin of that organization (same answer when it does not exist) or an admin inviting an owner, 23505 already a member or already invited.';
 
 --
+-- Name: partition_config; Type: TABLE; Schema: base; Owner: -
+--
+
+CREATE TABLE base.partition_config (
+    parent_table text NOT NULL,
+    granularity text NOT NULL,
+    premake integer DEFAULT 3 NOT NULL,
+    retention interval,
+    retention_floor interval,
+    key_past_window interval,
+    key_future_window interval,
+    last_failed_at timestamp with time zone,
+    last_failure_sqlstate text,
+    last_failure_message text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT partition_config_granularity_check CHECK ((granularity = ANY (ARRAY['day'::text, 'week'::text, 'month'::text]))),
+    CONSTRAINT partition_config_key_window_check CHECK ((((key_past_window IS NULL) = (key_future_window IS NULL)) AND ((key_past_window >= '00:00:00'::interval) AND (key_past_window <= '10 years'::interval)) AND (key_future_window >= '00:00:00'::interval) AND (key_future_window <=
+CASE granularity
+    WHEN 'month'::text THEN make_interval(months => premake)
+    WHEN 'week'::text THEN make_interval(weeks => premake)
+    ELSE make_interval(days => premake)
+END))),
+    CONSTRAINT partition_config_last_failure_message_check CHECK ((length(last_failure_message) <= 2000)),
+    CONSTRAINT partition_config_last_failure_sqlstate_check CHECK ((last_failure_sqlstate ~ '^[0-9A-Z]{5}$'::text)),
+    CONSTRAINT partition_config_premake_check CHECK (((premake >= 1) AND (premake <= 120))),
+    CONSTRAINT partition_config_retention_check CHECK ((retention > '00:00:00'::interval)),
+    CONSTRAINT partition_config_retention_floor_check CHECK (((retention_floor > '00:00:00'::interval) AND ((retention IS NULL) OR (retention >= retention_floor))))
+);
+
+--
+-- Name: TABLE partition_config; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON TABLE base.partition_config IS 'Every range-partitioned table the package maintains, with its period, how many future periods to keep ready and how long to keep data.';
+
+--
+-- Name: COLUMN partition_config.parent_table; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON COLUMN base.partition_config.parent_table IS 'Schema-qualified name of the partitioned table, e.g. base.audit_log.';
+
+--
+-- Name: COLUMN partition_config.granularity; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON COLUMN base.partition_config.granularity IS 'Partition width: day, week (ISO, Monday) or month; aligned in UTC.';
+
+--
+-- Name: COLUMN partition_config.premake; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON COLUMN base.partition_config.premake IS 'How many periods after the current one must exist at all times.';
+
+--
+-- Name: COLUMN partition_config.retention; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON COLUMN base.partition_config.retention IS 'Partitions whose whole range is older than now() - retention are dropped. NULL keeps data forever.';
+
+--
+-- Name: COLUMN partition_config.retention_floor; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON COLUMN base.partition_config.retention_floor IS 'Lowest retention allowed (23514 below it). Only the owner may change it: service_role may update premake and retention only. Set for base.audit_log.';
+
+--
+-- Name: COLUMN partition_config.key_past_window; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON COLUMN base.partition_config.key_past_window IS 'How far before the statement''s time a row''s partition key may lie (22008 otherwise); NULL with key_future_window when no API role can write the key. Not beyond retention, so accepted rows are not dropped at once. Owner-only.';
+
+--
+-- Name: COLUMN partition_config.key_future_window; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON COLUMN base.partition_config.key_future_window IS 'How far after the statement''s time a row''s partition key may lie (22008 otherwise); at most the premade periods. Owner-only.';
+
+--
+-- Name: COLUMN partition_config.last_failed_at; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON COLUMN base.partition_config.last_failed_at IS 'When the last maintenance of this table failed; NULL once a later run succeeds. Monitoring alerts on it.';
+
+--
+-- Name: COLUMN partition_config.last_failure_sqlstate; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON COLUMN base.partition_config.last_failure_sqlstate IS 'SQLSTATE of that failure.';
+
+--
+-- Name: COLUMN partition_config.last_failure_message; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON COLUMN base.partition_config.last_failure_message IS 'Error message of that failure (first 2000 characters).';
+
+--
+-- Name: maintain_partitioned_table(base.partition_config); Type: FUNCTION; Schema: base; Owner: -
+--
+
+CREATE FUNCTION base.maintain_partitioned_table(p_cfg base.partition_config) RETURNS TABLE(action text, partition_name text)
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET lock_timeout TO '10s'
+    AS $$
+declare
+  -- At most this many periods leave the DEFAULT partition per run (each is a new partition and
+  -- its locks); the rest follow in the next runs.
+  c_max_from_default constant integer := 12;
+  v_parent  regclass := to_regclass(p_cfg.parent_table);
+  v_schema  name;
+  v_table   name;
+  v_key     name;
+  v_start   timestamptz;
+  v_name    text;
+  v_part    record;
+  v_default regclass;
+  v_periods timestamptz[];
+begin
+  if v_parent is null then
+    raise warning 'partition maintenance: % is configured but does not exist', p_cfg.parent_table;
+    return;
+  end if;
+  select n.nspname, c.relname into v_schema, v_table
+    from pg_catalog.pg_class as c join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
+   where c.oid = v_parent;
+  select a.attname into v_key
+    from pg_catalog.pg_partitioned_table as pt
+    join pg_catalog.pg_attribute as a on a.attrelid = pt.partrelid and a.attnum = pt.partattrs[0]
+   where pt.partrelid = v_parent;
+
+  -- 1. The DEFAULT partition: the safety net that keeps every insert working.
+  select i.inhrelid::regclass into v_default
+    from pg_catalog.pg_inherits as i join pg_catalog.pg_class as c on c.oid = i.inhrelid
+   where i.inhparent = v_parent and pg_catalog.pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT';
+  if v_default is null then
+    execute format('create table %I.%I partition of %s default', v_schema, v_table || '_default', v_parent);
+    perform internal.partition_copy_truncate_guard(v_parent, format('%I.%I', v_schema, v_table || '_default')::regclass);
+    action := 'created default'; partition_name := format('%I.%I', v_schema, v_table || '_default');
+    return next;
+  else
+    -- 2. Rows that fell into the DEFAULT partition get a proper partition of their own, oldest
+    --    period first, at most c_max_from_default periods per run. Rows dated at +-infinity (or
+    --    beyond the year 9998) cannot have a partition: they stay where monitoring reports them.
+    --    The periods are read first: create_partition alters the DEFAULT partition, which an
+    --    open cursor on it would forbid.
+    execute format(
+        'select array(select distinct base.partition_period_start(%L, %I) as s from %s '
+        'where %I >= %L and %I < %L order by s limit %s)',
+        p_cfg.granularity, v_key, v_default, v_key, '0001-01-01 00:00+00', v_key, '9999-01-01 00:00+00',
+        c_max_from_default)
+       into v_periods;
+    foreach v_start in array v_periods
+    loop
+      v_name := base.create_partition(v_parent, p_cfg.granularity, v_start);
+      if v_name is not null then
+        action := 'created from default'; partition_name := v_name;
+        return next;
+      end if;
+    end loop;
+  end if;
+
+  -- 3. The current period and the premade future ones.
+  v_start := base.partition_period_start(p_cfg.granularity, now());
+  for v_step in 0 .. p_cfg.premake loop
+    v_name := base.create_partition(v_parent, p_cfg.granularity, v_start);
+    if v_name is not null then
+      action := 'created'; partition_name := v_name;
+      return next;
+    end if;
+    v_start := base.partition_period_end(p_cfg.granularity, v_start);
+  end loop;
+
+  -- 4. Retention: detach, then drop, every partition wholly older than the cut-off.
+  if p_cfg.retention is not null then
+    for v_part in
+      select i.inhrelid::regclass as rel
+        from pg_catalog.pg_inherits as i
+       cross join lateral base.partition_bounds(i.inhrelid) as b
+       where i.inhparent = v_parent
+         and b.upper_bound <= now() - p_cfg.retention
+       order by b.lower_bound
+    loop
+      execute format('alter table %s detach partition %s', v_parent, v_part.rel);
+      execute format('drop table %s', v_part.rel);
+      action := 'dropped'; partition_name := v_part.rel::text;
+      return next;
+    end loop;
+  end if;
+end
+$$;
+
+--
+-- Name: FUNCTION maintain_partitioned_table(p_cfg base.partition_config); Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON FUNCTION base.maintain_partitioned_table(p_cfg base.partition_config) IS 'One table''s maintenance (called by run_partition_maintenance inside a subtransaction): DEFAULT partition, at most 12 periods moved out of it, current and premade partitions, retention. Returns one row per action; raises on failure.';
+
+--
 -- Name: partition_bounds(regclass); Type: FUNCTION; Schema: base; Owner: -
 --
 
@@ -590,10 +845,10 @@ $$;
 COMMENT ON FUNCTION base.refuse_oversized(p_argument text, p_size bigint, p_limit bigint) IS 'Raises 22023 naming an argument whose size is over its cap; never returns. Called by SQL functions as (size <= cap or base.refuse_oversized(name, size, cap)).';
 
 --
--- Name: register_partitioned_table(regclass, text, integer, interval); Type: FUNCTION; Schema: base; Owner: -
+-- Name: register_partitioned_table(regclass, text, integer, interval, boolean, interval, interval, interval); Type: FUNCTION; Schema: base; Owner: -
 --
 
-CREATE FUNCTION base.register_partitioned_table(p_parent_table regclass, p_granularity text, p_premake integer DEFAULT 3, p_retention interval DEFAULT NULL::interval) RETURNS TABLE(parent_table text, action text, partition_name text)
+CREATE FUNCTION base.register_partitioned_table(p_parent_table regclass, p_granularity text, p_premake integer DEFAULT 3, p_retention interval DEFAULT NULL::interval, p_guard_key boolean DEFAULT true, p_key_past_window interval DEFAULT NULL::interval, p_key_future_window interval DEFAULT '1 day'::interval, p_retention_floor interval DEFAULT NULL::interval) RETURNS TABLE(parent_table text, action text, partition_name text)
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -607,10 +862,15 @@ begin
       using errcode = '22023';
   end if;
 
-  insert into base.partition_config (parent_table, granularity, premake, retention)
-  values (p_parent_table::text, p_granularity, p_premake, p_retention)
+  insert into base.partition_config
+    (parent_table, granularity, premake, retention, retention_floor, key_past_window, key_future_window)
+  values (p_parent_table::text, p_granularity, p_premake, p_retention, p_retention_floor,
+          case when p_guard_key then coalesce(p_key_past_window, p_retention, interval '1 year') end,
+          case when p_guard_key then p_key_future_window end)
   on conflict on constraint partition_config_pkey do update
-     set granularity = excluded.granularity, premake = excluded.premake, retention = excluded.retention;
+     set granularity = excluded.granularity, premake = excluded.premake, retention = excluded.retention,
+         retention_floor = excluded.retention_floor, key_past_window = excluded.key_past_window,
+         key_future_window = excluded.key_future_window;
 
   return query select m.parent_table, m.action, m.partition_name
                  from base.run_partition_maintenance(p_parent_table) as m;
@@ -618,10 +878,10 @@ end
 $$;
 
 --
--- Name: FUNCTION register_partitioned_table(p_parent_table regclass, p_granularity text, p_premake integer, p_retention interval); Type: COMMENT; Schema: base; Owner: -
+-- Name: FUNCTION register_partitioned_table(p_parent_table regclass, p_granularity text, p_premake integer, p_retention interval, p_guard_key boolean, p_key_past_window interval, p_key_future_window interval, p_retention_floor interval); Type: COMMENT; Schema: base; Owner: -
 --
 
-COMMENT ON FUNCTION base.register_partitioned_table(p_parent_table regclass, p_granularity text, p_premake integer, p_retention interval) IS 'Puts a range-partitioned table (single timestamptz key) under maintenance and creates its DEFAULT, current and premade partitions at once. Called by module deploy scripts. 22023 for a table of the wrong shape.';
+COMMENT ON FUNCTION base.register_partitioned_table(p_parent_table regclass, p_granularity text, p_premake integer, p_retention interval, p_guard_key boolean, p_key_past_window interval, p_key_future_window interval, p_retention_floor interval) IS 'Puts a range-partitioned table (single timestamptz key) under maintenance and creates its DEFAULT, current and premade partitions at once. The partition key is bounded (trigger _000_check_partition_key) to p_key_past_window back (default: the retention, else 1 year) and p_key_future_window ahead (default 1 day); p_guard_key => false leaves it unbounded, for a key only package code writes. p_retention_floor: lowest retention anyone but the owner may set. Called by module deploy scripts. 22023 for a table of the wrong shape, 23514 for a configuration outside its checks.';
 
 --
 -- Name: organization_invitations; Type: TABLE; Schema: base; Owner: -
@@ -766,83 +1026,41 @@ CREATE FUNCTION base.run_partition_maintenance(p_parent_table regclass DEFAULT N
     SET lock_timeout TO '10s'
     AS $$
 declare
-  v_cfg     base.partition_config;
-  v_parent  regclass;
-  v_schema  name;
-  v_table   name;
-  v_key     name;
-  v_start   timestamptz;
-  v_name    text;
-  v_part    record;
-  v_default regclass;
+  v_cfg      base.partition_config;
+  v_actions  text[];
+  v_names    text[];
+  v_state    text;
+  v_message  text;
 begin
   for v_cfg in
     select * from base.partition_config as pc
      where p_parent_table is null or pc.parent_table = p_parent_table::text
      order by pc.parent_table
   loop
-    v_parent := to_regclass(v_cfg.parent_table);
-    if v_parent is null then
-      raise warning 'partition maintenance: % is configured but does not exist', v_cfg.parent_table;
-      continue;
-    end if;
-    select n.nspname, c.relname into v_schema, v_table
-      from pg_catalog.pg_class as c join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
-     where c.oid = v_parent;
-    select a.attname into v_key
-      from pg_catalog.pg_partitioned_table as pt
-      join pg_catalog.pg_attribute as a on a.attrelid = pt.partrelid and a.attnum = pt.partattrs[0]
-     where pt.partrelid = v_parent;
-
-    -- 1. The DEFAULT partition: the safety net that keeps every insert working.
-    select i.inhrelid::regclass into v_default
-      from pg_catalog.pg_inherits as i join pg_catalog.pg_class as c on c.oid = i.inhrelid
-     where i.inhparent = v_parent and pg_catalog.pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT';
-    if v_default is null then
-      execute format('create table %I.%I partition of %s default', v_schema, v_table || '_default', v_parent);
-      parent_table := v_cfg.parent_table; action := 'created default';
-      partition_name := format('%I.%I', v_schema, v_table || '_default');
-      return next;
-    else
-      -- 2. Rows that fell into the DEFAULT partition get a proper partition of their own.
-      for v_start in execute format('select distinct base.partition_period_start(%L, %I) from %s',
-                                    v_cfg.granularity, v_key, v_default)
-      loop
-        v_name := base.create_partition(v_parent, v_cfg.granularity, v_start);
-        if v_name is not null then
-          parent_table := v_cfg.parent_table; action := 'created from default'; partition_name := v_name;
-          return next;
-        end if;
-      end loop;
-    end if;
-
-    -- 3. The current period and the premade future ones.
-    v_start := base.partition_period_start(v_cfg.granularity, now());
-    for v_step in 0 .. v_cfg.premake loop
-      v_name := base.create_partition(v_parent, v_cfg.granularity, v_start);
-      if v_name is not null then
-        parent_table := v_cfg.parent_table; action := 'created'; partition_name := v_name;
-        return next;
+    -- Each table in its own subtransaction: a failure undoes that table's work only, is recorded
+    -- on its configuration row and returned, and the next table still runs.
+    begin
+      select coalesce(array_agg(m.action order by m.n), '{}'), coalesce(array_agg(m.partition_name order by m.n), '{}')
+        into v_actions, v_names
+        from base.maintain_partitioned_table(v_cfg) with ordinality as m(action, partition_name, n);
+      if v_cfg.last_failed_at is not null then
+        update base.partition_config as pc
+           set last_failed_at = null, last_failure_sqlstate = null, last_failure_message = null
+         where pc.parent_table = v_cfg.parent_table;
       end if;
-      v_start := base.partition_period_end(v_cfg.granularity, v_start);
-    end loop;
-
-    -- 4. Retention: detach, then drop, every partition wholly older than the cut-off.
-    if v_cfg.retention is not null then
-      for v_part in
-        select i.inhrelid::regclass as rel
-          from pg_catalog.pg_inherits as i
-         cross join lateral base.partition_bounds(i.inhrelid) as b
-         where i.inhparent = v_parent
-           and b.upper_bound <= now() - v_cfg.retention
-         order by b.lower_bound
-      loop
-        execute format('alter table %s detach partition %s', v_parent, v_part.rel);
-        execute format('drop table %s', v_part.rel);
-        parent_table := v_cfg.parent_table; action := 'dropped'; partition_name := v_part.rel::text;
-        return next;
-      end loop;
-    end if;
+    exception when others then
+      get stacked diagnostics v_state = returned_sqlstate, v_message = message_text;
+      update base.partition_config as pc
+         set last_failed_at = clock_timestamp(), last_failure_sqlstate = v_state,
+             last_failure_message = left(v_message, 2000)
+       where pc.parent_table = v_cfg.parent_table;
+      raise warning 'partition maintenance of % failed (SQLSTATE %): %', v_cfg.parent_table, v_state, v_message;
+      parent_table := v_cfg.parent_table; action := 'failed'; partition_name := null;
+      return next;
+      continue;
+    end;
+    return query select v_cfg.parent_table, a.action, a.partition_name
+                   from unnest(v_actions, v_names) as a(action, partition_name);
   end loop;
 end
 $$;
@@ -851,7 +1069,7 @@ $$;
 -- Name: FUNCTION run_partition_maintenance(p_parent_table regclass); Type: COMMENT; Schema: base; Owner: -
 --
 
-COMMENT ON FUNCTION base.run_partition_maintenance(p_parent_table regclass) IS 'Maintains one partitioned table (or all in base.partition_config): ensures the DEFAULT partition, moves rows out of it, premakes future partitions, and detaches then drops partitions past retention. Returns one row per action. Safe to run often.';
+COMMENT ON FUNCTION base.run_partition_maintenance(p_parent_table regclass) IS 'Maintains one partitioned table (or all in base.partition_config), each in its own subtransaction: ensures the DEFAULT partition, moves rows of at most 12 periods out of it, premakes future partitions, and detaches then drops partitions past retention. Returns one row per action; a table whose maintenance fails returns action ''failed'', keeps the error in last_failed_at / last_failure_sqlstate / last_failure_message of its configuration row (cleared by its next successful run) and does not stop the others. Safe to run often.';
 
 --
 -- Name: tg__set_updated_at(); Type: FUNCTION; Schema: base; Owner: -
@@ -874,6 +1092,45 @@ $$;
 --
 
 COMMENT ON FUNCTION base.tg__set_updated_at() IS 'BEFORE UPDATE trigger: sets updated_at to the transaction time when the row really changed.';
+
+--
+-- Name: tg_partition_config__sync_key_guard(); Type: FUNCTION; Schema: base; Owner: -
+--
+
+CREATE FUNCTION base.tg_partition_config__sync_key_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_parent regclass := pg_catalog.to_regclass(new.parent_table);
+  v_key    name;
+begin
+  if v_parent is null then
+    return null;   -- configured before it exists: register_partitioned_table checks the table
+  end if;
+  select a.attname into v_key
+    from pg_catalog.pg_partitioned_table as pt
+    join pg_catalog.pg_attribute as a on a.attrelid = pt.partrelid and a.attnum = pt.partattrs[0]
+   where pt.partrelid = v_parent;
+  if exists (select from pg_catalog.pg_trigger as t
+              where t.tgrelid = v_parent and t.tgname = '_000_check_partition_key') then
+    execute pg_catalog.format('drop trigger _000_check_partition_key on %s', v_parent);
+  end if;
+  if new.key_past_window is not null then
+    execute pg_catalog.format(
+      'create trigger _000_check_partition_key before insert or update of %I on %s for each row '
+      'execute function internal.tg__check_partition_key(%L, %L, %L, %L)',
+      v_key, v_parent, new.parent_table, v_key, new.key_past_window, new.key_future_window);
+  end if;
+  return null;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_partition_config__sync_key_guard(); Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON FUNCTION base.tg_partition_config__sync_key_guard() IS 'AFTER INSERT OR UPDATE OF key_past_window, key_future_window trigger on base.partition_config: (re)creates the _000_check_partition_key trigger of the table with the configured window, or drops it when the window is NULL.';
 
 --
 -- Name: uuid_v7_timestamp(uuid); Type: FUNCTION; Schema: base; Owner: -
@@ -936,6 +1193,31 @@ $$;
 --
 
 COMMENT ON FUNCTION internal.organization_ids_for(p_min_role base.organization_role) IS 'The organizations in which the calling user holds at least p_min_role. Empty when nobody is authenticated. Used by RLS policies as = ANY((select ...)).';
+
+--
+-- Name: partition_copy_truncate_guard(regclass, regclass); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.partition_copy_truncate_guard(p_parent regclass, p_partition regclass) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  if exists (select from pg_catalog.pg_trigger as t
+              where t.tgrelid = p_parent and t.tgname = '_000_append_only_truncate')
+     and not exists (select from pg_catalog.pg_trigger as t
+                      where t.tgrelid = p_partition and t.tgname = '_000_append_only_truncate') then
+    execute pg_catalog.format('create trigger _000_append_only_truncate before truncate on %s '
+                              'for each statement execute function internal.tg__append_only()', p_partition);
+  end if;
+end
+$$;
+
+--
+-- Name: FUNCTION partition_copy_truncate_guard(p_parent regclass, p_partition regclass); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.partition_copy_truncate_guard(p_parent regclass, p_partition regclass) IS 'Gives a new partition of an append-only table the TRUNCATE guard its parent has (TRUNCATE triggers are not inherited).';
 
 --
 -- Name: serialize_tenant(uuid, text); Type: FUNCTION; Schema: internal; Owner: -
@@ -1404,6 +1686,36 @@ $$;
 COMMENT ON FUNCTION internal.tasks_start_workflow(p_organization_id uuid, p_workflow_id uuid) IS 'claim_tasks, for a claimed task of a workflow: marks the workflow running if it is still pending, skipping it when another session holds its row (a claim never waits). Returns true.';
 
 --
+-- Name: tg__append_only(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tg__append_only() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+  v_root text;
+begin
+  if tg_op = 'DELETE' and pg_catalog.pg_trigger_depth() > 1 then
+    return old;    -- a cascade from a deleted organization, project or issue (see base/append_only)
+  end if;
+  -- Name the table the caller knows: a partition's row triggers report the partition.
+  select pg_catalog.format('%I.%I', n.nspname, c.relname) into v_root
+    from pg_catalog.pg_class as c join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
+   where c.oid = coalesce(pg_catalog.pg_partition_root(tg_relid), tg_relid);
+  raise exception '% is append-only: % is not allowed', v_root, tg_op
+    using errcode = '42501',
+          detail = pg_catalog.format('Refused on %I.%I.', tg_table_schema, tg_table_name),
+          hint = 'Old entries leave only through partition retention (base.partition_config) or with the organization, project or issue they belong to.';
+end
+$$;
+
+--
+-- Name: FUNCTION tg__append_only(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tg__append_only() IS 'Guard of append-only tables (base.enable_append_only): refuses UPDATE, DELETE and TRUNCATE with 42501 for every role, the owner included, except a DELETE cascaded from a parent row (run by a trigger, pg_trigger_depth() > 1).';
+
+--
 -- Name: tg__audit_delete(); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -1466,6 +1778,45 @@ $$;
 --
 
 COMMENT ON FUNCTION internal.tg__audit_update() IS 'AFTER UPDATE statement trigger (transition tables old_rows, new_rows) of audited tables.';
+
+--
+-- Name: tg__check_partition_key(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tg__check_partition_key() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+declare
+  v_at timestamptz;
+begin
+  case tg_argv[1]
+    when 'occurred_at'       then v_at := new.occurred_at;
+    when 'recorded_at'       then v_at := new.recorded_at;
+    when 'measured_at'       then v_at := new.measured_at;
+    when 'received_at'       then v_at := new.received_at;
+    when 'event_received_at' then v_at := new.event_received_at;
+    when 'logged_at'         then v_at := new.logged_at;
+    when 'started_at'        then v_at := new.started_at;
+    when 'finished_at'       then v_at := new.finished_at;
+    else v_at := (pg_catalog.to_jsonb(new) ->> tg_argv[1])::timestamptz;
+  end case;
+  if v_at < pg_catalog.statement_timestamp() - tg_argv[2]::interval
+     or v_at > pg_catalog.statement_timestamp() + tg_argv[3]::interval then
+    raise exception '%.% must lie between now() - % and now() + %, got %', tg_argv[0], tg_argv[1], tg_argv[2], tg_argv[3], v_at
+      using errcode = '22008',
+            detail = pg_catalog.format('Allowed: %s .. %s.', pg_catalog.statement_timestamp() - tg_argv[2]::interval,
+                                       pg_catalog.statement_timestamp() + tg_argv[3]::interval),
+            hint = 'The window is key_past_window / key_future_window in base.partition_config.';
+  end if;
+  return new;
+end
+$$;
+
+--
+-- Name: FUNCTION tg__check_partition_key(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tg__check_partition_key() IS 'BEFORE INSERT OR UPDATE OF <key> row trigger (_000_check_partition_key) of maintained tables: refuses (22008) a partition key outside [statement time - key_past_window, statement time + key_future_window]. Arguments: parent table, key column, past window, future window, copied from base.partition_config.';
 
 --
 -- Name: tg__require_open_run(); Type: FUNCTION; Schema: internal; Owner: -
@@ -1643,25 +1994,6 @@ $$;
 --
 
 COMMENT ON FUNCTION internal.tg_analysis_runs__guard_status() IS 'BEFORE INSERT/UPDATE OF status on analysis_runs: new runs are queued or running; changes follow analytics.allowed_run_transitions() (55000, naming the allowed states); stamps started_at/finished_at; computes the run''s summary from its file results when it succeeds or fails.';
-
---
--- Name: tg_audit_log__refuse_change(); Type: FUNCTION; Schema: internal; Owner: -
---
-
-CREATE FUNCTION internal.tg_audit_log__refuse_change() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
-begin
-  raise exception 'base.audit_log is append-only: % is not allowed', tg_op
-    using errcode = '42501', hint = 'Old entries leave only through partition retention (base.partition_config).';
-end
-$$;
-
---
--- Name: FUNCTION tg_audit_log__refuse_change(); Type: COMMENT; Schema: internal; Owner: -
---
-
-COMMENT ON FUNCTION internal.tg_audit_log__refuse_change() IS 'Refuses UPDATE, DELETE and TRUNCATE on base.audit_log (42501).';
 
 --
 -- Name: tg_code_element_analysis__set_path(); Type: FUNCTION; Schema: internal; Owner: -
@@ -2241,7 +2573,9 @@ begin
   insert into base.audit_log
     (organization_id, table_schema, table_name, record_id, action, actor_user_id, actor_role,
      old_data, new_data, changed_columns)
-  select (coalesce(n.j, o.j) ->> 'organization_id')::uuid, p_schema, p_table,
+  select (coalesce(n.j, o.j) ->> case when p_schema = 'base' and p_table = 'organizations' then 'id'
+                                      else 'organization_id' end)::uuid,
+         p_schema, p_table,
          (coalesce(n.j, o.j) ->> 'id')::uuid, p_action, v_actor, v_role, o.j, n.j,
          case when p_action = 'UPDATE' then
            array(select k.key from jsonb_each(n.j) as k
@@ -2291,7 +2625,7 @@ COMMENT ON TABLE base.audit_log IS 'Append-only change history of audited tables
 -- Name: COLUMN audit_log.organization_id; Type: COMMENT; Schema: base; Owner: -
 --
 
-COMMENT ON COLUMN base.audit_log.organization_id IS 'Tenant of the changed row; NULL for global tables such as base.users.';
+COMMENT ON COLUMN base.audit_log.organization_id IS 'Tenant of the changed row (for base.organizations, the organization itself); NULL for global tables such as base.users.';
 
 --
 -- Name: COLUMN audit_log.record_id; Type: COMMENT; Schema: base; Owner: -
@@ -2343,52 +2677,6 @@ CREATE TABLE base.audit_log_default (
     changed_columns text[],
     CONSTRAINT audit_log_action_check CHECK ((action = ANY (ARRAY['INSERT'::text, 'UPDATE'::text, 'DELETE'::text])))
 );
-
---
--- Name: partition_config; Type: TABLE; Schema: base; Owner: -
---
-
-CREATE TABLE base.partition_config (
-    parent_table text NOT NULL,
-    granularity text NOT NULL,
-    premake integer DEFAULT 3 NOT NULL,
-    retention interval,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT partition_config_granularity_check CHECK ((granularity = ANY (ARRAY['day'::text, 'week'::text, 'month'::text]))),
-    CONSTRAINT partition_config_premake_check CHECK (((premake >= 1) AND (premake <= 120))),
-    CONSTRAINT partition_config_retention_check CHECK ((retention > '00:00:00'::interval))
-);
-
---
--- Name: TABLE partition_config; Type: COMMENT; Schema: base; Owner: -
---
-
-COMMENT ON TABLE base.partition_config IS 'Every range-partitioned table the package maintains, with its period, how many future periods to keep ready and how long to keep data.';
-
---
--- Name: COLUMN partition_config.parent_table; Type: COMMENT; Schema: base; Owner: -
---
-
-COMMENT ON COLUMN base.partition_config.parent_table IS 'Schema-qualified name of the partitioned table, e.g. base.audit_log.';
-
---
--- Name: COLUMN partition_config.granularity; Type: COMMENT; Schema: base; Owner: -
---
-
-COMMENT ON COLUMN base.partition_config.granularity IS 'Partition width: day, week (ISO, Monday) or month; aligned in UTC.';
-
---
--- Name: COLUMN partition_config.premake; Type: COMMENT; Schema: base; Owner: -
---
-
-COMMENT ON COLUMN base.partition_config.premake IS 'How many periods after the current one must exist at all times.';
-
---
--- Name: COLUMN partition_config.retention; Type: COMMENT; Schema: base; Owner: -
---
-
-COMMENT ON COLUMN base.partition_config.retention IS 'Partitions whose whole range is older than now() - retention are dropped. NULL keeps data forever.';
 
 --
 -- Name: partitions; Type: VIEW; Schema: base; Owner: -
@@ -2707,16 +2995,22 @@ ALTER INDEX base.audit_log_pkey ATTACH PARTITION base.audit_log_default_pkey;
 ALTER INDEX base.audit_log_record_id_idx ATTACH PARTITION base.audit_log_default_record_id_occurred_at_idx;
 
 --
--- Name: audit_log _000_refuse_change; Type: TRIGGER; Schema: base; Owner: -
+-- Name: audit_log _000_append_only; Type: TRIGGER; Schema: base; Owner: -
 --
 
-CREATE TRIGGER _000_refuse_change BEFORE DELETE OR UPDATE ON base.audit_log FOR EACH ROW EXECUTE FUNCTION internal.tg_audit_log__refuse_change();
+CREATE TRIGGER _000_append_only BEFORE DELETE OR UPDATE ON base.audit_log FOR EACH ROW EXECUTE FUNCTION internal.tg__append_only();
 
 --
--- Name: audit_log _000_refuse_truncate; Type: TRIGGER; Schema: base; Owner: -
+-- Name: audit_log _000_append_only_truncate; Type: TRIGGER; Schema: base; Owner: -
 --
 
-CREATE TRIGGER _000_refuse_truncate BEFORE TRUNCATE ON base.audit_log FOR EACH STATEMENT EXECUTE FUNCTION internal.tg_audit_log__refuse_change();
+CREATE TRIGGER _000_append_only_truncate BEFORE TRUNCATE ON base.audit_log FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__append_only();
+
+--
+-- Name: audit_log_default _000_append_only_truncate; Type: TRIGGER; Schema: base; Owner: -
+--
+
+CREATE TRIGGER _000_append_only_truncate BEFORE TRUNCATE ON base.audit_log_default FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__append_only();
 
 --
 -- Name: users _050_email_from_claim; Type: TRIGGER; Schema: base; Owner: -
@@ -2753,6 +3047,18 @@ CREATE TRIGGER _100_set_updated_at BEFORE UPDATE ON base.users FOR EACH ROW EXEC
 --
 
 CREATE TRIGGER _200_guard_roles BEFORE DELETE OR UPDATE ON base.organization_members FOR EACH ROW EXECUTE FUNCTION internal.tg_organization_members__guard_roles();
+
+--
+-- Name: partition_config _200_sync_key_guard; Type: TRIGGER; Schema: base; Owner: -
+--
+
+CREATE TRIGGER _200_sync_key_guard AFTER INSERT OR UPDATE OF key_past_window, key_future_window ON base.partition_config FOR EACH ROW EXECUTE FUNCTION base.tg_partition_config__sync_key_guard();
+
+--
+-- Name: TRIGGER _200_sync_key_guard ON partition_config; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON TRIGGER _200_sync_key_guard ON base.partition_config IS 'Keeps each maintained table''s partition key trigger equal to its configured window.';
 
 --
 -- Name: organization_members _300_keep_an_owner; Type: TRIGGER; Schema: base; Owner: -
@@ -2946,7 +3252,7 @@ CREATE POLICY all_service_role ON base.partition_config TO service_role USING (t
 -- Name: POLICY all_service_role ON partition_config; Type: COMMENT; Schema: base; Owner: -
 --
 
-COMMENT ON POLICY all_service_role ON base.partition_config IS 'Operators (service_role) tune premake and retention; API users never see this table.';
+COMMENT ON POLICY all_service_role ON base.partition_config IS 'Operators (service_role) read the configuration and failures and tune premake and retention (column grants); API users never see this table.';
 
 --
 -- Name: users all_service_role; Type: POLICY; Schema: base; Owner: -
@@ -3287,6 +3593,12 @@ GRANT ALL ON FUNCTION base.current_user_id() TO authenticated;
 GRANT ALL ON FUNCTION base.current_user_id() TO service_role;
 
 --
+-- Name: FUNCTION enable_append_only(p_table regclass); Type: ACL; Schema: base; Owner: -
+--
+
+REVOKE ALL ON FUNCTION base.enable_append_only(p_table regclass) FROM PUBLIC;
+
+--
 -- Name: FUNCTION enable_audit(p_table regclass); Type: ACL; Schema: base; Owner: -
 --
 
@@ -3307,6 +3619,30 @@ GRANT ALL ON FUNCTION base.has_organization_role(p_organization_id uuid, p_min_r
 REVOKE ALL ON FUNCTION base.invite_member(organization_id uuid, email text, role base.organization_role, expires_in interval) FROM PUBLIC;
 GRANT ALL ON FUNCTION base.invite_member(organization_id uuid, email text, role base.organization_role, expires_in interval) TO authenticated;
 GRANT ALL ON FUNCTION base.invite_member(organization_id uuid, email text, role base.organization_role, expires_in interval) TO service_role;
+
+--
+-- Name: TABLE partition_config; Type: ACL; Schema: base; Owner: -
+--
+
+GRANT SELECT ON TABLE base.partition_config TO service_role;
+
+--
+-- Name: COLUMN partition_config.premake; Type: ACL; Schema: base; Owner: -
+--
+
+GRANT UPDATE(premake) ON TABLE base.partition_config TO service_role;
+
+--
+-- Name: COLUMN partition_config.retention; Type: ACL; Schema: base; Owner: -
+--
+
+GRANT UPDATE(retention) ON TABLE base.partition_config TO service_role;
+
+--
+-- Name: FUNCTION maintain_partitioned_table(p_cfg base.partition_config); Type: ACL; Schema: base; Owner: -
+--
+
+REVOKE ALL ON FUNCTION base.maintain_partitioned_table(p_cfg base.partition_config) FROM PUBLIC;
 
 --
 -- Name: FUNCTION partition_bounds(p_partition regclass, OUT lower_bound timestamp with time zone, OUT upper_bound timestamp with time zone); Type: ACL; Schema: base; Owner: -
@@ -3339,10 +3675,10 @@ GRANT ALL ON FUNCTION base.refuse_oversized(p_argument text, p_size bigint, p_li
 GRANT ALL ON FUNCTION base.refuse_oversized(p_argument text, p_size bigint, p_limit bigint) TO platform_monitor;
 
 --
--- Name: FUNCTION register_partitioned_table(p_parent_table regclass, p_granularity text, p_premake integer, p_retention interval); Type: ACL; Schema: base; Owner: -
+-- Name: FUNCTION register_partitioned_table(p_parent_table regclass, p_granularity text, p_premake integer, p_retention interval, p_guard_key boolean, p_key_past_window interval, p_key_future_window interval, p_retention_floor interval); Type: ACL; Schema: base; Owner: -
 --
 
-REVOKE ALL ON FUNCTION base.register_partitioned_table(p_parent_table regclass, p_granularity text, p_premake integer, p_retention interval) FROM PUBLIC;
+REVOKE ALL ON FUNCTION base.register_partitioned_table(p_parent_table regclass, p_granularity text, p_premake integer, p_retention interval, p_guard_key boolean, p_key_past_window interval, p_key_future_window interval, p_retention_floor interval) FROM PUBLIC;
 
 --
 -- Name: TABLE organization_invitations; Type: ACL; Schema: base; Owner: -
@@ -3373,6 +3709,12 @@ GRANT ALL ON FUNCTION base.run_partition_maintenance(p_parent_table regclass) TO
 REVOKE ALL ON FUNCTION base.tg__set_updated_at() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg_partition_config__sync_key_guard(); Type: ACL; Schema: base; Owner: -
+--
+
+REVOKE ALL ON FUNCTION base.tg_partition_config__sync_key_guard() FROM PUBLIC;
+
+--
 -- Name: FUNCTION uuid_v7_timestamp(p_id uuid); Type: ACL; Schema: base; Owner: -
 --
 
@@ -3395,6 +3737,12 @@ GRANT ALL ON FUNCTION internal.led_project_ids() TO service_role;
 REVOKE ALL ON FUNCTION internal.organization_ids_for(p_min_role base.organization_role) FROM PUBLIC;
 GRANT ALL ON FUNCTION internal.organization_ids_for(p_min_role base.organization_role) TO authenticated;
 GRANT ALL ON FUNCTION internal.organization_ids_for(p_min_role base.organization_role) TO service_role;
+
+--
+-- Name: FUNCTION partition_copy_truncate_guard(p_parent regclass, p_partition regclass); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.partition_copy_truncate_guard(p_parent regclass, p_partition regclass) FROM PUBLIC;
 
 --
 -- Name: FUNCTION serialize_tenant(p_organization_id uuid, p_scope text); Type: ACL; Schema: internal; Owner: -
@@ -3478,6 +3826,12 @@ REVOKE ALL ON FUNCTION internal.tasks_start_workflow(p_organization_id uuid, p_w
 GRANT ALL ON FUNCTION internal.tasks_start_workflow(p_organization_id uuid, p_workflow_id uuid) TO service_role;
 
 --
+-- Name: FUNCTION tg__append_only(); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tg__append_only() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg__audit_delete(); Type: ACL; Schema: internal; Owner: -
 --
 
@@ -3496,6 +3850,12 @@ REVOKE ALL ON FUNCTION internal.tg__audit_insert() FROM PUBLIC;
 REVOKE ALL ON FUNCTION internal.tg__audit_update() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tg__check_partition_key(); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tg__check_partition_key() FROM PUBLIC;
+
+--
 -- Name: FUNCTION tg__require_open_run(); Type: ACL; Schema: internal; Owner: -
 --
 
@@ -3512,12 +3872,6 @@ REVOKE ALL ON FUNCTION internal.tg_analysis_runs__complete() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION internal.tg_analysis_runs__guard_status() FROM PUBLIC;
-
---
--- Name: FUNCTION tg_audit_log__refuse_change(); Type: ACL; Schema: internal; Owner: -
---
-
-REVOKE ALL ON FUNCTION internal.tg_audit_log__refuse_change() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_code_element_analysis__set_path(); Type: ACL; Schema: internal; Owner: -
@@ -3597,24 +3951,6 @@ REVOKE ALL ON FUNCTION internal.write_audit_entries(p_schema text, p_table text,
 
 GRANT SELECT ON TABLE base.audit_log TO authenticated;
 GRANT SELECT ON TABLE base.audit_log TO service_role;
-
---
--- Name: TABLE partition_config; Type: ACL; Schema: base; Owner: -
---
-
-GRANT SELECT ON TABLE base.partition_config TO service_role;
-
---
--- Name: COLUMN partition_config.premake; Type: ACL; Schema: base; Owner: -
---
-
-GRANT UPDATE(premake) ON TABLE base.partition_config TO service_role;
-
---
--- Name: COLUMN partition_config.retention; Type: ACL; Schema: base; Owner: -
---
-
-GRANT UPDATE(retention) ON TABLE base.partition_config TO service_role;
 
 --
 -- Name: TABLE partitions; Type: ACL; Schema: base; Owner: -

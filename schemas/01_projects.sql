@@ -957,6 +957,18 @@ CREATE UNIQUE INDEX repositories_organization_id_provider_full_name_key ON proje
 CREATE UNIQUE INDEX repository_branches_organization_id_repository_id_default_key ON projects.repository_branches USING btree (organization_id, repository_id) WHERE is_default;
 
 --
+-- Name: project_status_history _000_append_only; Type: TRIGGER; Schema: projects; Owner: -
+--
+
+CREATE TRIGGER _000_append_only BEFORE DELETE OR UPDATE ON projects.project_status_history FOR EACH ROW EXECUTE FUNCTION internal.tg__append_only();
+
+--
+-- Name: project_status_history _000_append_only_truncate; Type: TRIGGER; Schema: projects; Owner: -
+--
+
+CREATE TRIGGER _000_append_only_truncate BEFORE TRUNCATE ON projects.project_status_history FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__append_only();
+
+--
 -- Name: project_members _100_set_updated_at; Type: TRIGGER; Schema: projects; Owner: -
 --
 
@@ -1183,7 +1195,7 @@ CREATE POLICY all_service_role ON projects.project_status_history TO service_rol
 -- Name: POLICY all_service_role ON project_status_history; Type: COMMENT; Schema: projects; Owner: -
 --
 
-COMMENT ON POLICY all_service_role ON projects.project_status_history IS 'Trusted services read (and, for repairs, write) the history.';
+COMMENT ON POLICY all_service_role ON projects.project_status_history IS 'Trusted services read every organization''s history; SELECT is their only grant (the history is append-only).';
 
 --
 -- Name: projects all_service_role; Type: POLICY; Schema: projects; Owner: -
@@ -1887,7 +1899,7 @@ GRANT INSERT(role),UPDATE(role) ON TABLE projects.project_repositories TO authen
 --
 
 GRANT SELECT ON TABLE projects.project_status_history TO authenticated;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE projects.project_status_history TO service_role;
+GRANT SELECT ON TABLE projects.project_status_history TO service_role;
 
 --
 -- Name: TABLE project_with_repositories; Type: ACL; Schema: projects; Owner: -

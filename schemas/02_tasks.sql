@@ -2020,6 +2020,78 @@ ALTER INDEX tasks.task_resource_usage_organization_id_task_id_measured_at_idx AT
 ALTER INDEX tasks.task_resource_usage_pkey ATTACH PARTITION tasks.task_resource_usage_default_pkey;
 
 --
+-- Name: task_execution_logs _000_append_only; Type: TRIGGER; Schema: tasks; Owner: -
+--
+
+CREATE TRIGGER _000_append_only BEFORE DELETE OR UPDATE ON tasks.task_execution_logs FOR EACH ROW EXECUTE FUNCTION internal.tg__append_only();
+
+--
+-- Name: task_history _000_append_only; Type: TRIGGER; Schema: tasks; Owner: -
+--
+
+CREATE TRIGGER _000_append_only BEFORE DELETE OR UPDATE ON tasks.task_history FOR EACH ROW EXECUTE FUNCTION internal.tg__append_only();
+
+--
+-- Name: task_resource_usage _000_append_only; Type: TRIGGER; Schema: tasks; Owner: -
+--
+
+CREATE TRIGGER _000_append_only BEFORE DELETE OR UPDATE ON tasks.task_resource_usage FOR EACH ROW EXECUTE FUNCTION internal.tg__append_only();
+
+--
+-- Name: task_execution_logs _000_append_only_truncate; Type: TRIGGER; Schema: tasks; Owner: -
+--
+
+CREATE TRIGGER _000_append_only_truncate BEFORE TRUNCATE ON tasks.task_execution_logs FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__append_only();
+
+--
+-- Name: task_execution_logs_default _000_append_only_truncate; Type: TRIGGER; Schema: tasks; Owner: -
+--
+
+CREATE TRIGGER _000_append_only_truncate BEFORE TRUNCATE ON tasks.task_execution_logs_default FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__append_only();
+
+--
+-- Name: task_history _000_append_only_truncate; Type: TRIGGER; Schema: tasks; Owner: -
+--
+
+CREATE TRIGGER _000_append_only_truncate BEFORE TRUNCATE ON tasks.task_history FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__append_only();
+
+--
+-- Name: task_history_default _000_append_only_truncate; Type: TRIGGER; Schema: tasks; Owner: -
+--
+
+CREATE TRIGGER _000_append_only_truncate BEFORE TRUNCATE ON tasks.task_history_default FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__append_only();
+
+--
+-- Name: task_resource_usage _000_append_only_truncate; Type: TRIGGER; Schema: tasks; Owner: -
+--
+
+CREATE TRIGGER _000_append_only_truncate BEFORE TRUNCATE ON tasks.task_resource_usage FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__append_only();
+
+--
+-- Name: task_resource_usage_default _000_append_only_truncate; Type: TRIGGER; Schema: tasks; Owner: -
+--
+
+CREATE TRIGGER _000_append_only_truncate BEFORE TRUNCATE ON tasks.task_resource_usage_default FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__append_only();
+
+--
+-- Name: task_execution_logs _000_check_partition_key; Type: TRIGGER; Schema: tasks; Owner: -
+--
+
+CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF logged_at ON tasks.task_execution_logs FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('tasks.task_execution_logs', 'logged_at', '30 days', '1 day');
+
+--
+-- Name: task_history _000_check_partition_key; Type: TRIGGER; Schema: tasks; Owner: -
+--
+
+CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF finished_at ON tasks.task_history FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('tasks.task_history', 'finished_at', '180 days', '1 day');
+
+--
+-- Name: task_resource_usage _000_check_partition_key; Type: TRIGGER; Schema: tasks; Owner: -
+--
+
+CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF measured_at ON tasks.task_resource_usage FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('tasks.task_resource_usage', 'measured_at', '90 days', '1 day');
+
+--
 -- Name: task_dependencies _100_apply; Type: TRIGGER; Schema: tasks; Owner: -
 --
 
@@ -2182,7 +2254,7 @@ CREATE POLICY all_service_role ON tasks.task_history TO service_role USING (true
 -- Name: POLICY all_service_role ON task_history; Type: COMMENT; Schema: tasks; Owner: -
 --
 
-COMMENT ON POLICY all_service_role ON tasks.task_history IS 'Workers (service_role) archive finished tasks; trusted services may purge them.';
+COMMENT ON POLICY all_service_role ON tasks.task_history IS 'Workers (service_role) archive finished tasks (SELECT and INSERT are their only grants: the history is append-only).';
 
 --
 -- Name: task_idempotency_keys all_service_role; Type: POLICY; Schema: tasks; Owner: -
@@ -2749,7 +2821,7 @@ REVOKE ALL ON FUNCTION tasks.tg_workflows__check_status_transition() FROM PUBLIC
 --
 
 GRANT SELECT ON TABLE tasks.task_history TO authenticated;
-GRANT SELECT,INSERT,DELETE ON TABLE tasks.task_history TO service_role;
+GRANT SELECT,INSERT ON TABLE tasks.task_history TO service_role;
 
 --
 -- Name: TABLE all_tasks; Type: ACL; Schema: tasks; Owner: -
@@ -2788,7 +2860,7 @@ GRANT INSERT(depends_on_task_id) ON TABLE tasks.task_dependencies TO authenticat
 --
 
 GRANT SELECT ON TABLE tasks.task_execution_logs TO authenticated;
-GRANT SELECT,INSERT,DELETE ON TABLE tasks.task_execution_logs TO service_role;
+GRANT SELECT,INSERT ON TABLE tasks.task_execution_logs TO service_role;
 
 --
 -- Name: TABLE task_idempotency_keys; Type: ACL; Schema: tasks; Owner: -
@@ -2802,7 +2874,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE tasks.task_idempotency_keys TO servic
 --
 
 GRANT SELECT ON TABLE tasks.task_resource_usage TO authenticated;
-GRANT SELECT,INSERT,DELETE ON TABLE tasks.task_resource_usage TO service_role;
+GRANT SELECT,INSERT ON TABLE tasks.task_resource_usage TO service_role;
 
 --
 -- PostgreSQL database dump complete

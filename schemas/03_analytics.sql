@@ -1809,6 +1809,30 @@ ALTER INDEX analytics.performance_metrics_organization_id_run_id_idx ATTACH PART
 ALTER INDEX analytics.performance_metrics_pkey ATTACH PARTITION analytics.performance_metrics_default_pkey;
 
 --
+-- Name: issue_status_history _000_append_only; Type: TRIGGER; Schema: analytics; Owner: -
+--
+
+CREATE TRIGGER _000_append_only BEFORE DELETE OR UPDATE ON analytics.issue_status_history FOR EACH ROW EXECUTE FUNCTION internal.tg__append_only();
+
+--
+-- Name: issue_status_history _000_append_only_truncate; Type: TRIGGER; Schema: analytics; Owner: -
+--
+
+CREATE TRIGGER _000_append_only_truncate BEFORE TRUNCATE ON analytics.issue_status_history FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__append_only();
+
+--
+-- Name: metrics _000_check_partition_key; Type: TRIGGER; Schema: analytics; Owner: -
+--
+
+CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF recorded_at ON analytics.metrics FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('analytics.metrics', 'recorded_at', '1 year 1 mon', '1 day');
+
+--
+-- Name: performance_metrics _000_check_partition_key; Type: TRIGGER; Schema: analytics; Owner: -
+--
+
+CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF measured_at ON analytics.performance_metrics FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('analytics.performance_metrics', 'measured_at', '1 year 1 mon', '1 day');
+
+--
 -- Name: analysis_runs _100_set_updated_at; Type: TRIGGER; Schema: analytics; Owner: -
 --
 
@@ -2098,7 +2122,7 @@ CREATE POLICY all_service_role ON analytics.issue_status_history TO service_role
 -- Name: POLICY all_service_role ON issue_status_history; Type: COMMENT; Schema: analytics; Owner: -
 --
 
-COMMENT ON POLICY all_service_role ON analytics.issue_status_history IS 'Trusted services read (and, for repairs, write) the history.';
+COMMENT ON POLICY all_service_role ON analytics.issue_status_history IS 'Trusted services read every organization''s history; SELECT is their only grant (the history is append-only).';
 
 --
 -- Name: issues all_service_role; Type: POLICY; Schema: analytics; Owner: -
@@ -2941,7 +2965,7 @@ GRANT UPDATE(description) ON TABLE analytics.issue_severity_weights TO service_r
 --
 
 GRANT SELECT ON TABLE analytics.issue_status_history TO authenticated;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE analytics.issue_status_history TO service_role;
+GRANT SELECT ON TABLE analytics.issue_status_history TO service_role;
 
 --
 -- Name: TABLE metric_trends; Type: ACL; Schema: analytics; Owner: -

@@ -2362,6 +2362,12 @@ ALTER INDEX prompts.prompt_executions_variation_id_idx ATTACH PARTITION prompts.
 ALTER INDEX prompts.prompt_executions_pkey ATTACH PARTITION prompts.prompt_executions_default_pkey;
 
 --
+-- Name: prompt_executions _000_check_partition_key; Type: TRIGGER; Schema: prompts; Owner: -
+--
+
+CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF started_at ON prompts.prompt_executions FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('prompts.prompt_executions', 'started_at', '1 year 1 mon', '1 day');
+
+--
 -- Name: context_data _100_set_updated_at; Type: TRIGGER; Schema: prompts; Owner: -
 --
 

@@ -281,12 +281,8 @@ begin
       using errcode = '22023';
   end if;
 
-  -- 1. Partition retention = the longest type retention (the trigger keeps it so; repair drift).
-  select max(t.retention) into v_retention from events.event_types as t;
-  update base.partition_config as pc
-     set retention = v_retention
-   where pc.parent_table = any (events.retained_tables())
-     and pc.retention is distinct from v_retention;
+  -- 1. The shared partitions' retention: operator configuration, never derived from event types.
+  select pc.retention into v_retention from base.partition_config as pc where pc.parent_table = 'events.events';
 
   if v_retention is not null then
     -- 2. Count the events of the months about to go: every row older than the first month
@@ -304,20 +300,18 @@ begin
     perform base.run_partition_maintenance(v_table::regclass);
   end loop;
 
-  if v_retention is null then
-    return v_removed::integer;
-  end if;
-
   -- 4. The idempotency keys of the dropped months: at most 20 x batch_size per call (a key is a
   --    small row with nothing hanging off it), oldest first, by tuple id (one index range scan,
   --    then a TID scan). Keys left for the next calls are harmless: ingest treats a key whose
   --    event is gone as free.
-  delete from events.event_idempotency_keys as k
-   where k.ctid = any (array(select k2.ctid
-                               from events.event_idempotency_keys as k2
-                              where k2.event_received_at < v_cutoff
-                              order by k2.event_received_at
-                              limit 20 * cleanup_old_events.batch_size));
+  if v_retention is not null then
+    delete from events.event_idempotency_keys as k
+     where k.ctid = any (array(select k2.ctid
+                                 from events.event_idempotency_keys as k2
+                                where k2.event_received_at < v_cutoff
+                                order by k2.event_received_at
+                                limit 20 * cleanup_old_events.batch_size));
+  end if;
 
   -- 5. Types kept shorter than the partitions: delete one batch of their old rows (at most
   --    batch_size events with their source rows, deliveries and keys). The scheduler calls
@@ -328,13 +322,13 @@ begin
     -- an organization's own types
     select t.organization_id, t.source, t.name, now() - t.retention as cutoff
       from events.event_types as t
-     where t.organization_id is not null and t.retention < v_retention
+     where t.organization_id is not null and (v_retention is null or t.retention < v_retention)
     union all
     -- built-in types, for every organization that does not override them
     select o.id, g.source, g.name, now() - g.retention
       from events.event_types as g
      cross join base.organizations as o
-     where g.organization_id is null and g.retention < v_retention
+     where g.organization_id is null and (v_retention is null or g.retention < v_retention)
        and not exists (select from events.event_types as t
                         where t.organization_id = o.id and t.source = g.source and t.name = g.name)
   )
@@ -400,7 +394,7 @@ $$;
 -- Name: FUNCTION cleanup_old_events(batch_size integer); Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON FUNCTION events.cleanup_old_events(batch_size integer) IS 'Enforces event type retention: drops (detach + drop, via base.run_partition_maintenance) the months of events, source rows and deliveries past the longest type retention, deletes up to 20 x batch_size of their idempotency keys, then deletes one batch (at most batch_size events, with their source rows, deliveries and keys) of rows past a shorter type retention. Returns the number of events removed; call again while it returns more than 0, and regularly so the keys of dropped months are purged. 22023 for batch_size outside 1..1000000.';
+COMMENT ON FUNCTION events.cleanup_old_events(batch_size integer) IS 'Enforces retention: drops (detach + drop, via base.run_partition_maintenance) the months of events, source rows and deliveries past the partition retention in base.partition_config (operator configuration, not derived from event types), deletes up to 20 x batch_size of their idempotency keys, then deletes one batch (at most batch_size events, with their source rows, deliveries and keys) of rows past a shorter type retention (a type retention only ever shortens what a tenant keeps). Returns the number of events removed; call again while it returns more than 0, and regularly so the keys of dropped months are purged. 22023 for batch_size outside 1..1000000.';
 
 --
 -- Name: complete_delivery(uuid, uuid, text, jsonb); Type: FUNCTION; Schema: events; Owner: -
@@ -578,7 +572,7 @@ COMMENT ON COLUMN events.event_types.backoff_cap_seconds IS 'Processing configur
 -- Name: COLUMN event_types.retention; Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON COLUMN events.event_types.retention IS 'How long events of the type are kept (1 day to 10 years). cleanup_old_events() deletes older ones; whole partitions go once they are past the longest retention of any type.';
+COMMENT ON COLUMN events.event_types.retention IS 'How long events of the type are kept at most (1 day to 10 years): cleanup_old_events() deletes older ones. It only shortens what is kept: whole partitions go past the shared partition retention in base.partition_config (operator configuration), whatever the type says.';
 
 --
 -- Name: COLUMN event_types.is_active; Type: COMMENT; Schema: events; Owner: -
@@ -1583,30 +1577,6 @@ $$;
 --
 
 COMMENT ON FUNCTION events.tg__check_status_transition() IS 'BEFORE UPDATE trigger (fire it WHEN the status changes): refuses a status change not listed in the trigger arguments with 55000, naming the allowed next statuses. Arguments: a label for messages, then one ''from:to1|to2'' per status.';
-
---
--- Name: tg_event_types__sync_partition_retention(); Type: FUNCTION; Schema: events; Owner: -
---
-
-CREATE FUNCTION events.tg_event_types__sync_partition_retention() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-begin
-  update base.partition_config as pc
-     set retention = r.retention
-    from (select max(t.retention) as retention from events.event_types as t) as r
-   where pc.parent_table = any (events.retained_tables())
-     and pc.retention is distinct from r.retention;
-  return null;
-end
-$$;
-
---
--- Name: FUNCTION tg_event_types__sync_partition_retention(); Type: COMMENT; Schema: events; Owner: -
---
-
-COMMENT ON FUNCTION events.tg_event_types__sync_partition_retention() IS 'AFTER statement trigger on events.event_types: sets the partition retention of the event data tables (events.retained_tables()) to the longest type retention. SECURITY DEFINER because admins who edit their types may not write base.partition_config; a trigger function cannot be called directly.';
 
 --
 -- Name: validate_event(uuid, text, text, jsonb, text); Type: FUNCTION; Schema: events; Owner: -
@@ -2966,6 +2936,66 @@ ALTER INDEX events.slack_events_organization_id_channel_id_received_at_idx ATTAC
 ALTER INDEX events.slack_events_pkey ATTACH PARTITION events.slack_events_default_pkey;
 
 --
+-- Name: event_processing_logs _000_append_only; Type: TRIGGER; Schema: events; Owner: -
+--
+
+CREATE TRIGGER _000_append_only BEFORE DELETE OR UPDATE ON events.event_processing_logs FOR EACH ROW EXECUTE FUNCTION internal.tg__append_only();
+
+--
+-- Name: event_processing_logs _000_append_only_truncate; Type: TRIGGER; Schema: events; Owner: -
+--
+
+CREATE TRIGGER _000_append_only_truncate BEFORE TRUNCATE ON events.event_processing_logs FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__append_only();
+
+--
+-- Name: event_processing_logs_default _000_append_only_truncate; Type: TRIGGER; Schema: events; Owner: -
+--
+
+CREATE TRIGGER _000_append_only_truncate BEFORE TRUNCATE ON events.event_processing_logs_default FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__append_only();
+
+--
+-- Name: deployment_events _000_check_partition_key; Type: TRIGGER; Schema: events; Owner: -
+--
+
+CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF received_at ON events.deployment_events FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('events.deployment_events', 'received_at', '365 days', '1 day');
+
+--
+-- Name: event_deliveries _000_check_partition_key; Type: TRIGGER; Schema: events; Owner: -
+--
+
+CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF event_received_at ON events.event_deliveries FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('events.event_deliveries', 'event_received_at', '365 days', '1 day');
+
+--
+-- Name: event_processing_logs _000_check_partition_key; Type: TRIGGER; Schema: events; Owner: -
+--
+
+CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF logged_at ON events.event_processing_logs FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('events.event_processing_logs', 'logged_at', '90 days', '1 day');
+
+--
+-- Name: events _000_check_partition_key; Type: TRIGGER; Schema: events; Owner: -
+--
+
+CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF received_at ON events.events FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('events.events', 'received_at', '365 days', '1 day');
+
+--
+-- Name: github_events _000_check_partition_key; Type: TRIGGER; Schema: events; Owner: -
+--
+
+CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF received_at ON events.github_events FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('events.github_events', 'received_at', '365 days', '1 day');
+
+--
+-- Name: linear_events _000_check_partition_key; Type: TRIGGER; Schema: events; Owner: -
+--
+
+CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF received_at ON events.linear_events FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('events.linear_events', 'received_at', '365 days', '1 day');
+
+--
+-- Name: slack_events _000_check_partition_key; Type: TRIGGER; Schema: events; Owner: -
+--
+
+CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF received_at ON events.slack_events FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('events.slack_events', 'received_at', '365 days', '1 day');
+
+--
 -- Name: event_deliveries _100_set_updated_at; Type: TRIGGER; Schema: events; Owner: -
 --
 
@@ -2994,12 +3024,6 @@ CREATE TRIGGER _200_check_status_transition BEFORE UPDATE OF status ON events.ev
 --
 
 CREATE TRIGGER _200_check_status_transition BEFORE UPDATE OF status ON events.events FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION events.tg__check_status_transition('event', 'pending:processed|failed', 'failed:pending|processed');
-
---
--- Name: event_types _800_sync_partition_retention; Type: TRIGGER; Schema: events; Owner: -
---
-
-CREATE TRIGGER _800_sync_partition_retention AFTER INSERT OR DELETE OR UPDATE OF retention ON events.event_types FOR EACH STATEMENT EXECUTE FUNCTION events.tg_event_types__sync_partition_retention();
 
 --
 -- Name: event_subscriptions _900_audit_delete; Type: TRIGGER; Schema: events; Owner: -
@@ -3799,12 +3823,6 @@ GRANT ALL ON FUNCTION events.subscription_matches(p_event_source text, p_event_t
 REVOKE ALL ON FUNCTION events.tg__check_status_transition() FROM PUBLIC;
 
 --
--- Name: FUNCTION tg_event_types__sync_partition_retention(); Type: ACL; Schema: events; Owner: -
---
-
-REVOKE ALL ON FUNCTION events.tg_event_types__sync_partition_retention() FROM PUBLIC;
-
---
 -- Name: FUNCTION validate_event(organization_id uuid, source text, event_type text, payload jsonb, context text); Type: ACL; Schema: events; Owner: -
 --
 
@@ -3829,7 +3847,7 @@ GRANT SELECT,INSERT,DELETE ON TABLE events.event_idempotency_keys TO service_rol
 --
 
 GRANT SELECT ON TABLE events.event_processing_logs TO authenticated;
-GRANT SELECT,INSERT,DELETE ON TABLE events.event_processing_logs TO service_role;
+GRANT SELECT,INSERT ON TABLE events.event_processing_logs TO service_role;
 
 --
 -- Name: TABLE event_subscriptions; Type: ACL; Schema: events; Owner: -

@@ -3472,6 +3472,12 @@ ALTER INDEX monitoring.maintenance_runs_job_name_started_at_idx ATTACH PARTITION
 ALTER INDEX monitoring.maintenance_runs_pkey ATTACH PARTITION monitoring.maintenance_runs_default_pkey;
 
 --
+-- Name: maintenance_runs _000_check_partition_key; Type: TRIGGER; Schema: monitoring; Owner: -
+--
+
+CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF started_at ON monitoring.maintenance_runs FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('monitoring.maintenance_runs', 'started_at', '3 mons', '1 day');
+
+--
 -- Name: alert_thresholds _100_set_updated_at; Type: TRIGGER; Schema: monitoring; Owner: -
 --
 

@@ -143,9 +143,13 @@ comment on policy select_viewer on analytics.issue_status_history is 'Every memb
 
 create policy all_service_role on analytics.issue_status_history
   for all to service_role using (true) with check (true);
-comment on policy all_service_role on analytics.issue_status_history is 'Trusted services read (and, for repairs, write) the history.';
+comment on policy all_service_role on analytics.issue_status_history is 'Trusted services read every organization''s history; SELECT is their only grant (the history is append-only).';
 
 grant select on analytics.issue_status_history to authenticated;
-grant select, insert, update, delete on analytics.issue_status_history to service_role;
+grant select on analytics.issue_status_history to service_role;
+
+-- Append-only for every role, the owner included (base/append_only); deleting the issue or the
+-- organization still deletes its history (ON DELETE CASCADE).
+do $$ begin perform base.enable_append_only('analytics.issue_status_history'); end $$;
 
 commit;

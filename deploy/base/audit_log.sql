@@ -2,9 +2,15 @@
 -- Who did what to which row, and what the row looked like before and after.
 --   * base.enable_audit(table) attaches three statement-level triggers with transition tables:
 --     one INSERT of a whole batch per statement, instead of one trigger call per row;
---   * the log is monthly-partitioned (base.partition_config) and append-only: UPDATE, DELETE and
---     TRUNCATE are refused for every role, the owner included; only partition retention
---     (detach then drop) ever removes entries.
+--   * the log is monthly-partitioned (base.partition_config) and append-only (base/append_only):
+--     UPDATE, DELETE and TRUNCATE are refused for every role, the owner included, on the log and
+--     on each of its partitions; only partition retention (detach then drop) removes entries;
+--   * its retention has a floor of one year (retention_floor), which only the owner may lower:
+--     service_role may set the retention, but not below the floor (23514);
+--   * occurred_at is always the transaction's time (no API role can write the log), so the log
+--     needs no partition key window (p_guard_key => false);
+--   * an entry's organization_id is the changed row's organization_id column, or its id for
+--     base.organizations (the tenant root), so admins see changes to their organization.
 
 begin;
 
@@ -34,14 +40,21 @@ create index audit_log_record_id_idx
 
 comment on table base.audit_log is
   'Append-only change history of audited tables (base.enable_audit). Partitioned by month on occurred_at; retention in base.partition_config.';
-comment on column base.audit_log.organization_id is 'Tenant of the changed row; NULL for global tables such as base.users.';
+comment on column base.audit_log.organization_id is 'Tenant of the changed row (for base.organizations, the organization itself); NULL for global tables such as base.users.';
 comment on column base.audit_log.record_id is 'The changed row''s id column.';
 comment on column base.audit_log.actor_user_id is 'JWT subject of the caller (base.current_user_id()); NULL for services and maintenance.';
 comment on column base.audit_log.actor_role is 'Database role the change ran as (authenticated, service_role, the owner...).';
 comment on column base.audit_log.transaction_id is 'Transaction that made the change: entries of one transaction share it.';
 comment on column base.audit_log.changed_columns is 'For UPDATE: the columns whose value changed.';
 
-do $$ begin perform base.register_partitioned_table('base.audit_log', 'month', p_premake => 3); end $$;
+do $$
+begin
+  perform base.register_partitioned_table('base.audit_log', 'month', p_premake => 3, p_guard_key => false,
+                                          p_retention_floor => interval '1 year');
+  -- Append-only for everyone, on the log and every partition (present and future).
+  perform base.enable_append_only('base.audit_log');
+end
+$$;
 
 alter table base.audit_log enable row level security;
 
@@ -55,28 +68,6 @@ create policy select_service_role on base.audit_log
 comment on policy select_service_role on base.audit_log is 'Trusted services read the whole trail; nobody writes it but the audit trigger.';
 
 grant select on base.audit_log to authenticated, service_role;
-
--- Append-only for everyone.
-create function internal.tg_audit_log__refuse_change()
-returns trigger
-language plpgsql
-volatile
-as $$
-begin
-  raise exception 'base.audit_log is append-only: % is not allowed', tg_op
-    using errcode = '42501', hint = 'Old entries leave only through partition retention (base.partition_config).';
-end
-$$;
-comment on function internal.tg_audit_log__refuse_change() is
-  'Refuses UPDATE, DELETE and TRUNCATE on base.audit_log (42501).';
-revoke execute on function internal.tg_audit_log__refuse_change() from public;
-
-create trigger _000_refuse_change
-  before update or delete on base.audit_log
-  for each row execute function internal.tg_audit_log__refuse_change();
-create trigger _000_refuse_truncate
-  before truncate on base.audit_log
-  for each statement execute function internal.tg_audit_log__refuse_change();
 
 -- The audit triggers. One statement-level trigger per event, because a trigger with transition
 -- tables fires for one event only; each passes its transition tables, as JSON rows, to one routine
@@ -97,7 +88,9 @@ begin
   insert into base.audit_log
     (organization_id, table_schema, table_name, record_id, action, actor_user_id, actor_role,
      old_data, new_data, changed_columns)
-  select (coalesce(n.j, o.j) ->> 'organization_id')::uuid, p_schema, p_table,
+  select (coalesce(n.j, o.j) ->> case when p_schema = 'base' and p_table = 'organizations' then 'id'
+                                      else 'organization_id' end)::uuid,
+         p_schema, p_table,
          (coalesce(n.j, o.j) ->> 'id')::uuid, p_action, v_actor, v_role, o.j, n.j,
          case when p_action = 'UPDATE' then
            array(select k.key from jsonb_each(n.j) as k

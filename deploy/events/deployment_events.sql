@@ -48,7 +48,7 @@ comment on column events.deployment_events.duration_seconds is 'payload.duration
 do $$
 begin
   perform base.register_partitioned_table('events.deployment_events', 'month', p_premake => 3,
-    p_retention => (select max(t.retention) from events.event_types as t));
+    p_retention => interval '365 days');  -- operator configuration: see events/retention
 end
 $$;
 

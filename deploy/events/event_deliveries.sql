@@ -100,7 +100,7 @@ comment on column events.event_deliveries.replay_count is 'How many times replay
 do $$
 begin
   perform base.register_partitioned_table('events.event_deliveries', 'month', p_premake => 3,
-    p_retention => (select max(t.retention) from events.event_types as t));
+    p_retention => interval '365 days');  -- operator configuration: see events/retention
 end
 $$;
 

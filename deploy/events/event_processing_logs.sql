@@ -69,6 +69,10 @@ create policy all_service_role on events.event_processing_logs
 comment on policy all_service_role on events.event_processing_logs is 'Routing, delivery workers and retention write the log as service_role.';
 
 grant select on events.event_processing_logs to authenticated;
-grant select, insert, delete on events.event_processing_logs to service_role;
+grant select, insert on events.event_processing_logs to service_role;
+
+-- Append-only for every role, the owner included (base/append_only): log lines leave with their
+-- month's partition (retention) or their organization (ON DELETE CASCADE).
+do $$ begin perform base.enable_append_only('events.event_processing_logs'); end $$;
 
 commit;

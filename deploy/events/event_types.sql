@@ -8,8 +8,9 @@
 -- table:
 --   * ingest resolves a type with one index probe per partial unique index: the organization's
 --     own definition wins over the built-in one of the same source and name, so an organization
---     can also override a built-in type (keep its GitHub pushes longer, require more keys);
---   * retention (cleanup_old_events) and the partition retention derived from it read one table.
+--     can also override a built-in type (keep its GitHub pushes shorter, require more keys);
+--   * retention (cleanup_old_events) reads one table; a type's retention only shortens what is
+--     kept: the shared partitions' retention is operator configuration (events/retention).
 -- The price is a nullable organization_id, so the primary key is (id) and uniqueness is two
 -- partial indexes. DESIGN.md lists built-in event types as a global catalog: under Citus this
 -- table is a reference table (it is small and read on every ingest), not a distributed one.
@@ -88,7 +89,7 @@ comment on column events.event_types.max_attempts is
 comment on column events.event_types.backoff_base_seconds is 'Processing configuration: first retry delay of a failed delivery (doubling each attempt), unless the subscription sets its own.';
 comment on column events.event_types.backoff_cap_seconds is 'Processing configuration: the longest retry delay, unless the subscription sets its own.';
 comment on column events.event_types.retention is
-  'How long events of the type are kept (1 day to 10 years). cleanup_old_events() deletes older ones; whole partitions go once they are past the longest retention of any type.';
+  'How long events of the type are kept at most (1 day to 10 years): cleanup_old_events() deletes older ones. It only shortens what is kept: whole partitions go past the shared partition retention in base.partition_config (operator configuration), whatever the type says.';
 comment on column events.event_types.is_active is 'False refuses new events of the type (55000); stored events stay.';
 
 create trigger _100_set_updated_at

@@ -68,7 +68,7 @@ comment on column events.events.processed_at is 'When the event was last routed.
 do $$
 begin
   perform base.register_partitioned_table('events.events', 'month', p_premake => 3,
-    p_retention => (select max(t.retention) from events.event_types as t));
+    p_retention => interval '365 days');  -- operator configuration: see events/retention
 end
 $$;
 

@@ -47,7 +47,7 @@ comment on column events.github_events.commit_sha is 'payload.after (push), the 
 do $$
 begin
   perform base.register_partitioned_table('events.github_events', 'month', p_premake => 3,
-    p_retention => (select max(t.retention) from events.event_types as t));
+    p_retention => interval '365 days');  -- operator configuration: see events/retention
 end
 $$;
 

@@ -50,7 +50,7 @@ comment on column events.linear_events.priority is 'payload.data.priority (0 non
 do $$
 begin
   perform base.register_partitioned_table('events.linear_events', 'month', p_premake => 3,
-    p_retention => (select max(t.retention) from events.event_types as t));
+    p_retention => interval '365 days');  -- operator configuration: see events/retention
 end
 $$;
 

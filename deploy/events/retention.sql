@@ -1,30 +1,26 @@
 -- Deploy platform:events/retention to pg
--- Retention of events, enforced per event type, with the base module's partition maintenance
--- doing the heavy part:
---   * The event data tables (events, the four source tables, deliveries) keep their partitions
---     for the LONGEST retention of any event type. That value is data in base.partition_config,
---     kept in step with event_types by the trigger below (a statement trigger, so an admin who
---     lengthens a type's retention is protected at once, even from a maintenance run by
---     someone else). base.run_partition_maintenance then detaches and drops whole months
---     that are past every retention: no row-by-row DELETE, no bloat, no WAL for the rows.
---   * Types with a shorter retention lose their older rows by DELETE in bounded batches: one
---     batch (at most batch_size events, with their source-table rows, deliveries and
---     idempotency keys) per call, so each call is a short transaction that VACUUM can follow;
---     a scheduler calls again while it returns more than 0. An organization's own type
---     overrides the built-in one of the same source and name.
---   * Events of the longest-retention types leave with their month's partition, so up to one
---     partition width (a month) after their retention; events of a type that no longer exists
---     follow the partition retention.
+-- Retention of events, in two layers (hardening issue, item 6):
+--   * The shared event data tables (events, the four source tables, deliveries) keep their
+--     partitions for the retention in base.partition_config: operator configuration (365 days at
+--     deploy; service_role or the owner change it there), the same for every tenant.
+--     base.run_partition_maintenance detaches and drops whole months past it: no row-by-row
+--     DELETE, no bloat, no WAL for the rows. No tenant's row changes it: an event type's retention
+--     used to raise it for everyone (a statement trigger set it to the longest type retention of
+--     any organization); that trigger is gone.
+--   * An event type's retention (built-in, or an organization's own) can only SHORTEN what is
+--     kept: types whose retention is shorter than the partitions' lose their older rows by DELETE
+--     in bounded batches, one batch (at most batch_size events, with their source-table rows,
+--     deliveries and idempotency keys) per call, so each call is a short transaction that VACUUM
+--     can follow; a scheduler calls again while it returns more than 0. An organization's own
+--     type overrides the built-in one of the same source and name, and deletes that
+--     organization's rows only. A type retention longer than the partitions' keeps nothing longer:
+--     its events leave with their month's partition.
 --   * Idempotency keys leave after their events: those of dropped months in batches of
 --     20 x batch_size per call (the key table is not partitioned: see events/event_idempotency_keys);
 --     until then ingest treats a key whose event is gone as free, so a lagging purge is never
 --     wrong, only larger.
 --   * event_processing_logs has its own retention (base.partition_config, 90 days) and is
 --     maintained in the same call.
--- The sync trigger function is SECURITY DEFINER, so DESIGN.md would put it in `internal`; it
--- lives in `events` instead because schemas/ assigns `internal` to the base module's file
--- (00_base.sql), which this module must not change. A trigger function cannot be called
--- directly, so the schema it sits in exposes nothing.
 
 begin;
 
@@ -39,30 +35,6 @@ as $$
 $$;
 comment on function events.retained_tables() is
   'The partitioned tables whose partitions live as long as the longest event type retention: events, the source tables and deliveries.';
-
-create function events.tg_event_types__sync_partition_retention()
-returns trigger
-language plpgsql
-volatile
-security definer
-set search_path = pg_catalog, pg_temp
-as $$
-begin
-  update base.partition_config as pc
-     set retention = r.retention
-    from (select max(t.retention) as retention from events.event_types as t) as r
-   where pc.parent_table = any (events.retained_tables())
-     and pc.retention is distinct from r.retention;
-  return null;
-end
-$$;
-comment on function events.tg_event_types__sync_partition_retention() is
-  'AFTER statement trigger on events.event_types: sets the partition retention of the event data tables (events.retained_tables()) to the longest type retention. SECURITY DEFINER because admins who edit their types may not write base.partition_config; a trigger function cannot be called directly.';
-revoke execute on function events.tg_event_types__sync_partition_retention() from public;
-
-create trigger _800_sync_partition_retention
-  after insert or update of retention or delete on events.event_types
-  for each statement execute function events.tg_event_types__sync_partition_retention();
 
 create function events.cleanup_old_events(batch_size integer default 50000)
 returns integer
@@ -84,12 +56,8 @@ begin
       using errcode = '22023';
   end if;
 
-  -- 1. Partition retention = the longest type retention (the trigger keeps it so; repair drift).
-  select max(t.retention) into v_retention from events.event_types as t;
-  update base.partition_config as pc
-     set retention = v_retention
-   where pc.parent_table = any (events.retained_tables())
-     and pc.retention is distinct from v_retention;
+  -- 1. The shared partitions' retention: operator configuration, never derived from event types.
+  select pc.retention into v_retention from base.partition_config as pc where pc.parent_table = 'events.events';
 
   if v_retention is not null then
     -- 2. Count the events of the months about to go: every row older than the first month
@@ -107,20 +75,18 @@ begin
     perform base.run_partition_maintenance(v_table::regclass);
   end loop;
 
-  if v_retention is null then
-    return v_removed::integer;
-  end if;
-
   -- 4. The idempotency keys of the dropped months: at most 20 x batch_size per call (a key is a
   --    small row with nothing hanging off it), oldest first, by tuple id (one index range scan,
   --    then a TID scan). Keys left for the next calls are harmless: ingest treats a key whose
   --    event is gone as free.
-  delete from events.event_idempotency_keys as k
-   where k.ctid = any (array(select k2.ctid
-                               from events.event_idempotency_keys as k2
-                              where k2.event_received_at < v_cutoff
-                              order by k2.event_received_at
-                              limit 20 * cleanup_old_events.batch_size));
+  if v_retention is not null then
+    delete from events.event_idempotency_keys as k
+     where k.ctid = any (array(select k2.ctid
+                                 from events.event_idempotency_keys as k2
+                                where k2.event_received_at < v_cutoff
+                                order by k2.event_received_at
+                                limit 20 * cleanup_old_events.batch_size));
+  end if;
 
   -- 5. Types kept shorter than the partitions: delete one batch of their old rows (at most
   --    batch_size events with their source rows, deliveries and keys). The scheduler calls
@@ -131,13 +97,13 @@ begin
     -- an organization's own types
     select t.organization_id, t.source, t.name, now() - t.retention as cutoff
       from events.event_types as t
-     where t.organization_id is not null and t.retention < v_retention
+     where t.organization_id is not null and (v_retention is null or t.retention < v_retention)
     union all
     -- built-in types, for every organization that does not override them
     select o.id, g.source, g.name, now() - g.retention
       from events.event_types as g
      cross join base.organizations as o
-     where g.organization_id is null and g.retention < v_retention
+     where g.organization_id is null and (v_retention is null or g.retention < v_retention)
        and not exists (select from events.event_types as t
                         where t.organization_id = o.id and t.source = g.source and t.name = g.name)
   )
@@ -200,7 +166,7 @@ end
 $$;
 
 comment on function events.cleanup_old_events(integer) is
-  'Enforces event type retention: drops (detach + drop, via base.run_partition_maintenance) the months of events, source rows and deliveries past the longest type retention, deletes up to 20 x batch_size of their idempotency keys, then deletes one batch (at most batch_size events, with their source rows, deliveries and keys) of rows past a shorter type retention. Returns the number of events removed; call again while it returns more than 0, and regularly so the keys of dropped months are purged. 22023 for batch_size outside 1..1000000.';
+  'Enforces retention: drops (detach + drop, via base.run_partition_maintenance) the months of events, source rows and deliveries past the partition retention in base.partition_config (operator configuration, not derived from event types), deletes up to 20 x batch_size of their idempotency keys, then deletes one batch (at most batch_size events, with their source rows, deliveries and keys) of rows past a shorter type retention (a type retention only ever shortens what a tenant keeps). Returns the number of events removed; call again while it returns more than 0, and regularly so the keys of dropped months are purged. 22023 for batch_size outside 1..1000000.';
 revoke execute on function events.retained_tables() from public;
 revoke execute on function events.cleanup_old_events(integer) from public;
 grant execute on function events.retained_tables() to service_role;

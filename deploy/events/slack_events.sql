@@ -45,7 +45,7 @@ comment on column events.slack_events.thread_ts is 'payload.event.thread_ts: the
 do $$
 begin
   perform base.register_partitioned_table('events.slack_events', 'month', p_premake => 3,
-    p_retention => (select max(t.retention) from events.event_types as t));
+    p_retention => interval '365 days');  -- operator configuration: see events/retention
 end
 $$;
 

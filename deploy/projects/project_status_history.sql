@@ -1,7 +1,9 @@
 -- Deploy platform:projects/project_status_history to pg
 -- Every status a project has been in: who moved it, when, from what to what, and why. Written
 -- only by the lifecycle trigger (projects/project_lifecycle), never by clients: API roles get
--- SELECT alone, so the history cannot be forged or edited.
+-- SELECT alone, so the history cannot be forged or edited, and the append-only guard
+-- (base/append_only) refuses UPDATE, DELETE and TRUNCATE to every role, the owner included.
+-- Deleting the project or the organization still deletes its history (ON DELETE CASCADE).
 
 begin;
 
@@ -46,9 +48,11 @@ comment on policy select_viewer on projects.project_status_history is 'Every mem
 
 create policy all_service_role on projects.project_status_history
   for all to service_role using (true) with check (true);
-comment on policy all_service_role on projects.project_status_history is 'Trusted services read (and, for repairs, write) the history.';
+comment on policy all_service_role on projects.project_status_history is 'Trusted services read every organization''s history; SELECT is their only grant (the history is append-only).';
 
 grant select on projects.project_status_history to authenticated;
-grant select, insert, update, delete on projects.project_status_history to service_role;
+grant select on projects.project_status_history to service_role;
+
+do $$ begin perform base.enable_append_only('projects.project_status_history'); end $$;
 
 commit;

@@ -56,6 +56,10 @@ create policy all_service_role on tasks.task_execution_logs
 comment on policy all_service_role on tasks.task_execution_logs is 'Workers (service_role) write log lines for every organization.';
 
 grant select on tasks.task_execution_logs to authenticated;
-grant select, insert, delete on tasks.task_execution_logs to service_role;
+grant select, insert on tasks.task_execution_logs to service_role;
+
+-- Append-only for every role, the owner included (base/append_only): log lines leave with their
+-- month's partition (retention) or their organization (ON DELETE CASCADE).
+do $$ begin perform base.enable_append_only('tasks.task_execution_logs'); end $$;
 
 commit;

@@ -131,11 +131,15 @@ comment on policy select_member on tasks.task_history is 'Every member (viewer a
 
 create policy all_service_role on tasks.task_history
   for all to service_role using (true) with check (true);
-comment on policy all_service_role on tasks.task_history is 'Workers (service_role) archive finished tasks; trusted services may purge them.';
+comment on policy all_service_role on tasks.task_history is 'Workers (service_role) archive finished tasks (SELECT and INSERT are their only grants: the history is append-only).';
 
--- No UPDATE for anyone: history is written once.
+-- Written once: no UPDATE, DELETE or TRUNCATE for any API role, and the append-only guard
+-- (base/append_only) refuses them to the owner too. Retention drops whole partitions; deleting an
+-- organization deletes its history through _500_delete_task_history (a cascade the guard allows).
 grant select on tasks.task_history to authenticated;
-grant select, insert, delete on tasks.task_history to service_role;
+grant select, insert on tasks.task_history to service_role;
+
+do $$ begin perform base.enable_append_only('tasks.task_history'); end $$;
 
 -- One place to read every task of an organization, queued or finished.
 create view tasks.all_tasks

@@ -63,6 +63,10 @@ create policy all_service_role on tasks.task_resource_usage
 comment on policy all_service_role on tasks.task_resource_usage is 'Workers (service_role) write samples for every organization.';
 
 grant select on tasks.task_resource_usage to authenticated;
-grant select, insert, delete on tasks.task_resource_usage to service_role;
+grant select, insert on tasks.task_resource_usage to service_role;
+
+-- Append-only for every role, the owner included (base/append_only): samples leave with their
+-- month's partition (retention) or their organization (ON DELETE CASCADE).
+do $$ begin perform base.enable_append_only('tasks.task_resource_usage'); end $$;
 
 commit;

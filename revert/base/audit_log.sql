@@ -9,6 +9,5 @@ drop function internal.tg__audit_insert();
 drop function internal.write_audit_entries(text, text, text, jsonb[], jsonb[]);
 delete from base.partition_config where parent_table = 'base.audit_log';
 drop table base.audit_log;
-drop function internal.tg_audit_log__refuse_change();
 
 commit;

@@ -124,7 +124,7 @@ select trigger_is('base', 'organizations', '_100_set_updated_at', 'base', 'tg__s
   'organizations keep updated_at');
 select is(
   (select count(*)::int from pg_trigger
-    where tgrelid = 'base.audit_log'::regclass and tgname in ('_000_refuse_change', '_000_refuse_truncate')),
+    where tgrelid = 'base.audit_log'::regclass and tgname in ('_000_append_only', '_000_append_only_truncate')),
   2, 'the audit log refuses updates, deletes and truncation');
 
 select * from finish();

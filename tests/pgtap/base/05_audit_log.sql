@@ -1,6 +1,6 @@
 -- The audit log: what it records, that nobody can rewrite it, and who may read it.
 begin;
-select plan(19);
+select plan(32);
 
 select organization_id as org, owner_id as owner, admin_id as admin, member_id as member
   from tests.create_tenant('acme') \gset
@@ -76,6 +76,59 @@ select throws_ok($$select base.enable_audit('no_id')$$, '22023', 'no_id has no i
 select is(
   (select count(*)::int from base.partitions where parent_table = 'base.audit_log' and lower_bound > now()),
   3, 'the audit log always has its three premade future partitions');
+
+-- Changes to the organization itself reach its admins (hardening item 11) -----------------------------
+select tests.authenticate_as(:'admin');
+update base.organizations set name = 'Acme Renamed' where id = :'org';
+select results_eq(
+  format($$select organization_id, action, new_data ->> 'name' from base.audit_log
+            where table_name = 'organizations' and record_id = %L order by occurred_at, action$$, :'org'),
+  format($$values (%L::uuid, 'INSERT'::text, 'Acme'::text), (%L::uuid, 'UPDATE'::text, 'Acme Renamed'::text)$$, :'org', :'org'),
+  'an admin reads the creation and the rename of their own organization in the audit log');
+select tests.authenticate_as(:'other_admin');
+select is((select count(*)::int from base.audit_log where table_name = 'organizations' and record_id = :'org'), 0,
+  'another organization''s admin does not');
+select tests.clear_authentication();
+
+-- Every partition is append-only, for the owner too (hardening item 5) --------------------------------
+select format('base.audit_log_p%s', to_char(now() at time zone 'UTC', 'YYYYMM')) as current_part \gset
+select throws_ok(format('truncate %s', :'current_part'), '42501',
+  'base.audit_log is append-only: TRUNCATE is not allowed', 'the owner cannot truncate this month''s partition');
+select throws_ok('truncate base.audit_log_default', '42501',
+  'base.audit_log is append-only: TRUNCATE is not allowed', 'nor the DEFAULT partition');
+select throws_ok(format('delete from %s', :'current_part'), '42501',
+  'base.audit_log is append-only: DELETE is not allowed', 'nor delete from a partition directly');
+
+-- Retention floor -----------------------------------------------------------------------------------
+select tests.authenticate_as_service_role();
+select throws_ok($$update base.partition_config set retention = interval '1 microsecond' where parent_table = 'base.audit_log'$$,
+  '23514', 'new row for relation "partition_config" violates check constraint "partition_config_retention_floor_check"',
+  'service_role cannot set the audit retention below its floor');
+select throws_ok($$update base.partition_config set retention_floor = interval '1 microsecond' where parent_table = 'base.audit_log'$$,
+  '42501', 'permission denied for table partition_config', 'nor lower the floor');
+select lives_ok($$update base.partition_config set retention = interval '2 years' where parent_table = 'base.audit_log'$$,
+  'a retention above the floor is the operator''s choice');
+select tests.clear_authentication();
+select is((select retention_floor from base.partition_config where parent_table = 'base.audit_log'), interval '1 year',
+  'the audit log keeps at least a year');
+
+-- Rows in the DEFAULT partition move out past the guard, which stays on -------------------------------
+insert into base.audit_log (occurred_at, table_schema, table_name, action, actor_role)
+values (base.partition_period_start('month', now()) + interval '6 months' + interval '1 day', 'test', 'default_move', 'INSERT', 'test');
+select is((select count(*)::int from base.audit_log_default where table_name = 'default_move'), 1,
+  'an audit row beyond the premade months lands in the DEFAULT partition');
+select results_eq($$select action from base.run_partition_maintenance('base.audit_log') where action <> 'created'$$,
+  array['created from default'], 'maintenance moves it into a partition of its own, without failing');
+select is((select tableoid::regclass::text from base.audit_log where table_name = 'default_move'),
+  'base.audit_log_p' || to_char((base.partition_period_start('month', now()) + interval '6 months') at time zone 'UTC', 'YYYYMM'),
+  'the row is in its month''s partition');
+select results_eq(
+  $$select c.relname::text collate "default", count(t.oid)::int from pg_inherits i join pg_class c on c.oid = i.inhrelid
+      left join pg_trigger t on t.tgrelid = c.oid and t.tgname in ('_000_append_only', '_000_append_only_truncate') and t.tgenabled <> 'D'
+     where i.inhparent = 'base.audit_log'::regclass and c.relname in ('audit_log_default', 'audit_log_p' || to_char((base.partition_period_start('month', now()) + interval '6 months') at time zone 'UTC', 'YYYYMM'))
+     group by 1 order by 1$$,
+  $$values ('audit_log_default'::text, 2), ('audit_log_p' || to_char((base.partition_period_start('month', now()) + interval '6 months') at time zone 'UTC', 'YYYYMM'), 2)$$,
+  'the DEFAULT partition and the new one both carry both guards, enabled');
 
 select * from finish();
 rollback;

@@ -58,8 +58,8 @@ select is(
 select is(
   (select array_agg(distinct pc.retention) from base.partition_config as pc
     where pc.parent_table = any (events.retained_tables())),
-  array[(select max(t.retention) from events.event_types as t)],
-  'event data partitions are kept for the longest event type retention');
+  array[interval '365 days'],
+  'event data partitions are kept 365 days, operator configuration independent of event types');
 select is(
   (select pc.retention from base.partition_config as pc where pc.parent_table = 'events.event_processing_logs'),
   interval '90 days',
@@ -92,7 +92,7 @@ select is(
 -- Triggers ----------------------------------------------------------------------------------------
 select has_trigger('events', 'events', '_200_check_status_transition', 'event status transitions are enforced');
 select has_trigger('events', 'event_deliveries', '_200_check_status_transition', 'delivery status transitions are enforced');
-select has_trigger('events', 'event_types', '_800_sync_partition_retention', 'type retention changes reach partition retention');
+select hasnt_trigger('events', 'event_types', '_800_sync_partition_retention', 'no tenant''s type retention drives the shared partitions'' retention');
 select has_trigger('events', 'event_subscriptions', '_900_audit_update', 'subscription changes are audited');
 select has_trigger('events', 'event_types', '_900_audit_update', 'event type changes are audited');
 
@@ -137,13 +137,13 @@ select functions_are('events',
         'validate_event', 'ingest_event', 'ingest_events', 'subscription_matches', 'check_subscription_match',
         'route_events', 'process_pending_events', 'raise_lease_error', 'claim_deliveries', 'heartbeat_delivery',
         'complete_delivery', 'fail_delivery', 'recover_expired_deliveries', 'replay_event', 'retained_tables',
-        'cleanup_old_events', 'tg_event_types__sync_partition_retention'],
+        'cleanup_old_events'],
   'the events schema holds exactly the module''s functions');
 select is(
-  (select array_agg(p.proname::text order by p.proname) from pg_catalog.pg_proc as p
+  (select count(*)::int from pg_catalog.pg_proc as p
     where p.pronamespace = 'events'::regnamespace and p.prosecdef),
-  array['tg_event_types__sync_partition_retention'],
-  'only the retention sync trigger is SECURITY DEFINER: the worker API runs with service_role''s own rights');
+  0,
+  'no events function is SECURITY DEFINER: the worker API runs with service_role''s own rights');
 select function_privs_are('events', 'ingest_event', array['uuid', 'text', 'text', 'jsonb', 'text', 'timestamp with time zone', 'jsonb'],
   'authenticated', array[]::text[], 'users cannot ingest');
 select function_privs_are('events', 'ingest_event', array['uuid', 'text', 'text', 'jsonb', 'text', 'timestamp with time zone', 'jsonb'],
@@ -162,8 +162,10 @@ select is(
     where p.pronamespace = 'events'::regnamespace and p.proname like '%\_fields' and p.provolatile = 'i' and p.proretset),
   array['events.deployment_fields(jsonb,text)', 'events.github_fields(jsonb)', 'events.linear_fields(jsonb)', 'events.slack_fields(jsonb)'],
   'each source''s payload paths are one immutable set-returning SQL function, inlined into the fill');
-select is_definer('events', 'tg_event_types__sync_partition_retention', array[]::text[],
-  'the retention sync trigger runs as owner: admins may not write base.partition_config');
+select is(
+  (select count(*)::int from pg_catalog.pg_trigger as t where t.tgrelid = 'events.event_types'::regclass and not t.tgisinternal
+      and t.tgfoid::regproc::text like '%retention%'),
+  0, 'no trigger on event types writes the shared partitions'' retention');
 
 select * from finish();
 rollback;

@@ -21,7 +21,10 @@ select is(
   'events.github_events_p' || to_char(now() at time zone 'UTC', 'YYYYMM'),
   'its source row lands in the same month''s partition');
 
--- An event received next month (written directly: ingest always uses the current time).
+-- An event received next month (written directly: ingest always uses the current time; the owner
+-- widens the key window, a day ahead by default, to reach next month).
+update base.partition_config set key_future_window = interval '2 months'
+ where parent_table = any (events.retained_tables());
 insert into t (name, id, at) values ('next', base.uuid_generate_v7(), base.partition_period_end('month', base.partition_period_start('month', now())) + interval '1 hour');
 insert into events.events (organization_id, id, received_at, source, event_type, payload)
 select (select id from t where name = 'a'), id, at, 'github', 'push', '{"ref": "y", "repository": {}}' from t where name = 'next';
@@ -38,13 +41,11 @@ select is(
   (select tableoid::regclass::text from events.event_deliveries where event_id = (select id from t where name = 'next')),
   'events.event_deliveries_p' || to_char((select at from t where name = 'next') at time zone 'UTC', 'YYYYMM'),
   'a delivery lands in the partition of its event''s month');
-insert into events.events (organization_id, id, received_at, source, event_type, payload)
-values ((select id from t where name = 'a'), base.uuid_generate_v7(), now() + interval '5 years', 'ci', 'far', '{}');
-select is(
-  (select tableoid::regclass::text from events.events where received_at > now() + interval '4 years'),
-  'events.events_default',
-  'a row outside every partition is kept in the DEFAULT partition, never rejected');
-delete from events.events where received_at > now() + interval '4 years';
+select throws_ok(
+  format($$insert into events.events (organization_id, id, received_at, source, event_type, payload)
+           values (%L, base.uuid_generate_v7(), now() + interval '5 years', 'ci', 'far', '{}')$$, (select id from t where name = 'a')),
+  '22008', null,
+  'a received_at years ahead is refused by the partition key window instead of reaching the DEFAULT partition');
 
 -- Idempotency across a month boundary -----------------------------------------------------------------
 -- The first copy of a delivery arrived in the last microsecond of last month (as ingest would
@@ -69,27 +70,28 @@ select is((select count(*)::integer from events.events where idempotency_key = '
 
 -- Retention ----------------------------------------------------------------------------------------------
 select is(
-  (select retention from base.partition_config where parent_table = 'events.events'),
-  interval '365 days',
-  'event partitions are kept for the longest built-in retention (deployments, 365 days)');
+  (select array_agg(distinct retention) from base.partition_config where parent_table = any (events.retained_tables())),
+  array[interval '365 days'],
+  'the shared event partitions are kept 365 days: operator configuration');
 
--- An admin of a lengthens a custom type's retention: partitions follow at once.
-insert into events.event_types (organization_id, source, name, retention)
-values ((select id from t where name = 'a'), 'ci', 'build', interval '1 day');
+-- One tenant's admin sets a long retention on its own type: the shared tables do not follow
+-- (hardening item 6: it used to raise every tenant's partition retention).
 select tests.authenticate_as((select id from t where name = 'a_admin'));
+insert into events.event_types (organization_id, source, name, retention)
+values ((select id from t where name = 'a'), 'ci', 'build', interval '3650 days');
 update events.event_types set retention = interval '800 days'
  where organization_id = (select id from t where name = 'a') and name = 'build';
 select tests.clear_authentication();
 select is(
   (select array_agg(distinct retention) from base.partition_config where parent_table = any (events.retained_tables())),
-  array[interval '800 days'],
-  'a longer type retention, set by an admin, reaches every event data table''s partition retention at once');
+  array[interval '365 days'],
+  'a tenant''s longer type retention does not change the shared partitions'' retention');
 select tests.authenticate_as((select id from t where name = 'a_admin'));
 update events.event_types set retention = interval '1 day'
  where organization_id = (select id from t where name = 'a') and name = 'build';
 select tests.clear_authentication();
 select is((select retention from base.partition_config where parent_table = 'events.event_deliveries'), interval '365 days',
-  'and shortening it gives the longest remaining retention back');
+  'nor does shortening it');
 
 -- Old data: a whole month two years ago (past every retention), rows of short-retention types.
 create function pg_temp.old_event(p_org uuid, p_source text, p_type text, p_payload jsonb, p_at timestamptz, p_key text default null)
@@ -106,6 +108,10 @@ begin
   return v_id;
 end $$;
 
+-- Rows that have aged past the key window cannot be written any more: the owner widens the window
+-- for this transaction to plant them.
+update base.partition_config set key_past_window = interval '3 years'
+ where parent_table = any (events.retained_tables() || 'events.event_processing_logs'::text);
 insert into t (name, id)
 select 'ancient' || g, pg_temp.old_event((select id from t where name = 'a'), 'github', 'push', '{"ref": "x", "repository": {}}',
                                           base.partition_period_start('month', now() - interval '2 years') + g * interval '1 day', 'ancient-' || g)
@@ -113,6 +119,7 @@ select 'ancient' || g, pg_temp.old_event((select id from t where name = 'a'), 'g
 insert into t (name, id) values
   ('build_old',   pg_temp.old_event((select id from t where name = 'a'), 'ci', 'build', '{}', now() - interval '3 days', 'build-old')),
   ('build_new',   pg_temp.old_event((select id from t where name = 'a'), 'ci', 'build', '{}', now() - interval '1 hour')),
+  ('build_b_old', pg_temp.old_event((select id from t where name = 'b'), 'ci', 'build', '{}', now() - interval '3 days')),
   ('slack_a_old', pg_temp.old_event((select id from t where name = 'a'), 'slack', 'message', '{"team_id": "T", "event": {}}', now() - interval '100 days')),
   ('slack_a_new', pg_temp.old_event((select id from t where name = 'a'), 'slack', 'message', '{"team_id": "T", "event": {}}', now() - interval '80 days')),
   ('slack_b_old', pg_temp.old_event((select id from t where name = 'b'), 'slack', 'message', '{"team_id": "T", "event": {}}', now() - interval '100 days')),
@@ -126,7 +133,7 @@ select is((select count(*)::integer from events.github_events where event_id in 
 select ok(exists (select from events.slack_events where event_id = (select id from t where name = 'slack_a_old')),
   'an old chat event has its source row');
 select tests.authenticate_as_service_role();
-select is(events.process_pending_events(1000), 10, 'the pending events are routed (so the old ones have deliveries to remove)');
+select is(events.process_pending_events(1000), 11, 'the pending events are routed (so the old ones have deliveries to remove)');
 select is(events.cleanup_old_events(), 5,
   'cleanup removes the 3 events of the dropped month plus the 2 rows past their type''s shorter retention');
 select tests.clear_authentication();
@@ -150,10 +157,10 @@ select is((select count(*)::integer from events.event_idempotency_keys where ide
   'their idempotency keys were removed');
 select is(
   (select array_agg(name order by name) from t
-    where name in ('build_old', 'build_new', 'slack_a_old', 'slack_a_new', 'slack_b_old', 'deploy_old')
+    where name in ('build_old', 'build_new', 'build_b_old', 'slack_a_old', 'slack_a_new', 'slack_b_old', 'deploy_old')
       and not exists (select from events.events as e where e.id = t.id)),
   array['build_old', 'slack_a_old'],
-  'rows past their type''s retention are deleted (an organization''s own type, a built-in type), the others kept');
+  'rows past their type''s retention are deleted (an organization''s own type, a built-in type), the others kept: another tenant''s rows of the same name are untouched');
 select ok(not exists (select from events.slack_events where event_id = (select id from t where name = 'slack_a_old')),
   'a deleted event''s source row is deleted with it');
 select ok(not exists (select from events.event_deliveries where event_id = (select id from t where name = 'build_old')),

@@ -121,7 +121,7 @@ select policies_are('tasks', 'task_resource_usage', array['select_member', 'all_
 select table_privs_are('tasks', 'tasks', 'authenticated', array['SELECT'], 'users only read the queue');
 select table_privs_are('tasks', 'tasks', 'service_role', array['SELECT', 'INSERT', 'UPDATE', 'DELETE'], 'workers write the queue');
 select table_privs_are('tasks', 'task_history', 'authenticated', array['SELECT'], 'users only read the history');
-select table_privs_are('tasks', 'task_history', 'service_role', array['SELECT', 'INSERT', 'DELETE'], 'nobody updates the history');
+select table_privs_are('tasks', 'task_history', 'service_role', array['SELECT', 'INSERT'], 'nobody updates or deletes the history');
 select table_privs_are('tasks', 'task_dependencies', 'authenticated', array['SELECT'], 'users read edges (and insert the granted columns)');
 select column_privs_are('tasks', 'task_dependencies', 'depends_on_task_id', 'authenticated', array['SELECT', 'INSERT'],
                         'users may insert an edge''s columns');

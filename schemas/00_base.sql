@@ -121,66 +121,10 @@ COMMENT ON COLUMN base.organization_members.invited_by IS 'The user whose invita
 --
 
 CREATE FUNCTION base.accept_invitation(invitation_id uuid) RETURNS base.organization_members
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE sql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-declare
-  v_user   uuid := base.current_user_id();
-  v_email  text := base.current_user_email();
-  v_inv    base.organization_invitations;
-  v_member base.organization_members;
-begin
-  if v_user is null then
-    raise exception 'accepting an invitation needs a signed-in user'
-      using errcode = '42501', hint = 'Call it with a JWT whose "sub" is your user id.';
-  end if;
-  if v_email is null then
-    raise exception 'accepting an invitation needs the "email" claim of the identity provider in the request JWT'
-      using errcode = '42501';
-  end if;
-
-  -- Read without a lock first: nobody may lock an invitation that is not theirs.
-  select i.* into v_inv from base.organization_invitations as i where i.id = accept_invitation.invitation_id;
-  if v_inv.id is null or pg_catalog.lower(v_inv.email) <> pg_catalog.lower(v_email) then
-    -- An admin of the organization sees the invitation anyway: tell them why.
-    if v_inv.id is not null and base.has_organization_role(v_inv.organization_id, 'admin') then
-      raise exception 'invitation % is addressed to another e-mail address than yours', v_inv.id
-        using errcode = '42501', hint = 'Only its addressee may accept it.';
-    end if;
-    raise exception 'no invitation % addressed to %', accept_invitation.invitation_id, v_email
-      using errcode = 'P0002';
-  end if;
-  if not exists (select from base.users as u where u.id = v_user and u.is_active) then
-    raise exception 'user % has no active profile in base.users', v_user
-      using errcode = '55000', hint = 'Insert the user row (sign-up) first.';
-  end if;
-
-  select i.* into v_inv from base.organization_invitations as i
-   where i.organization_id = v_inv.organization_id and i.id = v_inv.id
-     for update;
-  if v_inv.accepted_at is not null then
-    raise exception 'invitation % was already accepted at %', v_inv.id, v_inv.accepted_at using errcode = '55000';
-  elsif v_inv.revoked_at is not null then
-    raise exception 'invitation % was revoked at %', v_inv.id, v_inv.revoked_at using errcode = '55000';
-  elsif v_inv.expires_at <= pg_catalog.now() then
-    raise exception 'invitation % expired at %', v_inv.id, v_inv.expires_at
-      using errcode = '55000', hint = 'Ask an admin of the organization for a new invitation.';
-  end if;
-  if exists (select from base.organization_members as m
-              where m.organization_id = v_inv.organization_id and m.user_id = v_user) then
-    raise exception 'user % is already a member of organization %', v_user, v_inv.organization_id
-      using errcode = '23505';
-  end if;
-
-  insert into base.organization_members (organization_id, user_id, role, invited_by)
-  values (v_inv.organization_id, v_user, v_inv.role, v_inv.invited_by)
-  returning * into v_member;
-
-  update base.organization_invitations as i
-     set accepted_at = pg_catalog.now(), accepted_by = v_user
-   where i.organization_id = v_inv.organization_id and i.id = v_inv.id;
-  return v_member;
-end
+  select internal.accept_invitation(accept_invitation.invitation_id)
 $$;
 
 --
@@ -245,31 +189,10 @@ COMMENT ON COLUMN base.organizations.is_active IS 'False when the tenant is susp
 --
 
 CREATE FUNCTION base.create_organization(name text, slug text, description text DEFAULT NULL::text) RETURNS base.organizations
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE sql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-declare
-  v_user uuid := base.current_user_id();
-  v_org  base.organizations;
-begin
-  if v_user is null then
-    raise exception 'creating an organization needs an authenticated user'
-      using errcode = '42501', hint = 'Call it with a JWT whose "sub" is a user id.';
-  end if;
-  if not exists (select from base.users as u where u.id = v_user and u.is_active) then
-    raise exception 'user % has no active profile in base.users', v_user
-      using errcode = '55000', hint = 'Insert the user row (sign-up) first.';
-  end if;
-
-  insert into base.organizations (name, slug, description)
-  values (create_organization.name, create_organization.slug, create_organization.description)
-  returning * into v_org;
-
-  insert into base.organization_members (organization_id, user_id, role)
-  values (v_org.id, v_user, 'owner');
-
-  return v_org;
-end
+  select internal.create_organization(create_organization.name, create_organization.slug, create_organization.description)
 $$;
 
 --
@@ -475,14 +398,10 @@ COMMENT ON FUNCTION base.enable_audit(p_table regclass) IS 'Attaches the audit t
 --
 
 CREATE FUNCTION base.has_organization_role(p_organization_id uuid, p_min_role base.organization_role) RETURNS boolean
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select exists (
-    select from base.organization_members as m
-     where m.organization_id = p_organization_id
-       and m.user_id = base.current_user_id()
-       and m.role >= p_min_role)
+  select coalesce(p_organization_id = any (internal.organization_ids_for(p_min_role)), false)
 $$;
 
 --
@@ -496,75 +415,11 @@ COMMENT ON FUNCTION base.has_organization_role(p_organization_id uuid, p_min_rol
 --
 
 CREATE FUNCTION base.invite_member(organization_id uuid, email text, role base.organization_role DEFAULT 'member'::base.organization_role, expires_in interval DEFAULT '7 days'::interval) RETURNS uuid
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE sql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $_$
-declare
-  v_user       uuid := base.current_user_id();
-  v_service    boolean := pg_catalog.pg_has_role(
-                            coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user),
-                            'service_role', 'USAGE');
-  v_org        uuid := invite_member.organization_id;
-  v_email      text := pg_catalog.btrim(invite_member.email);
-  v_actor_role base.organization_role;
-  v_id         uuid;
-begin
-  if v_org is null then
-    raise exception 'invite_member: organization_id is required' using errcode = '22023';
-  end if;
-  if v_email is null or pg_catalog.length(v_email) > 320 or v_email !~ '^[^@[:space:]]+@[^@[:space:]]+$' then
-    raise exception 'invite_member: email must be an e-mail address (local@domain) of at most 320 characters'
-      using errcode = '22023';
-  end if;
-  if invite_member.role is null then
-    raise exception 'invite_member: role must be one of viewer, member, admin, owner' using errcode = '22023';
-  end if;
-  if invite_member.expires_in is null or invite_member.expires_in <= interval '0'
-     or invite_member.expires_in > interval '30 days' then
-    raise exception 'invite_member: expires_in must be more than 0 and at most 30 days'
-      using errcode = '22023';
-  end if;
-
-  -- Same answer for an organization that does not exist and one the caller does not administer.
-  if not v_service then
-    select m.role into v_actor_role
-      from base.organization_members as m
-     where m.organization_id = v_org and m.user_id = v_user;
-    if v_actor_role is null or v_actor_role < 'admin' then
-      raise exception 'only admins and owners of organization % may invite members', v_org
-        using errcode = '42501';
-    end if;
-    if invite_member.role = 'owner' and v_actor_role <> 'owner' then
-      raise exception 'only owners of organization % may invite an owner', v_org
-        using errcode = '42501', hint = 'Admins invite viewers, members and admins.';
-    end if;
-  end if;
-
-  -- The members' addresses are visible to the admin already (base.users, select_self_or_colleague).
-  if exists (select from base.organization_members as m
-               join base.users as u on u.id = m.user_id
-              where m.organization_id = v_org and pg_catalog.lower(u.email) = pg_catalog.lower(v_email)) then
-    raise exception '% is already a member of organization %', v_email, v_org using errcode = '23505';
-  end if;
-
-  -- An expired invitation to the same address is superseded.
-  update base.organization_invitations as i
-     set revoked_at = pg_catalog.now(), revoked_by = case when v_actor_role is not null then v_user end
-   where i.organization_id = v_org and pg_catalog.lower(i.email) = pg_catalog.lower(v_email)
-     and i.accepted_at is null and i.revoked_at is null and i.expires_at <= pg_catalog.now();
-
-  begin
-    insert into base.organization_invitations (organization_id, email, role, invited_by, expires_at)
-    values (v_org, v_email, invite_member.role, case when v_actor_role is not null then v_user end,
-            pg_catalog.now() + invite_member.expires_in)
-    returning id into v_id;
-  exception when unique_violation then
-    raise exception 'a pending invitation of % to organization % exists already', v_email, v_org
-      using errcode = '23505', hint = 'Revoke it (base.revoke_invitation) to invite again.';
-  end;
-  return v_id;
-end
-$_$;
+    AS $$
+  select internal.invite_member(invite_member.organization_id, invite_member.email, invite_member.role, invite_member.expires_in)
+$$;
 
 --
 -- Name: FUNCTION invite_member(organization_id uuid, email text, role base.organization_role, expires_in interval); Type: COMMENT; Schema: base; Owner: -
@@ -963,51 +818,10 @@ COMMENT ON COLUMN base.organization_invitations.revoked_by IS 'The admin or owne
 --
 
 CREATE FUNCTION base.revoke_invitation(invitation_id uuid) RETURNS base.organization_invitations
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE sql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-declare
-  v_user       uuid := base.current_user_id();
-  v_service    boolean := pg_catalog.pg_has_role(
-                            coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user),
-                            'service_role', 'USAGE');
-  v_inv        base.organization_invitations;
-  v_actor_role base.organization_role;
-begin
-  -- Read without a lock first: nobody may lock an invitation they are not entitled to.
-  select i.* into v_inv from base.organization_invitations as i where i.id = revoke_invitation.invitation_id;
-  if v_inv.id is not null and not v_service then
-    select m.role into v_actor_role
-      from base.organization_members as m
-     where m.organization_id = v_inv.organization_id and m.user_id = v_user;
-  end if;
-  if v_inv.id is null or not (v_service or coalesce(v_actor_role >= 'admin', false)) then
-    raise exception 'no invitation % in an organization you administer', revoke_invitation.invitation_id
-      using errcode = 'P0002';
-  end if;
-  if v_inv.role = 'owner' and not v_service and v_actor_role <> 'owner' then
-    raise exception 'only owners of organization % may revoke an invitation to the owner role', v_inv.organization_id
-      using errcode = '42501';
-  end if;
-
-  select i.* into v_inv from base.organization_invitations as i
-   where i.organization_id = v_inv.organization_id and i.id = v_inv.id
-     for update;
-  if v_inv.accepted_at is not null then
-    raise exception 'invitation % was accepted at %: remove the membership instead', v_inv.id, v_inv.accepted_at
-      using errcode = '55000';
-  elsif v_inv.revoked_at is not null then
-    raise exception 'invitation % was already revoked at %', v_inv.id, v_inv.revoked_at using errcode = '55000';
-  elsif v_inv.expires_at <= pg_catalog.now() then
-    raise exception 'invitation % expired at %', v_inv.id, v_inv.expires_at using errcode = '55000';
-  end if;
-
-  update base.organization_invitations as i
-     set revoked_at = pg_catalog.now(), revoked_by = case when v_actor_role is not null then v_user end
-   where i.organization_id = v_inv.organization_id and i.id = v_inv.id
-  returning i.* into v_inv;
-  return v_inv;
-end
+  select internal.revoke_invitation(revoke_invitation.invitation_id)
 $$;
 
 --
@@ -1149,6 +963,198 @@ $$;
 COMMENT ON FUNCTION base.uuid_v7_timestamp(p_id uuid) IS 'The creation time (millisecond precision) encoded in a UUIDv7. Meaningless for other UUID versions.';
 
 --
+-- Name: accept_invitation(uuid); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.accept_invitation(invitation_id uuid) RETURNS base.organization_members
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_user   uuid := base.current_user_id();
+  v_email  text := base.current_user_email();
+  v_inv    base.organization_invitations;
+  v_member base.organization_members;
+begin
+  if v_user is null then
+    raise exception 'accepting an invitation needs a signed-in user'
+      using errcode = '42501', hint = 'Call it with a JWT whose "sub" is your user id.';
+  end if;
+  if v_email is null then
+    raise exception 'accepting an invitation needs the "email" claim of the identity provider in the request JWT'
+      using errcode = '42501';
+  end if;
+
+  -- Read without a lock first: nobody may lock an invitation that is not theirs.
+  select i.* into v_inv from base.organization_invitations as i where i.id = accept_invitation.invitation_id;
+  if v_inv.id is null or pg_catalog.lower(v_inv.email) <> pg_catalog.lower(v_email) then
+    -- An admin of the organization sees the invitation anyway: tell them why.
+    if v_inv.id is not null and base.has_organization_role(v_inv.organization_id, 'admin') then
+      raise exception 'invitation % is addressed to another e-mail address than yours', v_inv.id
+        using errcode = '42501', hint = 'Only its addressee may accept it.';
+    end if;
+    raise exception 'no invitation % addressed to %', accept_invitation.invitation_id, v_email
+      using errcode = 'P0002';
+  end if;
+  if not exists (select from base.users as u where u.id = v_user and u.is_active) then
+    raise exception 'user % has no active profile in base.users', v_user
+      using errcode = '55000', hint = 'Insert the user row (sign-up) first.';
+  end if;
+
+  select i.* into v_inv from base.organization_invitations as i
+   where i.organization_id = v_inv.organization_id and i.id = v_inv.id
+     for update;
+  if v_inv.accepted_at is not null then
+    raise exception 'invitation % was already accepted at %', v_inv.id, v_inv.accepted_at using errcode = '55000';
+  elsif v_inv.revoked_at is not null then
+    raise exception 'invitation % was revoked at %', v_inv.id, v_inv.revoked_at using errcode = '55000';
+  elsif v_inv.expires_at <= pg_catalog.now() then
+    raise exception 'invitation % expired at %', v_inv.id, v_inv.expires_at
+      using errcode = '55000', hint = 'Ask an admin of the organization for a new invitation.';
+  end if;
+  if exists (select from base.organization_members as m
+              where m.organization_id = v_inv.organization_id and m.user_id = v_user) then
+    raise exception 'user % is already a member of organization %', v_user, v_inv.organization_id
+      using errcode = '23505';
+  end if;
+
+  insert into base.organization_members (organization_id, user_id, role, invited_by)
+  values (v_inv.organization_id, v_user, v_inv.role, v_inv.invited_by)
+  returning * into v_member;
+
+  update base.organization_invitations as i
+     set accepted_at = pg_catalog.now(), accepted_by = v_user
+   where i.organization_id = v_inv.organization_id and i.id = v_inv.id;
+  return v_member;
+end
+$$;
+
+--
+-- Name: FUNCTION accept_invitation(invitation_id uuid); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.accept_invitation(invitation_id uuid) IS 'The SECURITY DEFINER body of base.accept_invitation (which calls it as an invoker, so no definer function is exposed to the API). Not for direct use.';
+
+--
+-- Name: create_organization(text, text, text); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.create_organization(name text, slug text, description text DEFAULT NULL::text) RETURNS base.organizations
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_user uuid := base.current_user_id();
+  v_org  base.organizations;
+begin
+  if v_user is null then
+    raise exception 'creating an organization needs an authenticated user'
+      using errcode = '42501', hint = 'Call it with a JWT whose "sub" is a user id.';
+  end if;
+  if not exists (select from base.users as u where u.id = v_user and u.is_active) then
+    raise exception 'user % has no active profile in base.users', v_user
+      using errcode = '55000', hint = 'Insert the user row (sign-up) first.';
+  end if;
+
+  insert into base.organizations (name, slug, description)
+  values (create_organization.name, create_organization.slug, create_organization.description)
+  returning * into v_org;
+
+  insert into base.organization_members (organization_id, user_id, role)
+  values (v_org.id, v_user, 'owner');
+
+  return v_org;
+end
+$$;
+
+--
+-- Name: FUNCTION create_organization(name text, slug text, description text); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.create_organization(name text, slug text, description text) IS 'The SECURITY DEFINER body of base.create_organization (which calls it as an invoker, so no definer function is exposed to the API). Not for direct use.';
+
+--
+-- Name: invite_member(uuid, text, base.organization_role, interval); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.invite_member(organization_id uuid, email text, role base.organization_role DEFAULT 'member'::base.organization_role, expires_in interval DEFAULT '7 days'::interval) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+declare
+  v_user       uuid := base.current_user_id();
+  v_service    boolean := pg_catalog.pg_has_role(
+                            coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user),
+                            'service_role', 'USAGE');
+  v_org        uuid := invite_member.organization_id;
+  v_email      text := pg_catalog.btrim(invite_member.email);
+  v_actor_role base.organization_role;
+  v_id         uuid;
+begin
+  if v_org is null then
+    raise exception 'invite_member: organization_id is required' using errcode = '22023';
+  end if;
+  if v_email is null or pg_catalog.length(v_email) > 320 or v_email !~ '^[^@[:space:]]+@[^@[:space:]]+$' then
+    raise exception 'invite_member: email must be an e-mail address (local@domain) of at most 320 characters'
+      using errcode = '22023';
+  end if;
+  if invite_member.role is null then
+    raise exception 'invite_member: role must be one of viewer, member, admin, owner' using errcode = '22023';
+  end if;
+  if invite_member.expires_in is null or invite_member.expires_in <= interval '0'
+     or invite_member.expires_in > interval '30 days' then
+    raise exception 'invite_member: expires_in must be more than 0 and at most 30 days'
+      using errcode = '22023';
+  end if;
+
+  -- Same answer for an organization that does not exist and one the caller does not administer.
+  if not v_service then
+    select m.role into v_actor_role
+      from base.organization_members as m
+     where m.organization_id = v_org and m.user_id = v_user;
+    if v_actor_role is null or v_actor_role < 'admin' then
+      raise exception 'only admins and owners of organization % may invite members', v_org
+        using errcode = '42501';
+    end if;
+    if invite_member.role = 'owner' and v_actor_role <> 'owner' then
+      raise exception 'only owners of organization % may invite an owner', v_org
+        using errcode = '42501', hint = 'Admins invite viewers, members and admins.';
+    end if;
+  end if;
+
+  -- The members' addresses are visible to the admin already (base.users, select_self_or_colleague).
+  if exists (select from base.organization_members as m
+               join base.users as u on u.id = m.user_id
+              where m.organization_id = v_org and pg_catalog.lower(u.email) = pg_catalog.lower(v_email)) then
+    raise exception '% is already a member of organization %', v_email, v_org using errcode = '23505';
+  end if;
+
+  -- An expired invitation to the same address is superseded.
+  update base.organization_invitations as i
+     set revoked_at = pg_catalog.now(), revoked_by = case when v_actor_role is not null then v_user end
+   where i.organization_id = v_org and pg_catalog.lower(i.email) = pg_catalog.lower(v_email)
+     and i.accepted_at is null and i.revoked_at is null and i.expires_at <= pg_catalog.now();
+
+  begin
+    insert into base.organization_invitations (organization_id, email, role, invited_by, expires_at)
+    values (v_org, v_email, invite_member.role, case when v_actor_role is not null then v_user end,
+            pg_catalog.now() + invite_member.expires_in)
+    returning id into v_id;
+  exception when unique_violation then
+    raise exception 'a pending invitation of % to organization % exists already', v_email, v_org
+      using errcode = '23505', hint = 'Revoke it (base.revoke_invitation) to invite again.';
+  end;
+  return v_id;
+end
+$_$;
+
+--
+-- Name: FUNCTION invite_member(organization_id uuid, email text, role base.organization_role, expires_in interval); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.invite_member(organization_id uuid, email text, role base.organization_role, expires_in interval) IS 'The SECURITY DEFINER body of base.invite_member (which calls it as an invoker, so no definer function is exposed to the API). Not for direct use.';
+
+--
 -- Name: led_project_ids(); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -1218,6 +1224,291 @@ $$;
 --
 
 COMMENT ON FUNCTION internal.partition_copy_truncate_guard(p_parent regclass, p_partition regclass) IS 'Gives a new partition of an append-only table the TRUNCATE guard its parent has (TRUNCATE triggers are not inherited).';
+
+--
+-- Name: put_context(uuid, text, text, interval, jsonb); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.put_context(source_id uuid, key text, content text, ttl interval DEFAULT NULL::interval, metadata jsonb DEFAULT '{}'::jsonb) RETURNS prompts.context_data
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_source  prompts.context_sources;
+  v_caller  text := coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user);
+  v_ttl     interval;
+  v_now     timestamptz := pg_catalog.clock_timestamp();
+  v_row     prompts.context_data;
+begin
+  select * into v_source from prompts.context_sources as s where s.id = put_context.source_id;
+  -- Not a member: the source does not exist for the caller (nothing leaks about other tenants).
+  if not found or (v_caller <> 'service_role' and not base.has_organization_role(v_source.organization_id, 'member')) then
+    raise exception 'context source % not found', put_context.source_id
+      using errcode = 'P0002', hint = 'Writing context takes the member role in the source''s organization.';
+  end if;
+  if not v_source.is_active then
+    raise exception 'context source % is inactive and accepts no new content', v_source.id
+      using errcode = '55000', hint = 'Set is_active = true on the source first.';
+  end if;
+
+  v_ttl := coalesce(put_context.ttl, v_source.default_ttl);
+  if v_ttl <= interval '0' or v_ttl > interval '30 days' then
+    raise exception 'ttl % is out of range; allowed: more than 0 and at most 30 days', v_ttl
+      using errcode = '22023';
+  end if;
+  if put_context.content is null then
+    raise exception 'put_context needs content (an empty string is valid)' using errcode = '22023';
+  end if;
+
+  insert into prompts.context_data as d
+    (organization_id, source_id, context_key, content, metadata, fetched_at, expires_at)
+  values
+    (v_source.organization_id, v_source.id, put_context.key, put_context.content,
+     coalesce(put_context.metadata, '{}'), v_now, v_now + v_ttl)
+  on conflict on constraint context_data_organization_id_source_id_context_key_key do update
+     set content    = excluded.content,
+         metadata   = excluded.metadata,
+         fetched_at = excluded.fetched_at,
+         expires_at = excluded.expires_at
+  returning d.* into v_row;
+  return v_row;
+end
+$$;
+
+--
+-- Name: FUNCTION put_context(source_id uuid, key text, content text, ttl interval, metadata jsonb); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.put_context(source_id uuid, key text, content text, ttl interval, metadata jsonb) IS 'The SECURITY DEFINER body of prompts.put_context (which calls it as an invoker, so no definer function is exposed to the API). Not for direct use.';
+
+--
+-- Name: refresh_metric_trends(uuid, uuid, timestamp with time zone); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.refresh_metric_trends(p_organization_id uuid DEFAULT NULL::uuid, p_repository_id uuid DEFAULT NULL::uuid, p_since timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET jit TO 'off'
+    AS $$
+declare
+  v_period text;
+  v_from   timestamptz;
+  v_rows   integer;
+  v_total  integer := 0;
+begin
+  -- Services (service_role, or a role that has it, such as the owner running a pg_cron job) refresh
+  -- anything; anyone else only an organization they are a member of. The caller is the database
+  -- role: the role setting (SET ROLE, as PostgREST does) or the session user, which this SECURITY
+  -- DEFINER function does not change (the current user is its owner here). Not the JWT: `authenticated`
+  -- without a subject is not a service.
+  if not pg_catalog.pg_has_role(coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user),
+                                'service_role', 'USAGE') then
+    if p_organization_id is null then
+      raise exception 'p_organization_id is required when a user refreshes trends'
+        using errcode = '22023';
+    end if;
+    if not base.has_organization_role(p_organization_id, 'member') then
+      raise exception 'only members of organization % may refresh its trends', p_organization_id
+        using errcode = '42501';
+    end if;
+  end if;
+
+  foreach v_period in array array['day', 'week'] loop
+    v_from := coalesce(
+      p_since,
+      (select max(t.period_start) from analytics.metric_trends as t
+        where t.period = v_period
+          and (p_organization_id is null or t.organization_id = p_organization_id)
+          and (p_repository_id is null or t.repository_id = p_repository_id)),
+      '-infinity');
+    if v_from > '-infinity' then
+      v_from := date_trunc(v_period, v_from, 'UTC');
+    end if;
+
+    insert into analytics.metric_trends as t
+      (organization_id, repository_id, metric_name, period, period_start, sample_count,
+       avg_value, min_value, max_value, last_value, refreshed_at)
+    select m.organization_id, m.repository_id, m.name, v_period,
+           date_trunc(v_period, m.recorded_at, 'UTC'),
+           count(*), avg(m.value), min(m.value), max(m.value),
+           (array_agg(m.value order by m.recorded_at desc, m.id desc))[1], now()
+      from analytics.metrics as m
+     where m.scope = 'repository'
+       and m.recorded_at >= v_from
+       and (p_organization_id is null or m.organization_id = p_organization_id)
+       and (p_repository_id is null or m.repository_id = p_repository_id)
+     group by m.organization_id, m.repository_id, m.name, date_trunc(v_period, m.recorded_at, 'UTC')
+    on conflict on constraint metric_trends_repository_id_metric_name_period_key do update
+       set sample_count = excluded.sample_count, avg_value = excluded.avg_value,
+           min_value = excluded.min_value, max_value = excluded.max_value,
+           last_value = excluded.last_value, refreshed_at = excluded.refreshed_at;
+    get diagnostics v_rows = row_count;
+    v_total := v_total + v_rows;
+
+    -- The change against the previous period that has data, for every period recomputed.
+    update analytics.metric_trends as t
+       set previous_avg = c.previous_avg,
+           change_abs   = t.avg_value - c.previous_avg,
+           change_pct   = case when c.previous_avg <> 0
+                               then 100 * (t.avg_value - c.previous_avg) / abs(c.previous_avg) end,
+           direction    = case when c.previous_avg is null then null
+                               when abs(t.avg_value - c.previous_avg) < 1e-9 then 'flat'
+                               when t.avg_value > c.previous_avg then 'up'
+                               else 'down' end
+      from (select cur.organization_id, cur.id,
+                   (select p.avg_value from analytics.metric_trends as p
+                     where p.organization_id = cur.organization_id and p.repository_id = cur.repository_id
+                       and p.metric_name = cur.metric_name and p.period = cur.period
+                       and p.period_start < cur.period_start
+                     order by p.period_start desc
+                     limit 1) as previous_avg
+              from analytics.metric_trends as cur
+             where cur.period = v_period
+               and cur.period_start >= v_from
+               and (p_organization_id is null or cur.organization_id = p_organization_id)
+               and (p_repository_id is null or cur.repository_id = p_repository_id)) as c
+     where t.organization_id = c.organization_id and t.id = c.id
+       and (t.previous_avg is distinct from c.previous_avg or t.change_abs is null);
+  end loop;
+
+  return v_total;
+end
+$$;
+
+--
+-- Name: FUNCTION refresh_metric_trends(p_organization_id uuid, p_repository_id uuid, p_since timestamp with time zone); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.refresh_metric_trends(p_organization_id uuid, p_repository_id uuid, p_since timestamp with time zone) IS 'The SECURITY DEFINER body of analytics.refresh_metric_trends (which calls it as an invoker, so no definer function is exposed to the API). Not for direct use.';
+
+--
+-- Name: revoke_invitation(uuid); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.revoke_invitation(invitation_id uuid) RETURNS base.organization_invitations
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_user       uuid := base.current_user_id();
+  v_service    boolean := pg_catalog.pg_has_role(
+                            coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user),
+                            'service_role', 'USAGE');
+  v_inv        base.organization_invitations;
+  v_actor_role base.organization_role;
+begin
+  -- Read without a lock first: nobody may lock an invitation they are not entitled to.
+  select i.* into v_inv from base.organization_invitations as i where i.id = revoke_invitation.invitation_id;
+  if v_inv.id is not null and not v_service then
+    select m.role into v_actor_role
+      from base.organization_members as m
+     where m.organization_id = v_inv.organization_id and m.user_id = v_user;
+  end if;
+  if v_inv.id is null or not (v_service or coalesce(v_actor_role >= 'admin', false)) then
+    raise exception 'no invitation % in an organization you administer', revoke_invitation.invitation_id
+      using errcode = 'P0002';
+  end if;
+  if v_inv.role = 'owner' and not v_service and v_actor_role <> 'owner' then
+    raise exception 'only owners of organization % may revoke an invitation to the owner role', v_inv.organization_id
+      using errcode = '42501';
+  end if;
+
+  select i.* into v_inv from base.organization_invitations as i
+   where i.organization_id = v_inv.organization_id and i.id = v_inv.id
+     for update;
+  if v_inv.accepted_at is not null then
+    raise exception 'invitation % was accepted at %: remove the membership instead', v_inv.id, v_inv.accepted_at
+      using errcode = '55000';
+  elsif v_inv.revoked_at is not null then
+    raise exception 'invitation % was already revoked at %', v_inv.id, v_inv.revoked_at using errcode = '55000';
+  elsif v_inv.expires_at <= pg_catalog.now() then
+    raise exception 'invitation % expired at %', v_inv.id, v_inv.expires_at using errcode = '55000';
+  end if;
+
+  update base.organization_invitations as i
+     set revoked_at = pg_catalog.now(), revoked_by = case when v_actor_role is not null then v_user end
+   where i.organization_id = v_inv.organization_id and i.id = v_inv.id
+  returning i.* into v_inv;
+  return v_inv;
+end
+$$;
+
+--
+-- Name: FUNCTION revoke_invitation(invitation_id uuid); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.revoke_invitation(invitation_id uuid) IS 'The SECURITY DEFINER body of base.revoke_invitation (which calls it as an invoker, so no definer function is exposed to the API). Not for direct use.';
+
+--
+-- Name: search_templates(text, integer, uuid, boolean); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.search_templates(query text, max_results integer DEFAULT 20, p_organization_id uuid DEFAULT NULL::uuid, p_include_archived boolean DEFAULT false) RETURNS TABLE(organization_id uuid, template_id uuid, name text, category text, description text, template_version_id uuid, version integer, rank real)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_query   tsquery;
+  v_scope   uuid[];
+  v_filter  tsquery;
+  v_service boolean := base.current_user_id() is null
+                       and pg_catalog.current_setting('role') = 'service_role';
+begin
+  if search_templates.max_results is null or search_templates.max_results not between 1 and 100 then
+    raise exception 'max_results must be between 1 and 100, got %', coalesce(search_templates.max_results::text, 'NULL')
+      using errcode = '22023';
+  end if;
+  -- A search box's worth of text: the parser's work (and its recursion) grows with the query.
+  if pg_catalog.length(search_templates.query) > 500 then
+    raise exception 'a search query is at most 500 characters, got %', pg_catalog.length(search_templates.query)
+      using errcode = '22023';
+  end if;
+  v_query := pg_catalog.websearch_to_tsquery('english'::regconfig, coalesce(search_templates.query, ''));
+  if pg_catalog.numnode(v_query) > 200 then
+    raise exception 'a search query has at most 200 terms and operators, got %', pg_catalog.numnode(v_query)
+      using errcode = '22023';
+  end if;
+  if pg_catalog.numnode(v_query) = 0 then
+    return;  -- nothing but stop words
+  end if;
+
+  if v_service then
+    v_scope := case when search_templates.p_organization_id is not null
+                    then array[search_templates.p_organization_id] end;  -- NULL: every organization
+  else
+    v_scope := internal.organization_ids_for('viewer');
+    if search_templates.p_organization_id is not null then
+      v_scope := case when search_templates.p_organization_id = any (v_scope)
+                      then array[search_templates.p_organization_id] else '{}' end;
+    end if;
+    if cardinality(v_scope) = 0 then
+      return;  -- no organization to search in
+    end if;
+  end if;
+
+  v_filter := v_query;
+  if v_scope is not null then
+    v_filter := v_query && (select pg_catalog.string_agg(prompts.organization_search_token(o), ' | ')
+                              from pg_catalog.unnest(v_scope) as o)::tsquery;
+  end if;
+
+  return query
+  select t.organization_id, t.id, t.name, t.category, t.description, t.active_version_id, t.active_version,
+         pg_catalog.ts_rank(t.search_vector, v_query) as rank
+    from prompts.prompt_templates as t
+   where t.search_vector @@ v_filter
+     and (v_scope is null or t.organization_id = any (v_scope))
+     and (search_templates.p_include_archived or not t.is_archived)
+   order by 8 desc, t.name, t.id
+   limit search_templates.max_results;
+end
+$$;
+
+--
+-- Name: FUNCTION search_templates(query text, max_results integer, p_organization_id uuid, p_include_archived boolean); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.search_templates(query text, max_results integer, p_organization_id uuid, p_include_archived boolean) IS 'The SECURITY DEFINER body of prompts.search_templates (which calls it as an invoker, so no definer function is exposed to the API). Not for direct use.';
 
 --
 -- Name: serialize_tenant(uuid, text); Type: FUNCTION; Schema: internal; Owner: -
@@ -3345,28 +3636,16 @@ CREATE POLICY select_admin ON base.audit_log FOR SELECT TO authenticated USING (
 COMMENT ON POLICY select_admin ON base.audit_log IS 'Admins and owners read their organization''s audit trail.';
 
 --
--- Name: organization_invitations select_admin; Type: POLICY; Schema: base; Owner: -
+-- Name: organization_invitations select_admin_or_invitee; Type: POLICY; Schema: base; Owner: -
 --
 
-CREATE POLICY select_admin ON base.organization_invitations FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('admin'::base.organization_role) AS organization_ids_for)::uuid[])));
+CREATE POLICY select_admin_or_invitee ON base.organization_invitations FOR SELECT TO authenticated USING (((organization_id = ANY (( SELECT internal.organization_ids_for('admin'::base.organization_role) AS organization_ids_for)::uuid[])) OR (lower(email) = lower(( SELECT base.current_user_email() AS current_user_email)))));
 
 --
--- Name: POLICY select_admin ON organization_invitations; Type: COMMENT; Schema: base; Owner: -
+-- Name: POLICY select_admin_or_invitee ON organization_invitations; Type: COMMENT; Schema: base; Owner: -
 --
 
-COMMENT ON POLICY select_admin ON base.organization_invitations IS 'Admins and owners see their organization''s invitations.';
-
---
--- Name: organization_invitations select_invitee; Type: POLICY; Schema: base; Owner: -
---
-
-CREATE POLICY select_invitee ON base.organization_invitations FOR SELECT TO authenticated USING ((lower(email) = lower(( SELECT base.current_user_email() AS current_user_email))));
-
---
--- Name: POLICY select_invitee ON organization_invitations; Type: COMMENT; Schema: base; Owner: -
---
-
-COMMENT ON POLICY select_invitee ON base.organization_invitations IS 'A user sees the invitations addressed to the e-mail claim of their JWT, to accept them.';
+COMMENT ON POLICY select_admin_or_invitee ON base.organization_invitations IS 'Admins and owners see their organization''s invitations; a user sees the invitations addressed to the e-mail claim of their JWT, to accept them.';
 
 --
 -- Name: organization_members select_member; Type: POLICY; Schema: base; Owner: -
@@ -3723,6 +4002,29 @@ GRANT ALL ON FUNCTION base.uuid_v7_timestamp(p_id uuid) TO authenticated;
 GRANT ALL ON FUNCTION base.uuid_v7_timestamp(p_id uuid) TO service_role;
 
 --
+-- Name: FUNCTION accept_invitation(invitation_id uuid); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.accept_invitation(invitation_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.accept_invitation(invitation_id uuid) TO authenticated;
+
+--
+-- Name: FUNCTION create_organization(name text, slug text, description text); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.create_organization(name text, slug text, description text) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.create_organization(name text, slug text, description text) TO authenticated;
+GRANT ALL ON FUNCTION internal.create_organization(name text, slug text, description text) TO service_role;
+
+--
+-- Name: FUNCTION invite_member(organization_id uuid, email text, role base.organization_role, expires_in interval); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.invite_member(organization_id uuid, email text, role base.organization_role, expires_in interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.invite_member(organization_id uuid, email text, role base.organization_role, expires_in interval) TO authenticated;
+GRANT ALL ON FUNCTION internal.invite_member(organization_id uuid, email text, role base.organization_role, expires_in interval) TO service_role;
+
+--
 -- Name: FUNCTION led_project_ids(); Type: ACL; Schema: internal; Owner: -
 --
 
@@ -3743,6 +4045,38 @@ GRANT ALL ON FUNCTION internal.organization_ids_for(p_min_role base.organization
 --
 
 REVOKE ALL ON FUNCTION internal.partition_copy_truncate_guard(p_parent regclass, p_partition regclass) FROM PUBLIC;
+
+--
+-- Name: FUNCTION put_context(source_id uuid, key text, content text, ttl interval, metadata jsonb); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.put_context(source_id uuid, key text, content text, ttl interval, metadata jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.put_context(source_id uuid, key text, content text, ttl interval, metadata jsonb) TO authenticated;
+GRANT ALL ON FUNCTION internal.put_context(source_id uuid, key text, content text, ttl interval, metadata jsonb) TO service_role;
+
+--
+-- Name: FUNCTION refresh_metric_trends(p_organization_id uuid, p_repository_id uuid, p_since timestamp with time zone); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.refresh_metric_trends(p_organization_id uuid, p_repository_id uuid, p_since timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.refresh_metric_trends(p_organization_id uuid, p_repository_id uuid, p_since timestamp with time zone) TO authenticated;
+GRANT ALL ON FUNCTION internal.refresh_metric_trends(p_organization_id uuid, p_repository_id uuid, p_since timestamp with time zone) TO service_role;
+
+--
+-- Name: FUNCTION revoke_invitation(invitation_id uuid); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.revoke_invitation(invitation_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.revoke_invitation(invitation_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION internal.revoke_invitation(invitation_id uuid) TO service_role;
+
+--
+-- Name: FUNCTION search_templates(query text, max_results integer, p_organization_id uuid, p_include_archived boolean); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.search_templates(query text, max_results integer, p_organization_id uuid, p_include_archived boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.search_templates(query text, max_results integer, p_organization_id uuid, p_include_archived boolean) TO authenticated;
+GRANT ALL ON FUNCTION internal.search_templates(query text, max_results integer, p_organization_id uuid, p_include_archived boolean) TO service_role;
 
 --
 -- Name: FUNCTION serialize_tenant(p_organization_id uuid, p_scope text); Type: ACL; Schema: internal; Owner: -

@@ -1390,18 +1390,6 @@ ALTER TABLE projects.repositories ENABLE ROW LEVEL SECURITY;
 ALTER TABLE projects.repository_branches ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: projects select_admin; Type: POLICY; Schema: projects; Owner: -
---
-
-CREATE POLICY select_admin ON projects.projects FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('admin'::base.organization_role) AS organization_ids_for)::uuid[])));
-
---
--- Name: POLICY select_admin ON projects; Type: COMMENT; Schema: projects; Owner: -
---
-
-COMMENT ON POLICY select_admin ON projects.projects IS 'Admins and owners also see soft-deleted projects, so they can restore them.';
-
---
 -- Name: project_members select_viewer; Type: POLICY; Schema: projects; Owner: -
 --
 
@@ -1441,13 +1429,13 @@ COMMENT ON POLICY select_viewer ON projects.project_status_history IS 'Every mem
 -- Name: projects select_viewer; Type: POLICY; Schema: projects; Owner: -
 --
 
-CREATE POLICY select_viewer ON projects.projects FOR SELECT TO authenticated USING (((deleted_at IS NULL) AND (organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[]))));
+CREATE POLICY select_viewer ON projects.projects FOR SELECT TO authenticated USING ((((deleted_at IS NULL) AND (organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[]))) OR (organization_id = ANY (( SELECT internal.organization_ids_for('admin'::base.organization_role) AS organization_ids_for)::uuid[]))));
 
 --
 -- Name: POLICY select_viewer ON projects; Type: COMMENT; Schema: projects; Owner: -
 --
 
-COMMENT ON POLICY select_viewer ON projects.projects IS 'Every member of the organization (viewer and up) reads its live projects.';
+COMMENT ON POLICY select_viewer ON projects.projects IS 'Every member of the organization (viewer and up) reads its live projects; admins and owners also see soft-deleted ones, so they can restore them.';
 
 --
 -- Name: repositories select_viewer; Type: POLICY; Schema: projects; Owner: -
@@ -1472,18 +1460,6 @@ CREATE POLICY select_viewer ON projects.repository_branches FOR SELECT TO authen
 --
 
 COMMENT ON POLICY select_viewer ON projects.repository_branches IS 'Every member of the organization reads branches.';
-
---
--- Name: projects update_admin; Type: POLICY; Schema: projects; Owner: -
---
-
-CREATE POLICY update_admin ON projects.projects FOR UPDATE TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('admin'::base.organization_role) AS organization_ids_for)::uuid[]))) WITH CHECK ((organization_id = ANY (( SELECT internal.organization_ids_for('admin'::base.organization_role) AS organization_ids_for)::uuid[])));
-
---
--- Name: POLICY update_admin ON projects; Type: COMMENT; Schema: projects; Owner: -
---
-
-COMMENT ON POLICY update_admin ON projects.projects IS 'Admins and owners edit any project, soft-delete (set deleted_at) and restore it.';
 
 --
 -- Name: project_members update_admin_or_lead; Type: POLICY; Schema: projects; Owner: -
@@ -1513,13 +1489,13 @@ COMMENT ON POLICY update_member ON projects.project_repositories IS 'Members cha
 -- Name: projects update_member; Type: POLICY; Schema: projects; Owner: -
 --
 
-CREATE POLICY update_member ON projects.projects FOR UPDATE TO authenticated USING (((deleted_at IS NULL) AND (organization_id = ANY (( SELECT internal.organization_ids_for('member'::base.organization_role) AS organization_ids_for)::uuid[])))) WITH CHECK (((deleted_at IS NULL) AND (organization_id = ANY (( SELECT internal.organization_ids_for('member'::base.organization_role) AS organization_ids_for)::uuid[]))));
+CREATE POLICY update_member ON projects.projects FOR UPDATE TO authenticated USING ((((deleted_at IS NULL) AND (organization_id = ANY (( SELECT internal.organization_ids_for('member'::base.organization_role) AS organization_ids_for)::uuid[]))) OR (organization_id = ANY (( SELECT internal.organization_ids_for('admin'::base.organization_role) AS organization_ids_for)::uuid[])))) WITH CHECK ((((deleted_at IS NULL) AND (organization_id = ANY (( SELECT internal.organization_ids_for('member'::base.organization_role) AS organization_ids_for)::uuid[]))) OR (organization_id = ANY (( SELECT internal.organization_ids_for('admin'::base.organization_role) AS organization_ids_for)::uuid[]))));
 
 --
 -- Name: POLICY update_member ON projects; Type: COMMENT; Schema: projects; Owner: -
 --
 
-COMMENT ON POLICY update_member ON projects.projects IS 'Members edit live projects but cannot soft-delete them (the new row must stay live). Status changes are further limited to project leads and admins by the lifecycle trigger.';
+COMMENT ON POLICY update_member ON projects.projects IS 'Members edit live projects but cannot soft-delete them (the new row must stay live); admins and owners edit any project, soft-delete (set deleted_at) and restore it. Status changes are further limited to project leads and admins by the lifecycle trigger.';
 
 --
 -- Name: repositories update_member; Type: POLICY; Schema: projects; Owner: -

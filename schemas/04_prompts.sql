@@ -28,6 +28,98 @@ CREATE SCHEMA prompts;
 COMMENT ON SCHEMA prompts IS 'Prompt templates (versioned, rendered by render_prompt), executions with cost from the model price catalog, cached context (get_context/put_context), feedback and A/B experiments.';
 
 --
+-- Name: utf8_sha256(text); Type: FUNCTION; Schema: prompts; Owner: -
+--
+
+CREATE FUNCTION prompts.utf8_sha256(p_text text) RETURNS bytea
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $$
+  select case when (octet_length(p_text) <= 4194304 or base.refuse_oversized('p_text', octet_length(p_text), 4194304))
+              then sha256(convert_to(p_text, 'UTF8')) end
+$$;
+
+--
+-- Name: FUNCTION utf8_sha256(p_text text); Type: COMMENT; Schema: prompts; Owner: -
+--
+
+COMMENT ON FUNCTION prompts.utf8_sha256(p_text text) IS 'sha256 of the UTF-8 encoding of a text (32 bytes), as any other language computes it. Used for prompt hashes and context content hashes.';
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: context_data; Type: TABLE; Schema: prompts; Owner: -
+--
+
+CREATE TABLE prompts.context_data (
+    organization_id uuid NOT NULL,
+    id uuid DEFAULT base.uuid_generate_v7() NOT NULL,
+    source_id uuid NOT NULL,
+    context_key text NOT NULL,
+    content text NOT NULL,
+    content_hash bytea GENERATED ALWAYS AS (prompts.utf8_sha256(content)) STORED NOT NULL,
+    size_bytes integer GENERATED ALWAYS AS (octet_length(content)) STORED NOT NULL,
+    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
+    fetched_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT context_data_content_check CHECK ((octet_length(content) <= 4194304)),
+    CONSTRAINT context_data_context_key_check CHECK (((length(context_key) >= 1) AND (length(context_key) <= 1000))),
+    CONSTRAINT context_data_expires_at_check CHECK ((expires_at > fetched_at)),
+    CONSTRAINT context_data_metadata_check CHECK (((jsonb_typeof(metadata) = 'object'::text) AND (pg_column_size(metadata) <= 16384)))
+);
+
+--
+-- Name: TABLE context_data; Type: COMMENT; Schema: prompts; Owner: -
+--
+
+COMMENT ON TABLE prompts.context_data IS 'Cached context per source and key: content, its sha256 and size (computed), and expires_at. Expired entries are never served; read with get_context(), write with put_context().';
+
+--
+-- Name: COLUMN context_data.context_key; Type: COMMENT; Schema: prompts; Owner: -
+--
+
+COMMENT ON COLUMN prompts.context_data.context_key IS 'What was fetched within the source (a file path, a URL, an analysis id...); unique per source.';
+
+--
+-- Name: COLUMN context_data.content; Type: COMMENT; Schema: prompts; Owner: -
+--
+
+COMMENT ON COLUMN prompts.context_data.content IS 'The cached text, at most 4 MiB.';
+
+--
+-- Name: COLUMN context_data.content_hash; Type: COMMENT; Schema: prompts; Owner: -
+--
+
+COMMENT ON COLUMN prompts.context_data.content_hash IS 'Generated: sha256 of the content''s UTF-8 bytes; compare to skip re-processing unchanged context.';
+
+--
+-- Name: COLUMN context_data.size_bytes; Type: COMMENT; Schema: prompts; Owner: -
+--
+
+COMMENT ON COLUMN prompts.context_data.size_bytes IS 'Generated: the content''s size in bytes.';
+
+--
+-- Name: COLUMN context_data.metadata; Type: COMMENT; Schema: prompts; Owner: -
+--
+
+COMMENT ON COLUMN prompts.context_data.metadata IS 'Fetch details (etag, commit sha, content type...); a JSON object of at most 16 KiB.';
+
+--
+-- Name: COLUMN context_data.fetched_at; Type: COMMENT; Schema: prompts; Owner: -
+--
+
+COMMENT ON COLUMN prompts.context_data.fetched_at IS 'When the content was fetched (the last put_context).';
+
+--
+-- Name: COLUMN context_data.expires_at; Type: COMMENT; Schema: prompts; Owner: -
+--
+
+COMMENT ON COLUMN prompts.context_data.expires_at IS 'The entry is served strictly before this instant, never at or after it.';
+
+--
 -- Name: cleanup_expired_context_data(); Type: FUNCTION; Schema: prompts; Owner: -
 --
 
@@ -75,8 +167,6 @@ $$;
 --
 
 COMMENT ON FUNCTION prompts.execution_cost(p_organization_id uuid, p_model text, p_at timestamp with time zone, p_input_tokens integer, p_output_tokens integer) IS 'USD cost of input and output tokens of a model at an instant for an organization (prompts.model_price_at), rounded to 8 decimals. 55000 when no price is in effect.';
-
-SET default_tablespace = '';
 
 --
 -- Name: prompt_executions; Type: TABLE; Schema: prompts; Owner: -
@@ -251,96 +341,6 @@ $$;
 COMMENT ON FUNCTION prompts.finish_execution(execution_id uuid, status text, input_tokens integer, output_tokens integer, latency_ms integer, error_message text, metadata jsonb) IS 'Records the outcome of a running execution (succeeded, failed, timed_out or cancelled) with its tokens and latency; the database sets completed_at and computes cost_usd. 22023 for another status, P0002 for an unknown execution, 55000 when it is already final.';
 
 --
--- Name: utf8_sha256(text); Type: FUNCTION; Schema: prompts; Owner: -
---
-
-CREATE FUNCTION prompts.utf8_sha256(p_text text) RETURNS bytea
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    AS $$
-  select case when (octet_length(p_text) <= 4194304 or base.refuse_oversized('p_text', octet_length(p_text), 4194304))
-              then sha256(convert_to(p_text, 'UTF8')) end
-$$;
-
---
--- Name: FUNCTION utf8_sha256(p_text text); Type: COMMENT; Schema: prompts; Owner: -
---
-
-COMMENT ON FUNCTION prompts.utf8_sha256(p_text text) IS 'sha256 of the UTF-8 encoding of a text (32 bytes), as any other language computes it. Used for prompt hashes and context content hashes.';
-
-SET default_table_access_method = heap;
-
---
--- Name: context_data; Type: TABLE; Schema: prompts; Owner: -
---
-
-CREATE TABLE prompts.context_data (
-    organization_id uuid NOT NULL,
-    id uuid DEFAULT base.uuid_generate_v7() NOT NULL,
-    source_id uuid NOT NULL,
-    context_key text NOT NULL,
-    content text NOT NULL,
-    content_hash bytea GENERATED ALWAYS AS (prompts.utf8_sha256(content)) STORED NOT NULL,
-    size_bytes integer GENERATED ALWAYS AS (octet_length(content)) STORED NOT NULL,
-    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
-    fetched_at timestamp with time zone DEFAULT now() NOT NULL,
-    expires_at timestamp with time zone NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT context_data_content_check CHECK ((octet_length(content) <= 4194304)),
-    CONSTRAINT context_data_context_key_check CHECK (((length(context_key) >= 1) AND (length(context_key) <= 1000))),
-    CONSTRAINT context_data_expires_at_check CHECK ((expires_at > fetched_at)),
-    CONSTRAINT context_data_metadata_check CHECK (((jsonb_typeof(metadata) = 'object'::text) AND (pg_column_size(metadata) <= 16384)))
-);
-
---
--- Name: TABLE context_data; Type: COMMENT; Schema: prompts; Owner: -
---
-
-COMMENT ON TABLE prompts.context_data IS 'Cached context per source and key: content, its sha256 and size (computed), and expires_at. Expired entries are never served; read with get_context(), write with put_context().';
-
---
--- Name: COLUMN context_data.context_key; Type: COMMENT; Schema: prompts; Owner: -
---
-
-COMMENT ON COLUMN prompts.context_data.context_key IS 'What was fetched within the source (a file path, a URL, an analysis id...); unique per source.';
-
---
--- Name: COLUMN context_data.content; Type: COMMENT; Schema: prompts; Owner: -
---
-
-COMMENT ON COLUMN prompts.context_data.content IS 'The cached text, at most 4 MiB.';
-
---
--- Name: COLUMN context_data.content_hash; Type: COMMENT; Schema: prompts; Owner: -
---
-
-COMMENT ON COLUMN prompts.context_data.content_hash IS 'Generated: sha256 of the content''s UTF-8 bytes; compare to skip re-processing unchanged context.';
-
---
--- Name: COLUMN context_data.size_bytes; Type: COMMENT; Schema: prompts; Owner: -
---
-
-COMMENT ON COLUMN prompts.context_data.size_bytes IS 'Generated: the content''s size in bytes.';
-
---
--- Name: COLUMN context_data.metadata; Type: COMMENT; Schema: prompts; Owner: -
---
-
-COMMENT ON COLUMN prompts.context_data.metadata IS 'Fetch details (etag, commit sha, content type...); a JSON object of at most 16 KiB.';
-
---
--- Name: COLUMN context_data.fetched_at; Type: COMMENT; Schema: prompts; Owner: -
---
-
-COMMENT ON COLUMN prompts.context_data.fetched_at IS 'When the content was fetched (the last put_context).';
-
---
--- Name: COLUMN context_data.expires_at; Type: COMMENT; Schema: prompts; Owner: -
---
-
-COMMENT ON COLUMN prompts.context_data.expires_at IS 'The entry is served strictly before this instant, never at or after it.';
-
---
 -- Name: get_context(uuid, text); Type: FUNCTION; Schema: prompts; Owner: -
 --
 
@@ -505,49 +505,10 @@ COMMENT ON FUNCTION prompts.placeholder_pattern() IS 'The regular expression of 
 --
 
 CREATE FUNCTION prompts.put_context(source_id uuid, key text, content text, ttl interval DEFAULT NULL::interval, metadata jsonb DEFAULT '{}'::jsonb) RETURNS prompts.context_data
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE sql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-declare
-  v_source  prompts.context_sources;
-  v_caller  text := coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user);
-  v_ttl     interval;
-  v_now     timestamptz := pg_catalog.clock_timestamp();
-  v_row     prompts.context_data;
-begin
-  select * into v_source from prompts.context_sources as s where s.id = put_context.source_id;
-  -- Not a member: the source does not exist for the caller (nothing leaks about other tenants).
-  if not found or (v_caller <> 'service_role' and not base.has_organization_role(v_source.organization_id, 'member')) then
-    raise exception 'context source % not found', put_context.source_id
-      using errcode = 'P0002', hint = 'Writing context takes the member role in the source''s organization.';
-  end if;
-  if not v_source.is_active then
-    raise exception 'context source % is inactive and accepts no new content', v_source.id
-      using errcode = '55000', hint = 'Set is_active = true on the source first.';
-  end if;
-
-  v_ttl := coalesce(put_context.ttl, v_source.default_ttl);
-  if v_ttl <= interval '0' or v_ttl > interval '30 days' then
-    raise exception 'ttl % is out of range; allowed: more than 0 and at most 30 days', v_ttl
-      using errcode = '22023';
-  end if;
-  if put_context.content is null then
-    raise exception 'put_context needs content (an empty string is valid)' using errcode = '22023';
-  end if;
-
-  insert into prompts.context_data as d
-    (organization_id, source_id, context_key, content, metadata, fetched_at, expires_at)
-  values
-    (v_source.organization_id, v_source.id, put_context.key, put_context.content,
-     coalesce(put_context.metadata, '{}'), v_now, v_now + v_ttl)
-  on conflict on constraint context_data_organization_id_source_id_context_key_key do update
-     set content    = excluded.content,
-         metadata   = excluded.metadata,
-         fetched_at = excluded.fetched_at,
-         expires_at = excluded.expires_at
-  returning d.* into v_row;
-  return v_row;
-end
+  select internal.put_context(put_context.source_id, put_context.key, put_context.content, put_context.ttl, put_context.metadata)
 $$;
 
 --
@@ -699,64 +660,10 @@ COMMENT ON FUNCTION prompts.render_template_version(template_version_id uuid, va
 --
 
 CREATE FUNCTION prompts.search_templates(query text, max_results integer DEFAULT 20, p_organization_id uuid DEFAULT NULL::uuid, p_include_archived boolean DEFAULT false) RETURNS TABLE(organization_id uuid, template_id uuid, name text, category text, description text, template_version_id uuid, version integer, rank real)
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-declare
-  v_query   tsquery;
-  v_scope   uuid[];
-  v_filter  tsquery;
-  v_service boolean := base.current_user_id() is null
-                       and pg_catalog.current_setting('role') = 'service_role';
-begin
-  if search_templates.max_results is null or search_templates.max_results not between 1 and 100 then
-    raise exception 'max_results must be between 1 and 100, got %', coalesce(search_templates.max_results::text, 'NULL')
-      using errcode = '22023';
-  end if;
-  -- A search box's worth of text: the parser's work (and its recursion) grows with the query.
-  if pg_catalog.length(search_templates.query) > 500 then
-    raise exception 'a search query is at most 500 characters, got %', pg_catalog.length(search_templates.query)
-      using errcode = '22023';
-  end if;
-  v_query := pg_catalog.websearch_to_tsquery('english'::regconfig, coalesce(search_templates.query, ''));
-  if pg_catalog.numnode(v_query) > 200 then
-    raise exception 'a search query has at most 200 terms and operators, got %', pg_catalog.numnode(v_query)
-      using errcode = '22023';
-  end if;
-  if pg_catalog.numnode(v_query) = 0 then
-    return;  -- nothing but stop words
-  end if;
-
-  if v_service then
-    v_scope := case when search_templates.p_organization_id is not null
-                    then array[search_templates.p_organization_id] end;  -- NULL: every organization
-  else
-    v_scope := internal.organization_ids_for('viewer');
-    if search_templates.p_organization_id is not null then
-      v_scope := case when search_templates.p_organization_id = any (v_scope)
-                      then array[search_templates.p_organization_id] else '{}' end;
-    end if;
-    if cardinality(v_scope) = 0 then
-      return;  -- no organization to search in
-    end if;
-  end if;
-
-  v_filter := v_query;
-  if v_scope is not null then
-    v_filter := v_query && (select pg_catalog.string_agg(prompts.organization_search_token(o), ' | ')
-                              from pg_catalog.unnest(v_scope) as o)::tsquery;
-  end if;
-
-  return query
-  select t.organization_id, t.id, t.name, t.category, t.description, t.active_version_id, t.active_version,
-         pg_catalog.ts_rank(t.search_vector, v_query) as rank
-    from prompts.prompt_templates as t
-   where t.search_vector @@ v_filter
-     and (v_scope is null or t.organization_id = any (v_scope))
-     and (search_templates.p_include_archived or not t.is_archived)
-   order by 8 desc, t.name, t.id
-   limit search_templates.max_results;
-end
+  select * from internal.search_templates(search_templates.query, search_templates.max_results, search_templates.p_organization_id, search_templates.p_include_archived)
 $$;
 
 --
@@ -3360,6 +3267,21 @@ GRANT USAGE ON SCHEMA prompts TO authenticated;
 GRANT USAGE ON SCHEMA prompts TO service_role;
 
 --
+-- Name: FUNCTION utf8_sha256(p_text text); Type: ACL; Schema: prompts; Owner: -
+--
+
+REVOKE ALL ON FUNCTION prompts.utf8_sha256(p_text text) FROM PUBLIC;
+GRANT ALL ON FUNCTION prompts.utf8_sha256(p_text text) TO authenticated;
+GRANT ALL ON FUNCTION prompts.utf8_sha256(p_text text) TO service_role;
+
+--
+-- Name: TABLE context_data; Type: ACL; Schema: prompts; Owner: -
+--
+
+GRANT SELECT ON TABLE prompts.context_data TO authenticated;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE prompts.context_data TO service_role;
+
+--
 -- Name: FUNCTION cleanup_expired_context_data(); Type: ACL; Schema: prompts; Owner: -
 --
 
@@ -3496,21 +3418,6 @@ GRANT INSERT(completed_at),UPDATE(completed_at) ON TABLE prompts.prompt_executio
 REVOKE ALL ON FUNCTION prompts.finish_execution(execution_id uuid, status text, input_tokens integer, output_tokens integer, latency_ms integer, error_message text, metadata jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION prompts.finish_execution(execution_id uuid, status text, input_tokens integer, output_tokens integer, latency_ms integer, error_message text, metadata jsonb) TO authenticated;
 GRANT ALL ON FUNCTION prompts.finish_execution(execution_id uuid, status text, input_tokens integer, output_tokens integer, latency_ms integer, error_message text, metadata jsonb) TO service_role;
-
---
--- Name: FUNCTION utf8_sha256(p_text text); Type: ACL; Schema: prompts; Owner: -
---
-
-REVOKE ALL ON FUNCTION prompts.utf8_sha256(p_text text) FROM PUBLIC;
-GRANT ALL ON FUNCTION prompts.utf8_sha256(p_text text) TO authenticated;
-GRANT ALL ON FUNCTION prompts.utf8_sha256(p_text text) TO service_role;
-
---
--- Name: TABLE context_data; Type: ACL; Schema: prompts; Owner: -
---
-
-GRANT SELECT ON TABLE prompts.context_data TO authenticated;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE prompts.context_data TO service_role;
 
 --
 -- Name: FUNCTION get_context(source_id uuid, key text); Type: ACL; Schema: prompts; Owner: -

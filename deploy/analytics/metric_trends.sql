@@ -58,7 +58,7 @@ create trigger _100_set_updated_at
   before update on analytics.metric_trends
   for each row execute function base.tg__set_updated_at();
 
-create function analytics.refresh_metric_trends(
+create function internal.refresh_metric_trends(
   p_organization_id uuid        default null,
   p_repository_id   uuid        default null,
   p_since           timestamptz default null)
@@ -152,6 +152,22 @@ begin
 
   return v_total;
 end
+$$;
+comment on function internal.refresh_metric_trends(uuid, uuid, timestamptz) is
+  'The SECURITY DEFINER body of analytics.refresh_metric_trends (which calls it as an invoker, so no definer function is exposed to the API). Not for direct use.';
+revoke execute on function internal.refresh_metric_trends(uuid, uuid, timestamptz) from public;
+grant execute on function internal.refresh_metric_trends(uuid, uuid, timestamptz) to authenticated, service_role;
+
+create function analytics.refresh_metric_trends(
+  p_organization_id uuid        default null,
+  p_repository_id   uuid        default null,
+  p_since           timestamptz default null)
+returns integer
+language sql
+volatile
+set search_path = pg_catalog, pg_temp
+as $$
+  select internal.refresh_metric_trends(refresh_metric_trends.p_organization_id, refresh_metric_trends.p_repository_id, refresh_metric_trends.p_since)
 $$;
 
 comment on function analytics.refresh_metric_trends(uuid, uuid, timestamptz) is

@@ -5,7 +5,7 @@
 
 begin;
 
-create function base.create_organization(name text, slug text, description text default null)
+create function internal.create_organization(name text, slug text, description text default null)
 returns base.organizations
 language plpgsql
 volatile
@@ -34,6 +34,19 @@ begin
 
   return v_org;
 end
+$$;
+comment on function internal.create_organization(text, text, text) is
+  'The SECURITY DEFINER body of base.create_organization (which calls it as an invoker, so no definer function is exposed to the API). Not for direct use.';
+revoke execute on function internal.create_organization(text, text, text) from public;
+grant execute on function internal.create_organization(text, text, text) to authenticated, service_role;
+
+create function base.create_organization(name text, slug text, description text default null)
+returns base.organizations
+language sql
+volatile
+set search_path = pg_catalog, pg_temp
+as $$
+  select internal.create_organization(create_organization.name, create_organization.slug, create_organization.description)
 $$;
 
 comment on function base.create_organization(text, text, text) is

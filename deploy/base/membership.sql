@@ -31,18 +31,15 @@ comment on function internal.organization_ids_for(base.organization_role) is
 revoke execute on function internal.organization_ids_for(base.organization_role) from public;
 grant execute on function internal.organization_ids_for(base.organization_role) to authenticated, service_role;
 
+-- SECURITY INVOKER: it only asks organization_ids_for, which is the definer, in the unexposed
+-- internal schema (no definer function is callable through the Data API).
 create function base.has_organization_role(p_organization_id uuid, p_min_role base.organization_role)
 returns boolean
 language sql
 stable
-security definer
 set search_path = pg_catalog, pg_temp
 as $$
-  select exists (
-    select from base.organization_members as m
-     where m.organization_id = p_organization_id
-       and m.user_id = base.current_user_id()
-       and m.role >= p_min_role)
+  select coalesce(p_organization_id = any (internal.organization_ids_for(p_min_role)), false)
 $$;
 
 comment on function base.has_organization_role(uuid, base.organization_role) is

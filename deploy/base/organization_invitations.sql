@@ -51,7 +51,7 @@ create table base.organization_invitations (
 create unique index organization_invitations_pending_email_key
   on base.organization_invitations (organization_id, lower(email))
   where accepted_at is null and revoked_at is null;
--- "My invitations" (the select_invitee policy) and acceptance by id.
+-- "My invitations" (the select_admin_or_invitee policy) and acceptance by id.
 create index organization_invitations_email_idx on base.organization_invitations (lower(email));
 create index organization_invitations_id_idx on base.organization_invitations (id);
 create index organization_invitations_invited_by_idx
@@ -78,17 +78,12 @@ comment on column base.organization_invitations.revoked_by is 'The admin or owne
 
 alter table base.organization_invitations enable row level security;
 
-create policy select_admin on base.organization_invitations
+create policy select_admin_or_invitee on base.organization_invitations
   for select to authenticated
-  using (organization_id = any ((select internal.organization_ids_for('admin'))::uuid[]));
-comment on policy select_admin on base.organization_invitations is
-  'Admins and owners see their organization''s invitations.';
-
-create policy select_invitee on base.organization_invitations
-  for select to authenticated
-  using (lower(email) = lower((select base.current_user_email())));
-comment on policy select_invitee on base.organization_invitations is
-  'A user sees the invitations addressed to the e-mail claim of their JWT, to accept them.';
+  using (organization_id = any ((select internal.organization_ids_for('admin'))::uuid[])
+         or lower(email) = lower((select base.current_user_email())));
+comment on policy select_admin_or_invitee on base.organization_invitations is
+  'Admins and owners see their organization''s invitations; a user sees the invitations addressed to the e-mail claim of their JWT, to accept them.';
 
 create policy all_service_role on base.organization_invitations
   for all to service_role using (true) with check (true);
@@ -101,7 +96,7 @@ grant select, insert, update, delete on base.organization_invitations to service
 do $$ begin perform base.enable_audit('base.organization_invitations'); end $$;
 
 -- invite_member ---------------------------------------------------------------------------------
-create function base.invite_member(organization_id uuid, email text,
+create function internal.invite_member(organization_id uuid, email text,
                                    role base.organization_role default 'member',
                                    expires_in interval default interval '7 days')
 returns uuid
@@ -176,6 +171,21 @@ begin
   return v_id;
 end
 $$;
+comment on function internal.invite_member(uuid, text, base.organization_role, interval) is
+  'The SECURITY DEFINER body of base.invite_member (which calls it as an invoker, so no definer function is exposed to the API). Not for direct use.';
+revoke execute on function internal.invite_member(uuid, text, base.organization_role, interval) from public;
+grant execute on function internal.invite_member(uuid, text, base.organization_role, interval) to authenticated, service_role;
+
+create function base.invite_member(organization_id uuid, email text,
+                                   role base.organization_role default 'member',
+                                   expires_in interval default interval '7 days')
+returns uuid
+language sql
+volatile
+set search_path = pg_catalog, pg_temp
+as $$
+  select internal.invite_member(invite_member.organization_id, invite_member.email, invite_member.role, invite_member.expires_in)
+$$;
 
 comment on function base.invite_member(uuid, text, base.organization_role, interval) is
   'Invites an e-mail address to the organization with a role (default member), valid for expires_in (default 7 days, at most 30). Admins and owners (and service_role); only owners invite owners. Returns the invitation id. 22023 bad argument, 42501 not an admin of that organization (same answer when it does not exist) or an admin inviting an owner, 23505 already a member or already invited.';
@@ -183,7 +193,7 @@ revoke execute on function base.invite_member(uuid, text, base.organization_role
 grant execute on function base.invite_member(uuid, text, base.organization_role, interval) to authenticated, service_role;
 
 -- revoke_invitation -----------------------------------------------------------------------------
-create function base.revoke_invitation(invitation_id uuid)
+create function internal.revoke_invitation(invitation_id uuid)
 returns base.organization_invitations
 language plpgsql
 volatile
@@ -233,6 +243,19 @@ begin
   return v_inv;
 end
 $$;
+comment on function internal.revoke_invitation(uuid) is
+  'The SECURITY DEFINER body of base.revoke_invitation (which calls it as an invoker, so no definer function is exposed to the API). Not for direct use.';
+revoke execute on function internal.revoke_invitation(uuid) from public;
+grant execute on function internal.revoke_invitation(uuid) to authenticated, service_role;
+
+create function base.revoke_invitation(invitation_id uuid)
+returns base.organization_invitations
+language sql
+volatile
+set search_path = pg_catalog, pg_temp
+as $$
+  select internal.revoke_invitation(revoke_invitation.invitation_id)
+$$;
 
 comment on function base.revoke_invitation(uuid) is
   'Revokes a pending invitation; admins and owners of its organization (owners alone for an owner invitation) and service_role. Returns the revoked invitation. P0002 when it does not exist or the caller does not administer its organization (one answer for both), 42501 an admin revoking an owner invitation, 55000 already accepted, revoked or expired.';
@@ -240,7 +263,7 @@ revoke execute on function base.revoke_invitation(uuid) from public;
 grant execute on function base.revoke_invitation(uuid) to authenticated, service_role;
 
 -- accept_invitation -----------------------------------------------------------------------------
-create function base.accept_invitation(invitation_id uuid)
+create function internal.accept_invitation(invitation_id uuid)
 returns base.organization_members
 language plpgsql
 volatile
@@ -304,6 +327,19 @@ begin
    where i.organization_id = v_inv.organization_id and i.id = v_inv.id;
   return v_member;
 end
+$$;
+comment on function internal.accept_invitation(uuid) is
+  'The SECURITY DEFINER body of base.accept_invitation (which calls it as an invoker, so no definer function is exposed to the API). Not for direct use.';
+revoke execute on function internal.accept_invitation(uuid) from public;
+grant execute on function internal.accept_invitation(uuid) to authenticated;
+
+create function base.accept_invitation(invitation_id uuid)
+returns base.organization_members
+language sql
+volatile
+set search_path = pg_catalog, pg_temp
+as $$
+  select internal.accept_invitation(accept_invitation.invitation_id)
 $$;
 
 comment on function base.accept_invitation(uuid) is

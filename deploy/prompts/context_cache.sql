@@ -32,7 +32,7 @@ $$;
 comment on function prompts.get_context(uuid, text) is
   'The cached entry of a source and key while it is fresh (expires_at after the current wall-clock time); no row when absent, expired or not visible to the caller. VOLATILE because freshness is judged by clock_timestamp().';
 
-create function prompts.put_context(
+create function internal.put_context(
   source_id  uuid,
   key        text,
   content    text,
@@ -84,6 +84,24 @@ begin
   returning d.* into v_row;
   return v_row;
 end
+$$;
+comment on function internal.put_context(uuid, text, text, interval, jsonb) is
+  'The SECURITY DEFINER body of prompts.put_context (which calls it as an invoker, so no definer function is exposed to the API). Not for direct use.';
+revoke execute on function internal.put_context(uuid, text, text, interval, jsonb) from public;
+grant execute on function internal.put_context(uuid, text, text, interval, jsonb) to authenticated, service_role;
+
+create function prompts.put_context(
+  source_id  uuid,
+  key        text,
+  content    text,
+  ttl        interval default null,
+  metadata   jsonb    default '{}')
+returns prompts.context_data
+language sql
+volatile
+set search_path = pg_catalog, pg_temp
+as $$
+  select internal.put_context(put_context.source_id, put_context.key, put_context.content, put_context.ttl, put_context.metadata)
 $$;
 comment on function prompts.put_context(uuid, text, text, interval, jsonb) is
   'Stores fresh content for a source and key (atomic upsert, safe under concurrency): fetched now, expiring after ttl (default: the source''s default_ttl). Returns the entry. P0002 for a source unknown to the caller (members and the service role may write), 55000 for an inactive source, 22023 for a ttl out of (0, 30 days] or NULL content, 23514 for an oversized key, content or metadata.';

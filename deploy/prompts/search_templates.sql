@@ -17,7 +17,7 @@
 --     nothing, as RLS would give them.
 begin;
 
-create function prompts.search_templates(
+create function internal.search_templates(
   query               text,
   max_results         integer default 20,
   p_organization_id   uuid    default null,
@@ -91,6 +91,31 @@ begin
    order by 8 desc, t.name, t.id
    limit search_templates.max_results;
 end
+$$;
+comment on function internal.search_templates(text, integer, uuid, boolean) is
+  'The SECURITY DEFINER body of prompts.search_templates (which calls it as an invoker, so no definer function is exposed to the API). Not for direct use.';
+revoke execute on function internal.search_templates(text, integer, uuid, boolean) from public;
+grant execute on function internal.search_templates(text, integer, uuid, boolean) to authenticated, service_role;
+
+create function prompts.search_templates(
+  query               text,
+  max_results         integer default 20,
+  p_organization_id   uuid    default null,
+  p_include_archived  boolean default false)
+returns table (
+  organization_id      uuid,
+  template_id          uuid,
+  name                 text,
+  category             text,
+  description          text,
+  template_version_id  uuid,
+  version              integer,
+  rank                 real)
+language sql
+stable
+set search_path = pg_catalog, pg_temp
+as $$
+  select * from internal.search_templates(search_templates.query, search_templates.max_results, search_templates.p_organization_id, search_templates.p_include_archived)
 $$;
 comment on function prompts.search_templates(text, integer, uuid, boolean) is
   'Ranked full-text search (websearch syntax, English) over template name (A), category and description (B) and active version text (C): best matches first, at most max_results (1-100, else 22023); the query is at most 500 characters and 200 terms (else 22023), in the caller''s organizations (all for the service role) or in p_organization_id among them, archived templates only on request. SECURITY DEFINER with the select policy''s organization check built in, so the GIN index serves it.';

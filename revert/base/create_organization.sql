@@ -3,5 +3,6 @@
 begin;
 
 drop function base.create_organization(text, text, text);
+drop function internal.create_organization(text, text, text);
 
 commit;

@@ -4,6 +4,7 @@ begin;
 
 drop function prompts.cleanup_expired_context_data();
 drop function prompts.put_context(uuid, text, text, interval, jsonb);
+drop function internal.put_context(uuid, text, text, interval, jsonb);
 drop function prompts.get_context(uuid, text);
 
 commit;

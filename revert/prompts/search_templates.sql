@@ -3,5 +3,6 @@
 begin;
 
 drop function prompts.search_templates(text, integer, uuid, boolean);
+drop function internal.search_templates(text, integer, uuid, boolean);
 
 commit;

@@ -10,6 +10,7 @@ select organization_id, id, repository_id, metric_name, period, period_start, sa
 
 select 1 / (p.prosecdef and p.proconfig @> array['search_path=pg_catalog, pg_temp'])::int
   from pg_catalog.pg_proc as p
- where p.oid = 'analytics.refresh_metric_trends(uuid, uuid, timestamptz)'::regprocedure;
+ where p.oid = 'internal.refresh_metric_trends(uuid, uuid, timestamptz)'::regprocedure;
+select 1 / (not p.prosecdef)::int from pg_catalog.pg_proc as p where p.oid = 'analytics.refresh_metric_trends(uuid, uuid, timestamptz)'::regprocedure;
 
 rollback;

@@ -15,7 +15,10 @@ select 1 / (count(*) = 3)::int
 
 select 'base.invite_member(uuid, text, base.organization_role, interval)'::regprocedure,
        'base.revoke_invitation(uuid)'::regprocedure,
-       'base.accept_invitation(uuid)'::regprocedure;
+       'base.accept_invitation(uuid)'::regprocedure,
+       'internal.invite_member(uuid, text, base.organization_role, interval)'::regprocedure,
+       'internal.revoke_invitation(uuid)'::regprocedure,
+       'internal.accept_invitation(uuid)'::regprocedure;
 
 select 1 / (not pg_catalog.has_function_privilege('anon', 'base.accept_invitation(uuid)', 'execute'))::int;
 

@@ -108,7 +108,7 @@ select isnt_definer('analytics', 'calculate_quality_score', array['uuid'], 'calc
 select function_returns('analytics', 'record_analysis_run', array['uuid', 'uuid', 'jsonb'], 'uuid',
   'record_analysis_run(organization_id, repository_id, report) returns the run id');
 select isnt_definer('analytics', 'record_analysis_run', array['uuid', 'uuid', 'jsonb'], 'record_analysis_run() runs under the caller''s RLS');
-select is_definer('analytics', 'refresh_metric_trends', array['uuid', 'uuid', 'timestamp with time zone'],
+select is_definer('internal', 'refresh_metric_trends', array['uuid', 'uuid', 'timestamp with time zone'],
   'refresh_metric_trends() writes trends past RLS (it checks the caller itself)');
 select is_definer('internal', 'tg_analysis_runs__complete', array[]::text[], 'run completion writes what users may not (last_analyzed_at, scores)');
 select function_privs_are('analytics', 'record_analysis_run', array['uuid', 'uuid', 'jsonb'], 'anon', array[]::text[],

@@ -41,7 +41,7 @@ select policies_are('base', 'organizations',
 select policies_are('base', 'organization_members',
   array['select_member', 'update_admin', 'delete_admin_or_self', 'all_service_role'],
   'organization_members carry exactly the intended policies (no insert policy: members join by invitation)');
-select policies_are('base', 'organization_invitations', array['select_admin', 'select_invitee', 'all_service_role'],
+select policies_are('base', 'organization_invitations', array['select_admin_or_invitee', 'all_service_role'],
   'invitations are read by admins and by their addressee, and written only through the invitation functions');
 select policies_are('base', 'audit_log', array['select_admin', 'select_service_role'],
   'the audit log can only be read through policies');
@@ -83,7 +83,7 @@ select is_definer('internal', 'organization_ids_for', array['base.organization_r
   'the policy helper reads memberships past RLS');
 select volatility_is('internal', 'organization_ids_for', array['base.organization_role'], 'stable',
   'the policy helper is stable, so one call serves a whole statement');
-select is_definer('base', 'create_organization', array['text', 'text', 'text'],
+select is_definer('internal', 'create_organization', array['text', 'text', 'text'],
   'create_organization crosses RLS to create the first owner');
 select isnt_definer('base', 'current_user_id', array[]::text[], 'current_user_id runs as the caller');
 select isnt_definer('base', 'current_user_email', array[]::text[], 'current_user_email runs as the caller');

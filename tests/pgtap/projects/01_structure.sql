@@ -88,7 +88,7 @@ select ok((select tgdeferrable and tginitdeferred from pg_trigger
 
 -- Policies ------------------------------------------------------------------------------------
 select policies_are('projects', 'projects',
-  array['select_viewer', 'select_admin', 'insert_member', 'update_member', 'update_admin', 'delete_admin', 'all_service_role'],
+  array['select_viewer', 'insert_member', 'update_member', 'delete_admin', 'all_service_role'],
   'projects: viewers read, members write, admins soft-delete and delete');
 select policies_are('projects', 'project_members',
   array['select_viewer', 'insert_admin_or_lead', 'update_admin_or_lead', 'delete_admin_lead_or_self', 'all_service_role'],

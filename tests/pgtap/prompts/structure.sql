@@ -107,11 +107,11 @@ select is(array(select a.attname::text
           'is_active is the only column of a version users may update');
 
 -- Functions ----------------------------------------------------------------------------------
-select is_definer('prompts', 'put_context', array['uuid', 'text', 'text', 'interval', 'jsonb'],
+select is_definer('internal', 'put_context', array['uuid', 'text', 'text', 'interval', 'jsonb'],
                   'put_context runs past RLS (it checks membership itself)');
 select isnt_definer('prompts', 'get_context', array['uuid', 'text'], 'get_context runs with the caller''s RLS');
 select isnt_definer('prompts', 'render_prompt', array['uuid', 'jsonb'], 'render_prompt runs with the caller''s RLS');
-select is_definer('prompts', 'search_templates', array['text', 'integer', 'uuid', 'boolean'], 'search checks the tenant itself, so that the GIN index serves it under RLS');
+select is_definer('internal', 'search_templates', array['text', 'integer', 'uuid', 'boolean'], 'search checks the tenant itself, so that the GIN index serves it under RLS');
 select volatility_is('prompts', 'render_prompt', array['uuid', 'jsonb'], 'stable', 'render_prompt is stable');
 select volatility_is('prompts', 'render_template_text', array['text', 'jsonb', 'jsonb'], 'immutable', 'rendering a text is immutable');
 select volatility_is('prompts', 'get_context', array['uuid', 'text'], 'volatile', 'get_context is volatile (it reads the wall clock)');

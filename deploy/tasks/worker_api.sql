@@ -211,7 +211,7 @@ begin
   returning t.* into v_task;
   if found then
     if v_task.status = 'pending' then
-      perform pg_catalog.pg_notify('tasks_ready', v_task.queue_name);
+      perform pg_catalog.pg_notify('tasks_ready', '');  -- empty payload: "poll now"
     end if;
     return v_task;
   end if;

@@ -13,6 +13,7 @@ items 3, 4 and 7).
   snapshot levels it fails with 40001 instead of checking an old snapshot:
     - a repository with branches has a default branch (projects.repository_branches);
     - prompt template versions are numbered without duplicates (prompts.prompt_template_versions);
+    - results are added only to a run that is still open (analytics.file_analysis, code elements);
     - the task dependency graph stays acyclic (tests/smoke/test_tasks.py, all three levels).
 """
 from __future__ import annotations
@@ -320,3 +321,52 @@ def test_template_versions_are_numbered_once_at_every_isolation_level(test_url, 
         with owner_conn(test_url) as conn:
             conn.execute("delete from prompts.prompt_templates where id = %s", [template])
             conn.execute("delete from prompts.models where name = %s", [model])
+
+
+@pytest.mark.parametrize("isolation", ISOLATIONS)
+def test_results_never_reach_a_run_that_ended_meanwhile(test_url, tenant, isolation):
+    """A run ends (its completion aggregates the results it sees) while another session adds results
+    to it: the results must not land in the ended run."""
+    org = tenant["organization_id"]
+    with owner_conn(test_url) as conn:
+        repo = conn.execute(
+            "insert into projects.repositories (organization_id, provider, full_name, clone_url) "
+            "values (%s, 'github', 'race/run', 'https://github.com/race/run.git') returning id", [org]).fetchone()["id"]
+        run = conn.execute(
+            "insert into analytics.analysis_runs (organization_id, repository_id, commit_sha, tools, status) "
+            "values (%s, %s, repeat('d', 40), '{\"eslint\": \"9\"}', 'running') returning id", [org, repo]).fetchone()["id"]
+
+    snapshot_taken = threading.Event()
+    ended = threading.Event()
+
+    def end_run():
+        with psycopg.connect(test_url) as conn:
+            with conn.transaction():
+                conn.execute(f"set transaction isolation level {isolation}")
+                act_as(conn, "service_role")
+                assert snapshot_taken.wait(TIMEOUT)
+                conn.execute("update analytics.analysis_runs set status = 'succeeded', finished_at = now() where id = %s", [run])
+                ended.set()
+                time.sleep(0.5)  # commit only once the other session is adding its results
+        return "ok"
+
+    def add_results():
+        with psycopg.connect(test_url) as conn:
+            with conn.transaction():
+                conn.execute(f"set transaction isolation level {isolation}")
+                act_as(conn, "service_role")
+                conn.execute("set local lock_timeout = '15s'")
+                conn.execute("select 1")  # the snapshot of REPEATABLE READ / SERIALIZABLE: the run is running
+                snapshot_taken.set()
+                assert ended.wait(TIMEOUT)
+                conn.execute("insert into analytics.file_analysis (organization_id, run_id, file_path) values (%s, %s, 'src/late.ts')",
+                             [org, run])
+        return "ok"
+
+    ended_run, added = (outcome(r) for r in run_threads([end_run, add_results]))
+    assert ended_run == "ok"
+    expected = {"read committed": "55000", "repeatable read": "40001", "serializable": "40001"}[isolation]
+    assert added == expected, f"under {isolation} results for a run that ended meanwhile gave {added}"
+    with owner_conn(test_url) as conn:
+        late = conn.execute("select count(*) as n from analytics.file_analysis where run_id = %s", [run]).fetchone()["n"]
+    assert late == 0, "results were added to a run that had ended"

@@ -13,9 +13,14 @@
 --     first to commit, then sees its edge; under REPEATABLE READ and SERIALIZABLE it fails with
 --     40001 (retry) instead of checking its older snapshot.
 --   * a dependency that has not succeeded yet blocks the dependant (pending_dependencies + 1) and
---     is share-locked until commit, so it cannot end and miss the new edge; one that already
---     succeeded changes nothing; one that failed or was cancelled cancels the dependant (and what
---     depends on it) with the cause recorded.
+--     is written (a no-op UPDATE, updated_at kept) so it cannot end and miss the new edge: its
+--     completion waits for this transaction, and then (READ COMMITTED) looks for dependants in a
+--     statement of its own that sees the edge, or (REPEATABLE READ, SERIALIZABLE) fails with 40001
+--     because the row changed after its snapshot. (A share lock is no write: a REPEATABLE READ
+--     completion, or the single statement that used to delete the task and look for dependants,
+--     then missed the edge and left the dependant blocked for ever.) One that already succeeded
+--     changes nothing; one that failed or was cancelled cancels the dependant (and what depends on
+--     it) with the cause recorded.
 
 begin;
 
@@ -64,11 +69,12 @@ begin
       using errcode = '55000';
   end if;
 
-  -- 3. The dependency, share-locked while it is live so it cannot end before this edge commits.
-  select t.status, t.workflow_id into v_dep_status, v_dep_workflow_id
-    from tasks.tasks as t
+  -- 3. The dependency, written while it is live so it cannot end before this edge commits, nor end
+  --    in a transaction whose snapshot misses the edge (see the header).
+  update tasks.tasks as t
+     set updated_at = t.updated_at
    where t.organization_id = new.organization_id and t.id = new.depends_on_task_id
-     for key share;
+  returning t.status, t.workflow_id into v_dep_status, v_dep_workflow_id;
   if not found then
     v_ended := internal.tasks_find(new.organization_id, new.depends_on_task_id);
     if v_ended.id is null then

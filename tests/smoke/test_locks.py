@@ -14,6 +14,7 @@ items 3, 4 and 7).
     - a repository with branches has a default branch (projects.repository_branches);
     - prompt template versions are numbered without duplicates (prompts.prompt_template_versions);
     - results are added only to a run that is still open (analytics.file_analysis, code elements);
+    - a dependant is released when its dependency completes, even while its edge is being added;
     - the task dependency graph stays acyclic (tests/smoke/test_tasks.py, all three levels).
 """
 from __future__ import annotations
@@ -370,3 +371,61 @@ def test_results_never_reach_a_run_that_ended_meanwhile(test_url, tenant, isolat
     with owner_conn(test_url) as conn:
         late = conn.execute("select count(*) as n from analytics.file_analysis where run_id = %s", [run]).fetchone()["n"]
     assert late == 0, "results were added to a run that had ended"
+
+
+@pytest.mark.parametrize("isolation", ISOLATIONS)
+def test_a_dependant_enqueued_while_its_dependency_completes_is_released(test_url, tenant, isolation):
+    """Session 1 enqueues B depending on A (running) and commits a moment later; session 2 completes A
+    meanwhile. B must not stay blocked for ever: the completion waits for the edge and then sees it
+    (READ COMMITTED), or fails with 40001 (REPEATABLE READ, SERIALIZABLE) and, retried, releases B."""
+    org = tenant["organization_id"]
+    queue = f"q-{uuid.uuid4().hex[:8]}"
+    with owner_conn(test_url) as conn:
+        conn.execute("insert into tasks.task_definitions (organization_id, name, queue_name) values (%s, 'job', %s)", [org, queue])
+        with conn.transaction():
+            act_as(conn, "service_role")
+            a = conn.execute("select id from tasks.enqueue_task(organization_id => %s, definition_name => 'job')", [org]).fetchone()["id"]
+            conn.execute("select id from tasks.claim_tasks(worker_id => 'w', queue_names => %s)", [[queue]])
+
+    edge_added = threading.Event()
+    completing = threading.Event()
+    b_id: dict = {}
+
+    def enqueue_dependant():
+        with psycopg.connect(test_url, row_factory=dict_row) as conn:
+            with conn.transaction():
+                conn.execute(f"set transaction isolation level {isolation}")
+                act_as(conn, "service_role")
+                b_id["b"] = conn.execute(
+                    "select id from tasks.enqueue_task(organization_id => %s, definition_name => 'job', depends_on => %s)",
+                    [org, [a]]).fetchone()["id"]
+                edge_added.set()
+                assert completing.wait(TIMEOUT)
+                time.sleep(0.5)  # the completion is waiting for this transaction
+        return "ok"
+
+    def complete_dependency():
+        with psycopg.connect(test_url, row_factory=dict_row) as conn:
+            with conn.transaction():
+                conn.execute(f"set transaction isolation level {isolation}")
+                act_as(conn, "service_role")
+                conn.execute("set local lock_timeout = '15s'")
+                assert edge_added.wait(TIMEOUT)
+                completing.set()
+                conn.execute("select status from tasks.complete_task(%s, %s, 'w')", [org, a])
+        return "ok"
+
+    enqueued, completed = (outcome(r) for r in run_threads([enqueue_dependant, complete_dependency]))
+    assert enqueued == "ok"
+    expected = {"read committed": "ok", "repeatable read": "40001", "serializable": "40001"}[isolation]
+    assert completed == expected, f"under {isolation} the completion gave {completed}"
+    if completed == "40001":  # what a worker does: retry
+        with owner_conn(test_url) as conn:
+            with conn.transaction():
+                act_as(conn, "service_role")
+                conn.execute("select status from tasks.complete_task(%s, %s, 'w')", [org, a])
+    with owner_conn(test_url) as conn:
+        b = conn.execute("select status, pending_dependencies from tasks.tasks where id = %s", [b_id["b"]]).fetchone()
+    # Released: pending, or scheduled when its scheduled_at (its enqueue's time) is later than the
+    # releasing transaction's start; never blocked with its only dependency gone.
+    assert b["pending_dependencies"] == 0 and b["status"] in ("pending", "scheduled"), f"the dependant was left {b}"

@@ -79,11 +79,17 @@ comment on column analytics.code_element_analysis.parameter_count is 'Number of 
 
 -- The path, the same-run rule and the kind rule. The parent must already exist (insert a tree
 -- level by level, as analytics.record_analysis_run does).
+-- SECURITY INVOKER: a BEFORE ROW trigger runs before the row's RLS check, so it looks for the
+-- parent as the caller, under RLS. A parent the caller may not read (another organization's) is
+-- "not found" exactly like one that does not exist, and no message ever quotes a row the caller
+-- cannot read. (A definer version answered a row naming another organization and one of its
+-- elements with 23514 quoting that element's qualified_name.) service_role and the definer
+-- analytics.record_analysis_run see every parent.
 create function internal.tg_code_element_analysis__set_path()
 returns trigger
 language plpgsql
 volatile
-security definer
+security invoker
 set search_path = pg_catalog, pg_temp
 as $$
 declare
@@ -122,7 +128,7 @@ end
 $$;
 
 comment on function internal.tg_code_element_analysis__set_path() is
-  'BEFORE INSERT/UPDATE OF parent_id, path on code_element_analysis: computes path from the parent''s, requires the parent in the same run (23514) and a type parent for methods, constructors and properties (23514); the hierarchy is immutable (55000). SECURITY DEFINER so the parent is found whatever the caller.';
+  'BEFORE INSERT/UPDATE OF parent_id, path on code_element_analysis: computes path from the parent''s, requires the parent in the same run (23514) and a type parent for methods, constructors and properties (23514); the hierarchy is immutable (55000). SECURITY INVOKER: the parent is looked up under the caller''s RLS, so a parent of another organization is not found (23503) exactly like a missing one, and no error reveals another tenant''s data.';
 revoke execute on function internal.tg_code_element_analysis__set_path() from public;
 
 create trigger _200_set_path

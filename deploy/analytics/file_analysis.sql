@@ -58,6 +58,13 @@ comment on column analytics.file_analysis.maintainability_index is 'Maintainabil
 
 -- Results may only be added to a run in flight. Statement level with a transition table: one
 -- check per INSERT statement, whatever its size. Shared with code_element_analysis.
+-- The run's status may change in another transaction at the same moment (the run ends, and its
+-- completion trigger aggregates the results it sees). So the check first writes the open runs'
+-- rows (updated_at = updated_at: a new row version, no change), which conflicts with that status
+-- update: under READ COMMITTED whichever comes second waits, and then either these results see
+-- the run ended (55000) or the completion sees these results; under REPEATABLE READ and
+-- SERIALIZABLE the second fails with 40001. A share lock would not do: it is not a write, so a
+-- REPEATABLE READ completion would still aggregate from a snapshot without these results.
 create function internal.tg__require_open_run()
 returns trigger
 language plpgsql
@@ -69,6 +76,12 @@ declare
   v_run    uuid;
   v_status text;
 begin
+  update analytics.analysis_runs as r
+     set updated_at = r.updated_at
+    from (select distinct n.organization_id, n.run_id from new_rows as n) as n
+   where r.organization_id = n.organization_id and r.id = n.run_id
+     and r.status in ('queued', 'running');
+
   select r.id, r.status into v_run, v_status
     from (select distinct n.organization_id, n.run_id from new_rows as n) as n
     join analytics.analysis_runs as r on r.organization_id = n.organization_id and r.id = n.run_id
@@ -83,7 +96,7 @@ end
 $$;
 
 comment on function internal.tg__require_open_run() is
-  'Statement-level AFTER INSERT trigger (transition table new_rows with organization_id, run_id): refuses (55000) results for a run that is no longer queued or running. SECURITY DEFINER so the check sees the run whatever the caller.';
+  'Statement-level AFTER INSERT trigger (transition table new_rows with organization_id, run_id): refuses (55000) results for a run that is no longer queued or running. It writes the open runs'' rows first, so a concurrent end of the run waits (READ COMMITTED) or fails with 40001 (REPEATABLE READ, SERIALIZABLE) and never misses these results. SECURITY DEFINER so the check sees and writes the run whatever the caller (an AFTER trigger: RLS accepted the rows).';
 revoke execute on function internal.tg__require_open_run() from public;
 
 create trigger _300_require_open_run

@@ -15,7 +15,7 @@
 --     left. Run it every few seconds (pg_cron or a worker loop): a crashed worker's delivery is
 --     running again within a minute.
 -- Every outcome is logged in event_processing_logs. Deliveries that become due at once NOTIFY
--- event_deliveries_ready (payload: target kind).
+-- event_deliveries_ready with an empty payload ("poll now": see events/routing).
 
 begin;
 
@@ -245,7 +245,7 @@ volatile
 as $$
 declare
   v_count integer;
-  v_kinds text[];
+  v_ready bigint;
 begin
   with expired as (
     select d.organization_id, d.id, d.event_received_at, d.locked_by, d.locked_until
@@ -279,11 +279,13 @@ begin
            jsonb_build_object('attempt', r.attempts, 'status', r.status, 'locked_until', r.locked_until)
       from recovered as r
   )
-  select count(*), array_agg(distinct r.target_kind) filter (where r.status = 'pending')
-    into v_count, v_kinds
+  select count(*), count(*) filter (where r.status = 'pending')
+    into v_count, v_ready
     from recovered as r;
 
-  perform pg_notify('event_deliveries_ready', k) from unnest(v_kinds) as k;
+  if v_ready > 0 then
+    perform pg_catalog.pg_notify('event_deliveries_ready', '');  -- empty payload: "poll now"
+  end if;
   return v_count;
 end
 $$;

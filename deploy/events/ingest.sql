@@ -1,7 +1,9 @@
 -- Deploy platform:events/ingest to pg
 -- Ingestion: validate an event against its type, store it once, fill its source table (with
 -- the per-source field functions of events/fill_source_tables), and wake the routers with
--- NOTIFY events_pending.
+-- NOTIFY events_pending. Its payload is empty: anyone may LISTEN (and NOTIFY) on any channel,
+-- so a notification carries nothing a tenant wrote (no source, type or organization); a router
+-- treats it only as "poll now" (process_pending_events), and a forged one costs an empty poll.
 --
 -- Idempotency (events.event_idempotency_keys): the key row is inserted first with
 -- ON CONFLICT DO NOTHING. When it conflicts, the next statement (a new snapshot in READ
@@ -204,13 +206,13 @@ begin
     null;  -- a custom source has no source table
   end case;
 
-  perform pg_notify('events_pending', ingest_event.source);
+  perform pg_catalog.pg_notify('events_pending', '');  -- empty payload: "poll now"
   return v_id;
 end
 $$;
 
 comment on function events.ingest_event(uuid, text, text, jsonb, text, timestamptz, jsonb) is
-  'Stores one event and returns its id; a repeated idempotency_key for the same organization and source returns the first event''s id and stores nothing (across partitions and concurrent duplicates). Validates against the event type (22023 unknown source/type or missing required keys, 55000 disabled type), fills the source table, notifies events_pending (payload: the source).';
+  'Stores one event and returns its id; a repeated idempotency_key for the same organization and source returns the first event''s id and stores nothing (across partitions and concurrent duplicates). Validates against the event type (22023 unknown source/type or missing required keys, 55000 disabled type), fills the source table, notifies events_pending (empty payload).';
 
 create function events.ingest_events(organization_id uuid, events jsonb)
 returns setof uuid
@@ -370,7 +372,7 @@ begin
     perform events.fill_source_tables(array_fill(ingest_events.organization_id, array[cardinality(v_stored)]), v_stored,
                                       array_fill(now(), array[cardinality(v_stored)]), v_stored_source,
                                       v_stored_type, v_stored_payload);
-    perform pg_notify('events_pending', s) from (select distinct x as s from unnest(v_stored_source) as x) as d;
+    perform pg_catalog.pg_notify('events_pending', '');  -- empty payload: "poll now"
   end if;
 
   return query select u.id from unnest(v_id) with ordinality as u(id, ord) order by u.ord;

@@ -24,7 +24,7 @@ declare
   v_event  record;
   v_sub    events.event_subscriptions;
   v_row    events.event_deliveries;
-  v_kinds  text[];
+  v_replayed boolean;
 begin
   if replay_event.organization_id is null or replay_event.event_id is null then
     raise exception 'organization_id and event_id are required' using errcode = '22023';
@@ -89,8 +89,10 @@ begin
            format('replay %s: back in the queue', r.replay_count), jsonb_build_object('replay', r.replay_count)
       from replayed as r
   )
-  select array_agg(distinct r.target_kind) into v_kinds from replayed as r;
-  perform pg_notify('event_deliveries_ready', k) from unnest(v_kinds) as k;
+  select exists (select from replayed) into v_replayed;
+  if v_replayed then
+    perform pg_catalog.pg_notify('event_deliveries_ready', '');  -- empty payload: "poll now"
+  end if;
 
   -- 2. Route again: matching active subscriptions without a delivery get one.
   perform events.route_events(array[v_event.organization_id], array[v_event.id], array[v_event.received_at],

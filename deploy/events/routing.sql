@@ -10,8 +10,10 @@
 --   * The batch is routed in one statement. If that statement fails, the batch is routed again
 --     one event at a time, each in its own subtransaction, so one bad event cannot hold back the
 --     others: it records attempts and last_error and, after its type's max_attempts, ends failed.
---   * Each routed event gets a 'routed' log line; new deliveries NOTIFY event_deliveries_ready
---     (payload: the target kind) so idle delivery workers wake at once.
+--   * Each routed event gets a 'routed' log line; new deliveries NOTIFY event_deliveries_ready so
+--     idle delivery workers wake at once. The payload is empty: anyone may LISTEN (and NOTIFY) on
+--     any channel, so it carries nothing a tenant wrote (no target kind or organization); a worker
+--     treats it only as "poll now" (claim_deliveries), and a forged one costs an empty poll.
 
 begin;
 
@@ -86,7 +88,7 @@ as $$
 -- logs, marks the events processed. Returns the number of events routed.
 declare
   v_routed integer;
-  v_kinds  text[];
+  v_created boolean;
 begin
   if greatest(cardinality(p_organization_ids), cardinality(p_event_ids), cardinality(p_received_ats)) > 10000 then
     raise exception 'route_events takes at most 10000 events at a time' using errcode = '22023';
@@ -144,10 +146,12 @@ begin
      where e.organization_id = b.organization_id and e.id = b.id and e.received_at = b.received_at
     returning 1
   )
-  select (select count(*) from updated), (select array_agg(distinct c.target_kind) from created as c)
-    into v_routed, v_kinds;
+  select (select count(*) from updated), exists (select from created)
+    into v_routed, v_created;
 
-  perform pg_notify('event_deliveries_ready', k) from unnest(v_kinds) as k;
+  if v_created then
+    perform pg_catalog.pg_notify('event_deliveries_ready', '');  -- empty payload: "poll now"
+  end if;
   return v_routed;
 end
 $$;

@@ -6,8 +6,16 @@
 --   * at least one, and the right one: a repository that has branch rows has exactly one default
 --     branch, and its name is repositories.default_branch. A deferred constraint trigger checks
 --     this at commit (23514), so a sync may insert branches in any order and move the flag in
---     several statements; it locks the repository row first, so two transactions that each
---     look fine alone cannot commit a repository without a default.
+--     several statements. Before it reads, it serialises the organization's branch changes with
+--     internal.serialize_tenant(organization, 'repository_branches'), so two transactions that
+--     each look fine alone cannot commit a repository without a default: under READ COMMITTED
+--     the second waits and then checks what the first committed; under REPEATABLE READ and
+--     SERIALIZABLE it fails with 40001 (retry). (A row lock on the repository was not enough:
+--     a lock is not a write, so a REPEATABLE READ transaction took it once the other committed
+--     and still checked its own, older snapshot.)
+--     The check stays deferred: the API lets a sync add branches in any order and move the flag
+--     in two statements (projects.set_default_branch clears the old flag before setting the new
+--     one, because of the unique index), and only a commit-time check accepts that.
 --   * flagging a branch is_default renames repositories.default_branch to match (trigger);
 --     projects.set_default_branch() moves the flag in one call. A repository without branch
 --     rows keeps its default_branch name alone (nothing synced yet).
@@ -111,13 +119,22 @@ begin
   v_org := (to_jsonb(v_row) ->> 'organization_id')::uuid;
   v_repository := (to_jsonb(v_row) ->> case when tg_table_name = 'repositories' then 'id' else 'repository_id' end)::uuid;
 
-  -- Serialise concurrent branch changes of this repository (and see what committed before us).
+  perform from projects.repositories as r
+   where r.organization_id = v_org and r.id = v_repository;
+  if not found then
+    return null;  -- the repository (or its organization) is being deleted: its branches go with it
+  end if;
+
+  -- Serialise the organization's branch changes until commit: READ COMMITTED waits here, and
+  -- the statements below then see what the other transaction committed; REPEATABLE READ and
+  -- SERIALIZABLE fail with 40001 instead of checking a snapshot that misses it.
+  perform internal.serialize_tenant(v_org, 'repository_branches');
+
   select r.default_branch into v_default_branch
     from projects.repositories as r
-   where r.organization_id = v_org and r.id = v_repository
-     for no key update;
+   where r.organization_id = v_org and r.id = v_repository;
   if not found then
-    return null;  -- the repository itself is being deleted: its branches go with it
+    return null;  -- deleted meanwhile by a transaction we waited for
   end if;
 
   select count(*), min(b.name) filter (where b.is_default)
@@ -142,7 +159,7 @@ end
 $$;
 
 comment on function internal.tg_repository_branches__check_default() is
-  'Deferred constraint trigger on repository_branches and repositories.default_branch: a repository with branches has exactly one default branch, named by repositories.default_branch (23514). Locks the repository row so concurrent transactions cannot break the rule together.';
+  'Deferred constraint trigger on repository_branches and repositories.default_branch: a repository with branches has exactly one default branch, named by repositories.default_branch (23514). Serializes the organization''s branch changes first (internal.serialize_tenant, scope repository_branches), so concurrent transactions cannot break the rule together: the second waits under READ COMMITTED, and fails with 40001 under REPEATABLE READ and SERIALIZABLE.';
 revoke execute on function internal.tg_repository_branches__check_default() from public;
 
 create constraint trigger _500_check_default_branch

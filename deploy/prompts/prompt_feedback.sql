@@ -56,13 +56,15 @@ create trigger _100_set_updated_at
   before update on prompts.prompt_feedback
   for each row execute function base.tg__set_updated_at();
 
--- SECURITY DEFINER: it reads the execution whatever the caller's RLS, but only within the
--- organization of the new row, which the caller's own insert policy has to accept.
+-- SECURITY INVOKER: a BEFORE ROW trigger runs before the row's RLS check, so it reads the
+-- execution as the caller, under RLS. An execution of another organization is "not found" (23503)
+-- exactly like one that does not exist (a definer version answered 42501 or 23503 depending on
+-- whether another tenant's execution id existed). Members read their organization's executions.
 create function prompts.tg_prompt_feedback__link_execution()
 returns trigger
 language plpgsql
 volatile
-security definer
+security invoker
 set search_path = pg_catalog, pg_temp
 as $$
 begin
@@ -77,7 +79,7 @@ begin
 end
 $$;
 comment on function prompts.tg_prompt_feedback__link_execution() is
-  'BEFORE INSERT on prompt_feedback: the execution must exist in the same organization (23503); copies its template and version.';
+  'BEFORE INSERT on prompt_feedback: the execution must exist in the same organization and be readable by the caller (23503 otherwise, the same answer whether or not another tenant has it); copies its template and version. SECURITY INVOKER.';
 revoke execute on function prompts.tg_prompt_feedback__link_execution() from public;
 
 create trigger _200_link_execution

@@ -6,9 +6,12 @@
 --     template_id, version id), so what ran is always known, however the template evolved.
 --   * One active version per template (partial unique index). Inserting a version (active by
 --     default) or setting is_active = true on one deactivates the previous active version in
---     the same statement; the template row is locked first, so concurrent edits serialise
---     instead of failing on the index, and version numbers have no gaps or duplicates.
---   * The same triggers copy the active version's id, number and text onto the template
+--     the same statement; versioning in an organization is serialised first
+--     (internal.serialize_tenant, scope prompt_template_versions), so concurrent edits wait under
+--     READ COMMITTED instead of failing on the index, and fail with 40001 under REPEATABLE READ
+--     and SERIALIZABLE instead of numbering from an old snapshot: version numbers have no gaps or
+--     duplicates at every isolation level.
+--   * An AFTER trigger copies the active version's id, number and text onto the template
 --     (prompt_templates.active_*), which its search vector covers.
 --   * Validated when written: the text and the variable declarations (prompts.validate_template,
 --     22023 naming the placeholder or variable), the generic parameter ranges (check
@@ -93,14 +96,48 @@ comment on column prompts.prompt_template_versions.stop_sequences is 'Up to 4 st
 comment on column prompts.prompt_template_versions.change_note is 'What changed compared with the previous version.';
 comment on column prompts.prompt_template_versions.is_active is 'The version render_prompt uses. At most one per template; the only column that may change.';
 
--- BEFORE INSERT: validate, number, and hand the active flag over. SECURITY DEFINER because it
--- locks the template row and deactivates the sibling version whatever the caller's column
--- privileges; the caller's own RLS insert check still applies to the new row.
+-- The rule for triggers on a table with RLS: a BEFORE ROW trigger runs before the row's RLS
+-- check, so it runs as the caller (SECURITY INVOKER: it sees only rows the caller may read, and a
+-- refused write reveals nothing about rows of another organization); what must cross RLS runs in
+-- an AFTER trigger (fired only once RLS accepted the row) or in a definer helper that answers
+-- only about the caller.
+
+-- Serializes versioning in an organization: numbering and the active hand-over. A definer helper
+-- because internal.serialize_tenant is not granted to API roles (an API role holding another
+-- organization's lock could stall it): it answers only whether the caller may add versions in
+-- this organization (false: nothing is locked, and the row's RLS check refuses the write with its
+-- usual 42501), and if so takes the organization's 'prompt_template_versions' lock. Under READ
+-- COMMITTED a second session waits here, then numbers after the first; under REPEATABLE READ and
+-- SERIALIZABLE it fails with 40001 instead of numbering from an old snapshot.
+create function internal.prompts_serialize_template_versions(p_organization_id uuid)
+returns boolean
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_role text := coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user);
+begin
+  if not pg_catalog.pg_has_role(v_role, 'service_role', 'USAGE')
+     and not base.has_organization_role(p_organization_id, 'member') then
+    return false;
+  end if;
+  perform internal.serialize_tenant(p_organization_id, 'prompt_template_versions');
+  return true;
+end
+$$;
+comment on function internal.prompts_serialize_template_versions(uuid) is
+  'For the prompt_template_versions triggers: false when the caller is neither service_role nor a member (and up) of the organization (the same answer whatever exists there; the row''s RLS check then refuses the write); otherwise true, after serializing the organization''s versioning until the transaction ends (internal.serialize_tenant: waits under READ COMMITTED, 40001 under REPEATABLE READ and SERIALIZABLE).';
+revoke execute on function internal.prompts_serialize_template_versions(uuid) from public;
+grant execute on function internal.prompts_serialize_template_versions(uuid) to authenticated, service_role;
+
+-- BEFORE INSERT: validate, number, and withdraw the previous active version, as the caller.
 create function prompts.tg_prompt_template_versions__before_insert()
 returns trigger
 language plpgsql
 volatile
-security definer
+security invoker
 set search_path = pg_catalog, pg_temp
 as $$
 declare
@@ -134,10 +171,15 @@ begin
     end if;
   end if;  -- an unknown model fails on prompt_template_versions_model_fkey (23503)
 
-  -- Serialise versioning of this template: numbering and the active hand-over.
+  -- Serialise versioning in this organization. A caller who may not add versions there locks
+  -- and changes nothing: the row's RLS check refuses it (42501).
+  if not internal.prompts_serialize_template_versions(new.organization_id) then
+    new.version := 1;
+    return new;
+  end if;
+
   perform from prompts.prompt_templates as t
-    where t.organization_id = new.organization_id and t.id = new.template_id
-    for update;
+    where t.organization_id = new.organization_id and t.id = new.template_id;
   if not found then
     new.version := 1;  -- any number: the foreign key reports the missing template
     return new;
@@ -147,31 +189,31 @@ begin
     from prompts.prompt_template_versions as v
    where v.organization_id = new.organization_id and v.template_id = new.template_id;
 
+  -- The previous active version steps down first (one active version per template: unique
+  -- index); _300_sync_template then records the new one on the template.
   if new.is_active then
     update prompts.prompt_template_versions as v
        set is_active = false
      where v.organization_id = new.organization_id and v.template_id = new.template_id and v.is_active;
-    update prompts.prompt_templates as t
-       set active_version_id = new.id, active_version = new.version, active_template_text = new.template_text
-     where t.organization_id = new.organization_id and t.id = new.template_id;
   end if;
   return new;
 end
 $$;
 comment on function prompts.tg_prompt_template_versions__before_insert() is
-  'BEFORE INSERT on prompt_template_versions: validates text, variables and model limits (22023), locks the template, assigns the next version number and, when the new version is active, deactivates the previous one and records the new one on the template.';
+  'BEFORE INSERT on prompt_template_versions, as the caller: validates text, variables and model limits (22023), serializes the organization''s versioning (a non-member changes nothing and is refused by RLS; 40001 under REPEATABLE READ or SERIALIZABLE when another session versioned meanwhile), assigns the next version number and, when the new version is active, deactivates the previous one.';
 revoke execute on function prompts.tg_prompt_template_versions__before_insert() from public;
 
 create trigger _200_before_insert
   before insert on prompts.prompt_template_versions
   for each row execute function prompts.tg_prompt_template_versions__before_insert();
 
--- BEFORE UPDATE: immutability, and the active hand-over when a version is (re)activated.
+-- BEFORE UPDATE: immutability, and the active hand-over when a version is (re)activated, as the
+-- caller (who can only reach rows RLS lets them update).
 create function prompts.tg_prompt_template_versions__immutable()
 returns trigger
 language plpgsql
 volatile
-security definer
+security invoker
 set search_path = pg_catalog, pg_temp
 as $$
 begin
@@ -181,38 +223,64 @@ begin
       using errcode = '55000', hint = 'Insert a new version of the template instead.';
   end if;
   if new.is_active and not old.is_active then
-    perform from prompts.prompt_templates as t
-      where t.organization_id = new.organization_id and t.id = new.template_id
-      for update;
+    if not internal.prompts_serialize_template_versions(new.organization_id) then
+      return new;  -- not a member: RLS refuses the update (it cannot get this far in practice)
+    end if;
     update prompts.prompt_template_versions as v
        set is_active = false
      where v.organization_id = new.organization_id and v.template_id = new.template_id
        and v.is_active and v.id <> new.id;
-    update prompts.prompt_templates as t
-       set active_version_id = new.id, active_version = new.version, active_template_text = new.template_text
-     where t.organization_id = new.organization_id and t.id = new.template_id;
-  elsif old.is_active and not new.is_active then
-    update prompts.prompt_templates as t
-       set active_version_id = null, active_version = null, active_template_text = null
-     where t.organization_id = new.organization_id and t.id = new.template_id and t.active_version_id = new.id;
   end if;
   return new;
 end
 $$;
 comment on function prompts.tg_prompt_template_versions__immutable() is
-  'BEFORE UPDATE on prompt_template_versions: refuses any change but is_active (55000); activating a version deactivates the template''s other active version, under a lock on the template, and records it on the template; withdrawing it clears the record.';
+  'BEFORE UPDATE on prompt_template_versions, as the caller: refuses any change but is_active (55000); activating a version serializes the organization''s versioning and deactivates the template''s other active version (_300_sync_template records the change on the template).';
 revoke execute on function prompts.tg_prompt_template_versions__immutable() from public;
 
 create trigger _200_immutable
   before update on prompts.prompt_template_versions
   for each row execute function prompts.tg_prompt_template_versions__immutable();
 
--- BEFORE DELETE: only as part of deleting the template or the organization.
-create function prompts.tg_prompt_template_versions__refuse_delete()
+-- AFTER INSERT/UPDATE OF is_active: the template's cache of its active version. SECURITY DEFINER
+-- (the cache columns are granted to no API role), and safe as an AFTER trigger: it fires only for
+-- a row the caller's RLS accepted.
+create function prompts.tg_prompt_template_versions__sync_template()
 returns trigger
 language plpgsql
 volatile
 security definer
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  if new.is_active then
+    update prompts.prompt_templates as t
+       set active_version_id = new.id, active_version = new.version, active_template_text = new.template_text
+     where t.organization_id = new.organization_id and t.id = new.template_id;
+  elsif tg_op = 'UPDATE' and old.is_active then
+    update prompts.prompt_templates as t
+       set active_version_id = null, active_version = null, active_template_text = null
+     where t.organization_id = new.organization_id and t.id = new.template_id and t.active_version_id = new.id;
+  end if;
+  return null;
+end
+$$;
+comment on function prompts.tg_prompt_template_versions__sync_template() is
+  'AFTER INSERT or UPDATE OF is_active on prompt_template_versions: records an activated version on its template (active_version_id, active_version, active_template_text), or clears that record when the active version is withdrawn.';
+revoke execute on function prompts.tg_prompt_template_versions__sync_template() from public;
+
+create trigger _300_sync_template
+  after insert or update of is_active on prompts.prompt_template_versions
+  for each row execute function prompts.tg_prompt_template_versions__sync_template();
+
+-- BEFORE DELETE: only as part of deleting the template or the organization. As the caller: API
+-- users have no DELETE on versions; service_role reads everything, and a cascade runs as the
+-- table owner.
+create function prompts.tg_prompt_template_versions__refuse_delete()
+returns trigger
+language plpgsql
+volatile
+security invoker
 set search_path = pg_catalog, pg_temp
 as $$
 begin
@@ -227,7 +295,7 @@ begin
 end
 $$;
 comment on function prompts.tg_prompt_template_versions__refuse_delete() is
-  'BEFORE DELETE on prompt_template_versions: refuses (55000) unless the template or the organization is being deleted (cascade).';
+  'BEFORE DELETE on prompt_template_versions, as the caller: refuses (55000) unless the template or the organization is being deleted (cascade).';
 revoke execute on function prompts.tg_prompt_template_versions__refuse_delete() from public;
 
 create trigger _200_refuse_delete

@@ -12,6 +12,12 @@
 -- of the scheduled index is due (one index probe otherwise), and the scheduler should call it every
 -- few seconds too, so that workers asleep on LISTEN hear about due work.
 --
+-- NOTIFY tasks_ready: sent (after commit) whenever tasks become pending: enqueue, promotion, a
+-- retry due at once, released dependants, recovered leases. Its payload is always empty. Anyone
+-- may LISTEN and NOTIFY on any channel in PostgreSQL (that cannot be revoked), so the channel
+-- carries nothing a tenant wrote (no queue or organization): a worker treats a notification only
+-- as "poll now" and calls claim_tasks for its queues; a forged one costs a poll that finds nothing.
+--
 -- SECURITY INVOKER: only service_role may execute them, and it has the rights they use.
 
 begin;
@@ -22,7 +28,6 @@ language plpgsql
 volatile
 as $$
 declare
-  v_queues text[];
   v_count  integer;
 begin
   if p_limit is null or p_limit not between 1 and 100000 then
@@ -40,16 +45,18 @@ begin
        set status = 'pending', updated_at = now()
       from due as d
      where t.organization_id = d.organization_id and t.id = d.id
-    returning t.queue_name)
-  select array_agg(distinct p.queue_name), count(*) into v_queues, v_count
+    returning t.id)
+  select count(*) into v_count
     from promoted as p;
 
-  perform pg_catalog.pg_notify('tasks_ready', q.queue_name) from unnest(v_queues) as q(queue_name);
+  if v_count > 0 then
+    perform pg_catalog.pg_notify('tasks_ready', '');  -- empty payload: "poll now"
+  end if;
   return v_count;
 end
 $$;
 comment on function tasks.promote_due_tasks(integer) is
-  'Makes up to p_limit scheduled tasks whose scheduled_at has come pending (claimable) and notifies tasks_ready per queue. Called by claim_tasks and, every few seconds, by the scheduler. Returns how many it promoted.';
+  'Makes up to p_limit scheduled tasks whose scheduled_at has come pending (claimable) and notifies tasks_ready (empty payload) when it promoted any. Called by claim_tasks and, every few seconds, by the scheduler. Returns how many it promoted.';
 
 -- A claimed task's workflow, if still pending, is running now. Called by claim_tasks for each claimed
 -- task that has a workflow, from inside the claim statement, so that a claim of tasks outside any

@@ -5,15 +5,22 @@
 --     blocked, scheduled or pending (55000); a cancelled dependant just records the edge;
 --   * a task of a workflow may depend only on tasks of the same workflow (22023), which keeps
 --     every cascade inside one workflow (see the lock order in tasks/task_lifecycle);
---   * no cycle (23514). Graph changes of one organization are serialised by a transaction-scoped
---     advisory lock, so two sessions adding the two halves of a cycle at the same moment cannot
---     both pass: the second waits for the first to commit, then sees its edge. (SERIALIZABLE
---     reaches the same result through a serialization failure; REPEATABLE READ would read a
---     snapshot taken before the wait, so it is refused.)
+--   * no cycle (23514). Graph changes of one organization are serialised by
+--     internal.serialize_tenant(organization, 'task_dependencies'), a row lock on a table no API
+--     role can lock (an advisory lock could be taken by anyone with a guessed key, and a snapshot
+--     taken before the wait would miss the other edge), so two sessions adding the two halves of a
+--     cycle at the same moment cannot both pass: under READ COMMITTED the second waits for the
+--     first to commit, then sees its edge; under REPEATABLE READ and SERIALIZABLE it fails with
+--     40001 (retry) instead of checking its older snapshot.
 --   * a dependency that has not succeeded yet blocks the dependant (pending_dependencies + 1) and
---     is share-locked until commit, so it cannot end and miss the new edge; one that already
---     succeeded changes nothing; one that failed or was cancelled cancels the dependant (and what
---     depends on it) with the cause recorded.
+--     is written (a no-op UPDATE, updated_at kept) so it cannot end and miss the new edge: its
+--     completion waits for this transaction, and then (READ COMMITTED) looks for dependants in a
+--     statement of its own that sees the edge, or (REPEATABLE READ, SERIALIZABLE) fails with 40001
+--     because the row changed after its snapshot. (A share lock is no write: a REPEATABLE READ
+--     completion, or the single statement that used to delete the task and look for dependants,
+--     then missed the edge and left the dependant blocked for ever.) One that already succeeded
+--     changes nothing; one that failed or was cancelled cancels the dependant (and what depends on
+--     it) with the cause recorded.
 
 begin;
 
@@ -31,15 +38,9 @@ declare
   v_dep_status      text;
   v_dep_workflow_id uuid;
 begin
-  if pg_catalog.current_setting('transaction_isolation') = 'repeatable read' then
-    raise exception 'adding a task dependency needs read committed or serializable isolation, not repeatable read'
-      using errcode = '55000',
-            hint = 'Run it in a READ COMMITTED (the default) or SERIALIZABLE transaction.';
-  end if;
-
-  -- 1. One graph change at a time in this organization (released at commit).
-  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('tasks.task_dependencies'),
-                                           pg_catalog.hashtext(new.organization_id::text));
+  -- 1. One graph change at a time in this organization (released at commit; 40001 under
+  --    REPEATABLE READ or SERIALIZABLE when another one committed after this snapshot).
+  perform internal.serialize_tenant(new.organization_id, 'task_dependencies');
 
   -- 2. The dependant, its workflow locked first.
   select t.workflow_id into v_workflow_id
@@ -68,11 +69,12 @@ begin
       using errcode = '55000';
   end if;
 
-  -- 3. The dependency, share-locked while it is live so it cannot end before this edge commits.
-  select t.status, t.workflow_id into v_dep_status, v_dep_workflow_id
-    from tasks.tasks as t
+  -- 3. The dependency, written while it is live so it cannot end before this edge commits, nor end
+  --    in a transaction whose snapshot misses the edge (see the header).
+  update tasks.tasks as t
+     set updated_at = t.updated_at
    where t.organization_id = new.organization_id and t.id = new.depends_on_task_id
-     for key share;
+  returning t.status, t.workflow_id into v_dep_status, v_dep_workflow_id;
   if not found then
     v_ended := internal.tasks_find(new.organization_id, new.depends_on_task_id);
     if v_ended.id is null then
@@ -125,7 +127,7 @@ begin
 end
 $$;
 comment on function internal.tg_task_dependencies__apply() is
-  'AFTER INSERT trigger on task_dependencies: checks both tasks (P0002, 55000, 22023), rejects cycles (23514) under a per-organization advisory lock, then blocks, leaves or cancels the dependant.';
+  'AFTER INSERT trigger on task_dependencies: checks both tasks (P0002, 55000, 22023), rejects cycles (23514) under the organization''s task_dependencies lock (internal.serialize_tenant: waits under READ COMMITTED, 40001 under REPEATABLE READ and SERIALIZABLE), then blocks, leaves or cancels the dependant.';
 revoke execute on function internal.tg_task_dependencies__apply() from public;
 
 create trigger _100_apply

@@ -4,9 +4,10 @@
 --   tasks.enqueue_tasks(...)  many tasks of one definition in one statement (the batched path).
 -- Both are SECURITY DEFINER so that members can enqueue without any write grant on the queue
 -- tables; internal.tasks_authorize lets in service_role and members (and above) of the
--- organization only. A task that is ready at once (pending) sends NOTIFY tasks_ready with its
--- queue name, so idle workers wake without polling; identical notifications of one transaction
--- are folded into one by PostgreSQL.
+-- organization only. A task that is ready at once (pending) sends NOTIFY tasks_ready with an empty
+-- payload, so idle workers wake without polling; identical notifications of one transaction are
+-- folded into one by PostgreSQL. Anyone may LISTEN (or NOTIFY) on any channel, so a notification
+-- carries nothing a tenant wrote: it only means "poll now" (see tasks/claim_tasks).
 
 begin;
 
@@ -135,9 +136,10 @@ begin
               hint = 'In a sequential workflow each task depends on the one enqueued before it; in a parallel one on none.';
     end if;
   end if;
+  -- The organization's dependency-graph lock (internal.serialize_tenant: a row no API role can
+  -- lock), the same one the dependency trigger takes, taken here first to keep the lock order.
   if cardinality(v_deps) > 0 or v_workflow.execution_mode = 'sequential' then
-    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('tasks.task_dependencies'),
-                                             pg_catalog.hashtext(enqueue_task.organization_id::text));
+    perform internal.serialize_tenant(enqueue_task.organization_id, 'task_dependencies');
   end if;
   if enqueue_task.workflow_id is not null then
     v_workflow := internal.tasks_lock_workflow(enqueue_task.organization_id, enqueue_task.workflow_id);
@@ -176,7 +178,7 @@ begin
   end if;
 
   if v_task.status = 'pending' then
-    perform pg_catalog.pg_notify('tasks_ready', v_task.queue_name);
+    perform pg_catalog.pg_notify('tasks_ready', '');
   end if;
   return v_task;
 end
@@ -247,7 +249,7 @@ begin
   select * from inserted;
 
   if v_at <= now() then
-    perform pg_catalog.pg_notify('tasks_ready', v_definition.queue_name);
+    perform pg_catalog.pg_notify('tasks_ready', '');
   end if;
 end
 $$;

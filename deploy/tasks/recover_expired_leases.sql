@@ -16,7 +16,6 @@ language plpgsql
 volatile
 as $$
 declare
-  v_queues   text[];
   v_count    integer;
   v_expired  record;
 begin
@@ -33,10 +32,12 @@ begin
            updated_at = now()
       from expired as e
      where t.organization_id = e.organization_id and t.id = e.id
-    returning t.queue_name)
-  select array_agg(distinct r.queue_name), count(*) into v_queues, v_count
+    returning t.id)
+  select count(*) into v_count
     from requeued as r;
-  perform pg_catalog.pg_notify('tasks_ready', q.queue_name) from unnest(v_queues) as q(queue_name);
+  if v_count > 0 then
+    perform pg_catalog.pg_notify('tasks_ready', '');  -- empty payload: "poll now"
+  end if;
 
   -- Last attempts end failed, one by one (each may lock its workflow first). A deadlock with a
   -- concurrent cancellation only postpones the task to the next run.

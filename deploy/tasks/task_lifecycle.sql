@@ -7,7 +7,8 @@
 --
 -- Lock order, followed by every function of the module so that two of them never wait on each
 -- other in a circle:
---   1. the organization's dependency-graph advisory lock (only when edges are added);
+--   1. the organization's dependency-graph lock, internal.serialize_tenant(organization,
+--      'task_dependencies') (only when edges are added);
 --   2. the workflow row (tasks_lock_workflow);
 --   3. task rows; several at once in id order.
 -- A claim holds task rows and only then touches a workflow, so it never waits for one (SKIP LOCKED).
@@ -161,7 +162,7 @@ volatile
 as $$
 declare
   v_ids    uuid[];
-  v_queues text[];
+  v_ready  integer;
   v_count  integer;
 begin
   select array_agg(l.id) into v_ids
@@ -185,12 +186,14 @@ begin
                          else 'pending' end,
            updated_at = now()
      where t.organization_id = p_organization_id and t.id = any (v_ids)
-    returning t.status, t.queue_name)
-  select array_agg(distinct r.queue_name) filter (where r.status = 'pending'), count(*)
-    into v_queues, v_count
+    returning t.status)
+  select count(*) filter (where r.status = 'pending'), count(*)
+    into v_ready, v_count
     from released as r;
 
-  perform pg_catalog.pg_notify('tasks_ready', q.queue_name) from unnest(v_queues) as q(queue_name);
+  if v_ready > 0 then
+    perform pg_catalog.pg_notify('tasks_ready', '');  -- empty payload: "poll now"
+  end if;
   return v_count;
 end
 $$;

@@ -104,8 +104,9 @@ begin
       using errcode = '22023';
   end if;
 
-  -- Move the task and, in the same statement, ask whether anything depends on it (one statement on
-  -- the common path instead of two).
+  -- Move the task. Whether anything depends on it is asked in the next statement, not in this one:
+  -- when this statement waited for a transaction adding an edge to the task (the dependency
+  -- trigger writes the task's row), only a later snapshot sees that edge (READ COMMITTED).
   with done as (
     delete from tasks.tasks as t
      where t.organization_id = complete_task.organization_id and t.id = complete_task.task_id
@@ -123,9 +124,7 @@ begin
            d.last_error, null, null, d.idempotency_key, d.enqueued_by, d.created_at, now()
       from done as d
     returning *)
-  select a::tasks.tasks as task,
-         exists (select from tasks.task_dependencies as dep
-                  where dep.organization_id = a.organization_id and dep.depends_on_task_id = a.id) as has_dependants
+  select a::tasks.tasks as task
     into v_done
     from archived as a;
   if not found then
@@ -134,7 +133,8 @@ begin
                                  'succeeded', complete_task.result, null);
   end if;
 
-  if v_done.has_dependants then
+  if exists (select from tasks.task_dependencies as dep
+              where dep.organization_id = complete_task.organization_id and dep.depends_on_task_id = complete_task.task_id) then
     perform internal.tasks_release_dependants(complete_task.organization_id, complete_task.task_id);
   end if;
   return v_done.task;
@@ -211,7 +211,7 @@ begin
   returning t.* into v_task;
   if found then
     if v_task.status = 'pending' then
-      perform pg_catalog.pg_notify('tasks_ready', v_task.queue_name);
+      perform pg_catalog.pg_notify('tasks_ready', '');  -- empty payload: "poll now"
     end if;
     return v_task;
   end if;

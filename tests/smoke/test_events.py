@@ -240,7 +240,9 @@ def test_ingest_and_routing_notify_listeners(test_url, tenant):
         deadline = time.monotonic() + 5
         for note in listener.notifies(timeout=5, stop_after=10):
             seen.add((note.channel, note.payload))
-            if {("events_pending", "linear"), ("event_deliveries_ready", "webhook")} <= seen or time.monotonic() > deadline:
+            if {("events_pending", ""), ("event_deliveries_ready", "")} <= seen or time.monotonic() > deadline:
                 break
-    assert ("events_pending", "linear") in seen, "ingest notifies events_pending with the source"
-    assert ("event_deliveries_ready", "webhook") in seen, "routing notifies event_deliveries_ready with the target kind"
+    # The payloads are empty: anyone may LISTEN, so a notification only means "poll now".
+    assert ("events_pending", "") in seen, "ingest notifies events_pending with an empty payload"
+    assert ("event_deliveries_ready", "") in seen, "routing notifies event_deliveries_ready with an empty payload"
+    assert {payload for _, payload in seen} == {""}, f"no notification carries tenant data: {seen}"

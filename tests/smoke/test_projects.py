@@ -4,8 +4,9 @@
   serialises them, the second one re-validates against the first one's result and gets 55000.
 * The one-default-branch rule under a write skew: one session deletes every branch while another
   adds a non-default branch. Each alone is fine; together they would leave a repository whose
-  branches have no default. The commit-time check locks the repository row, so the second
-  check waits for the first commit, sees it, and refuses (23514).
+  branches have no default. The commit-time check serializes the organization's branch changes
+  (internal.serialize_tenant), so the second check waits for the first commit, sees it, and refuses
+  (23514); tests/smoke/test_locks.py runs the same race at every isolation level.
 """
 from __future__ import annotations
 

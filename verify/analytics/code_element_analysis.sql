@@ -9,6 +9,9 @@ select organization_id, id, run_id, parent_id, path, file_path, kind, name, qual
  where false;
 
 select 'analytics.element_subtree(uuid, uuid)'::regprocedure;
+-- A BEFORE ROW trigger runs before the RLS check: it must run as the caller.
+select 1 / (not p.prosecdef)::int from pg_catalog.pg_proc as p
+ where p.oid = 'internal.tg_code_element_analysis__set_path()'::regprocedure;
 select 'analytics.element_ancestors(uuid, uuid)'::regprocedure;
 select 1 / count(*) from pg_catalog.pg_index
  where indexrelid = 'analytics.code_element_analysis_path_idx'::regclass;

@@ -7,6 +7,10 @@ select organization_id, id, execution_id, template_id, template_version_id, user
   from prompts.prompt_feedback
  where false;
 
+-- A BEFORE ROW trigger runs before the RLS check: it must run as the caller.
+select 1 / (not p.prosecdef)::int from pg_catalog.pg_proc as p
+ where p.oid = 'prompts.tg_prompt_feedback__link_execution()'::regprocedure;
+
 select 1 / count(*)
   from pg_catalog.pg_constraint
  where conrelid = 'prompts.prompt_feedback'::regclass

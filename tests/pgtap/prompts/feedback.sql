@@ -62,9 +62,11 @@ select throws_ok(format('insert into prompts.prompt_feedback (organization_id, e
 select throws_ok(format('insert into prompts.prompt_feedback (organization_id, execution_id, rating) values (%L, %L, 3)', :'org', :'other_exec'),
                  '23503', format('prompt execution %s not found in organization %s', :'other_exec', :'org'),
                  'feedback cannot point at another organization''s execution');
+-- Written into another organization: its execution is not found, exactly as an id that exists
+-- nowhere (the trigger reads as the caller, before RLS), so the answer reveals nothing of it.
 select throws_ok(format('insert into prompts.prompt_feedback (organization_id, execution_id, rating) values (%L, %L, 3)', :'other_org', :'other_exec'),
-                 '42501', 'new row violates row-level security policy for table "prompt_feedback"',
-                 'nor be written into another organization');
+                 '23503', format('prompt execution %s not found in organization %s', :'other_exec', :'other_org'),
+                 'nor be written into another organization, which answers as if the execution did not exist');
 
 -- Who may -----------------------------------------------------------------------------------------------
 select tests.authenticate_as(:'viewer');

@@ -36,7 +36,8 @@ select is((select status from tasks.enqueue_task(organization_id => :'org', defi
           'scheduled', 'a satisfied task due later is scheduled');
 select id as later from tasks.enqueue_task(organization_id => :'org', definition_name => 'step', depends_on => array[:'b']::uuid[],
                                            scheduled_at => now() + interval '1 day') \gset
-select 1 as done from tasks.claim_tasks(worker_id => 'w', max_tasks => 1, queue_names => array['q-dag']) \gset
+-- b and the satisfied task are both pending with the same priority and time: claim both.
+select count(*) as done from tasks.claim_tasks(worker_id => 'w', max_tasks => 10, queue_names => array['q-dag']) \gset
 select 1 as done from tasks.complete_task(organization_id => :'org', task_id => :'b', worker_id => 'w') \gset
 select is((select status from tasks.tasks where id = :'later'), 'scheduled', 'a released task due later becomes scheduled, not pending');
 select is((select status from tasks.tasks where id = :'c'), 'pending', 'c is released once both a and b succeeded');

@@ -2,7 +2,7 @@
 -- function added by any later change is held to the same rules without being listed here.
 -- Each rule is one assertion that lists the offenders, so a failure names what to fix.
 begin;
-select plan(13);
+select plan(14);
 
 create temporary view package_schemas as
 select n.oid, n.nspname
@@ -118,6 +118,22 @@ select is(
                        where a.attname = 'organization_id')),
   null,
   'every foreign key between tenant tables includes organization_id');
+
+-- BEFORE ROW triggers run before the RLS check of the row: a SECURITY DEFINER one would read (and
+-- could reveal, in a message or by which error it raises) rows of an organization the caller does
+-- not belong to. Such logic runs as the caller, or in an AFTER trigger (hardening issue, item 8).
+select is(
+  (select array_agg(t.tgrelid::regclass || '.' || t.tgname || ' -> ' || p.oid::regprocedure order by 1)
+     from pg_catalog.pg_trigger as t
+     join package_tables as c on c.oid = t.tgrelid
+     join pg_catalog.pg_proc as p on p.oid = t.tgfoid
+    where not t.tgisinternal
+      and t.tgtype::int & 1 = 1          -- ROW
+      and t.tgtype::int & 2 = 2          -- BEFORE
+      and c.relrowsecurity
+      and p.prosecdef),
+  null,
+  'no BEFORE ROW trigger of a table with RLS runs a SECURITY DEFINER function');
 
 select is(
   (select array_agg(name order by name) from package_tables as t

@@ -580,6 +580,54 @@ $$;
 COMMENT ON FUNCTION internal.organization_ids_for(p_min_role base.organization_role) IS 'The organizations in which the calling user holds at least p_min_role. Empty when nobody is authenticated. Used by RLS policies as = ANY((select ...)).';
 
 --
+-- Name: prompts_serialize_template_versions(uuid); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.prompts_serialize_template_versions(p_organization_id uuid) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_role text := coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user);
+begin
+  if not pg_catalog.pg_has_role(v_role, 'service_role', 'USAGE')
+     and not base.has_organization_role(p_organization_id, 'member') then
+    return false;
+  end if;
+  perform internal.serialize_tenant(p_organization_id, 'prompt_template_versions');
+  return true;
+end
+$$;
+
+--
+-- Name: FUNCTION prompts_serialize_template_versions(p_organization_id uuid); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.prompts_serialize_template_versions(p_organization_id uuid) IS 'For the prompt_template_versions triggers: false when the caller is neither service_role nor a member (and up) of the organization (the same answer whatever exists there; the row''s RLS check then refuses the write); otherwise true, after serializing the organization''s versioning until the transaction ends (internal.serialize_tenant: waits under READ COMMITTED, 40001 under REPEATABLE READ and SERIALIZABLE).';
+
+--
+-- Name: serialize_tenant(uuid, text); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.serialize_tenant(p_organization_id uuid, p_scope text) RETURNS void
+    LANGUAGE plpgsql STRICT SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  insert into internal.tenant_locks as l (organization_id, scope)
+  values (p_organization_id, p_scope)
+  on conflict on constraint tenant_locks_pkey
+  do update set version = l.version + 1, locked_at = now();
+end
+$$;
+
+--
+-- Name: FUNCTION serialize_tenant(p_organization_id uuid, p_scope text); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.serialize_tenant(p_organization_id uuid, p_scope text) IS 'Serializes the calling transaction with every other one that takes the same organization and scope, until it ends: waits under READ COMMITTED, fails with 40001 under REPEATABLE READ or SERIALIZABLE when another one got there first. 23503 for an organization that does not exist, 23514 for a malformed scope.';
+
+--
 -- Name: tasks_authorize(uuid, base.organization_role, text); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -958,7 +1006,7 @@ CREATE FUNCTION internal.tasks_release_dependants(p_organization_id uuid, p_task
     AS $$
 declare
   v_ids    uuid[];
-  v_queues text[];
+  v_ready  integer;
   v_count  integer;
 begin
   select array_agg(l.id) into v_ids
@@ -982,12 +1030,14 @@ begin
                          else 'pending' end,
            updated_at = now()
      where t.organization_id = p_organization_id and t.id = any (v_ids)
-    returning t.status, t.queue_name)
-  select array_agg(distinct r.queue_name) filter (where r.status = 'pending'), count(*)
-    into v_queues, v_count
+    returning t.status)
+  select count(*) filter (where r.status = 'pending'), count(*)
+    into v_ready, v_count
     from released as r;
 
-  perform pg_catalog.pg_notify('tasks_ready', q.queue_name) from unnest(v_queues) as q(queue_name);
+  if v_ready > 0 then
+    perform pg_catalog.pg_notify('tasks_ready', '');  -- empty payload: "poll now"
+  end if;
   return v_count;
 end
 $$;
@@ -1099,6 +1149,12 @@ declare
   v_run    uuid;
   v_status text;
 begin
+  update analytics.analysis_runs as r
+     set updated_at = r.updated_at
+    from (select distinct n.organization_id, n.run_id from new_rows as n) as n
+   where r.organization_id = n.organization_id and r.id = n.run_id
+     and r.status in ('queued', 'running');
+
   select r.id, r.status into v_run, v_status
     from (select distinct n.organization_id, n.run_id from new_rows as n) as n
     join analytics.analysis_runs as r on r.organization_id = n.organization_id and r.id = n.run_id
@@ -1116,7 +1172,7 @@ $$;
 -- Name: FUNCTION tg__require_open_run(); Type: COMMENT; Schema: internal; Owner: -
 --
 
-COMMENT ON FUNCTION internal.tg__require_open_run() IS 'Statement-level AFTER INSERT trigger (transition table new_rows with organization_id, run_id): refuses (55000) results for a run that is no longer queued or running. SECURITY DEFINER so the check sees the run whatever the caller.';
+COMMENT ON FUNCTION internal.tg__require_open_run() IS 'Statement-level AFTER INSERT trigger (transition table new_rows with organization_id, run_id): refuses (55000) results for a run that is no longer queued or running. It writes the open runs'' rows first, so a concurrent end of the run waits (READ COMMITTED) or fails with 40001 (REPEATABLE READ, SERIALIZABLE) and never misses these results. SECURITY DEFINER so the check sees and writes the run whatever the caller (an AFTER trigger: RLS accepted the rows).';
 
 --
 -- Name: tg_analysis_runs__complete(); Type: FUNCTION; Schema: internal; Owner: -
@@ -1288,7 +1344,7 @@ COMMENT ON FUNCTION internal.tg_audit_log__refuse_change() IS 'Refuses UPDATE, D
 --
 
 CREATE FUNCTION internal.tg_code_element_analysis__set_path() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
@@ -1330,7 +1386,7 @@ $$;
 -- Name: FUNCTION tg_code_element_analysis__set_path(); Type: COMMENT; Schema: internal; Owner: -
 --
 
-COMMENT ON FUNCTION internal.tg_code_element_analysis__set_path() IS 'BEFORE INSERT/UPDATE OF parent_id, path on code_element_analysis: computes path from the parent''s, requires the parent in the same run (23514) and a type parent for methods, constructors and properties (23514); the hierarchy is immutable (55000). SECURITY DEFINER so the parent is found whatever the caller.';
+COMMENT ON FUNCTION internal.tg_code_element_analysis__set_path() IS 'BEFORE INSERT/UPDATE OF parent_id, path on code_element_analysis: computes path from the parent''s, requires the parent in the same run (23514) and a type parent for methods, constructors and properties (23514); the hierarchy is immutable (55000). SECURITY INVOKER: the parent is looked up under the caller''s RLS, so a parent of another organization is not found (23503) exactly like a missing one, and no error reveals another tenant''s data.';
 
 --
 -- Name: tg_issues__guard_status(); Type: FUNCTION; Schema: internal; Owner: -
@@ -1652,13 +1708,22 @@ begin
   v_org := (to_jsonb(v_row) ->> 'organization_id')::uuid;
   v_repository := (to_jsonb(v_row) ->> case when tg_table_name = 'repositories' then 'id' else 'repository_id' end)::uuid;
 
-  -- Serialise concurrent branch changes of this repository (and see what committed before us).
+  perform from projects.repositories as r
+   where r.organization_id = v_org and r.id = v_repository;
+  if not found then
+    return null;  -- the repository (or its organization) is being deleted: its branches go with it
+  end if;
+
+  -- Serialise the organization's branch changes until commit: READ COMMITTED waits here, and
+  -- the statements below then see what the other transaction committed; REPEATABLE READ and
+  -- SERIALIZABLE fail with 40001 instead of checking a snapshot that misses it.
+  perform internal.serialize_tenant(v_org, 'repository_branches');
+
   select r.default_branch into v_default_branch
     from projects.repositories as r
-   where r.organization_id = v_org and r.id = v_repository
-     for no key update;
+   where r.organization_id = v_org and r.id = v_repository;
   if not found then
-    return null;  -- the repository itself is being deleted: its branches go with it
+    return null;  -- deleted meanwhile by a transaction we waited for
   end if;
 
   select count(*), min(b.name) filter (where b.is_default)
@@ -1686,7 +1751,7 @@ $$;
 -- Name: FUNCTION tg_repository_branches__check_default(); Type: COMMENT; Schema: internal; Owner: -
 --
 
-COMMENT ON FUNCTION internal.tg_repository_branches__check_default() IS 'Deferred constraint trigger on repository_branches and repositories.default_branch: a repository with branches has exactly one default branch, named by repositories.default_branch (23514). Locks the repository row so concurrent transactions cannot break the rule together.';
+COMMENT ON FUNCTION internal.tg_repository_branches__check_default() IS 'Deferred constraint trigger on repository_branches and repositories.default_branch: a repository with branches has exactly one default branch, named by repositories.default_branch (23514). Serializes the organization''s branch changes first (internal.serialize_tenant, scope repository_branches), so concurrent transactions cannot break the rule together: the second waits under READ COMMITTED, and fails with 40001 under REPEATABLE READ and SERIALIZABLE.';
 
 --
 -- Name: tg_repository_branches__sync_default_branch(); Type: FUNCTION; Schema: internal; Owner: -
@@ -1726,15 +1791,9 @@ declare
   v_dep_status      text;
   v_dep_workflow_id uuid;
 begin
-  if pg_catalog.current_setting('transaction_isolation') = 'repeatable read' then
-    raise exception 'adding a task dependency needs read committed or serializable isolation, not repeatable read'
-      using errcode = '55000',
-            hint = 'Run it in a READ COMMITTED (the default) or SERIALIZABLE transaction.';
-  end if;
-
-  -- 1. One graph change at a time in this organization (released at commit).
-  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('tasks.task_dependencies'),
-                                           pg_catalog.hashtext(new.organization_id::text));
+  -- 1. One graph change at a time in this organization (released at commit; 40001 under
+  --    REPEATABLE READ or SERIALIZABLE when another one committed after this snapshot).
+  perform internal.serialize_tenant(new.organization_id, 'task_dependencies');
 
   -- 2. The dependant, its workflow locked first.
   select t.workflow_id into v_workflow_id
@@ -1763,11 +1822,12 @@ begin
       using errcode = '55000';
   end if;
 
-  -- 3. The dependency, share-locked while it is live so it cannot end before this edge commits.
-  select t.status, t.workflow_id into v_dep_status, v_dep_workflow_id
-    from tasks.tasks as t
+  -- 3. The dependency, written while it is live so it cannot end before this edge commits, nor end
+  --    in a transaction whose snapshot misses the edge (see the header).
+  update tasks.tasks as t
+     set updated_at = t.updated_at
    where t.organization_id = new.organization_id and t.id = new.depends_on_task_id
-     for key share;
+  returning t.status, t.workflow_id into v_dep_status, v_dep_workflow_id;
   if not found then
     v_ended := internal.tasks_find(new.organization_id, new.depends_on_task_id);
     if v_ended.id is null then
@@ -1824,7 +1884,7 @@ $$;
 -- Name: FUNCTION tg_task_dependencies__apply(); Type: COMMENT; Schema: internal; Owner: -
 --
 
-COMMENT ON FUNCTION internal.tg_task_dependencies__apply() IS 'AFTER INSERT trigger on task_dependencies: checks both tasks (P0002, 55000, 22023), rejects cycles (23514) under a per-organization advisory lock, then blocks, leaves or cancels the dependant.';
+COMMENT ON FUNCTION internal.tg_task_dependencies__apply() IS 'AFTER INSERT trigger on task_dependencies: checks both tasks (P0002, 55000, 22023), rejects cycles (23514) under the organization''s task_dependencies lock (internal.serialize_tenant: waits under READ COMMITTED, 40001 under REPEATABLE READ and SERIALIZABLE), then blocks, leaves or cancels the dependant.';
 
 --
 -- Name: write_audit_entries(text, text, text, jsonb[], jsonb[]); Type: FUNCTION; Schema: internal; Owner: -
@@ -2131,6 +2191,42 @@ COMMENT ON COLUMN base.users.metadata IS 'Data set by trusted services, not by t
 COMMENT ON COLUMN base.users.is_active IS 'False once the account is disabled; the row stays so history keeps its author.';
 
 --
+-- Name: tenant_locks; Type: TABLE; Schema: internal; Owner: -
+--
+
+CREATE TABLE internal.tenant_locks (
+    organization_id uuid NOT NULL,
+    scope text NOT NULL,
+    version bigint DEFAULT 0 NOT NULL,
+    locked_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT tenant_locks_scope_check CHECK ((scope ~ '^[a-z][a-z0-9_]{0,62}$'::text))
+);
+
+--
+-- Name: TABLE tenant_locks; Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON TABLE internal.tenant_locks IS 'One row per organization and serialization scope; package code updates it to serialize a cross-row check (internal.serialize_tenant). No API role may read, lock or write it.';
+
+--
+-- Name: COLUMN tenant_locks.scope; Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON COLUMN internal.tenant_locks.scope IS 'What is serialized, e.g. owners or task_dependencies; a literal of package code.';
+
+--
+-- Name: COLUMN tenant_locks.version; Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON COLUMN internal.tenant_locks.version IS 'Bumped by every serialize_tenant call: the write that makes concurrent REPEATABLE READ transactions conflict.';
+
+--
+-- Name: COLUMN tenant_locks.locked_at; Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON COLUMN internal.tenant_locks.locked_at IS 'When the scope was last taken.';
+
+--
 -- Name: audit_log_default; Type: TABLE ATTACH; Schema: base; Owner: -
 --
 
@@ -2191,6 +2287,13 @@ ALTER TABLE ONLY base.partition_config
 
 ALTER TABLE ONLY base.users
     ADD CONSTRAINT users_pkey PRIMARY KEY (id);
+
+--
+-- Name: tenant_locks tenant_locks_pkey; Type: CONSTRAINT; Schema: internal; Owner: -
+--
+
+ALTER TABLE ONLY internal.tenant_locks
+    ADD CONSTRAINT tenant_locks_pkey PRIMARY KEY (organization_id, scope);
 
 --
 -- Name: audit_log_organization_id_occurred_at_idx; Type: INDEX; Schema: base; Owner: -
@@ -2386,6 +2489,13 @@ ALTER TABLE ONLY base.organization_members
 
 ALTER TABLE ONLY base.organization_members
     ADD CONSTRAINT organization_members_user_id_fkey FOREIGN KEY (user_id) REFERENCES base.users(id) ON DELETE CASCADE;
+
+--
+-- Name: tenant_locks tenant_locks_organization_id_fkey; Type: FK CONSTRAINT; Schema: internal; Owner: -
+--
+
+ALTER TABLE ONLY internal.tenant_locks
+    ADD CONSTRAINT tenant_locks_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES base.organizations(id) ON DELETE CASCADE;
 
 --
 -- Name: organization_members all_service_role; Type: POLICY; Schema: base; Owner: -
@@ -2612,6 +2722,24 @@ COMMENT ON POLICY update_self ON base.users IS 'A user edits only their own prof
 ALTER TABLE base.users ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: tenant_locks select_service_role; Type: POLICY; Schema: internal; Owner: -
+--
+
+CREATE POLICY select_service_role ON internal.tenant_locks FOR SELECT TO service_role USING (true);
+
+--
+-- Name: POLICY select_service_role ON tenant_locks; Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON POLICY select_service_role ON internal.tenant_locks IS 'Present for the schema-wide rule only: no API role is granted any privilege on this table.';
+
+--
+-- Name: tenant_locks; Type: ROW SECURITY; Schema: internal; Owner: -
+--
+
+ALTER TABLE internal.tenant_locks ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: SCHEMA base; Type: ACL; Schema: -; Owner: -
 --
 
@@ -2772,6 +2900,20 @@ GRANT ALL ON FUNCTION internal.led_project_ids() TO service_role;
 REVOKE ALL ON FUNCTION internal.organization_ids_for(p_min_role base.organization_role) FROM PUBLIC;
 GRANT ALL ON FUNCTION internal.organization_ids_for(p_min_role base.organization_role) TO authenticated;
 GRANT ALL ON FUNCTION internal.organization_ids_for(p_min_role base.organization_role) TO service_role;
+
+--
+-- Name: FUNCTION prompts_serialize_template_versions(p_organization_id uuid); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.prompts_serialize_template_versions(p_organization_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.prompts_serialize_template_versions(p_organization_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION internal.prompts_serialize_template_versions(p_organization_id uuid) TO service_role;
+
+--
+-- Name: FUNCTION serialize_tenant(p_organization_id uuid, p_scope text); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.serialize_tenant(p_organization_id uuid, p_scope text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION tasks_authorize(p_organization_id uuid, p_min_role base.organization_role, p_action text); Type: ACL; Schema: internal; Owner: -

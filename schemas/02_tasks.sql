@@ -664,8 +664,9 @@ begin
       using errcode = '22023';
   end if;
 
-  -- Move the task and, in the same statement, ask whether anything depends on it (one statement on
-  -- the common path instead of two).
+  -- Move the task. Whether anything depends on it is asked in the next statement, not in this one:
+  -- when this statement waited for a transaction adding an edge to the task (the dependency
+  -- trigger writes the task's row), only a later snapshot sees that edge (READ COMMITTED).
   with done as (
     delete from tasks.tasks as t
      where t.organization_id = complete_task.organization_id and t.id = complete_task.task_id
@@ -683,9 +684,7 @@ begin
            d.last_error, null, null, d.idempotency_key, d.enqueued_by, d.created_at, now()
       from done as d
     returning *)
-  select a::tasks.tasks as task,
-         exists (select from tasks.task_dependencies as dep
-                  where dep.organization_id = a.organization_id and dep.depends_on_task_id = a.id) as has_dependants
+  select a::tasks.tasks as task
     into v_done
     from archived as a;
   if not found then
@@ -694,7 +693,8 @@ begin
                                  'succeeded', complete_task.result, null);
   end if;
 
-  if v_done.has_dependants then
+  if exists (select from tasks.task_dependencies as dep
+              where dep.organization_id = complete_task.organization_id and dep.depends_on_task_id = complete_task.task_id) then
     perform internal.tasks_release_dependants(complete_task.organization_id, complete_task.task_id);
   end if;
   return v_done.task;
@@ -836,9 +836,10 @@ begin
               hint = 'In a sequential workflow each task depends on the one enqueued before it; in a parallel one on none.';
     end if;
   end if;
+  -- The organization's dependency-graph lock (internal.serialize_tenant: a row no API role can
+  -- lock), the same one the dependency trigger takes, taken here first to keep the lock order.
   if cardinality(v_deps) > 0 or v_workflow.execution_mode = 'sequential' then
-    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('tasks.task_dependencies'),
-                                             pg_catalog.hashtext(enqueue_task.organization_id::text));
+    perform internal.serialize_tenant(enqueue_task.organization_id, 'task_dependencies');
   end if;
   if enqueue_task.workflow_id is not null then
     v_workflow := internal.tasks_lock_workflow(enqueue_task.organization_id, enqueue_task.workflow_id);
@@ -877,7 +878,7 @@ begin
   end if;
 
   if v_task.status = 'pending' then
-    perform pg_catalog.pg_notify('tasks_ready', v_task.queue_name);
+    perform pg_catalog.pg_notify('tasks_ready', '');
   end if;
   return v_task;
 end
@@ -947,7 +948,7 @@ begin
   select * from inserted;
 
   if v_at <= now() then
-    perform pg_catalog.pg_notify('tasks_ready', v_definition.queue_name);
+    perform pg_catalog.pg_notify('tasks_ready', '');
   end if;
 end
 $$;
@@ -989,7 +990,7 @@ begin
   returning t.* into v_task;
   if found then
     if v_task.status = 'pending' then
-      perform pg_catalog.pg_notify('tasks_ready', v_task.queue_name);
+      perform pg_catalog.pg_notify('tasks_ready', '');  -- empty payload: "poll now"
     end if;
     return v_task;
   end if;
@@ -1059,7 +1060,6 @@ CREATE FUNCTION tasks.promote_due_tasks(p_limit integer DEFAULT 1000) RETURNS in
     LANGUAGE plpgsql
     AS $$
 declare
-  v_queues text[];
   v_count  integer;
 begin
   if p_limit is null or p_limit not between 1 and 100000 then
@@ -1077,11 +1077,13 @@ begin
        set status = 'pending', updated_at = now()
       from due as d
      where t.organization_id = d.organization_id and t.id = d.id
-    returning t.queue_name)
-  select array_agg(distinct p.queue_name), count(*) into v_queues, v_count
+    returning t.id)
+  select count(*) into v_count
     from promoted as p;
 
-  perform pg_catalog.pg_notify('tasks_ready', q.queue_name) from unnest(v_queues) as q(queue_name);
+  if v_count > 0 then
+    perform pg_catalog.pg_notify('tasks_ready', '');  -- empty payload: "poll now"
+  end if;
   return v_count;
 end
 $$;
@@ -1090,7 +1092,7 @@ $$;
 -- Name: FUNCTION promote_due_tasks(p_limit integer); Type: COMMENT; Schema: tasks; Owner: -
 --
 
-COMMENT ON FUNCTION tasks.promote_due_tasks(p_limit integer) IS 'Makes up to p_limit scheduled tasks whose scheduled_at has come pending (claimable) and notifies tasks_ready per queue. Called by claim_tasks and, every few seconds, by the scheduler. Returns how many it promoted.';
+COMMENT ON FUNCTION tasks.promote_due_tasks(p_limit integer) IS 'Makes up to p_limit scheduled tasks whose scheduled_at has come pending (claimable) and notifies tasks_ready (empty payload) when it promoted any. Called by claim_tasks and, every few seconds, by the scheduler. Returns how many it promoted.';
 
 --
 -- Name: prune_orphans(); Type: FUNCTION; Schema: tasks; Owner: -
@@ -1133,7 +1135,6 @@ CREATE FUNCTION tasks.recover_expired_leases() RETURNS integer
     LANGUAGE plpgsql
     AS $$
 declare
-  v_queues   text[];
   v_count    integer;
   v_expired  record;
 begin
@@ -1150,10 +1151,12 @@ begin
            updated_at = now()
       from expired as e
      where t.organization_id = e.organization_id and t.id = e.id
-    returning t.queue_name)
-  select array_agg(distinct r.queue_name), count(*) into v_queues, v_count
+    returning t.id)
+  select count(*) into v_count
     from requeued as r;
-  perform pg_catalog.pg_notify('tasks_ready', q.queue_name) from unnest(v_queues) as q(queue_name);
+  if v_count > 0 then
+    perform pg_catalog.pg_notify('tasks_ready', '');  -- empty payload: "poll now"
+  end if;
 
   -- Last attempts end failed, one by one (each may lock its workflow first). A deadlock with a
   -- concurrent cancellation only postpones the task to the next run.

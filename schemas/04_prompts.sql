@@ -928,7 +928,7 @@ COMMENT ON FUNCTION prompts.tg_prompt_executions__compute() IS 'BEFORE INSERT OR
 --
 
 CREATE FUNCTION prompts.tg_prompt_feedback__link_execution() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
@@ -947,14 +947,14 @@ $$;
 -- Name: FUNCTION tg_prompt_feedback__link_execution(); Type: COMMENT; Schema: prompts; Owner: -
 --
 
-COMMENT ON FUNCTION prompts.tg_prompt_feedback__link_execution() IS 'BEFORE INSERT on prompt_feedback: the execution must exist in the same organization (23503); copies its template and version.';
+COMMENT ON FUNCTION prompts.tg_prompt_feedback__link_execution() IS 'BEFORE INSERT on prompt_feedback: the execution must exist in the same organization and be readable by the caller (23503 otherwise, the same answer whether or not another tenant has it); copies its template and version. SECURITY INVOKER.';
 
 --
 -- Name: tg_prompt_template_versions__before_insert(); Type: FUNCTION; Schema: prompts; Owner: -
 --
 
 CREATE FUNCTION prompts.tg_prompt_template_versions__before_insert() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
@@ -988,10 +988,15 @@ begin
     end if;
   end if;  -- an unknown model fails on prompt_template_versions_model_fkey (23503)
 
-  -- Serialise versioning of this template: numbering and the active hand-over.
+  -- Serialise versioning in this organization. A caller who may not add versions there locks
+  -- and changes nothing: the row's RLS check refuses it (42501).
+  if not internal.prompts_serialize_template_versions(new.organization_id) then
+    new.version := 1;
+    return new;
+  end if;
+
   perform from prompts.prompt_templates as t
-    where t.organization_id = new.organization_id and t.id = new.template_id
-    for update;
+    where t.organization_id = new.organization_id and t.id = new.template_id;
   if not found then
     new.version := 1;  -- any number: the foreign key reports the missing template
     return new;
@@ -1001,13 +1006,12 @@ begin
     from prompts.prompt_template_versions as v
    where v.organization_id = new.organization_id and v.template_id = new.template_id;
 
+  -- The previous active version steps down first (one active version per template: unique
+  -- index); _300_sync_template then records the new one on the template.
   if new.is_active then
     update prompts.prompt_template_versions as v
        set is_active = false
      where v.organization_id = new.organization_id and v.template_id = new.template_id and v.is_active;
-    update prompts.prompt_templates as t
-       set active_version_id = new.id, active_version = new.version, active_template_text = new.template_text
-     where t.organization_id = new.organization_id and t.id = new.template_id;
   end if;
   return new;
 end
@@ -1017,14 +1021,14 @@ $$;
 -- Name: FUNCTION tg_prompt_template_versions__before_insert(); Type: COMMENT; Schema: prompts; Owner: -
 --
 
-COMMENT ON FUNCTION prompts.tg_prompt_template_versions__before_insert() IS 'BEFORE INSERT on prompt_template_versions: validates text, variables and model limits (22023), locks the template, assigns the next version number and, when the new version is active, deactivates the previous one and records the new one on the template.';
+COMMENT ON FUNCTION prompts.tg_prompt_template_versions__before_insert() IS 'BEFORE INSERT on prompt_template_versions, as the caller: validates text, variables and model limits (22023), serializes the organization''s versioning (a non-member changes nothing and is refused by RLS; 40001 under REPEATABLE READ or SERIALIZABLE when another session versioned meanwhile), assigns the next version number and, when the new version is active, deactivates the previous one.';
 
 --
 -- Name: tg_prompt_template_versions__immutable(); Type: FUNCTION; Schema: prompts; Owner: -
 --
 
 CREATE FUNCTION prompts.tg_prompt_template_versions__immutable() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
@@ -1034,20 +1038,13 @@ begin
       using errcode = '55000', hint = 'Insert a new version of the template instead.';
   end if;
   if new.is_active and not old.is_active then
-    perform from prompts.prompt_templates as t
-      where t.organization_id = new.organization_id and t.id = new.template_id
-      for update;
+    if not internal.prompts_serialize_template_versions(new.organization_id) then
+      return new;  -- not a member: RLS refuses the update (it cannot get this far in practice)
+    end if;
     update prompts.prompt_template_versions as v
        set is_active = false
      where v.organization_id = new.organization_id and v.template_id = new.template_id
        and v.is_active and v.id <> new.id;
-    update prompts.prompt_templates as t
-       set active_version_id = new.id, active_version = new.version, active_template_text = new.template_text
-     where t.organization_id = new.organization_id and t.id = new.template_id;
-  elsif old.is_active and not new.is_active then
-    update prompts.prompt_templates as t
-       set active_version_id = null, active_version = null, active_template_text = null
-     where t.organization_id = new.organization_id and t.id = new.template_id and t.active_version_id = new.id;
   end if;
   return new;
 end
@@ -1057,14 +1054,14 @@ $$;
 -- Name: FUNCTION tg_prompt_template_versions__immutable(); Type: COMMENT; Schema: prompts; Owner: -
 --
 
-COMMENT ON FUNCTION prompts.tg_prompt_template_versions__immutable() IS 'BEFORE UPDATE on prompt_template_versions: refuses any change but is_active (55000); activating a version deactivates the template''s other active version, under a lock on the template, and records it on the template; withdrawing it clears the record.';
+COMMENT ON FUNCTION prompts.tg_prompt_template_versions__immutable() IS 'BEFORE UPDATE on prompt_template_versions, as the caller: refuses any change but is_active (55000); activating a version serializes the organization''s versioning and deactivates the template''s other active version (_300_sync_template records the change on the template).';
 
 --
 -- Name: tg_prompt_template_versions__refuse_delete(); Type: FUNCTION; Schema: prompts; Owner: -
 --
 
 CREATE FUNCTION prompts.tg_prompt_template_versions__refuse_delete() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
@@ -1083,7 +1080,35 @@ $$;
 -- Name: FUNCTION tg_prompt_template_versions__refuse_delete(); Type: COMMENT; Schema: prompts; Owner: -
 --
 
-COMMENT ON FUNCTION prompts.tg_prompt_template_versions__refuse_delete() IS 'BEFORE DELETE on prompt_template_versions: refuses (55000) unless the template or the organization is being deleted (cascade).';
+COMMENT ON FUNCTION prompts.tg_prompt_template_versions__refuse_delete() IS 'BEFORE DELETE on prompt_template_versions, as the caller: refuses (55000) unless the template or the organization is being deleted (cascade).';
+
+--
+-- Name: tg_prompt_template_versions__sync_template(); Type: FUNCTION; Schema: prompts; Owner: -
+--
+
+CREATE FUNCTION prompts.tg_prompt_template_versions__sync_template() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  if new.is_active then
+    update prompts.prompt_templates as t
+       set active_version_id = new.id, active_version = new.version, active_template_text = new.template_text
+     where t.organization_id = new.organization_id and t.id = new.template_id;
+  elsif tg_op = 'UPDATE' and old.is_active then
+    update prompts.prompt_templates as t
+       set active_version_id = null, active_version = null, active_template_text = null
+     where t.organization_id = new.organization_id and t.id = new.template_id and t.active_version_id = new.id;
+  end if;
+  return null;
+end
+$$;
+
+--
+-- Name: FUNCTION tg_prompt_template_versions__sync_template(); Type: COMMENT; Schema: prompts; Owner: -
+--
+
+COMMENT ON FUNCTION prompts.tg_prompt_template_versions__sync_template() IS 'AFTER INSERT or UPDATE OF is_active on prompt_template_versions: records an activated version on its template (active_version_id, active_version, active_template_text), or clears that record when the active version is withdrawn.';
 
 --
 -- Name: tg_prompt_templates__guard_active_version(); Type: FUNCTION; Schema: prompts; Owner: -
@@ -2429,6 +2454,12 @@ CREATE TRIGGER _200_link_execution BEFORE INSERT ON prompts.prompt_feedback FOR 
 CREATE TRIGGER _200_refuse_delete BEFORE DELETE ON prompts.prompt_template_versions FOR EACH ROW EXECUTE FUNCTION prompts.tg_prompt_template_versions__refuse_delete();
 
 --
+-- Name: prompt_template_versions _300_sync_template; Type: TRIGGER; Schema: prompts; Owner: -
+--
+
+CREATE TRIGGER _300_sync_template AFTER INSERT OR UPDATE OF is_active ON prompts.prompt_template_versions FOR EACH ROW EXECUTE FUNCTION prompts.tg_prompt_template_versions__sync_template();
+
+--
 -- Name: context_sources _900_audit_delete; Type: TRIGGER; Schema: prompts; Owner: -
 --
 
@@ -3624,6 +3655,12 @@ REVOKE ALL ON FUNCTION prompts.tg_prompt_template_versions__immutable() FROM PUB
 --
 
 REVOKE ALL ON FUNCTION prompts.tg_prompt_template_versions__refuse_delete() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg_prompt_template_versions__sync_template(); Type: ACL; Schema: prompts; Owner: -
+--
+
+REVOKE ALL ON FUNCTION prompts.tg_prompt_template_versions__sync_template() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_prompt_templates__guard_active_version(); Type: ACL; Schema: prompts; Owner: -

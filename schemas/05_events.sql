@@ -897,7 +897,7 @@ begin
     null;  -- a custom source has no source table
   end case;
 
-  perform pg_notify('events_pending', ingest_event.source);
+  perform pg_catalog.pg_notify('events_pending', '');  -- empty payload: "poll now"
   return v_id;
 end
 $$;
@@ -906,7 +906,7 @@ $$;
 -- Name: FUNCTION ingest_event(organization_id uuid, source text, event_type text, payload jsonb, idempotency_key text, occurred_at timestamp with time zone, metadata jsonb); Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON FUNCTION events.ingest_event(organization_id uuid, source text, event_type text, payload jsonb, idempotency_key text, occurred_at timestamp with time zone, metadata jsonb) IS 'Stores one event and returns its id; a repeated idempotency_key for the same organization and source returns the first event''s id and stores nothing (across partitions and concurrent duplicates). Validates against the event type (22023 unknown source/type or missing required keys, 55000 disabled type), fills the source table, notifies events_pending (payload: the source).';
+COMMENT ON FUNCTION events.ingest_event(organization_id uuid, source text, event_type text, payload jsonb, idempotency_key text, occurred_at timestamp with time zone, metadata jsonb) IS 'Stores one event and returns its id; a repeated idempotency_key for the same organization and source returns the first event''s id and stores nothing (across partitions and concurrent duplicates). Validates against the event type (22023 unknown source/type or missing required keys, 55000 disabled type), fills the source table, notifies events_pending (empty payload).';
 
 --
 -- Name: ingest_events(uuid, jsonb); Type: FUNCTION; Schema: events; Owner: -
@@ -1068,7 +1068,7 @@ begin
     perform events.fill_source_tables(array_fill(ingest_events.organization_id, array[cardinality(v_stored)]), v_stored,
                                       array_fill(now(), array[cardinality(v_stored)]), v_stored_source,
                                       v_stored_type, v_stored_payload);
-    perform pg_notify('events_pending', s) from (select distinct x as s from unnest(v_stored_source) as x) as d;
+    perform pg_catalog.pg_notify('events_pending', '');  -- empty payload: "poll now"
   end if;
 
   return query select u.id from unnest(v_id) with ordinality as u(id, ord) order by u.ord;
@@ -1222,7 +1222,7 @@ CREATE FUNCTION events.recover_expired_deliveries() RETURNS integer
     AS $$
 declare
   v_count integer;
-  v_kinds text[];
+  v_ready bigint;
 begin
   with expired as (
     select d.organization_id, d.id, d.event_received_at, d.locked_by, d.locked_until
@@ -1256,11 +1256,13 @@ begin
            jsonb_build_object('attempt', r.attempts, 'status', r.status, 'locked_until', r.locked_until)
       from recovered as r
   )
-  select count(*), array_agg(distinct r.target_kind) filter (where r.status = 'pending')
-    into v_count, v_kinds
+  select count(*), count(*) filter (where r.status = 'pending')
+    into v_count, v_ready
     from recovered as r;
 
-  perform pg_notify('event_deliveries_ready', k) from unnest(v_kinds) as k;
+  if v_ready > 0 then
+    perform pg_catalog.pg_notify('event_deliveries_ready', '');  -- empty payload: "poll now"
+  end if;
   return v_count;
 end
 $$;
@@ -1282,7 +1284,7 @@ declare
   v_event  record;
   v_sub    events.event_subscriptions;
   v_row    events.event_deliveries;
-  v_kinds  text[];
+  v_replayed boolean;
 begin
   if replay_event.organization_id is null or replay_event.event_id is null then
     raise exception 'organization_id and event_id are required' using errcode = '22023';
@@ -1347,8 +1349,10 @@ begin
            format('replay %s: back in the queue', r.replay_count), jsonb_build_object('replay', r.replay_count)
       from replayed as r
   )
-  select array_agg(distinct r.target_kind) into v_kinds from replayed as r;
-  perform pg_notify('event_deliveries_ready', k) from unnest(v_kinds) as k;
+  select exists (select from replayed) into v_replayed;
+  if v_replayed then
+    perform pg_catalog.pg_notify('event_deliveries_ready', '');  -- empty payload: "poll now"
+  end if;
 
   -- 2. Route again: matching active subscriptions without a delivery get one.
   perform events.route_events(array[v_event.organization_id], array[v_event.id], array[v_event.received_at],
@@ -1421,7 +1425,7 @@ CREATE FUNCTION events.route_events(p_organization_ids uuid[], p_event_ids uuid[
 -- logs, marks the events processed. Returns the number of events routed.
 declare
   v_routed integer;
-  v_kinds  text[];
+  v_created boolean;
 begin
   with batch as (
     select e.organization_id, e.id, e.received_at, e.source, e.event_type, e.payload
@@ -1476,10 +1480,12 @@ begin
      where e.organization_id = b.organization_id and e.id = b.id and e.received_at = b.received_at
     returning 1
   )
-  select (select count(*) from updated), (select array_agg(distinct c.target_kind) from created as c)
-    into v_routed, v_kinds;
+  select (select count(*) from updated), exists (select from created)
+    into v_routed, v_created;
 
-  perform pg_notify('event_deliveries_ready', k) from unnest(v_kinds) as k;
+  if v_created then
+    perform pg_catalog.pg_notify('event_deliveries_ready', '');  -- empty payload: "poll now"
+  end if;
   return v_routed;
 end
 $$;

@@ -848,8 +848,16 @@ begin
     v_schema := split_part(v_job.function_name, '.', 1);
     v_function := split_part(v_job.function_name, '.', 2);
 
-    -- One run of a job at a time, across sessions (cron overlapping a manual run).
-    if not pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtextextended('monitoring.run_maintenance:' || v_job.job_name, 0)) then
+    -- One run of a job at a time, across sessions (cron overlapping a manual run): a row lock on
+    -- the job's registry row until the transaction ends, skipped when another session holds it.
+    -- Locking a row needs UPDATE on its table, which only the owner and service_role (trusted) have
+    -- here, so no API role can hold the lock and stop a job (an advisory lock on a guessable key
+    -- could be held by anyone). FOR NO KEY UPDATE still lets the runs' foreign key check (KEY
+    -- SHARE) of another session record its 'skipped' row.
+    perform from monitoring.maintenance_jobs as j
+     where j.job_name = v_job.job_name
+       for no key update skip locked;
+    if not found then
       status := 'skipped';
       detail := 'already running in another session';
     else
@@ -897,7 +905,7 @@ $$;
 -- Name: FUNCTION run_maintenance(p_job text); Type: COMMENT; Schema: monitoring; Owner: -
 --
 
-COMMENT ON FUNCTION monitoring.run_maintenance(p_job text) IS 'Runs every enabled maintenance job that is due (or only p_job, due or not, enabled or not), each in its own subtransaction, and records each run in monitoring.maintenance_runs. A failing job is recorded as failed and the others still run; a job whose function does not exist is skipped. Returns one row per job run. P0002 for an unknown job. Schedule it every minute.';
+COMMENT ON FUNCTION monitoring.run_maintenance(p_job text) IS 'Runs every enabled maintenance job that is due (or only p_job, due or not, enabled or not), each in its own subtransaction, and records each run in monitoring.maintenance_runs. A failing job is recorded as failed and the others still run; a job whose function does not exist, or whose registry row another session holds locked (it is running there), is skipped. Returns one row per job run. P0002 for an unknown job. Schedule it every minute.';
 
 --
 -- Name: schedule_with_pg_cron(text, text); Type: FUNCTION; Schema: monitoring; Owner: -

@@ -22,6 +22,11 @@ set client_min_messages = warning;
 select 'create role $SUPABASE_OWNER nologin createrole'
  where not exists (select from pg_roles where rolname = '$SUPABASE_OWNER') \gexec
 grant $SUPABASE_OWNER to current_user;
+-- Supabase's bootstrap: the API roles exist beforehand and its postgres role holds them WITH ADMIN
+-- OPTION (from PostgreSQL 16 granting or acting as a role created by someone else needs it; up to
+-- 15 CREATEROLE was enough). platform_monitor, when an earlier deploy in this cluster made it, too.
+select format('grant %I to $SUPABASE_OWNER with admin option', rolname) from pg_roles
+ where rolname in ('anon', 'authenticated', 'service_role', 'platform_monitor') \gexec
 select pg_terminate_backend(pid) from pg_stat_activity where datname = '$db' and pid <> pg_backend_pid();
 drop database if exists "$db";
 create database "$db" owner $SUPABASE_OWNER;

@@ -103,7 +103,7 @@ test_version() {
     "$([ $rc = 0 ] && echo passed || echo FAILED)" "$(( $(date +%s) - started ))" "${log#"$root"/}"
   grep -E '^(deploy:|Files=|Result:|make test:|[0-9]+ (passed|failed)|=+ .*(passed|failed))' "$log" | sed 's/^/  /' || true
   echo "  skipped (each with its reason):"
-  { grep -E '^ *ok [0-9]+ .*# (skip|SKIP)' "$log" | sed -E 's/^ *ok [0-9]+ - ?/    pgTAP: /'
+  { grep -E '^ *ok [0-9]+ .*# (skip|SKIP)' "$log" | sed -E 's/^ *ok [0-9]+ (- )?/    pgTAP: /'
     grep -E '^SKIPPED ' "$log" | sed -E 's/^/    pytest: /'; } | sort | uniq -c | sed 's/^ */    /' || true
   [ $rc = 0 ] || { echo "  failures:"; grep -E '^(not ok|FAILED|ERROR|#   Failed| *psql:.*ERROR)' "$log" | head -40 | sed 's/^/    /'; }
   return $rc

@@ -4,7 +4,8 @@
 #                                  helpers, pre-existing API roles) as a non-superuser owner, then
 #                                  run every pgTAP file there
 #   scripts/lanes.sh pooler DB     start pgbouncer in transaction mode in front of DB and run the
-#                                  pytest smoke suite through it
+#                                  pytest smoke suite through it (POOLER_PYTEST_ARGS: extra
+#                                  pytest arguments, e.g. -k pooler for its own tests only)
 set -uo pipefail
 source "$(dirname "$0")/dbenv.sh"
 cd "$root"
@@ -81,7 +82,7 @@ PY
   local rc=0
   PLATFORM_POOLER=1 PLATFORM_TEST_URL="postgresql://$(cat "$dir/user")@127.0.0.1:$port/$db" \
   PLATFORM_TARGET_URL=$TARGET_URL PLATFORM_ADMIN_URL=$(admin_url_for postgres) \
-    .venv/bin/python -m pytest tests/smoke -q -p no:cacheprovider -m "not direct_only" || rc=$?
+    .venv/bin/python -m pytest tests/smoke -q -p no:cacheprovider -m "not direct_only" ${POOLER_PYTEST_ARGS:-} || rc=$?
   kill "$(cat "$pid_file")" 2>/dev/null
   rm -rf "$dir"
   return $rc

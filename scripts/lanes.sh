@@ -14,7 +14,10 @@ SUPABASE_OWNER=platform_supabase_owner
 
 supabase_lane() {
   local db=$1 admin url
-  admin=$(admin_url_for postgres)
+  # The admin connection test.sh used (PLATFORM_ADMIN_URL): this script's own dbenv.sh sees the
+  # PG* variables test.sh exported and would take the deploying owner for the admin. From
+  # PostgreSQL 16 the owner may no longer grant roles it did not create.
+  admin=${PLATFORM_ADMIN_URL:-$(admin_url_for postgres)}
   # The owner: an ordinary role with CREATEROLE, like Supabase's `postgres`. Every connection of
   # this lane logs in as the admin user and immediately becomes that role (PGOPTIONS), so the
   # lane needs no password of its own and works against any server.
@@ -32,7 +35,7 @@ select pg_terminate_backend(pid) from pg_stat_activity where datname = '$db' and
 drop database if exists "$db";
 create database "$db" owner $SUPABASE_OWNER;
 SQL
-  url=$(admin_url_for "$db")
+  url=$(TARGET_URL=$admin url_for "$db")
   export PGOPTIONS="-c role=$SUPABASE_OWNER"
   psql_url "$url" -f tests/helpers/supabase_layout.sql >/dev/null || return 1
   sqitch deploy --quiet --verify "$(sqitch_target "$url")" || return 1

@@ -113,7 +113,7 @@ test_version() {
   { awk '/^tests\/pgtap\/.*\.sql \.\./ { file = $1 }
          /^ *ok [0-9]+ .*# (skip|SKIP)/ { sub(/^ *ok [0-9]+ (- )?# (skip|SKIP) ?/, ""); print "pgTAP " file ": " $0 }' "$log"
     grep -E '^SKIPPED ' "$log" | sed -E 's/^SKIPPED \[[0-9]+\] /pytest /'; } | sort | uniq -c | sed -E 's/^ *([0-9]+) /    (x\1) /' || true
-  [ $rc = 0 ] || { echo "  failures:"; grep -E '^(not ok|FAILED|ERROR|#   Failed| *psql:.*ERROR)' "$log" | head -40 | sed 's/^/    /'; }
+  [ $rc = 0 ] || { echo "  failures:"; grep -E '^(not ok|FAILED|ERROR|#   Failed| *psql:.*ERROR|_{5,} test|E   +[A-Za-z]+Error)' "$log" | head -40 | sed 's/^/    /'; }
   return $rc
 }
 

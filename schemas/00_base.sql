@@ -63,22 +63,22 @@ COMMENT ON TYPE base.organization_role IS 'Role of a user in an organization, or
 CREATE FUNCTION base.uuid_generate_v7() RETURNS uuid
     LANGUAGE plpgsql PARALLEL SAFE
     AS $$
-declare
-  v_us bigint := (extract(epoch from clock_timestamp()) * 1000000)::bigint;   -- microseconds
-begin
-  return encode(
-           substring(int8send(v_us / 1000) from 3)                                -- 48-bit milliseconds
-           || int2send((x'7000'::int + ((v_us % 1000) * 4096 / 1000))::smallint)  -- version 7 + 12-bit fraction
-           || substring(uuid_send(gen_random_uuid()) from 9),                     -- variant + 62 random bits
-           'hex')::uuid;
-end
-$$;
+    declare
+      v_us bigint := (extract(epoch from clock_timestamp()) * 1000000)::bigint;   -- microseconds
+    begin
+      return encode(
+               substring(int8send(v_us / 1000) from 3)                                -- 48-bit milliseconds
+               || int2send((x'7000'::int + ((v_us % 1000) * 4096 / 1000))::smallint)  -- version 7 + 12-bit fraction
+               || substring(uuid_send(gen_random_uuid()) from 9),                     -- variant + 62 random bits
+               'hex')::uuid;
+    end
+    $$;
 
 --
 -- Name: FUNCTION uuid_generate_v7(); Type: COMMENT; Schema: base; Owner: -
 --
 
-COMMENT ON FUNCTION base.uuid_generate_v7() IS 'A new UUIDv7 (RFC 9562): millisecond timestamp, 12-bit sub-millisecond fraction, random tail. Sorts by creation time.';
+COMMENT ON FUNCTION base.uuid_generate_v7() IS 'A new UUIDv7 (RFC 9562): millisecond timestamp, 12-bit sub-millisecond fraction, random tail. Sorts by creation time. The built-in uuidv7() on PostgreSQL 18+, the same layout computed in PL/pgSQL before.';
 
 SET default_tablespace = '';
 

@@ -28,6 +28,35 @@ CREATE SCHEMA monitoring;
 COMMENT ON SCHEMA monitoring IS 'Read-only health, performance, integrity and alert views for DBAs and dashboards, the alert thresholds, and the maintenance job runner. Readable by platform_monitor and service_role only.';
 
 --
+-- Name: checkpoint_counts(); Type: FUNCTION; Schema: monitoring; Owner: -
+--
+
+CREATE FUNCTION monitoring.checkpoint_counts() RETURNS TABLE(checkpoints_timed bigint, checkpoints_requested bigint, stats_reset timestamp with time zone, source_view text)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  if pg_catalog.to_regclass('pg_catalog.pg_stat_checkpointer') is not null then
+    -- PostgreSQL 17+
+    return query execute
+      'select c.num_timed, c.num_requested, c.stats_reset, ''pg_stat_checkpointer''::text
+         from pg_catalog.pg_stat_checkpointer as c';
+  else
+    -- PostgreSQL 15 and 16
+    return query execute
+      'select b.checkpoints_timed, b.checkpoints_req, b.stats_reset, ''pg_stat_bgwriter''::text
+         from pg_catalog.pg_stat_bgwriter as b';
+  end if;
+end
+$$;
+
+--
+-- Name: FUNCTION checkpoint_counts(); Type: COMMENT; Schema: monitoring; Owner: -
+--
+
+COMMENT ON FUNCTION monitoring.checkpoint_counts() IS 'Checkpoints started by checkpoint_timeout and checkpoints requested (by WAL volume or a CHECKPOINT) since the statistics reset, read from pg_stat_checkpointer on PostgreSQL 17+ and pg_stat_bgwriter before; source_view says which. One row.';
+
+--
 -- Name: classify(text, numeric, numeric); Type: FUNCTION; Schema: monitoring; Owner: -
 --
 
@@ -1152,6 +1181,8 @@ CREATE FUNCTION monitoring.slow_queries(p_limit integer DEFAULT 50) RETURNS TABL
 declare
   v_schema  name;
   v_message text;
+  v_io_read  name := 'blk_read_time';   -- the I/O time columns up to pg_stat_statements 1.10
+  v_io_write name := 'blk_write_time';
 begin
   if p_limit is null or p_limit < 1 or p_limit > 1000 then
     raise exception 'p_limit % is out of range: 1 to 1000', p_limit using errcode = '22023';
@@ -1171,11 +1202,19 @@ begin
     return;
   end if;
 
+  if exists (select from pg_catalog.pg_attribute as a
+              where a.attrelid = pg_catalog.to_regclass(pg_catalog.quote_ident(v_schema) || '.pg_stat_statements')
+                and a.attname = 'shared_blk_read_time' and not a.attisdropped) then
+    v_io_read := 'shared_blk_read_time';    -- 1.11 (PostgreSQL 17) and later
+    v_io_write := 'shared_blk_write_time';
+  end if;
+
   begin
     return query execute format($sql$
       with s as (
         select s.queryid, s.userid, s.calls, s.total_exec_time, s.mean_exec_time, s.max_exec_time,
-               s.stddev_exec_time, s.rows, s.shared_blks_hit, s.shared_blks_read, s.temp_blks_written, s.query
+               s.stddev_exec_time, s.rows, s.shared_blks_hit, s.shared_blks_read, s.temp_blks_written, s.query,
+               s.%I + s.%I as io_time
           from %I.pg_stat_statements as s
          where s.dbid = (select d.oid from pg_catalog.pg_database as d where d.datname = current_database())
            and s.toplevel
@@ -1187,9 +1226,10 @@ begin
       )
       select 'queries'::text, 'slow_query'::text, format('queryid %%s', t.queryid), t.severity,
              round(t.mean_exec_time::numeric, 3),
-             format('%%s calls, mean %%s ms, max %%s ms, %%s%%%% of all execution time; %%s',
+             format('%%s calls, mean %%s ms, max %%s ms, %%s%%%% of all execution time, %%s ms in block I/O; %%s',
                     t.calls, round(t.mean_exec_time::numeric, 1), round(t.max_exec_time::numeric, 1),
-                    round(100 * t.total_exec_time::numeric / total.ms::numeric, 1), left(regexp_replace(t.query, '\s+', ' ', 'g'), 120)),
+                    round(100 * t.total_exec_time::numeric / total.ms::numeric, 1), round(t.io_time::numeric, 1),
+                    left(regexp_replace(t.query, '\s+', ' ', 'g'), 120)),
              case when t.severity = 'ok' then 'No action needed.'
                   else concat_ws(' ',
                     'Run EXPLAIN (ANALYZE, BUFFERS) on it and index the filtered or joined columns.',
@@ -1205,7 +1245,7 @@ begin
              t.temp_blks_written, left(t.query, 2000)
         from top as t cross join total
        order by t.total_exec_time desc
-    $sql$, v_schema) using p_limit;
+    $sql$, v_io_read, v_io_write, v_schema) using p_limit;
   exception when others then
     get stacked diagnostics v_message = message_text;
     return query select 'queries'::text, 'pg_stat_statements_unavailable'::text, current_database()::text,
@@ -1222,7 +1262,7 @@ $_$;
 -- Name: FUNCTION slow_queries(p_limit integer); Type: COMMENT; Schema: monitoring; Owner: -
 --
 
-COMMENT ON FUNCTION monitoring.slow_queries(p_limit integer) IS 'The p_limit (1-1000, default 50) top-level statements of this database with the most total execution time in pg_stat_statements, wherever the extension is installed, with severity by mean time (slow_query threshold). One pg_stat_statements_unavailable row when the extension is missing or not loaded.';
+COMMENT ON FUNCTION monitoring.slow_queries(p_limit integer) IS 'The p_limit (1-1000, default 50) top-level statements of this database with the most total execution time in pg_stat_statements, wherever the extension is installed, with severity by mean time (slow_query threshold) and block I/O time in details (the columns of the installed pg_stat_statements version). One pg_stat_statements_unavailable row when the extension is missing or not loaded.';
 
 --
 -- Name: unschedule_pg_cron(text); Type: FUNCTION; Schema: monitoring; Owner: -
@@ -1789,10 +1829,10 @@ CREATE VIEW monitoring.database_resource_utilization AS
            FROM pg_stat_database d
           WHERE (d.datname = current_database())
         ), bg AS (
-         SELECT b.checkpoints_timed,
-            b.checkpoints_req,
-            b.stats_reset
-           FROM pg_stat_bgwriter b
+         SELECT c.checkpoints_timed,
+            c.checkpoints_requested AS checkpoints_req,
+            c.stats_reset
+           FROM monitoring.checkpoint_counts() c(checkpoints_timed, checkpoints_requested, stats_reset, source_view)
         ), wal AS (
          SELECT w.wal_bytes,
             w.wal_buffers_full,
@@ -3636,6 +3676,14 @@ COMMENT ON POLICY select_monitor ON monitoring.maintenance_runs IS 'The monitori
 
 GRANT USAGE ON SCHEMA monitoring TO platform_monitor;
 GRANT USAGE ON SCHEMA monitoring TO service_role;
+
+--
+-- Name: FUNCTION checkpoint_counts(); Type: ACL; Schema: monitoring; Owner: -
+--
+
+REVOKE ALL ON FUNCTION monitoring.checkpoint_counts() FROM PUBLIC;
+GRANT ALL ON FUNCTION monitoring.checkpoint_counts() TO platform_monitor;
+GRANT ALL ON FUNCTION monitoring.checkpoint_counts() TO service_role;
 
 --
 -- Name: FUNCTION classify(p_check_name text, p_value numeric, p_sample numeric); Type: ACL; Schema: monitoring; Owner: -

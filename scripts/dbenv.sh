@@ -24,7 +24,9 @@ fi
 export TARGET_MODE TARGET_URL
 
 PSQL=${PG_BINDIR:+$PG_BINDIR/}psql
-PG_DUMP=${PG_BINDIR:+$PG_BINDIR/}pg_dump
+# pg_dump must be at least as new as the server: the version matrix names a newer one in PG_DUMP.
+PG_DUMP=${PG_DUMP:-${PG_BINDIR:+$PG_BINDIR/}pg_dump}
+export PG_DUMP
 
 # The same server and credentials, another database (and, for admin work, another user).
 url_for() {

@@ -4,7 +4,8 @@
 #                                  helpers, pre-existing API roles) as a non-superuser owner, then
 #                                  run every pgTAP file there
 #   scripts/lanes.sh pooler DB     start pgbouncer in transaction mode in front of DB and run the
-#                                  pytest smoke suite through it
+#                                  pytest smoke suite through it (POOLER_PYTEST_ARGS: extra
+#                                  pytest arguments, e.g. -k pooler for its own tests only)
 #   scripts/lanes.sh migrations    release discipline: scripts of tagged changes unchanged since their
 #                                  tag, and every change after the last tag sets a lock_timeout and
 #                                  passes squawk (tests/squawk.toml)
@@ -26,7 +27,10 @@ SUPABASE_OWNER=platform_supabase_owner
 
 supabase_lane() {
   local db=$1 admin url
-  admin=$(admin_url_for postgres)
+  # The admin connection test.sh used (PLATFORM_ADMIN_URL): this script's own dbenv.sh sees the
+  # PG* variables test.sh exported and would take the deploying owner for the admin. From
+  # PostgreSQL 16 the owner may no longer grant roles it did not create.
+  admin=${PLATFORM_ADMIN_URL:-$(admin_url_for postgres)}
   # The owner: an ordinary role with CREATEROLE, like Supabase's `postgres`. Every connection of
   # this lane logs in as the admin user and immediately becomes that role (PGOPTIONS), so the
   # lane needs no password of its own and works against any server.
@@ -35,12 +39,17 @@ set client_min_messages = warning;
 select 'create role $SUPABASE_OWNER nologin createrole'
  where not exists (select from pg_roles where rolname = '$SUPABASE_OWNER') \gexec
 grant $SUPABASE_OWNER to current_user;
+-- Supabase's bootstrap: the API roles exist beforehand and its postgres role holds them WITH ADMIN
+-- OPTION (from PostgreSQL 16 granting or acting as a role created by someone else needs it; up to
+-- 15 CREATEROLE was enough). platform_monitor, when an earlier deploy in this cluster made it, too.
+select format('grant %I to $SUPABASE_OWNER with admin option', rolname) from pg_roles
+ where rolname in ('anon', 'authenticated', 'service_role', 'platform_monitor') \gexec
 select pg_terminate_backend(pid) from pg_stat_activity where datname = '$db' and pid <> pg_backend_pid();
 drop database if exists "$db";
 create database "$db" owner $SUPABASE_OWNER;
 alter database "$db" set synchronous_commit = off;
 SQL
-  url=$(admin_url_for "$db")
+  url=$(TARGET_URL=$admin url_for "$db")
   export PGOPTIONS="-c role=$SUPABASE_OWNER"
   psql_url "$url" -f tests/helpers/supabase_layout.sql >/dev/null || return 1
   sqitch deploy --quiet --verify "$(sqitch_target "$url")" || return 1
@@ -90,7 +99,7 @@ PY
   local rc=0
   PLATFORM_POOLER=1 PLATFORM_TEST_URL="postgresql://$(cat "$dir/user")@127.0.0.1:$port/$db" \
   PLATFORM_TARGET_URL=$TARGET_URL PLATFORM_ADMIN_URL=$(admin_url_for postgres) \
-    .venv/bin/python -m pytest tests/smoke -q -p no:cacheprovider -m "not direct_only" || rc=$?
+    .venv/bin/python -m pytest tests/smoke -q -p no:cacheprovider -m "not direct_only" ${POOLER_PYTEST_ARGS:-} || rc=$?
   kill "$(cat "$pid_file")" 2>/dev/null
   rm -rf "$dir"
   return $rc

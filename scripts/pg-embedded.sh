@@ -12,6 +12,12 @@
 #
 #   EMBEDDED_PORT  port (default 54329)     EMBEDDED_DIR  state folder (default <checkout>/.pgdata)
 #
+# The same script runs the version matrix's servers (scripts/matrix.sh), through three variables:
+#   EMBEDDED_BINDIR         server binaries (initdb, pg_ctl, postgres) to use instead of Debian's
+#   EMBEDDED_DIR            where the cluster lives instead of .pgdata/
+#   EMBEDDED_CLIENT_BINDIR  where psql is (default: beside the server, else the one on PATH)
+# pg_cron is preloaded only where the server has it (the npm builds of the matrix do not).
+#
 # initdb and pg_ctl refuse to run as root, so as root every server command runs as the `postgres`
 # system user, from `/` (it may not be allowed into the checkout); as anyone else it runs as that
 # user. When the server's user cannot reach the state folder (a checkout under /root or another
@@ -38,7 +44,13 @@ bindir() {
   echo "pg-embedded: no PostgreSQL 15+ server binaries found (run make deps)" >&2
   exit 1
 }
-BIN=$(bindir)
+BIN=${EMBEDDED_BINDIR:-$(bindir)}
+if [ -n "${EMBEDDED_CLIENT_BINDIR:-}" ]; then CLIENT_BIN=$EMBEDDED_CLIENT_BINDIR
+elif [ -x "$BIN/psql" ]; then CLIENT_BIN=$BIN
+else CLIENT_BIN=$(dirname "$(command -v psql)"); fi
+# pg_cron is optional: the Debian server has it (make deps), the npm builds of the matrix do not.
+HAS_CRON=0
+for f in "$BIN"/../lib/pg_cron.so "$BIN"/../lib/postgresql/pg_cron.so; do if [ -e "$f" ]; then HAS_CRON=1; fi; done
 
 if [ "$(id -u)" -eq 0 ]; then
   run_pg() { (cd / && runuser -u postgres -- "$@"); }
@@ -68,7 +80,7 @@ if [ $(( ${#sockdir} + 20 )) -gt 100 ]; then
 fi
 
 psql_admin() {
-  "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$sockdir" -p "$PORT" -U "$SUPERUSER" "$@"
+  "$CLIENT_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$sockdir" -p "$PORT" -U "$SUPERUSER" "$@"
 }
 
 is_running() {
@@ -92,10 +104,9 @@ init_cluster() {
 port = $PORT
 listen_addresses = ''
 unix_socket_directories = '$sockdir'
-shared_preload_libraries = 'pg_stat_statements,pg_cron'
-cron.database_name = '$DB_NAME'
-# pg_cron connects to localhost by default; this cluster listens on its socket only
-cron.host = '$sockdir'
+shared_preload_libraries = 'pg_stat_statements$( [ $HAS_CRON = 1 ] && echo ,pg_cron)'
+$( [ $HAS_CRON = 1 ] && printf "%s\n" "cron.database_name = '$DB_NAME'" \
+  "# pg_cron connects to localhost by default; this cluster listens on its socket only" "cron.host = '$sockdir'")
 pg_stat_statements.track = all
 track_io_timing = on
 shared_buffers = '1GB'
@@ -139,9 +150,10 @@ SQL
   psql_admin -d "$DB_NAME" <<SQL
 set client_min_messages = warning;
 create extension if not exists pg_stat_statements;
-create extension if not exists pg_cron;
-grant usage on schema cron to $OWNER;
-grant pg_monitor to $OWNER;
+$( [ $HAS_CRON = 1 ] && printf "%s\n" "create extension if not exists pg_cron;" "grant usage on schema cron to $OWNER;")
+-- WITH ADMIN OPTION: from PostgreSQL 16 granting a role (the deploy grants pg_monitor to
+-- platform_monitor) needs it; up to 15 CREATEROLE was enough.
+grant pg_monitor to $OWNER with admin option;
 SQL
 }
 
@@ -174,7 +186,7 @@ case "${1:-}" in
     if is_running; then echo "pg-embedded: running on port $PORT (socket $sockdir)"; else echo "pg-embedded: not running"; exit 3; fi
     ;;
   env)
-    echo "export PGHOST='$sockdir' PGPORT='$PORT' PGUSER='$OWNER' PGDATABASE='$DB_NAME' PG_ADMIN_USER='$SUPERUSER' PG_BINDIR='$BIN' EMBEDDED_DATA='$data'"
+    echo "export PGHOST='$sockdir' PGPORT='$PORT' PGUSER='$OWNER' PGDATABASE='$DB_NAME' PG_ADMIN_USER='$SUPERUSER' PG_BINDIR='$CLIENT_BIN' EMBEDDED_DATA='$data'"
     ;;
   *)
     echo "usage: $0 start|stop|status|env|destroy" >&2; exit 2 ;;

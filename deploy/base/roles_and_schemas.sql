@@ -11,7 +11,10 @@ begin;
 do $$
 declare
   v_can_bypass boolean := (select rolsuper from pg_catalog.pg_roles where rolname = current_user);
-  v_role text;
+  -- From PostgreSQL 16 a membership carries its own SET and INHERIT options, and granting a role
+  -- needs ADMIN OPTION on it (CREATEROLE alone no longer suffices).
+  v_pg16       boolean := current_setting('server_version_num')::int >= 160000;
+  v_role       text;
 begin
   foreach v_role in array array['anon', 'authenticated', 'service_role'] loop
     if not exists (select from pg_catalog.pg_roles where rolname = v_role) then
@@ -19,10 +22,23 @@ begin
                      case when v_role = 'service_role' and v_can_bypass then ' bypassrls' else '' end);
       raise notice 'created role %', v_role;
     end if;
-    -- The deployer must be able to act as each API role: the tests and PostgREST's
-    -- authenticator pattern both SET ROLE to them.
-    if not pg_catalog.pg_has_role(current_user, v_role, 'MEMBER') then
-      execute format('grant %I to %I', v_role, current_user);
+    -- The deployer must be able to act as each API role (SET ROLE: the tests and PostgREST's
+    -- authenticator pattern) and to use its privileges (pg_has_role(..., 'USAGE') checks in
+    -- internal.tasks_authorize and analytics.refresh_metric_trends). Membership alone is not
+    -- enough from 16 on: a role a CREATEROLE deployer creates is granted back to it WITH ADMIN
+    -- OPTION only, without SET and INHERIT, so the deployer grants itself those two.
+    if not pg_catalog.pg_has_role(current_user, v_role, 'USAGE')
+       or not pg_catalog.pg_has_role(current_user, v_role, case when v_pg16 then 'SET' else 'MEMBER' end) then
+      begin
+        execute format('grant %I to %I%s', v_role, current_user,
+                       case when v_pg16 then ' with inherit true, set true' else '' end);
+      exception when insufficient_privilege or invalid_grant_operation then
+        raise exception 'role % cannot act as role %: it needs membership with SET and INHERIT, and may not grant it to itself (%)',
+                        current_user, v_role, sqlerrm
+          using errcode = '42501',
+                hint = format('As a superuser (or a holder of %1$I WITH ADMIN OPTION) run: GRANT %1$I TO %2$I WITH ADMIN OPTION; then deploy again.',
+                              v_role, current_user);
+      end;
     end if;
   end loop;
 end

@@ -20,16 +20,29 @@ begin
     create role platform_monitor nologin;
     raise notice 'created role platform_monitor';
   end if;
-  -- The deployer acts as the role in tests (SET ROLE), as it does for the API roles.
-  if not pg_catalog.pg_has_role(current_user, 'platform_monitor', 'MEMBER') then
-    grant platform_monitor to current_user;
+  -- The deployer acts as the role in tests (SET ROLE), as it does for the API roles. From 16 on
+  -- the deployer that created it holds it WITH ADMIN OPTION only (no SET, no INHERIT), and
+  -- granting it needs ADMIN OPTION (see base/roles_and_schemas).
+  if not pg_catalog.pg_has_role(current_user, 'platform_monitor', 'USAGE')
+     or not pg_catalog.pg_has_role(current_user, 'platform_monitor',
+                                   case when current_setting('server_version_num')::int >= 160000 then 'SET' else 'MEMBER' end) then
+    begin
+      execute format('grant platform_monitor to %I%s', current_user,
+                     case when current_setting('server_version_num')::int >= 160000 then ' with inherit true, set true' else '' end);
+    exception when insufficient_privilege or invalid_grant_operation then
+      raise exception 'role % cannot act as role platform_monitor: it needs membership with SET and INHERIT, and may not grant it to itself (%)',
+                      current_user, sqlerrm
+        using errcode = '42501',
+              hint = format('As a superuser (or a holder of platform_monitor WITH ADMIN OPTION) run: GRANT platform_monitor TO %I WITH ADMIN OPTION; then deploy again.',
+                            current_user);
+    end;
   end if;
   if not pg_catalog.pg_has_role('platform_monitor', 'pg_monitor', 'MEMBER') then
     begin
       grant pg_monitor to platform_monitor;
     exception when insufficient_privilege or invalid_grant_operation then
       raise notice 'could not grant pg_monitor to platform_monitor (%): the monitoring views will only see this role''s own sessions and queries', sqlerrm
-        using hint = 'As a superuser (or a holder of pg_monitor WITH ADMIN OPTION) run: grant pg_monitor to platform_monitor;';
+        using hint = 'As a superuser run: GRANT pg_monitor TO platform_monitor; (or, to let the deploy do it: GRANT pg_monitor TO ' || quote_ident(current_user) || ' WITH ADMIN OPTION;)';
     end;
   end if;
 end

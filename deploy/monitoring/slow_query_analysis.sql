@@ -7,6 +7,9 @@
 -- shared_preload_libraries, the view answers one "unavailable" row instead of an error.
 -- SECURITY INVOKER: without pg_read_all_stats (pg_monitor) PostgreSQL shows the text of other
 -- roles' statements as <insufficient privilege>, as it should.
+-- Block I/O time (measured with track_io_timing) is blk_read_time + blk_write_time up to
+-- pg_stat_statements 1.10 (PostgreSQL 16) and shared_blk_read_time + shared_blk_write_time from
+-- 1.11 (PostgreSQL 17): the column names are read from the catalog when the function runs.
 
 begin;
 
@@ -23,6 +26,8 @@ as $$
 declare
   v_schema  name;
   v_message text;
+  v_io_read  name := 'blk_read_time';   -- the I/O time columns up to pg_stat_statements 1.10
+  v_io_write name := 'blk_write_time';
 begin
   if p_limit is null or p_limit < 1 or p_limit > 1000 then
     raise exception 'p_limit % is out of range: 1 to 1000', p_limit using errcode = '22023';
@@ -42,11 +47,19 @@ begin
     return;
   end if;
 
+  if exists (select from pg_catalog.pg_attribute as a
+              where a.attrelid = pg_catalog.to_regclass(pg_catalog.quote_ident(v_schema) || '.pg_stat_statements')
+                and a.attname = 'shared_blk_read_time' and not a.attisdropped) then
+    v_io_read := 'shared_blk_read_time';    -- 1.11 (PostgreSQL 17) and later
+    v_io_write := 'shared_blk_write_time';
+  end if;
+
   begin
     return query execute format($sql$
       with s as (
         select s.queryid, s.userid, s.calls, s.total_exec_time, s.mean_exec_time, s.max_exec_time,
-               s.stddev_exec_time, s.rows, s.shared_blks_hit, s.shared_blks_read, s.temp_blks_written, s.query
+               s.stddev_exec_time, s.rows, s.shared_blks_hit, s.shared_blks_read, s.temp_blks_written, s.query,
+               s.%I + s.%I as io_time
           from %I.pg_stat_statements as s
          where s.dbid = (select d.oid from pg_catalog.pg_database as d where d.datname = current_database())
            and s.toplevel
@@ -58,9 +71,10 @@ begin
       )
       select 'queries'::text, 'slow_query'::text, format('queryid %%s', t.queryid), t.severity,
              round(t.mean_exec_time::numeric, 3),
-             format('%%s calls, mean %%s ms, max %%s ms, %%s%%%% of all execution time; %%s',
+             format('%%s calls, mean %%s ms, max %%s ms, %%s%%%% of all execution time, %%s ms in block I/O; %%s',
                     t.calls, round(t.mean_exec_time::numeric, 1), round(t.max_exec_time::numeric, 1),
-                    round(100 * t.total_exec_time::numeric / total.ms::numeric, 1), left(regexp_replace(t.query, '\s+', ' ', 'g'), 120)),
+                    round(100 * t.total_exec_time::numeric / total.ms::numeric, 1), round(t.io_time::numeric, 1),
+                    left(regexp_replace(t.query, '\s+', ' ', 'g'), 120)),
              case when t.severity = 'ok' then 'No action needed.'
                   else concat_ws(' ',
                     'Run EXPLAIN (ANALYZE, BUFFERS) on it and index the filtered or joined columns.',
@@ -76,7 +90,7 @@ begin
              t.temp_blks_written, left(t.query, 2000)
         from top as t cross join total
        order by t.total_exec_time desc
-    $sql$, v_schema) using p_limit;
+    $sql$, v_io_read, v_io_write, v_schema) using p_limit;
   exception when others then
     get stacked diagnostics v_message = message_text;
     return query select 'queries'::text, 'pg_stat_statements_unavailable'::text, current_database()::text,
@@ -89,7 +103,7 @@ begin
 end
 $$;
 comment on function monitoring.slow_queries(integer) is
-  'The p_limit (1-1000, default 50) top-level statements of this database with the most total execution time in pg_stat_statements, wherever the extension is installed, with severity by mean time (slow_query threshold). One pg_stat_statements_unavailable row when the extension is missing or not loaded.';
+  'The p_limit (1-1000, default 50) top-level statements of this database with the most total execution time in pg_stat_statements, wherever the extension is installed, with severity by mean time (slow_query threshold) and block I/O time in details (the columns of the installed pg_stat_statements version). One pg_stat_statements_unavailable row when the extension is missing or not loaded.';
 
 revoke execute on function monitoring.slow_queries(integer) from public;
 grant execute on function monitoring.slow_queries(integer) to platform_monitor, service_role;

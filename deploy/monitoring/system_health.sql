@@ -7,8 +7,36 @@
 --                                             checkpoints, temporary files, WAL, sizes
 -- Everything comes from the statistics views and catalogs: no table is scanned.
 -- Sessions are those of this database; connections and the lock table are cluster-wide.
+-- Checkpoint counts moved from pg_stat_bgwriter to pg_stat_checkpointer in PostgreSQL 17: a view
+-- cannot name a column the server lacks, so monitoring.checkpoint_counts() reads whichever exists
+-- when it runs (which also survives a pg_upgrade of the deployed database).
 
 begin;
+
+create function monitoring.checkpoint_counts()
+returns table (checkpoints_timed bigint, checkpoints_requested bigint, stats_reset timestamptz, source_view text)
+language plpgsql
+stable
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  if pg_catalog.to_regclass('pg_catalog.pg_stat_checkpointer') is not null then
+    -- PostgreSQL 17+
+    return query execute
+      'select c.num_timed, c.num_requested, c.stats_reset, ''pg_stat_checkpointer''::text
+         from pg_catalog.pg_stat_checkpointer as c';
+  else
+    -- PostgreSQL 15 and 16
+    return query execute
+      'select b.checkpoints_timed, b.checkpoints_req, b.stats_reset, ''pg_stat_bgwriter''::text
+         from pg_catalog.pg_stat_bgwriter as b';
+  end if;
+end
+$$;
+comment on function monitoring.checkpoint_counts() is
+  'Checkpoints started by checkpoint_timeout and checkpoints requested (by WAL volume or a CHECKPOINT) since the statistics reset, read from pg_stat_checkpointer on PostgreSQL 17+ and pg_stat_bgwriter before; source_view says which. One row.';
+revoke execute on function monitoring.checkpoint_counts() from public;
+grant execute on function monitoring.checkpoint_counts() to platform_monitor, service_role;
 
 create view monitoring.system_health as
 with db as (
@@ -207,7 +235,8 @@ db as (
    where d.datname = current_database()
 ),
 bg as (
-  select b.checkpoints_timed, b.checkpoints_req, b.stats_reset from pg_catalog.pg_stat_bgwriter as b
+  select c.checkpoints_timed, c.checkpoints_requested as checkpoints_req, c.stats_reset
+    from monitoring.checkpoint_counts() as c
 ),
 wal as (
   select w.wal_bytes, w.wal_buffers_full, w.stats_reset from pg_catalog.pg_stat_wal as w

@@ -2,6 +2,7 @@
 database laid out like Supabase's."""
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import urllib.parse
@@ -16,9 +17,11 @@ from conftest import ROOT, sqitch, url_for
 pytestmark = pytest.mark.direct_only
 
 def schema_dump(url: str) -> str:
-    """pg_dump --schema-only, without the random \\restrict lines and the version banner."""
+    """pg_dump --schema-only, without the random \\restrict lines and the version banner. The
+    pg_dump in PG_DUMP (scripts/dbenv.sh): it must be at least as new as the server, which the
+    version matrix's servers are not for Debian's."""
     out = subprocess.run(
-        ["pg_dump", "--schema-only", "--no-owner", "-d", url],
+        [os.environ.get("PG_DUMP") or "pg_dump", "--schema-only", "--no-owner", "-d", url],
         check=True, capture_output=True, text=True,
     ).stdout
     return "\n".join(
@@ -62,6 +65,12 @@ def supabase_like_db(fresh_db, admin_url, target_url):
                 end $$"""
         )
         conn.execute(f"grant {SUPABASE_OWNER} to current_user")
+        # Supabase's bootstrap: its postgres role holds the pre-existing API roles WITH ADMIN OPTION
+        # (needed from PostgreSQL 16 to grant or act as a role someone else created).
+        for (role,) in conn.execute(
+                "select rolname from pg_roles where rolname in "
+                "('anon', 'authenticated', 'service_role', 'platform_monitor')").fetchall():
+            conn.execute(f'grant "{role}" to {SUPABASE_OWNER} with admin option')
     url = fresh_db(owner=SUPABASE_OWNER)
     admin_db = url_for(admin_url, urllib.parse.urlsplit(url).path.lstrip("/"))
     with psycopg.connect(admin_db, autocommit=True) as conn:
@@ -102,3 +111,32 @@ def test_deploys_as_a_non_superuser_into_a_supabase_layout(supabase_like_db):
 
     sqitch("revert", url, "-y", env=env)
 
+
+
+PLAIN_DEPLOYER = "platform_plain_deployer"
+
+
+def test_a_deployer_that_cannot_act_as_the_api_roles_is_told_the_grant_to_run(fresh_db, admin_url):
+    """A deployer that neither holds the existing API roles nor may grant them (no CREATEROLE; on
+    PostgreSQL 16+ also a CREATEROLE role without ADMIN OPTION on them) is stopped at the first
+    change with 42501 and the exact GRANT ... WITH ADMIN OPTION that fixes it, not a bare
+    'permission denied' (or, on 16+, a deploy that goes on and fails in the tests)."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(
+            f"""do $$ begin
+                  if not exists (select from pg_roles where rolname = '{PLAIN_DEPLOYER}') then
+                    create role {PLAIN_DEPLOYER} nologin;
+                  end if;
+                end $$"""
+        )
+        conn.execute(f"grant {PLAIN_DEPLOYER} to current_user")
+    url = fresh_db(owner=PLAIN_DEPLOYER)
+    admin_db = url_for(admin_url, urllib.parse.urlsplit(url).path.lstrip("/"))
+    with pytest.raises(AssertionError) as failure:
+        sqitch("deploy", admin_db, "--verify", env={"PGOPTIONS": f"-c role={PLAIN_DEPLOYER}"})
+    message = str(failure.value)
+    assert f"role {PLAIN_DEPLOYER} cannot act as role anon" in message, message
+    assert f"GRANT anon TO {PLAIN_DEPLOYER} WITH ADMIN OPTION;" in message, message
+    with psycopg.connect(admin_db) as conn:
+        left = conn.execute("select count(*) from pg_namespace where nspname in ('base', 'internal')").fetchone()[0]
+    assert left == 0, "the failed change left its schemas behind"

@@ -10,6 +10,9 @@ select category, check_name, object_name, severity, value, used, capacity, unit,
   from monitoring.database_resource_utilization
  where false;
 
+-- The checkpoint counts answer on this server version (pg_stat_checkpointer from 17 on).
+select 1 / count(*) from monitoring.checkpoint_counts() where checkpoints_timed is not null;
+
 -- Every health check answers, ok or not.
 select 1 / (count(*) = 11)::int from monitoring.system_health;
 

@@ -17,7 +17,7 @@ select views_are('monitoring', array[
 select functions_are('monitoring', array[
   'severity_rank', 'worst_severity', 'severity', 'classify', 'collect_findings', 'slow_queries', 'estimate_bloat',
   'sequence_status', 'partition_status', 'column_statistics', 'run_maintenance', 'schedule_with_pg_cron',
-  'unschedule_pg_cron', 'index_usage_rows', 'data_quality_rows', 'maintenance_job_rows'],
+  'unschedule_pg_cron', 'index_usage_rows', 'data_quality_rows', 'maintenance_job_rows', 'checkpoint_counts'],
   'monitoring has exactly the expected functions');
 
 select has_table('monitoring', 'alert_thresholds', 'thresholds are a table (data, not code)');

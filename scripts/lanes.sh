@@ -15,6 +15,8 @@
 #                                  every row kept (scripts/upgrade_snapshot.py), the old work
 #                                  finished through the new API (tests/upgrade/after.sql), then
 #                                  `sqitch revert --to @<release>` keeps every row too
+#   scripts/lanes.sh as-user       (root) make deploy && make test as an ordinary user, in a git
+#                                  clone in that user's mode-700 home
 #   scripts/lanes.sh locations     `make deploy` from copies of this checkout where a new user
 #                                  clones: inside a mode-700 directory (as root: the server's user
 #                                  cannot enter it, like /root), and, as root, as an ordinary user
@@ -193,11 +195,32 @@ upgrade_lane() {
   return $rc
 }
 
+# make deploy and make test, as an ordinary user, in a git clone in that user's private home: what
+# a developer without root does. Root creates the user and the clone; everything else runs as it.
+as_user_lane() {
+  local user=platform_ci_user home rc=0 port=$(( ${EMBEDDED_PORT:-54329} + 3000 ))
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "as-user lane: run it as root (it creates the user $user and its clone)"; return 1
+  fi
+  id "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$user"
+  home=$(getent passwd "$user" | cut -d: -f6); chmod 700 "$home"
+  rm -rf "$home/platform"
+  git clone -q "$root" "$home/platform" && chown -R "$user:" "$home/platform" || return 1
+  echo "-- $user: make deploy && make test in $home/platform (port $port)"
+  runuser -u "$user" -- env -u DATABASE_URL -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE -u PGSERVICE \
+    -u PGOPTIONS HOME="$home" EMBEDDED_PORT="$port" \
+    bash -c 'cd ~/platform && make deploy && make test' || rc=$?
+  runuser -u "$user" -- env HOME="$home" EMBEDDED_PORT="$port" "$home/platform/scripts/pg-embedded.sh" destroy >/dev/null 2>&1
+  rm -rf "$home/platform"
+  return $rc
+}
+
 case "${1:-}" in
+  as-user)    as_user_lane ;;
   upgrade)    upgrade_lane "$2" ;;
   migrations) migrations_lane ;;
   supabase)  supabase_lane "$2" ;;
   pooler)    pooler_lane "$2" ;;
   locations) locations_lane ;;
-  *) echo "usage: $0 supabase|pooler|upgrade DB | locations | migrations" >&2; exit 2 ;;
+  *) echo "usage: $0 supabase|pooler|upgrade DB | locations | migrations | as-user" >&2; exit 2 ;;
 esac

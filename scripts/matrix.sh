@@ -22,6 +22,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 dir=${MATRIX_DIR:-$root/.matrix}
+# As root the servers run as `postgres`, which must reach their binaries: when it cannot enter the
+# checkout (a clone under /root or another mode-700 directory), the matrix lives in /var/tmp,
+# linked from .matrix, as the embedded cluster's data does (scripts/pg-embedded.sh).
+if [ -z "${MATRIX_DIR:-}" ] && [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$root" 2>/dev/null; then
+  dir="/var/tmp/platform-matrix-$(printf '%s' "$root" | md5sum | cut -c1-10)"
+  mkdir -p "$dir"; chmod 755 "$dir"
+  if [ ! -L "$root/.matrix" ]; then rm -rf "$root/.matrix"; ln -s "$dir" "$root/.matrix"; fi
+fi
 ALL_VERSIONS=(16 17 18)
 
 port_of() { echo $(( ${MATRIX_PORT_BASE:-54370} + $1 - 16 )); }

@@ -1,13 +1,19 @@
 -- Deploy platform:tasks/cancel_task to pg
 -- Cancelling a task, or a whole workflow. A cancelled task moves to task_history with the reason;
 -- every task downstream of it is cancelled too, with the cause recorded; a running task's worker
--- learns it at its next heartbeat or complete (55000). SECURITY DEFINER so that members can cancel
--- without write grants on the queue; internal.tasks_authorize admits service_role and members (and
+-- learns it at its next heartbeat or complete (55000). tasks.cancel_task and tasks.cancel_workflow
+-- are SECURITY INVOKER entry points over SECURITY DEFINER bodies in the unexposed internal schema,
+-- so that members can cancel without write grants on the queue while the API exposes no definer
+-- function (Supabase's advisor 0029); internal.tasks_authorize admits service_role and members (and
 -- above) of the organization.
+-- Reworked after v1.0.0: the v1.0.0 script (cancel_task@v1.0.0.sql) made the API functions the
+-- definers themselves.
 
 begin;
 
-create function tasks.cancel_task(organization_id uuid, task_id uuid, reason text default null)
+set local lock_timeout = '5s';
+
+create function internal.cancel_task(organization_id uuid, task_id uuid, reason text default null)
 returns tasks.tasks
 language plpgsql
 volatile
@@ -50,10 +56,26 @@ begin
   return v_task;
 end
 $$;
+comment on function internal.cancel_task(uuid, uuid, text) is
+  'The SECURITY DEFINER body of tasks.cancel_task, which calls it as the caller: the API exposes no definer function. Checks the caller itself (internal.tasks_authorize). Not for direct use.';
+revoke execute on function internal.cancel_task(uuid, uuid, text) from public;
+grant execute on function internal.cancel_task(uuid, uuid, text) to authenticated, service_role;
+
+create or replace function tasks.cancel_task(organization_id uuid, task_id uuid, reason text default null)
+returns tasks.tasks
+language plpgsql
+volatile
+security invoker
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  return internal.cancel_task(cancel_task.organization_id, cancel_task.task_id, cancel_task.reason);
+end
+$$;
 comment on function tasks.cancel_task(uuid, uuid, text) is
   'Cancels a live task (blocked, scheduled, pending or running) and every task downstream of it, for a member of the organization or service_role (else 42501); returns the cancelled task. 55000 when it has already ended, P0002 when unknown, 22023 for a reason that is empty or longer than 10000 characters.';
 
-create function tasks.cancel_workflow(organization_id uuid, workflow_id uuid, reason text default null)
+create function internal.cancel_workflow(organization_id uuid, workflow_id uuid, reason text default null)
 returns tasks.workflows
 language plpgsql
 volatile
@@ -94,6 +116,23 @@ begin
    where w.organization_id = cancel_workflow.organization_id and w.id = cancel_workflow.workflow_id
   returning w.* into v_workflow;
   return v_workflow;
+end
+$$;
+comment on function internal.cancel_workflow(uuid, uuid, text) is
+  'The SECURITY DEFINER body of tasks.cancel_workflow, which calls it as the caller: the API exposes no definer function. Checks the caller itself (internal.tasks_authorize). Not for direct use.';
+revoke execute on function internal.cancel_workflow(uuid, uuid, text) from public;
+grant execute on function internal.cancel_workflow(uuid, uuid, text) to authenticated, service_role;
+
+create or replace function tasks.cancel_workflow(organization_id uuid, workflow_id uuid, reason text default null)
+returns tasks.workflows
+language plpgsql
+volatile
+security invoker
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  return internal.cancel_workflow(cancel_workflow.organization_id, cancel_workflow.workflow_id,
+                                  cancel_workflow.reason);
 end
 $$;
 comment on function tasks.cancel_workflow(uuid, uuid, text) is

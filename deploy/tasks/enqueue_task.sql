@@ -2,22 +2,29 @@
 -- Putting work in the queue.
 --   tasks.enqueue_task(...)   one task, with an idempotency key, dependencies and a workflow;
 --   tasks.enqueue_tasks(...)  many tasks of one definition in one statement (the batched path).
--- Both are SECURITY DEFINER so that members can enqueue without any write grant on the queue
--- tables; internal.tasks_authorize lets in service_role and members (and above) of the
--- organization only. A task that is ready at once (pending) sends NOTIFY tasks_ready with an empty
--- payload, so idle workers wake without polling; identical notifications of one transaction are
--- folded into one by PostgreSQL. Anyone may LISTEN (or NOTIFY) on any channel, so a notification
--- carries nothing a tenant wrote: it only means "poll now" (see tasks/claim_tasks).
+-- Both are SECURITY INVOKER entry points over SECURITY DEFINER bodies in the unexposed internal
+-- schema (internal.enqueue_task, internal.enqueue_tasks), so that members can enqueue without any
+-- write grant on the queue tables while the API exposes no definer function (Supabase's advisor
+-- 0029). internal.tasks_authorize lets in service_role and members (and above) of the organization
+-- only. A task that is ready at once (pending) sends NOTIFY tasks_ready with an empty payload, so
+-- idle workers wake without polling; identical notifications of one transaction are folded into one
+-- by PostgreSQL. Anyone may LISTEN (or NOTIFY) on any channel, so a notification carries nothing a
+-- tenant wrote: it only means "poll now" (see tasks/claim_tasks).
+-- Reworked after v1.0.0: the v1.0.0 script (enqueue_task@v1.0.0.sql) made the API functions the
+-- definers themselves.
 
 begin;
 
+set local lock_timeout = '5s';
+
 -- What both enqueue functions check first: the caller's role in the organization, the priority,
 -- and that the definition exists and is active. Returns the definition.
-create function internal.tasks_definition_for_enqueue(p_organization_id uuid, p_definition_name text,
+create or replace function internal.tasks_definition_for_enqueue(p_organization_id uuid, p_definition_name text,
                                                       p_priority integer, p_action text)
 returns tasks.task_definitions
 language plpgsql
 stable
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_definition tasks.task_definitions;
@@ -45,7 +52,7 @@ comment on function internal.tasks_definition_for_enqueue(uuid, text, integer, t
   'Checks an enqueue: the caller may enqueue in the organization (42501), the priority is in range (22023), the definition exists (P0002) and is active (55000). Returns the definition.';
 revoke execute on function internal.tasks_definition_for_enqueue(uuid, text, integer, text) from public;
 
-create function tasks.enqueue_task(
+create function internal.enqueue_task(
   organization_id  uuid,
   definition_name  text,
   payload          jsonb       default '{}',
@@ -183,10 +190,37 @@ begin
   return v_task;
 end
 $$;
+comment on function internal.enqueue_task(uuid, text, jsonb, integer, timestamptz, text, uuid[], uuid) is
+  'The SECURITY DEFINER body of tasks.enqueue_task, which calls it as the caller: the API exposes no definer function. Checks the caller itself (internal.tasks_authorize). Not for direct use.';
+revoke execute on function internal.enqueue_task(uuid, text, jsonb, integer, timestamptz, text, uuid[], uuid) from public;
+grant execute on function internal.enqueue_task(uuid, text, jsonb, integer, timestamptz, text, uuid[], uuid) to authenticated, service_role;
+
+create or replace function tasks.enqueue_task(
+  organization_id  uuid,
+  definition_name  text,
+  payload          jsonb       default '{}',
+  priority         integer     default null,
+  scheduled_at     timestamptz default now(),
+  idempotency_key  text        default null,
+  depends_on       uuid[]      default '{}',
+  workflow_id      uuid        default null)
+returns tasks.tasks
+language plpgsql
+volatile
+security invoker
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  return internal.enqueue_task(enqueue_task.organization_id, enqueue_task.definition_name,
+                               enqueue_task.payload, enqueue_task.priority,
+                               enqueue_task.scheduled_at, enqueue_task.idempotency_key,
+                               enqueue_task.depends_on, enqueue_task.workflow_id);
+end
+$$;
 comment on function tasks.enqueue_task(uuid, text, jsonb, integer, timestamptz, text, uuid[], uuid) is
   'Enqueues one task of a definition (by name) for a member of the organization or service_role (else 42501). Returns it: pending (claimable), scheduled (scheduled_at in the future), blocked (waits for depends_on) or cancelled (a dependency had failed). A repeated idempotency_key returns the existing task instead, also under concurrency. Errors: 22023 bad argument, P0002 unknown definition or workflow or dependency, 55000 inactive definition or finished workflow, 23514 dependency cycle.';
 
-create function tasks.enqueue_tasks(
+create function internal.enqueue_tasks(
   organization_id  uuid,
   definition_name  text,
   payloads         jsonb[],
@@ -251,6 +285,32 @@ begin
   if v_at <= now() then
     perform pg_catalog.pg_notify('tasks_ready', '');
   end if;
+end
+$$;
+comment on function internal.enqueue_tasks(uuid, text, jsonb[], integer, timestamptz, uuid) is
+  'The SECURITY DEFINER body of tasks.enqueue_tasks, which calls it as the caller: the API exposes no definer function. Checks the caller itself (internal.tasks_authorize). Not for direct use.';
+revoke execute on function internal.enqueue_tasks(uuid, text, jsonb[], integer, timestamptz, uuid) from public;
+grant execute on function internal.enqueue_tasks(uuid, text, jsonb[], integer, timestamptz, uuid) to authenticated, service_role;
+
+create or replace function tasks.enqueue_tasks(
+  organization_id  uuid,
+  definition_name  text,
+  payloads         jsonb[],
+  priority         integer     default null,
+  scheduled_at     timestamptz default now(),
+  workflow_id      uuid        default null)
+returns setof tasks.tasks
+language plpgsql
+volatile
+security invoker
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  return query select * from internal.enqueue_tasks(enqueue_tasks.organization_id,
+                                                    enqueue_tasks.definition_name,
+                                                    enqueue_tasks.payloads, enqueue_tasks.priority,
+                                                    enqueue_tasks.scheduled_at,
+                                                    enqueue_tasks.workflow_id);
 end
 $$;
 comment on function tasks.enqueue_tasks(uuid, text, jsonb[], integer, timestamptz, uuid) is

@@ -1,9 +1,230 @@
 -- Revert platform:tasks/enqueue_task from pg
+-- Back to v1.0.0: the API functions are the definers again (their v1.0.0 bodies), the internal
+-- bodies go, and the definition check loses its pinned search_path.
 
 begin;
 
-drop function tasks.enqueue_tasks(uuid, text, jsonb[], integer, timestamptz, uuid);
-drop function tasks.enqueue_task(uuid, text, jsonb, integer, timestamptz, text, uuid[], uuid);
-drop function internal.tasks_definition_for_enqueue(uuid, text, integer, text);
+set local lock_timeout = '5s';
+
+alter function internal.tasks_definition_for_enqueue(uuid, text, integer, text) reset search_path;
+
+create or replace function tasks.enqueue_task(
+  organization_id  uuid,
+  definition_name  text,
+  payload          jsonb       default '{}',
+  priority         integer     default null,
+  scheduled_at     timestamptz default now(),
+  idempotency_key  text        default null,
+  depends_on       uuid[]      default '{}',
+  workflow_id      uuid        default null)
+returns tasks.tasks
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_id         uuid := base.uuid_generate_v7();
+  v_payload    jsonb := coalesce(enqueue_task.payload, '{}');
+  v_at         timestamptz := coalesce(enqueue_task.scheduled_at, now());
+  v_deps       uuid[];
+  v_definition tasks.task_definitions;
+  v_workflow   tasks.workflows;
+  v_task       tasks.tasks;
+  v_existing   uuid;
+  v_tries      integer := 0;
+begin
+  v_definition := internal.tasks_definition_for_enqueue(enqueue_task.organization_id, enqueue_task.definition_name,
+                                                        enqueue_task.priority, 'enqueuing a task');
+  if jsonb_typeof(v_payload) <> 'object' then
+    raise exception 'payload must be a JSON object, not %', jsonb_typeof(v_payload)
+      using errcode = '22023';
+  end if;
+  if length(enqueue_task.idempotency_key) not between 1 and 200 then
+    raise exception 'idempotency_key must be 1 to 200 characters'
+      using errcode = '22023';
+  end if;
+  if array_position(enqueue_task.depends_on, null) is not null then
+    raise exception 'depends_on must not contain NULL'
+      using errcode = '22023';
+  end if;
+  if cardinality(enqueue_task.depends_on) > 0 then
+    v_deps := array(select distinct d.d from unnest(enqueue_task.depends_on) as d(d) order by d.d);
+  else
+    v_deps := '{}';
+  end if;
+
+  -- Idempotency: take the key first. A concurrent enqueue with the same key waits here until this
+  -- transaction ends, then finds the key and returns this task.
+  if enqueue_task.idempotency_key is not null then
+    loop
+      v_tries := v_tries + 1;
+      insert into tasks.task_idempotency_keys as k (organization_id, idempotency_key, task_id)
+      values (enqueue_task.organization_id, enqueue_task.idempotency_key, v_id)
+      on conflict on constraint task_idempotency_keys_pkey do nothing;
+      exit when found;
+
+      select k.task_id into v_existing
+        from tasks.task_idempotency_keys as k
+       where k.organization_id = enqueue_task.organization_id and k.idempotency_key = enqueue_task.idempotency_key;
+      v_task := internal.tasks_find(enqueue_task.organization_id, v_existing);
+      if v_task.id is not null then
+        return v_task;  -- the existing task, queued or finished
+      end if;
+      -- A stale key (its task left the history): take it over, unless another enqueue just did.
+      update tasks.task_idempotency_keys as k
+         set task_id = v_id, created_at = now()
+       where k.organization_id = enqueue_task.organization_id and k.idempotency_key = enqueue_task.idempotency_key
+         and k.task_id = v_existing;
+      exit when found;
+      if v_tries >= 3 then
+        raise exception 'idempotency key "%" kept changing hands', enqueue_task.idempotency_key
+          using errcode = '40001', hint = 'Retry the transaction.';
+      end if;
+    end loop;
+  end if;
+
+  -- Lock order: graph lock (when edges will be added), then the workflow.
+  if enqueue_task.workflow_id is not null then
+    select w.* into v_workflow
+      from tasks.workflows as w
+     where w.organization_id = enqueue_task.organization_id and w.id = enqueue_task.workflow_id;
+    if not found then
+      raise exception 'workflow % not found in organization %', enqueue_task.workflow_id, enqueue_task.organization_id
+        using errcode = 'P0002';
+    end if;
+    if v_workflow.execution_mode <> 'dag' and cardinality(v_deps) > 0 then
+      raise exception 'workflow % is %: depends_on is for dag workflows only', enqueue_task.workflow_id, v_workflow.execution_mode
+        using errcode = '22023',
+              hint = 'In a sequential workflow each task depends on the one enqueued before it; in a parallel one on none.';
+    end if;
+  end if;
+  -- The organization's dependency-graph lock (internal.serialize_tenant: a row no API role can
+  -- lock), the same one the dependency trigger takes, taken here first to keep the lock order.
+  if cardinality(v_deps) > 0 or v_workflow.execution_mode = 'sequential' then
+    perform internal.serialize_tenant(enqueue_task.organization_id, 'task_dependencies');
+  end if;
+  if enqueue_task.workflow_id is not null then
+    v_workflow := internal.tasks_lock_workflow(enqueue_task.organization_id, enqueue_task.workflow_id);
+    if v_workflow.status not in ('pending', 'running') then
+      raise exception 'workflow % is already %: tasks can be added to pending or running workflows only',
+                      enqueue_task.workflow_id, v_workflow.status
+        using errcode = '55000';
+    end if;
+    if v_workflow.execution_mode = 'sequential' and v_workflow.last_task_id is not null then
+      v_deps := array[v_workflow.last_task_id];
+    end if;
+  end if;
+
+  insert into tasks.tasks
+    (organization_id, id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
+     max_attempts, lease_duration, backoff_base, backoff_cap, idempotency_key, enqueued_by)
+  values
+    (enqueue_task.organization_id, v_id, v_definition.id, enqueue_task.workflow_id, v_definition.queue_name,
+     case when v_at > now() then 'scheduled' else 'pending' end,
+     coalesce(enqueue_task.priority, v_definition.default_priority), v_payload, v_at,
+     v_definition.max_attempts, v_definition.lease_duration, v_definition.backoff_base, v_definition.backoff_cap,
+     enqueue_task.idempotency_key, base.current_user_id())
+  returning * into v_task;
+
+  if cardinality(v_deps) > 0 then
+    insert into tasks.task_dependencies (organization_id, task_id, depends_on_task_id)
+    select enqueue_task.organization_id, v_id, d.id from unnest(v_deps) as d(id);
+    -- The dependency trigger blocked the task, or cancelled it (a dependency had failed).
+    v_task := internal.tasks_find(enqueue_task.organization_id, v_id);
+  end if;
+
+  if enqueue_task.workflow_id is not null then
+    update tasks.workflows as w
+       set last_task_id = v_id, updated_at = now()
+     where w.organization_id = enqueue_task.organization_id and w.id = enqueue_task.workflow_id;
+  end if;
+
+  if v_task.status = 'pending' then
+    perform pg_catalog.pg_notify('tasks_ready', '');
+  end if;
+  return v_task;
+end
+$$;
+comment on function tasks.enqueue_task(uuid, text, jsonb, integer, timestamptz, text, uuid[], uuid) is
+  'Enqueues one task of a definition (by name) for a member of the organization or service_role (else 42501). Returns it: pending (claimable), scheduled (scheduled_at in the future), blocked (waits for depends_on) or cancelled (a dependency had failed). A repeated idempotency_key returns the existing task instead, also under concurrency. Errors: 22023 bad argument, P0002 unknown definition or workflow or dependency, 55000 inactive definition or finished workflow, 23514 dependency cycle.';
+
+create or replace function tasks.enqueue_tasks(
+  organization_id  uuid,
+  definition_name  text,
+  payloads         jsonb[],
+  priority         integer     default null,
+  scheduled_at     timestamptz default now(),
+  workflow_id      uuid        default null)
+returns setof tasks.tasks
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_at         timestamptz := coalesce(enqueue_tasks.scheduled_at, now());
+  v_definition tasks.task_definitions;
+  v_workflow   tasks.workflows;
+begin
+  v_definition := internal.tasks_definition_for_enqueue(enqueue_tasks.organization_id, enqueue_tasks.definition_name,
+                                                        enqueue_tasks.priority, 'enqueuing tasks');
+  if cardinality(enqueue_tasks.payloads) is null or cardinality(enqueue_tasks.payloads) not between 1 and 10000 then
+    raise exception 'payloads must hold 1 to 10000 JSON objects'
+      using errcode = '22023';
+  end if;
+  if exists (select from unnest(enqueue_tasks.payloads) as p(p) where jsonb_typeof(p.p) is distinct from 'object') then
+    raise exception 'every payload must be a JSON object'
+      using errcode = '22023';
+  end if;
+
+  if enqueue_tasks.workflow_id is not null then
+    v_workflow := internal.tasks_lock_workflow(enqueue_tasks.organization_id, enqueue_tasks.workflow_id);
+    if v_workflow.execution_mode = 'sequential' then
+      raise exception 'workflow % is sequential: enqueue its tasks one by one with enqueue_task', enqueue_tasks.workflow_id
+        using errcode = '22023';
+    end if;
+    if v_workflow.status not in ('pending', 'running') then
+      raise exception 'workflow % is already %: tasks can be added to pending or running workflows only',
+                      enqueue_tasks.workflow_id, v_workflow.status
+        using errcode = '55000';
+    end if;
+  end if;
+
+  return query
+  with inserted as (
+    insert into tasks.tasks
+      (organization_id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
+       max_attempts, lease_duration, backoff_base, backoff_cap, enqueued_by)
+    select enqueue_tasks.organization_id, v_definition.id, enqueue_tasks.workflow_id, v_definition.queue_name,
+           case when v_at > now() then 'scheduled' else 'pending' end,
+           coalesce(enqueue_tasks.priority, v_definition.default_priority), p.payload, v_at,
+           v_definition.max_attempts, v_definition.lease_duration, v_definition.backoff_base, v_definition.backoff_cap,
+           base.current_user_id()
+      from unnest(enqueue_tasks.payloads) with ordinality as p(payload, n)
+     order by p.n
+    returning *),
+  last_task as (
+    update tasks.workflows as w
+       set last_task_id = (select i.id from inserted as i order by i.id desc limit 1), updated_at = now()
+     where enqueue_tasks.workflow_id is not null
+       and w.organization_id = enqueue_tasks.organization_id and w.id = enqueue_tasks.workflow_id)
+  select * from inserted;
+
+  if v_at <= now() then
+    perform pg_catalog.pg_notify('tasks_ready', '');
+  end if;
+end
+$$;
+comment on function tasks.enqueue_tasks(uuid, text, jsonb[], integer, timestamptz, uuid) is
+  'Batched enqueue: one task per payload (1 to 10000) of one definition, in one statement, for a member of the organization or service_role (else 42501). No keys or dependencies (use enqueue_task); not for sequential workflows (22023). Returns the tasks in payload order.';
+
+revoke execute on function tasks.enqueue_task(uuid, text, jsonb, integer, timestamptz, text, uuid[], uuid) from public;
+revoke execute on function tasks.enqueue_tasks(uuid, text, jsonb[], integer, timestamptz, uuid) from public;
+grant execute on function tasks.enqueue_task(uuid, text, jsonb, integer, timestamptz, text, uuid[], uuid) to authenticated, service_role;
+grant execute on function tasks.enqueue_tasks(uuid, text, jsonb[], integer, timestamptz, uuid) to authenticated, service_role;
+
+drop function internal.enqueue_tasks(uuid, text, jsonb[], integer, timestamptz, uuid);
+drop function internal.enqueue_task(uuid, text, jsonb, integer, timestamptz, text, uuid[], uuid);
 
 commit;

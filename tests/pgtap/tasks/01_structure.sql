@@ -1,7 +1,7 @@
 -- Structure of the tasks module: tables, keys, references, partitions, policies, privileges and
 -- the shape of every function (volatility, definer or not, who may execute it).
 begin;
-select plan(82);
+select plan(85);
 
 select is(
   (select array_agg(c.relname::text order by c.relname) from pg_class as c
@@ -134,10 +134,14 @@ select volatility_is('tasks', 'retry_delay', array['integer', 'interval', 'inter
                      'retry_delay is immutable: timing is testable without sleeping');
 select volatility_is('tasks', 'next_retry_at', array['integer', 'interval', 'interval'], 'volatile', 'next_retry_at draws the jitter');
 select volatility_is('tasks', 'are_task_dependencies_satisfied', array['uuid'], 'stable', 'are_task_dependencies_satisfied is stable');
-select is_definer('tasks', 'enqueue_task', array['uuid', 'text', 'jsonb', 'integer', 'timestamp with time zone', 'text', 'uuid[]', 'uuid'],
-                  'enqueue_task is SECURITY DEFINER (members enqueue without write grants)');
-select is_definer('tasks', 'cancel_task', array['uuid', 'uuid', 'text'], 'cancel_task is SECURITY DEFINER');
-select is_definer('tasks', 'cancel_workflow', array['uuid', 'uuid', 'text'], 'cancel_workflow is SECURITY DEFINER');
+select isnt_definer('tasks', 'enqueue_task', array['uuid', 'text', 'jsonb', 'integer', 'timestamp with time zone', 'text', 'uuid[]', 'uuid'],
+                    'enqueue_task runs as the caller: the API exposes no definer function');
+select is_definer('internal', 'enqueue_task', array['uuid', 'text', 'jsonb', 'integer', 'timestamp with time zone', 'text', 'uuid[]', 'uuid'],
+                  'its body internal.enqueue_task is SECURITY DEFINER (members enqueue without write grants)');
+select isnt_definer('tasks', 'cancel_task', array['uuid', 'uuid', 'text'], 'cancel_task runs as the caller');
+select is_definer('internal', 'cancel_task', array['uuid', 'uuid', 'text'], 'its body internal.cancel_task is SECURITY DEFINER');
+select isnt_definer('tasks', 'cancel_workflow', array['uuid', 'uuid', 'text'], 'cancel_workflow runs as the caller');
+select is_definer('internal', 'cancel_workflow', array['uuid', 'uuid', 'text'], 'its body internal.cancel_workflow is SECURITY DEFINER');
 select isnt_definer('tasks', 'claim_tasks', array['text', 'integer', 'text[]'], 'claim_tasks runs as the worker (service_role)');
 select isnt_definer('tasks', 'complete_task', array['uuid', 'uuid', 'text', 'jsonb'], 'complete_task runs as the worker');
 select function_privs_are('tasks', 'claim_tasks', array['text', 'integer', 'text[]'], 'authenticated', array[]::text[],

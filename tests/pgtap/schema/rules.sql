@@ -2,7 +2,7 @@
 -- function added by any later change is held to the same rules without being listed here.
 -- Each rule is one assertion that lists the offenders, so a failure names what to fix.
 begin;
-select plan(14);
+select plan(16);
 
 create temporary view package_schemas as
 select n.oid, n.nspname
@@ -68,6 +68,25 @@ select is(
     where prosecdef and not coalesce(proconfig @> array['search_path=pg_catalog, pg_temp'], false)),
   null,
   'every SECURITY DEFINER function pins search_path = pg_catalog, pg_temp (temp_shadowing.sql proves why)');
+
+-- Supabase's advisor 0011 (function_search_path_mutable) flags every function without its own
+-- search_path; the package pins it everywhere, so no function depends on the caller's path.
+select is(
+  (select array_agg(name order by name) from package_functions
+    where not coalesce(proconfig @> array['search_path=pg_catalog, pg_temp'], false)),
+  null,
+  'every function pins search_path = pg_catalog, pg_temp, invoker ones too (Supabase advisor 0011)');
+
+-- Supabase's advisors 0028/0029: a definer function that anon or authenticated can run must not sit
+-- in a schema the Data API may expose. Definer bodies live in internal behind invoker entry points.
+select is(
+  (select array_agg(name order by name) from package_functions as f
+    where prosecdef
+      and f.name not like 'internal.%'
+      and (has_function_privilege('anon', f.oid, 'execute')
+           or has_function_privilege('authenticated', f.oid, 'execute'))),
+  null,
+  'no SECURITY DEFINER function that anon or authenticated may run lives outside internal');
 
 select is(
   (select array_agg(name order by name) from package_functions

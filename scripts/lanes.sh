@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The extra lanes of `make test`:
 #   scripts/lanes.sh supabase DB   deploy into DB laid out like Supabase (extensions schema, auth
-#                                  helpers, pre-existing API roles) as a non-superuser owner, then
-#                                  run every pgTAP file there
+#                                  helpers, pre-existing API roles) as a non-superuser owner, run
+#                                  Supabase's advisors over it (scripts/advisors.py: no WARN or
+#                                  ERROR allowed), then run every pgTAP file there
 #   scripts/lanes.sh pooler DB     start pgbouncer in transaction mode in front of DB and run the
 #                                  pytest smoke suite through it (POOLER_PYTEST_ARGS: extra
 #                                  pytest arguments, e.g. -k pooler for its own tests only)
@@ -55,6 +56,9 @@ SQL
   export PGOPTIONS="-c role=$SUPABASE_OWNER"
   psql_url "$url" -f tests/helpers/supabase_layout.sql >/dev/null || return 1
   sqitch deploy --quiet --verify "$(sqitch_target "$url")" || return 1
+  # Supabase's own Security and Performance Advisors (splinter) on the fresh deploy, with the module
+  # schemas exposed as the README tells users to expose them: any WARN or ERROR fails the lane.
+  .venv/bin/python scripts/advisors.py "$url" || return 1
   psql_url "$url" -c 'create extension pgtap with schema extensions' \
     -c 'alter database "'"$db"'" set search_path = "$user", public, extensions' >/dev/null || return 1
   psql_url "$url" -f tests/helpers/tests_schema.sql >/dev/null || return 1

@@ -68,7 +68,7 @@ if [ "${SKIP_SMOKE:-0}" != 1 ]; then
     scripts/lanes.sh pooler "$db" || failed+=("pooler lane")
   fi
   if [[ $lanes == *" supabase "* ]]; then
-    stage "Supabase lane: non-superuser deploy into a Supabase layout, then every pgTAP file"
+    stage "Supabase lane: non-superuser deploy into a Supabase layout, Supabase's advisors (no WARN or ERROR), every pgTAP file"
     scripts/lanes.sh supabase "${db}_supabase" || failed+=("Supabase lane")
   fi
   if [[ $lanes == *" locations "* ]] && [ "$TARGET_MODE" = embedded ]; then

@@ -62,6 +62,7 @@ COMMENT ON TYPE base.organization_role IS 'Role of a user in an organization, or
 
 CREATE FUNCTION base.uuid_generate_v7() RETURNS uuid
     LANGUAGE plpgsql PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
     declare
       v_us bigint := (extract(epoch from clock_timestamp()) * 1000000)::bigint;   -- microseconds
@@ -302,6 +303,7 @@ COMMENT ON FUNCTION base.create_partition(p_parent regclass, p_granularity text,
 
 CREATE FUNCTION base.current_user_email() RETURNS text
     LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select nullif(btrim(coalesce(
     nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'email',
@@ -320,6 +322,7 @@ COMMENT ON FUNCTION base.current_user_email() IS 'The calling user''s e-mail add
 
 CREATE FUNCTION base.current_user_id() RETURNS uuid
     LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select coalesce(
     nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub',
@@ -632,6 +635,7 @@ COMMENT ON FUNCTION base.maintain_partitioned_table(p_cfg base.partition_config)
 
 CREATE FUNCTION base.partition_bounds(p_partition regclass, OUT lower_bound timestamp with time zone, OUT upper_bound timestamp with time zone) RETURNS record
     LANGUAGE sql STABLE STRICT
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select case when m[1] = 'MINVALUE' then '-infinity' else btrim(m[1], '''') end::timestamptz,
          case when m[2] = 'MAXVALUE' then 'infinity' else btrim(m[2], '''') end::timestamptz
@@ -652,6 +656,7 @@ COMMENT ON FUNCTION base.partition_bounds(p_partition regclass, OUT lower_bound 
 
 CREATE FUNCTION base.partition_period_end(p_granularity text, p_start timestamp with time zone) RETURNS timestamp with time zone
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select ((p_start at time zone 'UTC') + ('1 ' || p_granularity)::interval) at time zone 'UTC'
 $$;
@@ -668,6 +673,7 @@ COMMENT ON FUNCTION base.partition_period_end(p_granularity text, p_start timest
 
 CREATE FUNCTION base.partition_period_start(p_granularity text, p_at timestamp with time zone) RETURNS timestamp with time zone
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select date_trunc(p_granularity, p_at, 'UTC')
 $$;
@@ -891,6 +897,7 @@ COMMENT ON FUNCTION base.run_partition_maintenance(p_parent_table regclass) IS '
 
 CREATE FUNCTION base.tg__set_updated_at() RETURNS trigger
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
   -- An UPDATE that changes nothing keeps its timestamp, so no-op writes do not look like edits.
@@ -952,6 +959,7 @@ COMMENT ON FUNCTION base.tg_partition_config__sync_key_guard() IS 'AFTER INSERT 
 
 CREATE FUNCTION base.uuid_v7_timestamp(p_id uuid) RETURNS timestamp with time zone
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select to_timestamp(('x' || lpad(substring(replace(p_id::text, '-', '') from 1 for 12), 16, '0'))::bit(64)::bigint / 1000.0)
 $$;
@@ -1036,6 +1044,108 @@ $$;
 COMMENT ON FUNCTION internal.accept_invitation(invitation_id uuid) IS 'The SECURITY DEFINER body of base.accept_invitation (which calls it as an invoker, so no definer function is exposed to the API). Not for direct use.';
 
 --
+-- Name: cancel_task(uuid, uuid, text); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.cancel_task(organization_id uuid, task_id uuid, reason text DEFAULT NULL::text) RETURNS tasks.tasks
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_task   tasks.tasks;
+  v_reason text := coalesce(cancel_task.reason,
+                            'cancelled by ' || coalesce('user ' || base.current_user_id(), 'a service'));
+begin
+  perform internal.tasks_authorize(cancel_task.organization_id, 'member', 'cancelling a task');
+  if length(cancel_task.reason) not between 1 and 10000 then
+    raise exception 'reason must be 1 to 10000 characters'
+      using errcode = '22023';
+  end if;
+
+  v_task := internal.tasks_find(cancel_task.organization_id, cancel_task.task_id);
+  if v_task.id is null then
+    raise exception 'task % not found in organization %', cancel_task.task_id, cancel_task.organization_id
+      using errcode = 'P0002';
+  end if;
+  if v_task.workflow_id is not null then
+    perform internal.tasks_lock_workflow(cancel_task.organization_id, v_task.workflow_id);
+  end if;
+
+  select c.* into v_task
+    from internal.tasks_cancel_cascade(cancel_task.organization_id, array[cancel_task.task_id], true, v_reason,
+                                       null, 'cancelled') as c
+   where c.id = cancel_task.task_id;
+  if not found then
+    v_task := internal.tasks_find(cancel_task.organization_id, cancel_task.task_id);
+    raise exception 'task % is already %: only blocked, scheduled, pending or running tasks can be cancelled',
+                    cancel_task.task_id, v_task.status
+      using errcode = '55000';
+  end if;
+  if v_task.workflow_id is not null then
+    perform internal.tasks_refresh_workflow(cancel_task.organization_id, v_task.workflow_id, v_task.attempts > 0);
+  end if;
+  return v_task;
+end
+$$;
+
+--
+-- Name: FUNCTION cancel_task(organization_id uuid, task_id uuid, reason text); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.cancel_task(organization_id uuid, task_id uuid, reason text) IS 'The SECURITY DEFINER body of tasks.cancel_task, which calls it as the caller: the API exposes no definer function. Checks the caller itself (internal.tasks_authorize). Not for direct use.';
+
+--
+-- Name: cancel_workflow(uuid, uuid, text); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.cancel_workflow(organization_id uuid, workflow_id uuid, reason text DEFAULT NULL::text) RETURNS tasks.workflows
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_workflow tasks.workflows;
+  v_ids      uuid[];
+  v_reason   text := coalesce(cancel_workflow.reason,
+                              'cancelled by ' || coalesce('user ' || base.current_user_id(), 'a service'));
+begin
+  perform internal.tasks_authorize(cancel_workflow.organization_id, 'member', 'cancelling a workflow');
+  if length(cancel_workflow.reason) not between 1 and 10000 then
+    raise exception 'reason must be 1 to 10000 characters'
+      using errcode = '22023';
+  end if;
+
+  v_workflow := internal.tasks_lock_workflow(cancel_workflow.organization_id, cancel_workflow.workflow_id);
+  if v_workflow.status not in ('pending', 'running') then
+    raise exception 'workflow % is already %: only pending or running workflows can be cancelled',
+                    cancel_workflow.workflow_id, v_workflow.status
+      using errcode = '55000';
+  end if;
+
+  select array_agg(t.id) into v_ids
+    from tasks.tasks as t
+   where t.organization_id = cancel_workflow.organization_id and t.workflow_id = cancel_workflow.workflow_id;
+  if v_ids is not null then
+    perform count(*)
+       from internal.tasks_cancel_cascade(cancel_workflow.organization_id, v_ids, true,
+                                          format('workflow %s cancelled: %s', cancel_workflow.workflow_id, v_reason),
+                                          null, 'cancelled');
+  end if;
+
+  update tasks.workflows as w
+     set status = 'cancelled', finished_at = now(), cancellation_reason = v_reason, updated_at = now()
+   where w.organization_id = cancel_workflow.organization_id and w.id = cancel_workflow.workflow_id
+  returning w.* into v_workflow;
+  return v_workflow;
+end
+$$;
+
+--
+-- Name: FUNCTION cancel_workflow(organization_id uuid, workflow_id uuid, reason text); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.cancel_workflow(organization_id uuid, workflow_id uuid, reason text) IS 'The SECURITY DEFINER body of tasks.cancel_workflow, which calls it as the caller: the API exposes no definer function. Checks the caller itself (internal.tasks_authorize). Not for direct use.';
+
+--
 -- Name: create_organization(text, text, text); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -1072,6 +1182,213 @@ $$;
 --
 
 COMMENT ON FUNCTION internal.create_organization(name text, slug text, description text) IS 'The SECURITY DEFINER body of base.create_organization (which calls it as an invoker, so no definer function is exposed to the API). Not for direct use.';
+
+--
+-- Name: enqueue_task(uuid, text, jsonb, integer, timestamp with time zone, text, uuid[], uuid); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.enqueue_task(organization_id uuid, definition_name text, payload jsonb DEFAULT '{}'::jsonb, priority integer DEFAULT NULL::integer, scheduled_at timestamp with time zone DEFAULT now(), idempotency_key text DEFAULT NULL::text, depends_on uuid[] DEFAULT '{}'::uuid[], workflow_id uuid DEFAULT NULL::uuid) RETURNS tasks.tasks
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_id         uuid := base.uuid_generate_v7();
+  v_payload    jsonb := coalesce(enqueue_task.payload, '{}');
+  v_at         timestamptz := coalesce(enqueue_task.scheduled_at, now());
+  v_deps       uuid[];
+  v_definition tasks.task_definitions;
+  v_workflow   tasks.workflows;
+  v_task       tasks.tasks;
+  v_existing   uuid;
+  v_tries      integer := 0;
+begin
+  v_definition := internal.tasks_definition_for_enqueue(enqueue_task.organization_id, enqueue_task.definition_name,
+                                                        enqueue_task.priority, 'enqueuing a task');
+  if jsonb_typeof(v_payload) <> 'object' then
+    raise exception 'payload must be a JSON object, not %', jsonb_typeof(v_payload)
+      using errcode = '22023';
+  end if;
+  if length(enqueue_task.idempotency_key) not between 1 and 200 then
+    raise exception 'idempotency_key must be 1 to 200 characters'
+      using errcode = '22023';
+  end if;
+  if array_position(enqueue_task.depends_on, null) is not null then
+    raise exception 'depends_on must not contain NULL'
+      using errcode = '22023';
+  end if;
+  if cardinality(enqueue_task.depends_on) > 0 then
+    v_deps := array(select distinct d.d from unnest(enqueue_task.depends_on) as d(d) order by d.d);
+  else
+    v_deps := '{}';
+  end if;
+
+  -- Idempotency: take the key first. A concurrent enqueue with the same key waits here until this
+  -- transaction ends, then finds the key and returns this task.
+  if enqueue_task.idempotency_key is not null then
+    loop
+      v_tries := v_tries + 1;
+      insert into tasks.task_idempotency_keys as k (organization_id, idempotency_key, task_id)
+      values (enqueue_task.organization_id, enqueue_task.idempotency_key, v_id)
+      on conflict on constraint task_idempotency_keys_pkey do nothing;
+      exit when found;
+
+      select k.task_id into v_existing
+        from tasks.task_idempotency_keys as k
+       where k.organization_id = enqueue_task.organization_id and k.idempotency_key = enqueue_task.idempotency_key;
+      v_task := internal.tasks_find(enqueue_task.organization_id, v_existing);
+      if v_task.id is not null then
+        return v_task;  -- the existing task, queued or finished
+      end if;
+      -- A stale key (its task left the history): take it over, unless another enqueue just did.
+      update tasks.task_idempotency_keys as k
+         set task_id = v_id, created_at = now()
+       where k.organization_id = enqueue_task.organization_id and k.idempotency_key = enqueue_task.idempotency_key
+         and k.task_id = v_existing;
+      exit when found;
+      if v_tries >= 3 then
+        raise exception 'idempotency key "%" kept changing hands', enqueue_task.idempotency_key
+          using errcode = '40001', hint = 'Retry the transaction.';
+      end if;
+    end loop;
+  end if;
+
+  -- Lock order: graph lock (when edges will be added), then the workflow.
+  if enqueue_task.workflow_id is not null then
+    select w.* into v_workflow
+      from tasks.workflows as w
+     where w.organization_id = enqueue_task.organization_id and w.id = enqueue_task.workflow_id;
+    if not found then
+      raise exception 'workflow % not found in organization %', enqueue_task.workflow_id, enqueue_task.organization_id
+        using errcode = 'P0002';
+    end if;
+    if v_workflow.execution_mode <> 'dag' and cardinality(v_deps) > 0 then
+      raise exception 'workflow % is %: depends_on is for dag workflows only', enqueue_task.workflow_id, v_workflow.execution_mode
+        using errcode = '22023',
+              hint = 'In a sequential workflow each task depends on the one enqueued before it; in a parallel one on none.';
+    end if;
+  end if;
+  -- The organization's dependency-graph lock (internal.serialize_tenant: a row no API role can
+  -- lock), the same one the dependency trigger takes, taken here first to keep the lock order.
+  if cardinality(v_deps) > 0 or v_workflow.execution_mode = 'sequential' then
+    perform internal.serialize_tenant(enqueue_task.organization_id, 'task_dependencies');
+  end if;
+  if enqueue_task.workflow_id is not null then
+    v_workflow := internal.tasks_lock_workflow(enqueue_task.organization_id, enqueue_task.workflow_id);
+    if v_workflow.status not in ('pending', 'running') then
+      raise exception 'workflow % is already %: tasks can be added to pending or running workflows only',
+                      enqueue_task.workflow_id, v_workflow.status
+        using errcode = '55000';
+    end if;
+    if v_workflow.execution_mode = 'sequential' and v_workflow.last_task_id is not null then
+      v_deps := array[v_workflow.last_task_id];
+    end if;
+  end if;
+
+  insert into tasks.tasks
+    (organization_id, id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
+     max_attempts, lease_duration, backoff_base, backoff_cap, idempotency_key, enqueued_by)
+  values
+    (enqueue_task.organization_id, v_id, v_definition.id, enqueue_task.workflow_id, v_definition.queue_name,
+     case when v_at > now() then 'scheduled' else 'pending' end,
+     coalesce(enqueue_task.priority, v_definition.default_priority), v_payload, v_at,
+     v_definition.max_attempts, v_definition.lease_duration, v_definition.backoff_base, v_definition.backoff_cap,
+     enqueue_task.idempotency_key, base.current_user_id())
+  returning * into v_task;
+
+  if cardinality(v_deps) > 0 then
+    insert into tasks.task_dependencies (organization_id, task_id, depends_on_task_id)
+    select enqueue_task.organization_id, v_id, d.id from unnest(v_deps) as d(id);
+    -- The dependency trigger blocked the task, or cancelled it (a dependency had failed).
+    v_task := internal.tasks_find(enqueue_task.organization_id, v_id);
+  end if;
+
+  if enqueue_task.workflow_id is not null then
+    update tasks.workflows as w
+       set last_task_id = v_id, updated_at = now()
+     where w.organization_id = enqueue_task.organization_id and w.id = enqueue_task.workflow_id;
+  end if;
+
+  if v_task.status = 'pending' then
+    perform pg_catalog.pg_notify('tasks_ready', '');
+  end if;
+  return v_task;
+end
+$$;
+
+--
+-- Name: FUNCTION enqueue_task(organization_id uuid, definition_name text, payload jsonb, priority integer, scheduled_at timestamp with time zone, idempotency_key text, depends_on uuid[], workflow_id uuid); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.enqueue_task(organization_id uuid, definition_name text, payload jsonb, priority integer, scheduled_at timestamp with time zone, idempotency_key text, depends_on uuid[], workflow_id uuid) IS 'The SECURITY DEFINER body of tasks.enqueue_task, which calls it as the caller: the API exposes no definer function. Checks the caller itself (internal.tasks_authorize). Not for direct use.';
+
+--
+-- Name: enqueue_tasks(uuid, text, jsonb[], integer, timestamp with time zone, uuid); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.enqueue_tasks(organization_id uuid, definition_name text, payloads jsonb[], priority integer DEFAULT NULL::integer, scheduled_at timestamp with time zone DEFAULT now(), workflow_id uuid DEFAULT NULL::uuid) RETURNS SETOF tasks.tasks
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_at         timestamptz := coalesce(enqueue_tasks.scheduled_at, now());
+  v_definition tasks.task_definitions;
+  v_workflow   tasks.workflows;
+begin
+  v_definition := internal.tasks_definition_for_enqueue(enqueue_tasks.organization_id, enqueue_tasks.definition_name,
+                                                        enqueue_tasks.priority, 'enqueuing tasks');
+  if cardinality(enqueue_tasks.payloads) is null or cardinality(enqueue_tasks.payloads) not between 1 and 10000 then
+    raise exception 'payloads must hold 1 to 10000 JSON objects'
+      using errcode = '22023';
+  end if;
+  if exists (select from unnest(enqueue_tasks.payloads) as p(p) where jsonb_typeof(p.p) is distinct from 'object') then
+    raise exception 'every payload must be a JSON object'
+      using errcode = '22023';
+  end if;
+
+  if enqueue_tasks.workflow_id is not null then
+    v_workflow := internal.tasks_lock_workflow(enqueue_tasks.organization_id, enqueue_tasks.workflow_id);
+    if v_workflow.execution_mode = 'sequential' then
+      raise exception 'workflow % is sequential: enqueue its tasks one by one with enqueue_task', enqueue_tasks.workflow_id
+        using errcode = '22023';
+    end if;
+    if v_workflow.status not in ('pending', 'running') then
+      raise exception 'workflow % is already %: tasks can be added to pending or running workflows only',
+                      enqueue_tasks.workflow_id, v_workflow.status
+        using errcode = '55000';
+    end if;
+  end if;
+
+  return query
+  with inserted as (
+    insert into tasks.tasks
+      (organization_id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
+       max_attempts, lease_duration, backoff_base, backoff_cap, enqueued_by)
+    select enqueue_tasks.organization_id, v_definition.id, enqueue_tasks.workflow_id, v_definition.queue_name,
+           case when v_at > now() then 'scheduled' else 'pending' end,
+           coalesce(enqueue_tasks.priority, v_definition.default_priority), p.payload, v_at,
+           v_definition.max_attempts, v_definition.lease_duration, v_definition.backoff_base, v_definition.backoff_cap,
+           base.current_user_id()
+      from unnest(enqueue_tasks.payloads) with ordinality as p(payload, n)
+     order by p.n
+    returning *),
+  last_task as (
+    update tasks.workflows as w
+       set last_task_id = (select i.id from inserted as i order by i.id desc limit 1), updated_at = now()
+     where enqueue_tasks.workflow_id is not null
+       and w.organization_id = enqueue_tasks.organization_id and w.id = enqueue_tasks.workflow_id)
+  select * from inserted;
+
+  if v_at <= now() then
+    perform pg_catalog.pg_notify('tasks_ready', '');
+  end if;
+end
+$$;
+
+--
+-- Name: FUNCTION enqueue_tasks(organization_id uuid, definition_name text, payloads jsonb[], priority integer, scheduled_at timestamp with time zone, workflow_id uuid); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.enqueue_tasks(organization_id uuid, definition_name text, payloads jsonb[], priority integer, scheduled_at timestamp with time zone, workflow_id uuid) IS 'The SECURITY DEFINER body of tasks.enqueue_tasks, which calls it as the caller: the API exposes no definer function. Checks the caller itself (internal.tasks_authorize). Not for direct use.';
 
 --
 -- Name: invite_member(uuid, text, base.organization_role, interval); Type: FUNCTION; Schema: internal; Owner: -
@@ -1564,6 +1881,7 @@ COMMENT ON FUNCTION internal.serialize_tenant(p_organization_id uuid, p_scope te
 
 CREATE FUNCTION internal.tasks_authorize(p_organization_id uuid, p_min_role base.organization_role, p_action text) RETURNS void
     LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_role text := coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user);
@@ -1591,6 +1909,7 @@ COMMENT ON FUNCTION internal.tasks_authorize(p_organization_id uuid, p_min_role 
 
 CREATE FUNCTION internal.tasks_cancel_cascade(p_organization_id uuid, p_root_ids uuid[], p_include_roots boolean, p_root_reason text, p_root_cause uuid, p_root_status text) RETURNS SETOF tasks.tasks
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_ids     uuid[];
@@ -1658,6 +1977,7 @@ COMMENT ON FUNCTION internal.tasks_cancel_cascade(p_organization_id uuid, p_root
 
 CREATE FUNCTION internal.tasks_complete_batch(p_worker_id text, p_task_ids uuid[], p_results jsonb[]) RETURNS SETOF tasks.tasks
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_done tasks.tasks[];
@@ -1711,6 +2031,7 @@ COMMENT ON FUNCTION internal.tasks_complete_batch(p_worker_id text, p_task_ids u
 
 CREATE FUNCTION internal.tasks_definition_for_enqueue(p_organization_id uuid, p_definition_name text, p_priority integer, p_action text) RETURNS tasks.task_definitions
     LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_definition tasks.task_definitions;
@@ -1747,6 +2068,7 @@ COMMENT ON FUNCTION internal.tasks_definition_for_enqueue(p_organization_id uuid
 
 CREATE FUNCTION internal.tasks_find(p_organization_id uuid, p_task_id uuid) RETURNS tasks.tasks
     LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select a.* from tasks.all_tasks as a
    where a.organization_id = p_organization_id and a.id = p_task_id
@@ -1765,6 +2087,7 @@ COMMENT ON FUNCTION internal.tasks_find(p_organization_id uuid, p_task_id uuid) 
 
 CREATE FUNCTION internal.tasks_finish(p_organization_id uuid, p_task_id uuid, p_worker_id text, p_status text, p_result jsonb, p_error text, p_expired_only boolean DEFAULT false) RETURNS tasks.tasks
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_workflow_id uuid;
@@ -1828,6 +2151,7 @@ COMMENT ON FUNCTION internal.tasks_finish(p_organization_id uuid, p_task_id uuid
 
 CREATE FUNCTION internal.tasks_lock_workflow(p_organization_id uuid, p_workflow_id uuid) RETURNS tasks.workflows
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_workflow tasks.workflows;
@@ -1856,6 +2180,7 @@ COMMENT ON FUNCTION internal.tasks_lock_workflow(p_organization_id uuid, p_workf
 
 CREATE FUNCTION internal.tasks_raise_not_leased(p_organization_id uuid, p_task_id uuid, p_worker_id text, p_action text) RETURNS void
     LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_task tasks.tasks := internal.tasks_find(p_organization_id, p_task_id);
@@ -1892,6 +2217,7 @@ COMMENT ON FUNCTION internal.tasks_raise_not_leased(p_organization_id uuid, p_ta
 
 CREATE FUNCTION internal.tasks_refresh_workflow(p_organization_id uuid, p_workflow_id uuid, p_started boolean) RETURNS void
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
   if exists (select from tasks.tasks as t
@@ -1934,6 +2260,7 @@ COMMENT ON FUNCTION internal.tasks_refresh_workflow(p_organization_id uuid, p_wo
 
 CREATE FUNCTION internal.tasks_release_dependants(p_organization_id uuid, p_task_id uuid) RETURNS integer
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_ids    uuid[];
@@ -1985,6 +2312,7 @@ COMMENT ON FUNCTION internal.tasks_release_dependants(p_organization_id uuid, p_
 
 CREATE FUNCTION internal.tasks_start_workflow(p_organization_id uuid, p_workflow_id uuid) RETURNS boolean
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
   update tasks.workflows as w
@@ -2010,6 +2338,7 @@ COMMENT ON FUNCTION internal.tasks_start_workflow(p_organization_id uuid, p_work
 
 CREATE FUNCTION internal.tg__append_only() RETURNS trigger
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_root text;
@@ -2104,6 +2433,7 @@ COMMENT ON FUNCTION internal.tg__audit_update() IS 'AFTER UPDATE statement trigg
 
 CREATE FUNCTION internal.tg__check_partition_key() RETURNS trigger
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_at timestamptz;
@@ -2256,6 +2586,7 @@ COMMENT ON FUNCTION internal.tg_analysis_runs__complete() IS 'AFTER UPDATE OF st
 
 CREATE FUNCTION internal.tg_analysis_runs__guard_status() RETURNS trigger
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_allowed text[];
@@ -2375,6 +2706,7 @@ COMMENT ON FUNCTION internal.tg_code_element_analysis__set_path() IS 'BEFORE INS
 
 CREATE FUNCTION internal.tg_issues__guard_status() RETURNS trigger
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_allowed text[];
@@ -2572,6 +2904,7 @@ COMMENT ON FUNCTION internal.tg_organization_members__keep_an_owner() IS 'AFTER 
 
 CREATE FUNCTION internal.tg_projects__guard_status() RETURNS trigger
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_allowed text[];
@@ -2724,6 +3057,7 @@ COMMENT ON FUNCTION internal.tg_repository_branches__check_default() IS 'Deferre
 
 CREATE FUNCTION internal.tg_repository_branches__sync_default_branch() RETURNS trigger
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
   update projects.repositories as r
@@ -4047,12 +4381,44 @@ REVOKE ALL ON FUNCTION internal.accept_invitation(invitation_id uuid) FROM PUBLI
 GRANT ALL ON FUNCTION internal.accept_invitation(invitation_id uuid) TO authenticated;
 
 --
+-- Name: FUNCTION cancel_task(organization_id uuid, task_id uuid, reason text); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.cancel_task(organization_id uuid, task_id uuid, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.cancel_task(organization_id uuid, task_id uuid, reason text) TO authenticated;
+GRANT ALL ON FUNCTION internal.cancel_task(organization_id uuid, task_id uuid, reason text) TO service_role;
+
+--
+-- Name: FUNCTION cancel_workflow(organization_id uuid, workflow_id uuid, reason text); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.cancel_workflow(organization_id uuid, workflow_id uuid, reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.cancel_workflow(organization_id uuid, workflow_id uuid, reason text) TO authenticated;
+GRANT ALL ON FUNCTION internal.cancel_workflow(organization_id uuid, workflow_id uuid, reason text) TO service_role;
+
+--
 -- Name: FUNCTION create_organization(name text, slug text, description text); Type: ACL; Schema: internal; Owner: -
 --
 
 REVOKE ALL ON FUNCTION internal.create_organization(name text, slug text, description text) FROM PUBLIC;
 GRANT ALL ON FUNCTION internal.create_organization(name text, slug text, description text) TO authenticated;
 GRANT ALL ON FUNCTION internal.create_organization(name text, slug text, description text) TO service_role;
+
+--
+-- Name: FUNCTION enqueue_task(organization_id uuid, definition_name text, payload jsonb, priority integer, scheduled_at timestamp with time zone, idempotency_key text, depends_on uuid[], workflow_id uuid); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.enqueue_task(organization_id uuid, definition_name text, payload jsonb, priority integer, scheduled_at timestamp with time zone, idempotency_key text, depends_on uuid[], workflow_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.enqueue_task(organization_id uuid, definition_name text, payload jsonb, priority integer, scheduled_at timestamp with time zone, idempotency_key text, depends_on uuid[], workflow_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION internal.enqueue_task(organization_id uuid, definition_name text, payload jsonb, priority integer, scheduled_at timestamp with time zone, idempotency_key text, depends_on uuid[], workflow_id uuid) TO service_role;
+
+--
+-- Name: FUNCTION enqueue_tasks(organization_id uuid, definition_name text, payloads jsonb[], priority integer, scheduled_at timestamp with time zone, workflow_id uuid); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.enqueue_tasks(organization_id uuid, definition_name text, payloads jsonb[], priority integer, scheduled_at timestamp with time zone, workflow_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.enqueue_tasks(organization_id uuid, definition_name text, payloads jsonb[], priority integer, scheduled_at timestamp with time zone, workflow_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION internal.enqueue_tasks(organization_id uuid, definition_name text, payloads jsonb[], priority integer, scheduled_at timestamp with time zone, workflow_id uuid) TO service_role;
 
 --
 -- Name: FUNCTION invite_member(organization_id uuid, email text, role base.organization_role, expires_in interval); Type: ACL; Schema: internal; Owner: -

@@ -33,6 +33,7 @@ COMMENT ON SCHEMA projects IS 'Projects (lifecycle, goals, team), repositories (
 
 CREATE FUNCTION projects.allowed_project_transitions(p_status text) RETURNS text[]
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select case when (length(p_status) <= 64 or base.refuse_oversized('p_status', length(p_status), 64)) then case p_status
            when 'planning'  then array['active', 'cancelled']
@@ -56,6 +57,7 @@ COMMENT ON FUNCTION projects.allowed_project_transitions(p_status text) IS 'The 
 
 CREATE FUNCTION projects.is_valid_branch_name(p_name text) RETURNS boolean
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
   select length(p_name) between 1 and 255
      and p_name <> '@'
@@ -155,6 +157,7 @@ COMMENT ON COLUMN projects.repository_branches.behind_count IS 'Commits on the d
 
 CREATE FUNCTION projects.set_default_branch(organization_id uuid, repository_id uuid, branch_name text) RETURNS projects.repository_branches
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_branch projects.repository_branches;
@@ -205,6 +208,7 @@ COMMENT ON FUNCTION projects.set_default_branch(organization_id uuid, repository
 
 CREATE FUNCTION projects.validate_goals(p_goals jsonb) RETURNS boolean
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 declare
   v_goal  jsonb;
@@ -378,6 +382,7 @@ COMMENT ON COLUMN projects.projects.deleted_at IS 'Soft delete: set by an admin,
 
 CREATE FUNCTION projects.transition_project(organization_id uuid, project_id uuid, new_status text, note text DEFAULT NULL::text) RETURNS projects.projects
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_project projects.projects;
@@ -442,6 +447,7 @@ COMMENT ON FUNCTION projects.transition_project(organization_id uuid, project_id
 
 CREATE FUNCTION projects.validate_analysis_config(p_config jsonb) RETURNS boolean
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 declare
   v_key   text;

@@ -234,6 +234,88 @@ COMMENT ON COLUMN tasks.tasks.idempotency_key IS 'The key given at enqueue, if a
 COMMENT ON COLUMN tasks.tasks.enqueued_by IS 'User who enqueued the task (JWT subject), NULL for services. Soft reference: the queue does not lock user rows.';
 
 --
+-- Name: workflows; Type: TABLE; Schema: tasks; Owner: -
+--
+
+CREATE TABLE tasks.workflows (
+    organization_id uuid NOT NULL,
+    id uuid DEFAULT base.uuid_generate_v7() NOT NULL,
+    name text NOT NULL,
+    description text,
+    execution_mode text DEFAULT 'dag'::text NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
+    created_by uuid DEFAULT base.current_user_id(),
+    started_at timestamp with time zone,
+    finished_at timestamp with time zone,
+    cancellation_reason text,
+    last_task_id uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT workflows_cancellation_reason_check CHECK ((length(cancellation_reason) <= 10000)),
+    CONSTRAINT workflows_description_check CHECK ((length(description) <= 10000)),
+    CONSTRAINT workflows_execution_mode_check CHECK ((execution_mode = ANY (ARRAY['sequential'::text, 'parallel'::text, 'dag'::text]))),
+    CONSTRAINT workflows_finished_at_check CHECK (((status = ANY (ARRAY['succeeded'::text, 'failed'::text, 'cancelled'::text])) = (finished_at IS NOT NULL))),
+    CONSTRAINT workflows_metadata_check CHECK (((jsonb_typeof(metadata) = 'object'::text) AND (pg_column_size(metadata) <= 65536))),
+    CONSTRAINT workflows_name_check CHECK ((((length(name) >= 1) AND (length(name) <= 200)) AND (name = btrim(name)))),
+    CONSTRAINT workflows_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'succeeded'::text, 'failed'::text, 'cancelled'::text])))
+);
+
+--
+-- Name: TABLE workflows; Type: COMMENT; Schema: tasks; Owner: -
+--
+
+COMMENT ON TABLE tasks.workflows IS 'Groups of tasks run sequentially, in parallel or as a DAG. status follows the tasks (maintained by the task functions); cancel_workflow() cancels one as a whole.';
+
+--
+-- Name: COLUMN workflows.execution_mode; Type: COMMENT; Schema: tasks; Owner: -
+--
+
+COMMENT ON COLUMN tasks.workflows.execution_mode IS 'sequential: each new task depends on the previously enqueued one; parallel: tasks have no dependencies; dag: tasks depend on each other through depends_on.';
+
+--
+-- Name: COLUMN workflows.status; Type: COMMENT; Schema: tasks; Owner: -
+--
+
+COMMENT ON COLUMN tasks.workflows.status IS 'pending (nothing claimed yet), running, then succeeded, failed (a task failed) or cancelled. Changed only by the task functions; transitions enforced (55000).';
+
+--
+-- Name: COLUMN workflows.metadata; Type: COMMENT; Schema: tasks; Owner: -
+--
+
+COMMENT ON COLUMN tasks.workflows.metadata IS 'Free-form data of the caller; a JSON object of at most 64 KiB.';
+
+--
+-- Name: COLUMN workflows.created_by; Type: COMMENT; Schema: tasks; Owner: -
+--
+
+COMMENT ON COLUMN tasks.workflows.created_by IS 'The user who created the workflow (JWT subject); NULL for services.';
+
+--
+-- Name: COLUMN workflows.started_at; Type: COMMENT; Schema: tasks; Owner: -
+--
+
+COMMENT ON COLUMN tasks.workflows.started_at IS 'When its first task was claimed.';
+
+--
+-- Name: COLUMN workflows.finished_at; Type: COMMENT; Schema: tasks; Owner: -
+--
+
+COMMENT ON COLUMN tasks.workflows.finished_at IS 'When it reached succeeded, failed or cancelled; set exactly for those statuses.';
+
+--
+-- Name: COLUMN workflows.cancellation_reason; Type: COMMENT; Schema: tasks; Owner: -
+--
+
+COMMENT ON COLUMN tasks.workflows.cancellation_reason IS 'Why cancel_workflow() was called, when it was.';
+
+--
+-- Name: COLUMN workflows.last_task_id; Type: COMMENT; Schema: tasks; Owner: -
+--
+
+COMMENT ON COLUMN tasks.workflows.last_task_id IS 'The task enqueued into the workflow most recently (soft reference: it may have moved to task_history). In a sequential workflow the next task depends on it.';
+
+--
 -- Name: task_definitions; Type: TABLE; Schema: tasks; Owner: -
 --
 
@@ -340,93 +422,12 @@ COMMENT ON COLUMN tasks.task_definitions.payload_schema IS 'A hint of the payloa
 COMMENT ON COLUMN tasks.task_definitions.is_active IS 'False stops new enqueues of this definition (55000); queued tasks still run.';
 
 --
--- Name: workflows; Type: TABLE; Schema: tasks; Owner: -
---
-
-CREATE TABLE tasks.workflows (
-    organization_id uuid NOT NULL,
-    id uuid DEFAULT base.uuid_generate_v7() NOT NULL,
-    name text NOT NULL,
-    description text,
-    execution_mode text DEFAULT 'dag'::text NOT NULL,
-    status text DEFAULT 'pending'::text NOT NULL,
-    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
-    created_by uuid DEFAULT base.current_user_id(),
-    started_at timestamp with time zone,
-    finished_at timestamp with time zone,
-    cancellation_reason text,
-    last_task_id uuid,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT workflows_cancellation_reason_check CHECK ((length(cancellation_reason) <= 10000)),
-    CONSTRAINT workflows_description_check CHECK ((length(description) <= 10000)),
-    CONSTRAINT workflows_execution_mode_check CHECK ((execution_mode = ANY (ARRAY['sequential'::text, 'parallel'::text, 'dag'::text]))),
-    CONSTRAINT workflows_finished_at_check CHECK (((status = ANY (ARRAY['succeeded'::text, 'failed'::text, 'cancelled'::text])) = (finished_at IS NOT NULL))),
-    CONSTRAINT workflows_metadata_check CHECK (((jsonb_typeof(metadata) = 'object'::text) AND (pg_column_size(metadata) <= 65536))),
-    CONSTRAINT workflows_name_check CHECK ((((length(name) >= 1) AND (length(name) <= 200)) AND (name = btrim(name)))),
-    CONSTRAINT workflows_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'succeeded'::text, 'failed'::text, 'cancelled'::text])))
-);
-
---
--- Name: TABLE workflows; Type: COMMENT; Schema: tasks; Owner: -
---
-
-COMMENT ON TABLE tasks.workflows IS 'Groups of tasks run sequentially, in parallel or as a DAG. status follows the tasks (maintained by the task functions); cancel_workflow() cancels one as a whole.';
-
---
--- Name: COLUMN workflows.execution_mode; Type: COMMENT; Schema: tasks; Owner: -
---
-
-COMMENT ON COLUMN tasks.workflows.execution_mode IS 'sequential: each new task depends on the previously enqueued one; parallel: tasks have no dependencies; dag: tasks depend on each other through depends_on.';
-
---
--- Name: COLUMN workflows.status; Type: COMMENT; Schema: tasks; Owner: -
---
-
-COMMENT ON COLUMN tasks.workflows.status IS 'pending (nothing claimed yet), running, then succeeded, failed (a task failed) or cancelled. Changed only by the task functions; transitions enforced (55000).';
-
---
--- Name: COLUMN workflows.metadata; Type: COMMENT; Schema: tasks; Owner: -
---
-
-COMMENT ON COLUMN tasks.workflows.metadata IS 'Free-form data of the caller; a JSON object of at most 64 KiB.';
-
---
--- Name: COLUMN workflows.created_by; Type: COMMENT; Schema: tasks; Owner: -
---
-
-COMMENT ON COLUMN tasks.workflows.created_by IS 'The user who created the workflow (JWT subject); NULL for services.';
-
---
--- Name: COLUMN workflows.started_at; Type: COMMENT; Schema: tasks; Owner: -
---
-
-COMMENT ON COLUMN tasks.workflows.started_at IS 'When its first task was claimed.';
-
---
--- Name: COLUMN workflows.finished_at; Type: COMMENT; Schema: tasks; Owner: -
---
-
-COMMENT ON COLUMN tasks.workflows.finished_at IS 'When it reached succeeded, failed or cancelled; set exactly for those statuses.';
-
---
--- Name: COLUMN workflows.cancellation_reason; Type: COMMENT; Schema: tasks; Owner: -
---
-
-COMMENT ON COLUMN tasks.workflows.cancellation_reason IS 'Why cancel_workflow() was called, when it was.';
-
---
--- Name: COLUMN workflows.last_task_id; Type: COMMENT; Schema: tasks; Owner: -
---
-
-COMMENT ON COLUMN tasks.workflows.last_task_id IS 'The task enqueued into the workflow most recently (soft reference: it may have moved to task_history). In a sequential workflow the next task depends on it.';
-
---
 -- Name: are_task_dependencies_satisfied(uuid); Type: FUNCTION; Schema: tasks; Owner: -
 --
 
 CREATE FUNCTION tasks.are_task_dependencies_satisfied(task_id uuid) RETURNS boolean
     LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select not exists (
     select from tasks.task_dependencies as d
@@ -447,43 +448,11 @@ COMMENT ON FUNCTION tasks.are_task_dependencies_satisfied(task_id uuid) IS 'True
 --
 
 CREATE FUNCTION tasks.cancel_task(organization_id uuid, task_id uuid, reason text DEFAULT NULL::text) RETURNS tasks.tasks
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-declare
-  v_task   tasks.tasks;
-  v_reason text := coalesce(cancel_task.reason,
-                            'cancelled by ' || coalesce('user ' || base.current_user_id(), 'a service'));
 begin
-  perform internal.tasks_authorize(cancel_task.organization_id, 'member', 'cancelling a task');
-  if length(cancel_task.reason) not between 1 and 10000 then
-    raise exception 'reason must be 1 to 10000 characters'
-      using errcode = '22023';
-  end if;
-
-  v_task := internal.tasks_find(cancel_task.organization_id, cancel_task.task_id);
-  if v_task.id is null then
-    raise exception 'task % not found in organization %', cancel_task.task_id, cancel_task.organization_id
-      using errcode = 'P0002';
-  end if;
-  if v_task.workflow_id is not null then
-    perform internal.tasks_lock_workflow(cancel_task.organization_id, v_task.workflow_id);
-  end if;
-
-  select c.* into v_task
-    from internal.tasks_cancel_cascade(cancel_task.organization_id, array[cancel_task.task_id], true, v_reason,
-                                       null, 'cancelled') as c
-   where c.id = cancel_task.task_id;
-  if not found then
-    v_task := internal.tasks_find(cancel_task.organization_id, cancel_task.task_id);
-    raise exception 'task % is already %: only blocked, scheduled, pending or running tasks can be cancelled',
-                    cancel_task.task_id, v_task.status
-      using errcode = '55000';
-  end if;
-  if v_task.workflow_id is not null then
-    perform internal.tasks_refresh_workflow(cancel_task.organization_id, v_task.workflow_id, v_task.attempts > 0);
-  end if;
-  return v_task;
+  return internal.cancel_task(cancel_task.organization_id, cancel_task.task_id, cancel_task.reason);
 end
 $$;
 
@@ -498,43 +467,12 @@ COMMENT ON FUNCTION tasks.cancel_task(organization_id uuid, task_id uuid, reason
 --
 
 CREATE FUNCTION tasks.cancel_workflow(organization_id uuid, workflow_id uuid, reason text DEFAULT NULL::text) RETURNS tasks.workflows
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-declare
-  v_workflow tasks.workflows;
-  v_ids      uuid[];
-  v_reason   text := coalesce(cancel_workflow.reason,
-                              'cancelled by ' || coalesce('user ' || base.current_user_id(), 'a service'));
 begin
-  perform internal.tasks_authorize(cancel_workflow.organization_id, 'member', 'cancelling a workflow');
-  if length(cancel_workflow.reason) not between 1 and 10000 then
-    raise exception 'reason must be 1 to 10000 characters'
-      using errcode = '22023';
-  end if;
-
-  v_workflow := internal.tasks_lock_workflow(cancel_workflow.organization_id, cancel_workflow.workflow_id);
-  if v_workflow.status not in ('pending', 'running') then
-    raise exception 'workflow % is already %: only pending or running workflows can be cancelled',
-                    cancel_workflow.workflow_id, v_workflow.status
-      using errcode = '55000';
-  end if;
-
-  select array_agg(t.id) into v_ids
-    from tasks.tasks as t
-   where t.organization_id = cancel_workflow.organization_id and t.workflow_id = cancel_workflow.workflow_id;
-  if v_ids is not null then
-    perform count(*)
-       from internal.tasks_cancel_cascade(cancel_workflow.organization_id, v_ids, true,
-                                          format('workflow %s cancelled: %s', cancel_workflow.workflow_id, v_reason),
-                                          null, 'cancelled');
-  end if;
-
-  update tasks.workflows as w
-     set status = 'cancelled', finished_at = now(), cancellation_reason = v_reason, updated_at = now()
-   where w.organization_id = cancel_workflow.organization_id and w.id = cancel_workflow.workflow_id
-  returning w.* into v_workflow;
-  return v_workflow;
+  return internal.cancel_workflow(cancel_workflow.organization_id, cancel_workflow.workflow_id,
+                                  cancel_workflow.reason);
 end
 $$;
 
@@ -550,6 +488,7 @@ COMMENT ON FUNCTION tasks.cancel_workflow(organization_id uuid, workflow_id uuid
 
 CREATE FUNCTION tasks.claim_tasks(worker_id text, max_tasks integer DEFAULT 1, queue_names text[] DEFAULT NULL::text[]) RETURNS SETOF tasks.tasks
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
   if claim_tasks.worker_id is null or length(claim_tasks.worker_id) not between 1 and 200 then
@@ -655,6 +594,7 @@ COMMENT ON FUNCTION tasks.claim_tasks(worker_id text, max_tasks integer, queue_n
 
 CREATE FUNCTION tasks.complete_task(organization_id uuid, task_id uuid, worker_id text, result jsonb DEFAULT NULL::jsonb) RETURNS tasks.tasks
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_done record;
@@ -713,6 +653,7 @@ COMMENT ON FUNCTION tasks.complete_task(organization_id uuid, task_id uuid, work
 
 CREATE FUNCTION tasks.complete_tasks(worker_id text, task_ids uuid[], results jsonb[] DEFAULT NULL::jsonb[]) RETURNS SETOF tasks.tasks
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_rest record;
@@ -757,130 +698,14 @@ COMMENT ON FUNCTION tasks.complete_tasks(worker_id text, task_ids uuid[], result
 --
 
 CREATE FUNCTION tasks.enqueue_task(organization_id uuid, definition_name text, payload jsonb DEFAULT '{}'::jsonb, priority integer DEFAULT NULL::integer, scheduled_at timestamp with time zone DEFAULT now(), idempotency_key text DEFAULT NULL::text, depends_on uuid[] DEFAULT '{}'::uuid[], workflow_id uuid DEFAULT NULL::uuid) RETURNS tasks.tasks
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-declare
-  v_id         uuid := base.uuid_generate_v7();
-  v_payload    jsonb := coalesce(enqueue_task.payload, '{}');
-  v_at         timestamptz := coalesce(enqueue_task.scheduled_at, now());
-  v_deps       uuid[];
-  v_definition tasks.task_definitions;
-  v_workflow   tasks.workflows;
-  v_task       tasks.tasks;
-  v_existing   uuid;
-  v_tries      integer := 0;
 begin
-  v_definition := internal.tasks_definition_for_enqueue(enqueue_task.organization_id, enqueue_task.definition_name,
-                                                        enqueue_task.priority, 'enqueuing a task');
-  if jsonb_typeof(v_payload) <> 'object' then
-    raise exception 'payload must be a JSON object, not %', jsonb_typeof(v_payload)
-      using errcode = '22023';
-  end if;
-  if length(enqueue_task.idempotency_key) not between 1 and 200 then
-    raise exception 'idempotency_key must be 1 to 200 characters'
-      using errcode = '22023';
-  end if;
-  if array_position(enqueue_task.depends_on, null) is not null then
-    raise exception 'depends_on must not contain NULL'
-      using errcode = '22023';
-  end if;
-  if cardinality(enqueue_task.depends_on) > 0 then
-    v_deps := array(select distinct d.d from unnest(enqueue_task.depends_on) as d(d) order by d.d);
-  else
-    v_deps := '{}';
-  end if;
-
-  -- Idempotency: take the key first. A concurrent enqueue with the same key waits here until this
-  -- transaction ends, then finds the key and returns this task.
-  if enqueue_task.idempotency_key is not null then
-    loop
-      v_tries := v_tries + 1;
-      insert into tasks.task_idempotency_keys as k (organization_id, idempotency_key, task_id)
-      values (enqueue_task.organization_id, enqueue_task.idempotency_key, v_id)
-      on conflict on constraint task_idempotency_keys_pkey do nothing;
-      exit when found;
-
-      select k.task_id into v_existing
-        from tasks.task_idempotency_keys as k
-       where k.organization_id = enqueue_task.organization_id and k.idempotency_key = enqueue_task.idempotency_key;
-      v_task := internal.tasks_find(enqueue_task.organization_id, v_existing);
-      if v_task.id is not null then
-        return v_task;  -- the existing task, queued or finished
-      end if;
-      -- A stale key (its task left the history): take it over, unless another enqueue just did.
-      update tasks.task_idempotency_keys as k
-         set task_id = v_id, created_at = now()
-       where k.organization_id = enqueue_task.organization_id and k.idempotency_key = enqueue_task.idempotency_key
-         and k.task_id = v_existing;
-      exit when found;
-      if v_tries >= 3 then
-        raise exception 'idempotency key "%" kept changing hands', enqueue_task.idempotency_key
-          using errcode = '40001', hint = 'Retry the transaction.';
-      end if;
-    end loop;
-  end if;
-
-  -- Lock order: graph lock (when edges will be added), then the workflow.
-  if enqueue_task.workflow_id is not null then
-    select w.* into v_workflow
-      from tasks.workflows as w
-     where w.organization_id = enqueue_task.organization_id and w.id = enqueue_task.workflow_id;
-    if not found then
-      raise exception 'workflow % not found in organization %', enqueue_task.workflow_id, enqueue_task.organization_id
-        using errcode = 'P0002';
-    end if;
-    if v_workflow.execution_mode <> 'dag' and cardinality(v_deps) > 0 then
-      raise exception 'workflow % is %: depends_on is for dag workflows only', enqueue_task.workflow_id, v_workflow.execution_mode
-        using errcode = '22023',
-              hint = 'In a sequential workflow each task depends on the one enqueued before it; in a parallel one on none.';
-    end if;
-  end if;
-  -- The organization's dependency-graph lock (internal.serialize_tenant: a row no API role can
-  -- lock), the same one the dependency trigger takes, taken here first to keep the lock order.
-  if cardinality(v_deps) > 0 or v_workflow.execution_mode = 'sequential' then
-    perform internal.serialize_tenant(enqueue_task.organization_id, 'task_dependencies');
-  end if;
-  if enqueue_task.workflow_id is not null then
-    v_workflow := internal.tasks_lock_workflow(enqueue_task.organization_id, enqueue_task.workflow_id);
-    if v_workflow.status not in ('pending', 'running') then
-      raise exception 'workflow % is already %: tasks can be added to pending or running workflows only',
-                      enqueue_task.workflow_id, v_workflow.status
-        using errcode = '55000';
-    end if;
-    if v_workflow.execution_mode = 'sequential' and v_workflow.last_task_id is not null then
-      v_deps := array[v_workflow.last_task_id];
-    end if;
-  end if;
-
-  insert into tasks.tasks
-    (organization_id, id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
-     max_attempts, lease_duration, backoff_base, backoff_cap, idempotency_key, enqueued_by)
-  values
-    (enqueue_task.organization_id, v_id, v_definition.id, enqueue_task.workflow_id, v_definition.queue_name,
-     case when v_at > now() then 'scheduled' else 'pending' end,
-     coalesce(enqueue_task.priority, v_definition.default_priority), v_payload, v_at,
-     v_definition.max_attempts, v_definition.lease_duration, v_definition.backoff_base, v_definition.backoff_cap,
-     enqueue_task.idempotency_key, base.current_user_id())
-  returning * into v_task;
-
-  if cardinality(v_deps) > 0 then
-    insert into tasks.task_dependencies (organization_id, task_id, depends_on_task_id)
-    select enqueue_task.organization_id, v_id, d.id from unnest(v_deps) as d(id);
-    -- The dependency trigger blocked the task, or cancelled it (a dependency had failed).
-    v_task := internal.tasks_find(enqueue_task.organization_id, v_id);
-  end if;
-
-  if enqueue_task.workflow_id is not null then
-    update tasks.workflows as w
-       set last_task_id = v_id, updated_at = now()
-     where w.organization_id = enqueue_task.organization_id and w.id = enqueue_task.workflow_id;
-  end if;
-
-  if v_task.status = 'pending' then
-    perform pg_catalog.pg_notify('tasks_ready', '');
-  end if;
-  return v_task;
+  return internal.enqueue_task(enqueue_task.organization_id, enqueue_task.definition_name,
+                               enqueue_task.payload, enqueue_task.priority,
+                               enqueue_task.scheduled_at, enqueue_task.idempotency_key,
+                               enqueue_task.depends_on, enqueue_task.workflow_id);
 end
 $$;
 
@@ -895,61 +720,15 @@ COMMENT ON FUNCTION tasks.enqueue_task(organization_id uuid, definition_name tex
 --
 
 CREATE FUNCTION tasks.enqueue_tasks(organization_id uuid, definition_name text, payloads jsonb[], priority integer DEFAULT NULL::integer, scheduled_at timestamp with time zone DEFAULT now(), workflow_id uuid DEFAULT NULL::uuid) RETURNS SETOF tasks.tasks
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-declare
-  v_at         timestamptz := coalesce(enqueue_tasks.scheduled_at, now());
-  v_definition tasks.task_definitions;
-  v_workflow   tasks.workflows;
 begin
-  v_definition := internal.tasks_definition_for_enqueue(enqueue_tasks.organization_id, enqueue_tasks.definition_name,
-                                                        enqueue_tasks.priority, 'enqueuing tasks');
-  if cardinality(enqueue_tasks.payloads) is null or cardinality(enqueue_tasks.payloads) not between 1 and 10000 then
-    raise exception 'payloads must hold 1 to 10000 JSON objects'
-      using errcode = '22023';
-  end if;
-  if exists (select from unnest(enqueue_tasks.payloads) as p(p) where jsonb_typeof(p.p) is distinct from 'object') then
-    raise exception 'every payload must be a JSON object'
-      using errcode = '22023';
-  end if;
-
-  if enqueue_tasks.workflow_id is not null then
-    v_workflow := internal.tasks_lock_workflow(enqueue_tasks.organization_id, enqueue_tasks.workflow_id);
-    if v_workflow.execution_mode = 'sequential' then
-      raise exception 'workflow % is sequential: enqueue its tasks one by one with enqueue_task', enqueue_tasks.workflow_id
-        using errcode = '22023';
-    end if;
-    if v_workflow.status not in ('pending', 'running') then
-      raise exception 'workflow % is already %: tasks can be added to pending or running workflows only',
-                      enqueue_tasks.workflow_id, v_workflow.status
-        using errcode = '55000';
-    end if;
-  end if;
-
-  return query
-  with inserted as (
-    insert into tasks.tasks
-      (organization_id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
-       max_attempts, lease_duration, backoff_base, backoff_cap, enqueued_by)
-    select enqueue_tasks.organization_id, v_definition.id, enqueue_tasks.workflow_id, v_definition.queue_name,
-           case when v_at > now() then 'scheduled' else 'pending' end,
-           coalesce(enqueue_tasks.priority, v_definition.default_priority), p.payload, v_at,
-           v_definition.max_attempts, v_definition.lease_duration, v_definition.backoff_base, v_definition.backoff_cap,
-           base.current_user_id()
-      from unnest(enqueue_tasks.payloads) with ordinality as p(payload, n)
-     order by p.n
-    returning *),
-  last_task as (
-    update tasks.workflows as w
-       set last_task_id = (select i.id from inserted as i order by i.id desc limit 1), updated_at = now()
-     where enqueue_tasks.workflow_id is not null
-       and w.organization_id = enqueue_tasks.organization_id and w.id = enqueue_tasks.workflow_id)
-  select * from inserted;
-
-  if v_at <= now() then
-    perform pg_catalog.pg_notify('tasks_ready', '');
-  end if;
+  return query select * from internal.enqueue_tasks(enqueue_tasks.organization_id,
+                                                    enqueue_tasks.definition_name,
+                                                    enqueue_tasks.payloads, enqueue_tasks.priority,
+                                                    enqueue_tasks.scheduled_at,
+                                                    enqueue_tasks.workflow_id);
 end
 $$;
 
@@ -965,6 +744,7 @@ COMMENT ON FUNCTION tasks.enqueue_tasks(organization_id uuid, definition_name te
 
 CREATE FUNCTION tasks.fail_task(organization_id uuid, task_id uuid, worker_id text, error text, retryable boolean DEFAULT true) RETURNS tasks.tasks
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   -- The documented cap: a worker's error is diagnostic output (a stack trace, a tool's stderr), not
@@ -1013,6 +793,7 @@ COMMENT ON FUNCTION tasks.fail_task(organization_id uuid, task_id uuid, worker_i
 
 CREATE FUNCTION tasks.heartbeat_task(organization_id uuid, task_id uuid, worker_id text) RETURNS timestamp with time zone
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_until timestamptz;
@@ -1042,6 +823,7 @@ COMMENT ON FUNCTION tasks.heartbeat_task(organization_id uuid, task_id uuid, wor
 
 CREATE FUNCTION tasks.next_retry_at(p_attempt integer, p_backoff_base interval, p_backoff_cap interval) RETURNS timestamp with time zone
     LANGUAGE sql STRICT
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select now() + tasks.retry_delay(p_attempt, p_backoff_base, p_backoff_cap, random())
 $$;
@@ -1058,6 +840,7 @@ COMMENT ON FUNCTION tasks.next_retry_at(p_attempt integer, p_backoff_base interv
 
 CREATE FUNCTION tasks.promote_due_tasks(p_limit integer DEFAULT 1000) RETURNS integer
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_count  integer;
@@ -1100,6 +883,7 @@ COMMENT ON FUNCTION tasks.promote_due_tasks(p_limit integer) IS 'Makes up to p_l
 
 CREATE FUNCTION tasks.prune_orphans() RETURNS integer
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_keys  integer;
@@ -1133,6 +917,7 @@ COMMENT ON FUNCTION tasks.prune_orphans() IS 'Maintenance (service_role): delete
 
 CREATE FUNCTION tasks.recover_expired_leases() RETURNS integer
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_count    integer;
@@ -1193,6 +978,7 @@ COMMENT ON FUNCTION tasks.recover_expired_leases() IS 'Scheduler API (service_ro
 
 CREATE FUNCTION tasks.retry_delay(p_attempt integer, p_backoff_base interval, p_backoff_cap interval, p_jitter double precision) RETURNS interval
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select make_interval(secs => d.secs / 2 + greatest(0, least(p_jitter, 1)) * d.secs / 2)
     from (select least(extract(epoch from p_backoff_cap)::double precision,
@@ -1234,6 +1020,7 @@ COMMENT ON FUNCTION tasks.tg_organizations__delete_task_history() IS 'AFTER DELE
 
 CREATE FUNCTION tasks.tg_tasks__check_status_transition() RETURNS trigger
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_allowed text[] := case old.status
@@ -1265,6 +1052,7 @@ COMMENT ON FUNCTION tasks.tg_tasks__check_status_transition() IS 'AFTER UPDATE O
 
 CREATE FUNCTION tasks.tg_tasks__keep_identity() RETURNS trigger
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
   raise exception 'task % cannot change its organization, id, definition or workflow', old.id
@@ -1284,6 +1072,7 @@ COMMENT ON FUNCTION tasks.tg_tasks__keep_identity() IS 'AFTER UPDATE trigger on 
 
 CREATE FUNCTION tasks.tg_workflows__check_status_transition() RETURNS trigger
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_allowed text[] := case old.status
@@ -2557,6 +2346,49 @@ GRANT SELECT ON TABLE tasks.tasks TO authenticated;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE tasks.tasks TO service_role;
 
 --
+-- Name: TABLE workflows; Type: ACL; Schema: tasks; Owner: -
+--
+
+GRANT SELECT,DELETE ON TABLE tasks.workflows TO authenticated;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE tasks.workflows TO service_role;
+
+--
+-- Name: COLUMN workflows.organization_id; Type: ACL; Schema: tasks; Owner: -
+--
+
+GRANT INSERT(organization_id) ON TABLE tasks.workflows TO authenticated;
+
+--
+-- Name: COLUMN workflows.id; Type: ACL; Schema: tasks; Owner: -
+--
+
+GRANT INSERT(id) ON TABLE tasks.workflows TO authenticated;
+
+--
+-- Name: COLUMN workflows.name; Type: ACL; Schema: tasks; Owner: -
+--
+
+GRANT INSERT(name),UPDATE(name) ON TABLE tasks.workflows TO authenticated;
+
+--
+-- Name: COLUMN workflows.description; Type: ACL; Schema: tasks; Owner: -
+--
+
+GRANT INSERT(description),UPDATE(description) ON TABLE tasks.workflows TO authenticated;
+
+--
+-- Name: COLUMN workflows.execution_mode; Type: ACL; Schema: tasks; Owner: -
+--
+
+GRANT INSERT(execution_mode) ON TABLE tasks.workflows TO authenticated;
+
+--
+-- Name: COLUMN workflows.metadata; Type: ACL; Schema: tasks; Owner: -
+--
+
+GRANT INSERT(metadata),UPDATE(metadata) ON TABLE tasks.workflows TO authenticated;
+
+--
 -- Name: TABLE task_definitions; Type: ACL; Schema: tasks; Owner: -
 --
 
@@ -2640,49 +2472,6 @@ GRANT INSERT(payload_schema),UPDATE(payload_schema) ON TABLE tasks.task_definiti
 --
 
 GRANT INSERT(is_active),UPDATE(is_active) ON TABLE tasks.task_definitions TO authenticated;
-
---
--- Name: TABLE workflows; Type: ACL; Schema: tasks; Owner: -
---
-
-GRANT SELECT,DELETE ON TABLE tasks.workflows TO authenticated;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE tasks.workflows TO service_role;
-
---
--- Name: COLUMN workflows.organization_id; Type: ACL; Schema: tasks; Owner: -
---
-
-GRANT INSERT(organization_id) ON TABLE tasks.workflows TO authenticated;
-
---
--- Name: COLUMN workflows.id; Type: ACL; Schema: tasks; Owner: -
---
-
-GRANT INSERT(id) ON TABLE tasks.workflows TO authenticated;
-
---
--- Name: COLUMN workflows.name; Type: ACL; Schema: tasks; Owner: -
---
-
-GRANT INSERT(name),UPDATE(name) ON TABLE tasks.workflows TO authenticated;
-
---
--- Name: COLUMN workflows.description; Type: ACL; Schema: tasks; Owner: -
---
-
-GRANT INSERT(description),UPDATE(description) ON TABLE tasks.workflows TO authenticated;
-
---
--- Name: COLUMN workflows.execution_mode; Type: ACL; Schema: tasks; Owner: -
---
-
-GRANT INSERT(execution_mode) ON TABLE tasks.workflows TO authenticated;
-
---
--- Name: COLUMN workflows.metadata; Type: ACL; Schema: tasks; Owner: -
---
-
-GRANT INSERT(metadata),UPDATE(metadata) ON TABLE tasks.workflows TO authenticated;
 
 --
 -- Name: FUNCTION are_task_dependencies_satisfied(task_id uuid); Type: ACL; Schema: tasks; Owner: -

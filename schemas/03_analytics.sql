@@ -33,6 +33,7 @@ COMMENT ON SCHEMA analytics IS 'Code analysis: runs, file and code-element resul
 
 CREATE FUNCTION analytics.allowed_issue_transitions(p_status text) RETURNS text[]
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select case when (length(p_status) <= 64 or base.refuse_oversized('p_status', length(p_status), 64)) then case p_status
            when 'open'           then array['confirmed', 'resolved', 'false_positive', 'wont_fix']
@@ -55,6 +56,7 @@ COMMENT ON FUNCTION analytics.allowed_issue_transitions(p_status text) IS 'The s
 
 CREATE FUNCTION analytics.allowed_run_transitions(p_status text) RETURNS text[]
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select case when (length(p_status) <= 64 or base.refuse_oversized('p_status', length(p_status), 64)) then case p_status
            when 'queued'    then array['running', 'cancelled', 'failed']
@@ -77,6 +79,7 @@ COMMENT ON FUNCTION analytics.allowed_run_transitions(p_status text) IS 'The sta
 
 CREATE FUNCTION analytics.calculate_quality_score(repository_id uuid) RETURNS numeric
     LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
   return (select round(sum(e.contribution), 2)
@@ -193,6 +196,7 @@ COMMENT ON COLUMN analytics.code_element_analysis.parameter_count IS 'Number of 
 
 CREATE FUNCTION analytics.element_ancestors(organization_id uuid, element_id uuid) RETURNS SETOF analytics.code_element_analysis
     LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select a.*
     from analytics.code_element_analysis as e
@@ -215,6 +219,7 @@ COMMENT ON FUNCTION analytics.element_ancestors(organization_id uuid, element_id
 
 CREATE FUNCTION analytics.element_subtree(organization_id uuid, element_id uuid) RETURNS SETOF analytics.code_element_analysis
     LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select e.*
     from analytics.code_element_analysis as e
@@ -235,6 +240,7 @@ COMMENT ON FUNCTION analytics.element_subtree(organization_id uuid, element_id u
 
 CREATE FUNCTION analytics.explain_quality_score(repository_id uuid) RETURNS TABLE(run_id uuid, component text, measured_value numeric, full_at numeric, zero_at numeric, component_score numeric, weight numeric, contribution numeric)
     LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select lr.id, c.component, c.measured_value, c.full_at, c.zero_at, c.component_score, c.weight, c.contribution
     from (select r.organization_id, r.id
@@ -258,6 +264,7 @@ COMMENT ON FUNCTION analytics.explain_quality_score(repository_id uuid) IS 'Why 
 
 CREATE FUNCTION analytics.quality_score_components(organization_id uuid, run_id uuid) RETURNS TABLE(component text, measured_value numeric, full_at numeric, zero_at numeric, component_score numeric, weight numeric, contribution numeric)
     LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   with run as (
     select r.repository_id, r.lines_of_code, r.coverage_pct, r.duplication_pct, r.complexity_total
@@ -315,6 +322,7 @@ COMMENT ON FUNCTION analytics.quality_score_components(organization_id uuid, run
 CREATE FUNCTION analytics.record_analysis_run(organization_id uuid, repository_id uuid, report jsonb) RETURNS uuid
     LANGUAGE plpgsql
     SET jit TO 'off'
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_run      uuid;
@@ -631,6 +639,7 @@ COMMENT ON COLUMN analytics.issues.resolved_at IS 'When it was resolved; set exa
 
 CREATE FUNCTION analytics.set_issue_status(organization_id uuid, issue_id uuid, new_status text, note text DEFAULT NULL::text) RETURNS analytics.issues
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_issue analytics.issues;

@@ -33,6 +33,7 @@ COMMENT ON SCHEMA prompts IS 'Prompt templates (versioned, rendered by render_pr
 
 CREATE FUNCTION prompts.utf8_sha256(p_text text) RETURNS bytea
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select case when (octet_length(p_text) <= 4194304 or base.refuse_oversized('p_text', octet_length(p_text), 4194304))
               then sha256(convert_to(p_text, 'UTF8')) end
@@ -125,6 +126,7 @@ COMMENT ON COLUMN prompts.context_data.expires_at IS 'The entry is served strict
 
 CREATE FUNCTION prompts.cleanup_expired_context_data() RETURNS integer
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_deleted integer;
@@ -147,6 +149,7 @@ COMMENT ON FUNCTION prompts.cleanup_expired_context_data() IS 'Deletes every exp
 
 CREATE FUNCTION prompts.execution_cost(p_organization_id uuid, p_model text, p_at timestamp with time zone, p_input_tokens integer, p_output_tokens integer) RETURNS numeric
     LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_price record;
@@ -309,6 +312,7 @@ COMMENT ON COLUMN prompts.prompt_executions.completed_at IS 'When the execution 
 
 CREATE FUNCTION prompts.finish_execution(execution_id uuid, status text, input_tokens integer, output_tokens integer, latency_ms integer, error_message text DEFAULT NULL::text, metadata jsonb DEFAULT NULL::jsonb) RETURNS prompts.prompt_executions
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_row prompts.prompt_executions;
@@ -346,6 +350,7 @@ COMMENT ON FUNCTION prompts.finish_execution(execution_id uuid, status text, inp
 
 CREATE FUNCTION prompts.get_context(source_id uuid, key text) RETURNS SETOF prompts.context_data
     LANGUAGE sql ROWS 1
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select d.*
     from prompts.context_sources as s
@@ -368,6 +373,7 @@ COMMENT ON FUNCTION prompts.get_context(source_id uuid, key text) IS 'The cached
 
 CREATE FUNCTION prompts.json_value_has_type(p_value jsonb, p_type text) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select case when (coalesce(length(p_type), 0) <= 16 or base.refuse_oversized('p_type', length(p_type), 16))
               and (coalesce(pg_column_size(p_value), 0) <= 1048576 or base.refuse_oversized('p_value', pg_column_size(p_value), 1048576)) then case p_type
@@ -396,6 +402,7 @@ COMMENT ON FUNCTION prompts.json_value_has_type(p_value jsonb, p_type text) IS '
 
 CREATE FUNCTION prompts.model_price_at(p_organization_id uuid, p_model text, p_at timestamp with time zone, OUT input_price_per_mtok numeric, OUT output_price_per_mtok numeric, OUT price_source text) RETURNS record
     LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
   if length(p_model) > 128 then
@@ -431,6 +438,7 @@ COMMENT ON FUNCTION prompts.model_price_at(p_organization_id uuid, p_model text,
 
 CREATE FUNCTION prompts.organization_search_token(p_organization_id uuid) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ select 'org' || replace(p_organization_id::text, '-', '') $$;
 
 --
@@ -445,6 +453,7 @@ COMMENT ON FUNCTION prompts.organization_search_token(p_organization_id uuid) IS
 
 CREATE FUNCTION prompts.pick_variation(experiment_id uuid, subject_key text) RETURNS uuid
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_choice uuid;
@@ -492,6 +501,7 @@ COMMENT ON FUNCTION prompts.pick_variation(experiment_id uuid, subject_key text)
 
 CREATE FUNCTION prompts.placeholder_pattern() RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ select '\{\{\s*([A-Za-z_][A-Za-z0-9_]{0,63})\s*\}\}' $$;
 
 --
@@ -523,6 +533,7 @@ COMMENT ON FUNCTION prompts.put_context(source_id uuid, key text, content text, 
 
 CREATE FUNCTION prompts.render_prompt(template_id uuid, variables jsonb DEFAULT '{}'::jsonb) RETURNS text
     LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_version prompts.prompt_template_versions;
@@ -554,6 +565,7 @@ COMMENT ON FUNCTION prompts.render_prompt(template_id uuid, variables jsonb) IS 
 
 CREATE FUNCTION prompts.render_template_text(p_template_text text, p_declared jsonb, p_variables jsonb) RETURNS text
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_values   jsonb := '{}'::jsonb;
@@ -634,6 +646,7 @@ COMMENT ON FUNCTION prompts.render_template_text(p_template_text text, p_declare
 
 CREATE FUNCTION prompts.render_template_version(template_version_id uuid, variables jsonb DEFAULT '{}'::jsonb) RETURNS text
     LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_version prompts.prompt_template_versions;
@@ -678,6 +691,7 @@ COMMENT ON FUNCTION prompts.search_templates(query text, max_results integer, p_
 
 CREATE FUNCTION prompts.start_execution(template_id uuid, variables jsonb DEFAULT '{}'::jsonb, experiment_id uuid DEFAULT NULL::uuid, subject_key text DEFAULT NULL::text, task_id uuid DEFAULT NULL::uuid) RETURNS prompts.prompt_executions
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_experiment prompts.prompt_experiments;
@@ -744,6 +758,7 @@ COMMENT ON FUNCTION prompts.start_execution(template_id uuid, variables jsonb, e
 
 CREATE FUNCTION prompts.subject_hash(p_experiment_id uuid, p_subject_key text) RETURNS bigint
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select case when (length(p_subject_key) <= 1000 or base.refuse_oversized('p_subject_key', length(p_subject_key), 1000)) then ('x' || substr(md5(p_experiment_id::text || ':' || p_subject_key), 1, 15))::bit(60)::bigint end
 $$;
@@ -760,6 +775,7 @@ COMMENT ON FUNCTION prompts.subject_hash(p_experiment_id uuid, p_subject_key tex
 
 CREATE FUNCTION prompts.template_placeholders(p_template_text text) RETURNS text[]
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_rest  text;
@@ -803,6 +819,7 @@ COMMENT ON FUNCTION prompts.template_placeholders(p_template_text text) IS 'Dist
 
 CREATE FUNCTION prompts.tg_prompt_executions__compute() RETURNS trigger
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
   if tg_op = 'UPDATE' then
@@ -1046,6 +1063,7 @@ COMMENT ON FUNCTION prompts.tg_prompt_template_versions__sync_template() IS 'AFT
 
 CREATE FUNCTION prompts.tg_prompt_templates__guard_active_version() RETURNS trigger
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
   if (tg_op = 'INSERT' and num_nonnulls(new.active_version_id, new.active_version, new.active_template_text) > 0)
@@ -1071,6 +1089,7 @@ COMMENT ON FUNCTION prompts.tg_prompt_templates__guard_active_version() IS 'BEFO
 
 CREATE FUNCTION prompts.validate_template(p_template_text text, p_variables jsonb) RETURNS void
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_declared text[];
@@ -1100,6 +1119,7 @@ COMMENT ON FUNCTION prompts.validate_template(p_template_text text, p_variables 
 
 CREATE FUNCTION prompts.validate_variable_declarations(p_variables jsonb) RETURNS void
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 declare
   v_decl     jsonb;

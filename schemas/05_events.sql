@@ -33,6 +33,7 @@ COMMENT ON SCHEMA events IS 'Integration events: types, the partitioned event st
 
 CREATE FUNCTION events.check_subscription_match(event_id uuid, subscription_id uuid) RETURNS boolean
     LANGUAGE plpgsql STABLE STRICT
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_sub   events.event_subscriptions;
@@ -204,6 +205,7 @@ COMMENT ON COLUMN events.event_deliveries.replay_count IS 'How many times replay
 
 CREATE FUNCTION events.claim_deliveries(worker_id text, max_deliveries integer DEFAULT 1, target_kinds text[] DEFAULT NULL::text[]) RETURNS SETOF events.event_deliveries
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_unknown text;
@@ -265,6 +267,7 @@ COMMENT ON FUNCTION events.claim_deliveries(worker_id text, max_deliveries integ
 
 CREATE FUNCTION events.cleanup_old_events(batch_size integer DEFAULT 50000) RETURNS integer
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_retention interval;
@@ -402,6 +405,7 @@ COMMENT ON FUNCTION events.cleanup_old_events(batch_size integer) IS 'Enforces r
 
 CREATE FUNCTION events.complete_delivery(organization_id uuid, delivery_id uuid, worker_id text, response jsonb DEFAULT NULL::jsonb) RETURNS events.event_deliveries
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_row events.event_deliveries;
@@ -446,6 +450,7 @@ COMMENT ON FUNCTION events.complete_delivery(organization_id uuid, delivery_id u
 
 CREATE FUNCTION events.deployment_fields(payload jsonb, event_type text) RETURNS TABLE(environment text, service text, version text, status text, commit_sha text, duration_seconds numeric)
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select left(payload ->> 'environment', 100),
          left(payload ->> 'service', 200),
@@ -472,6 +477,7 @@ COMMENT ON FUNCTION events.deployment_fields(payload jsonb, event_type text) IS 
 
 CREATE FUNCTION events.payload_required_keys(payload_schema jsonb) RETURNS text[]
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select case when (pg_column_size(payload_schema) <= 65536 or base.refuse_oversized('payload_schema', pg_column_size(payload_schema), 65536))
               then coalesce(array(select jsonb_array_elements_text(payload_schema -> 'required')), '{}') end
@@ -586,6 +592,7 @@ COMMENT ON COLUMN events.event_types.is_active IS 'False refuses new events of t
 
 CREATE FUNCTION events.effective_event_type(p_organization_id uuid, p_source text, p_name text) RETURNS SETOF events.event_types
     LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select t.*
     from events.event_types as t
@@ -609,6 +616,7 @@ COMMENT ON FUNCTION events.effective_event_type(p_organization_id uuid, p_source
 
 CREATE FUNCTION events.fail_delivery(organization_id uuid, delivery_id uuid, worker_id text, error text, retryable boolean DEFAULT true, response jsonb DEFAULT NULL::jsonb) RETURNS events.event_deliveries
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_row events.event_deliveries;
@@ -677,6 +685,7 @@ COMMENT ON FUNCTION events.fail_delivery(organization_id uuid, delivery_id uuid,
 
 CREATE FUNCTION events.fill_source_tables(p_organization_ids uuid[], p_event_ids uuid[], p_received_ats timestamp with time zone[], p_sources text[], p_event_types text[], p_payloads jsonb[]) RETURNS void
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 -- Parallel arrays, one element per stored event; events of other sources are skipped.
 begin
@@ -742,6 +751,7 @@ COMMENT ON FUNCTION events.fill_source_tables(p_organization_ids uuid[], p_event
 
 CREATE FUNCTION events.github_fields(payload jsonb) RETURNS TABLE(repository_full_name text, action text, sender_login text, ref text, number integer, commit_sha text)
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select left(payload -> 'repository' ->> 'full_name', 200),
          left(payload ->> 'action', 100),
@@ -771,6 +781,7 @@ COMMENT ON FUNCTION events.github_fields(payload jsonb) IS 'Typed fields of a Gi
 
 CREATE FUNCTION events.heartbeat_delivery(organization_id uuid, delivery_id uuid, worker_id text) RETURNS timestamp with time zone
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_until timestamptz;
@@ -802,6 +813,7 @@ COMMENT ON FUNCTION events.heartbeat_delivery(organization_id uuid, delivery_id 
 
 CREATE FUNCTION events.ingest_event(organization_id uuid, source text, event_type text, payload jsonb, idempotency_key text DEFAULT NULL::text, occurred_at timestamp with time zone DEFAULT now(), metadata jsonb DEFAULT '{}'::jsonb) RETURNS uuid
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_id       uuid := base.uuid_generate_v7();
@@ -919,6 +931,7 @@ COMMENT ON FUNCTION events.ingest_event(organization_id uuid, source text, event
 
 CREATE FUNCTION events.ingest_events(organization_id uuid, events jsonb) RETURNS SETOF uuid
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
 -- events: [{"source": ..., "event_type": ..., "payload": {...}, "idempotency_key": ...,
 --           "occurred_at": ..., "metadata": {...}}, ...]; returns one id per element, in order.
@@ -1092,6 +1105,7 @@ COMMENT ON FUNCTION events.ingest_events(organization_id uuid, events jsonb) IS 
 
 CREATE FUNCTION events.linear_fields(payload jsonb) RETURNS TABLE(action text, entity_type text, entity_id text, issue_identifier text, team_key text, state_name text, priority integer)
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select left(payload ->> 'action', 100),
          left(payload ->> 'type', 100),
@@ -1118,6 +1132,7 @@ COMMENT ON FUNCTION events.linear_fields(payload jsonb) IS 'Typed fields of a Li
 
 CREATE FUNCTION events.process_pending_events(batch_size integer DEFAULT 100) RETURNS integer
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_orgs     uuid[];
@@ -1193,6 +1208,7 @@ COMMENT ON FUNCTION events.process_pending_events(batch_size integer) IS 'Routes
 
 CREATE FUNCTION events.raise_lease_error(organization_id uuid, delivery_id uuid, worker_id text) RETURNS void
     LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 -- Explains why a delivery is not leased to this worker: P0002 when it does not exist, 55000 otherwise.
 declare
@@ -1225,6 +1241,7 @@ COMMENT ON FUNCTION events.raise_lease_error(organization_id uuid, delivery_id u
 
 CREATE FUNCTION events.recover_expired_deliveries() RETURNS integer
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_count integer;
@@ -1285,6 +1302,7 @@ COMMENT ON FUNCTION events.recover_expired_deliveries() IS 'Returns deliveries w
 
 CREATE FUNCTION events.replay_event(organization_id uuid, event_id uuid, subscription_id uuid DEFAULT NULL::uuid) RETURNS SETOF events.event_deliveries
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_event  record;
@@ -1387,6 +1405,7 @@ COMMENT ON FUNCTION events.replay_event(organization_id uuid, event_id uuid, sub
 
 CREATE FUNCTION events.retained_tables() RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select array['events.events', 'events.linear_events', 'events.slack_events', 'events.github_events',
                'events.deployment_events', 'events.event_deliveries']
@@ -1404,6 +1423,7 @@ COMMENT ON FUNCTION events.retained_tables() IS 'The partitioned tables whose pa
 
 CREATE FUNCTION events.retry_delay(attempt integer, base_seconds integer, cap_seconds integer, jitter double precision DEFAULT random()) RETURNS interval
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   -- d = least(cap, base * 2^(attempt - 1)); the delay is uniform in [d/2, d]: never over the cap,
   -- never under half of the exponential step.
@@ -1425,6 +1445,7 @@ COMMENT ON FUNCTION events.retry_delay(attempt integer, base_seconds integer, ca
 
 CREATE FUNCTION events.route_events(p_organization_ids uuid[], p_event_ids uuid[], p_received_ats timestamp with time zone[], p_subscription_id uuid DEFAULT NULL::uuid) RETURNS integer
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 -- Routes the given events (the caller holds their row locks): creates the missing deliveries
 -- for every matching active subscription (only p_subscription_id when given: replay_event),
@@ -1511,6 +1532,7 @@ COMMENT ON FUNCTION events.route_events(p_organization_ids uuid[], p_event_ids u
 
 CREATE FUNCTION events.slack_fields(payload jsonb) RETURNS TABLE(team_id text, channel_id text, user_id text, message_ts text, thread_ts text)
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select left(payload ->> 'team_id', 50),
          left(coalesce(payload -> 'event' ->> 'channel', payload -> 'event' -> 'item' ->> 'channel'), 50),
@@ -1532,6 +1554,7 @@ COMMENT ON FUNCTION events.slack_fields(payload jsonb) IS 'Typed fields of a Sla
 
 CREATE FUNCTION events.subscription_matches(p_event_source text, p_event_type text, p_payload jsonb, p_subscription_source text, p_event_type_like text, p_payload_filter jsonb) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select (coalesce(length(p_event_source), 0) <= 50 or base.refuse_oversized('p_event_source', length(p_event_source), 50))
      and (coalesce(length(p_event_type), 0) <= 100 or base.refuse_oversized('p_event_type', length(p_event_type), 100))
@@ -1556,6 +1579,7 @@ COMMENT ON FUNCTION events.subscription_matches(p_event_source text, p_event_typ
 
 CREATE FUNCTION events.tg__check_status_transition() RETURNS trigger
     LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 -- tg_argv[0]: how the row is named in messages ('event', 'event delivery');
 -- tg_argv[1..]: 'from:to1|to2', one argument per status that has successors.
@@ -1590,6 +1614,7 @@ COMMENT ON FUNCTION events.tg__check_status_transition() IS 'BEFORE UPDATE trigg
 
 CREATE FUNCTION events.validate_event(organization_id uuid, source text, event_type text, payload jsonb, context text DEFAULT NULL::text) RETURNS events.event_types
     LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 -- Resolves the event type an event of this organization would use (its own definition first,
 -- then the built-in one) and checks the payload against it. Every problem raises with a message

@@ -62,6 +62,7 @@ COMMENT ON FUNCTION monitoring.checkpoint_counts() IS 'Checkpoints started by ch
 
 CREATE FUNCTION monitoring.classify(p_check_name text, p_value numeric, p_sample numeric DEFAULT NULL::numeric) RETURNS text
     LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select case when (coalesce(length(p_check_name), 0) <= 63 or base.refuse_oversized('p_check_name', length(p_check_name), 63)) then monitoring.severity((select t from monitoring.alert_thresholds as t where t.check_name = p_check_name),
                              p_value, p_sample) end
@@ -175,6 +176,7 @@ COMMENT ON FUNCTION monitoring.column_statistics() IS 'pg_stats of every column 
 CREATE FUNCTION monitoring.data_quality_rows() RETURNS TABLE(category text, check_name text, object_name text, severity text, value numeric, details text, recommended_action text)
     LANGUAGE sql STABLE
     SET jit TO 'off'
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   with th as (
     select
@@ -400,6 +402,7 @@ COMMENT ON FUNCTION monitoring.estimate_bloat(p_min_bytes numeric) IS 'ioguix-st
 CREATE FUNCTION monitoring.index_usage_rows() RETURNS TABLE(category text, check_name text, object_name text, severity text, value numeric, details text, recommended_action text, schema_name text, table_name text, index_name text, index_size_bytes numeric, index_scans numeric, table_writes numeric, definition text)
     LANGUAGE sql STABLE
     SET jit TO 'off'
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   with -- The thresholds this view needs, read once (monitoring.severity() is inlined per row).
   th as (
@@ -643,6 +646,7 @@ COMMENT ON FUNCTION monitoring.index_usage_rows() IS 'The rows of monitoring.ind
 CREATE FUNCTION monitoring.maintenance_job_rows() RETURNS TABLE(category text, check_name text, object_name text, severity text, value numeric, details text, recommended_action text, function_name text, function_args text, run_interval interval, is_enabled boolean, function_exists boolean, last_started_at timestamp with time zone, last_status text, last_duration interval, last_rows_affected bigint, last_error text, last_success_at timestamp with time zone, consecutive_failures bigint, runs_last_24h bigint, failures_last_24h bigint, next_due_at timestamp with time zone)
     LANGUAGE sql STABLE
     SET jit TO 'off'
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   -- The last 50 runs of each job (index maintenance_runs_job_name_started_at_idx), numbered
   -- newest first; every per-job figure is an aggregate over them, computed once.
@@ -1131,6 +1135,7 @@ COMMENT ON COLUMN monitoring.alert_thresholds.is_enabled IS 'False silences the 
 
 CREATE FUNCTION monitoring.severity(p_threshold monitoring.alert_thresholds, p_value numeric, p_sample numeric DEFAULT NULL::numeric) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select case
            when p_value is null or (p_threshold).check_name is null or not (p_threshold).is_enabled then 'ok'
@@ -1160,6 +1165,7 @@ COMMENT ON FUNCTION monitoring.severity(p_threshold monitoring.alert_thresholds,
 
 CREATE FUNCTION monitoring.severity_rank(p_severity text) RETURNS integer
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select case when (coalesce(length(p_severity), 0) <= 16 or base.refuse_oversized('p_severity', length(p_severity), 16)) then case p_severity when 'ok' then 0 when 'info' then 1 when 'warning' then 2 when 'critical' then 3 end end
 $$;
@@ -1297,6 +1303,7 @@ COMMENT ON FUNCTION monitoring.unschedule_pg_cron(p_job_name text) IS 'Removes t
 
 CREATE FUNCTION monitoring.worst_severity(VARIADIC p_severities text[]) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
   select coalesce((select s from unnest(p_severities) as s
                     where monitoring.severity_rank(s) is not null

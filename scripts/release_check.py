@@ -57,30 +57,32 @@ def show(commit: str, path: str) -> bytes | None:
 def frozen() -> list[str]:
     entries = plan_entries((ROOT / "sqitch.plan").read_text())
     problems = []
-    for t_index, (kind, tag) in enumerate(entries):
-        if kind != "tag":
+    commits: dict[str, str] = {}
+    for c_index, (ckind, change) in enumerate(entries):
+        if ckind != "change":
             continue
-        commit = tag_commit(tag)
-        for c_index, (ckind, change) in enumerate(entries[:t_index]):
-            if ckind != "change":
-                continue
-            # Is this instance reworked later? Then its scripts were copied to <change>@<tag>.sql,
-            # named after the last tag before the next instance.
-            later = [i for i, e in enumerate(entries) if e == ("change", change) and i > c_index]
-            if later:
-                tags_before = [e[1] for e in entries[c_index:later[0]] if e[0] == "tag"]
-                name = f"{change}@{tags_before[-1]}"
-            else:
-                name = change
-            for k in KINDS:
-                then = show(commit, f"{k}/{change}.sql")
-                path = ROOT / k / f"{name}.sql"
-                now = path.read_bytes() if path.exists() else None
-                if then is None:
-                    problems.append(f"{k}/{change}.sql is missing at @{tag} ({commit[:10]})")
-                elif now != then:
-                    problems.append(f"{k}/{name}.sql differs from what @{tag} released ({commit[:10]}): "
-                                    f"change a released object with a new change or `sqitch rework {change}`")
+        # The release of this instance is the first tag after it; none: not released yet.
+        releasing = next((e[1] for e in entries[c_index:] if e[0] == "tag"), None)
+        if releasing is None:
+            continue
+        commit = commits.setdefault(releasing, tag_commit(releasing))
+        # Is this instance reworked later? Then its scripts were copied to <change>@<tag>.sql,
+        # named after the last tag before the next instance.
+        later = [i for i, e in enumerate(entries) if e == ("change", change) and i > c_index]
+        if later:
+            tags_before = [e[1] for e in entries[c_index:later[0]] if e[0] == "tag"]
+            name = f"{change}@{tags_before[-1]}"
+        else:
+            name = change
+        for k in KINDS:
+            then = show(commit, f"{k}/{change}.sql")
+            path = ROOT / k / f"{name}.sql"
+            now = path.read_bytes() if path.exists() else None
+            if then is None:
+                problems.append(f"{k}/{change}.sql is missing at @{releasing} ({commit[:10]})")
+            elif now != then:
+                problems.append(f"{k}/{name}.sql differs from what @{releasing} released ({commit[:10]}): "
+                                f"change a released object with a new change or `sqitch rework {change}`")
     return problems
 
 

@@ -42,17 +42,20 @@ def lane(repo):
 def released_repo(tmp_path):
     """A git repository holding this checkout's tracked files, released as @v9.9.9."""
     repo = tmp_path / "repo"
-    repo.mkdir()
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
-    tar = subprocess.run(["tar", "--null", "-T", "-", "-cf", "-"], cwd=ROOT, input=files, capture_output=True, check=True)
+    # The real history (a release's frozen copies are checked against the commit that tagged it),
+    # then this working tree on top of it (tracked and new files), then one more release.
+    run(tmp_path, "git", "clone", "-q", str(ROOT), str(repo))
+    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                           cwd=ROOT, capture_output=True, check=True).stdout
+    tar = subprocess.run(["tar", "--null", "--ignore-failed-read", "-T", "-", "-cf", "-"], cwd=ROOT, input=files,
+                         capture_output=True, check=True)
     subprocess.run(["tar", "-xf", "-"], cwd=repo, input=tar.stdout, check=True)
     (repo / ".venv").symlink_to(ROOT / ".venv")
-    run(repo, "git", "init", "-q")
     (repo / ".git" / "info" / "exclude").write_text("/.venv\n")
-    # Drop any real release: this copy's only release is the one made here.
-    plan = repo / "sqitch.plan"
-    plan.write_text("".join(line for line in plan.read_text().splitlines(keepends=True) if not line.startswith("@")))
-    commit(repo, "before the release")
+    run(repo, "git", "config", "user.name", "Release Test")
+    run(repo, "git", "config", "user.email", "release-test@example.test")
+    if subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True).stdout.strip():
+        commit(repo, "this working tree")
     run(repo, "sqitch", "tag", "v9.9.9", "-n", "a release")
     commit(repo, "release v9.9.9")
     return repo
@@ -70,7 +73,7 @@ def test_editing_a_released_script_fails(released_repo):
     commit(released_repo, "edit a released change in place")
     result = lane(released_repo)
     assert result.returncode == 1
-    assert "deploy/base/users.sql differs from what @v9.9.9 released" in result.stdout
+    assert "deploy/base/users.sql differs from what @v1.0.0 released" in result.stdout
 
 
 def test_a_rework_is_accepted_and_its_frozen_copy_checked(released_repo):

@@ -12,6 +12,9 @@ import pytest
 
 from conftest import ROOT, sqitch, url_for
 
+# Clones the pristine deploy with CREATE DATABASE ... TEMPLATE: not through the pooler.
+pytestmark = pytest.mark.direct_only
+
 ADVISORS = [sys.executable, str(ROOT / "scripts" / "advisors.py")]
 
 

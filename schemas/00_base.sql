@@ -302,12 +302,14 @@ COMMENT ON FUNCTION base.create_partition(p_parent regclass, p_granularity text,
 --
 
 CREATE FUNCTION base.current_user_email() RETURNS text
-    LANGUAGE sql STABLE PARALLEL SAFE
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select nullif(btrim(coalesce(
+begin
+  return nullif(btrim(coalesce(
     nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'email',
-    nullif(current_setting('request.jwt.claim.email', true), ''))), '')
+    nullif(current_setting('request.jwt.claim.email', true), ''))), '');
+end
 $$;
 
 --
@@ -321,13 +323,15 @@ COMMENT ON FUNCTION base.current_user_email() IS 'The calling user''s e-mail add
 --
 
 CREATE FUNCTION base.current_user_id() RETURNS uuid
-    LANGUAGE sql STABLE PARALLEL SAFE
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select coalesce(
+begin
+  return coalesce(
     nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub',
     nullif(current_setting('request.jwt.claim.sub', true), '')
-  )::uuid
+  )::uuid;
+end
 $$;
 
 --

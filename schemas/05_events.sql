@@ -449,20 +449,27 @@ COMMENT ON FUNCTION events.complete_delivery(organization_id uuid, delivery_id u
 --
 
 CREATE FUNCTION events.deployment_fields(payload jsonb, event_type text) RETURNS TABLE(environment text, service text, version text, status text, commit_sha text, duration_seconds numeric)
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select left(payload ->> 'environment', 100),
-         left(payload ->> 'service', 200),
-         left(payload ->> 'version', 200),
-         left(coalesce(payload ->> 'status', event_type), 50),
-         left(payload ->> 'commit_sha', 64),
-         case when jsonb_typeof(payload -> 'duration_seconds') = 'number'
-              then case when (payload -> 'duration_seconds')::numeric >= 0 and (payload -> 'duration_seconds')::numeric < 1e9
-                        then round((payload -> 'duration_seconds')::numeric, 3) end
-         end
-   where (coalesce(pg_column_size(payload), 0) <= 1048576 or base.refuse_oversized('payload', pg_column_size(payload), 1048576))
-     and (coalesce(length(event_type), 0) <= 100 or base.refuse_oversized('event_type', length(event_type), 100))
+begin
+  if pg_column_size(payload) > 1048576 then
+    perform base.refuse_oversized('payload', pg_column_size(payload), 1048576);
+  end if;
+  if length(event_type) > 100 then
+    perform base.refuse_oversized('event_type', length(event_type), 100);
+  end if;
+  return query
+    select left(payload ->> 'environment', 100),
+           left(payload ->> 'service', 200),
+           left(payload ->> 'version', 200),
+           left(coalesce(payload ->> 'status', event_type), 50),
+           left(payload ->> 'commit_sha', 64),
+           case when jsonb_typeof(payload -> 'duration_seconds') = 'number'
+                then case when (payload -> 'duration_seconds')::numeric >= 0 and (payload -> 'duration_seconds')::numeric < 1e9
+                          then round((payload -> 'duration_seconds')::numeric, 3) end
+           end;
+end
 $$;
 
 --
@@ -591,24 +598,31 @@ COMMENT ON COLUMN events.event_types.is_active IS 'False refuses new events of t
 --
 
 CREATE FUNCTION events.effective_event_type(p_organization_id uuid, p_source text, p_name text) RETURNS SETOF events.event_types
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select t.*
-    from events.event_types as t
-   where t.source = p_source and t.name = p_name
-     and (coalesce(length(p_source), 0) <= 50 or base.refuse_oversized('p_source', length(p_source), 50))
-     and (coalesce(length(p_name), 0) <= 100 or base.refuse_oversized('p_name', length(p_name), 100))
-     and (t.organization_id = p_organization_id or t.organization_id is null)
-   order by t.organization_id nulls last
-   limit 1
+begin
+  if length(p_source) > 50 then
+    perform base.refuse_oversized('p_source', length(p_source), 50);
+  end if;
+  if length(p_name) > 100 then
+    perform base.refuse_oversized('p_name', length(p_name), 100);
+  end if;
+  return query
+    select t.*
+      from events.event_types as t
+     where t.source = p_source and t.name = p_name
+       and (t.organization_id = p_organization_id or t.organization_id is null)
+     order by t.organization_id nulls last
+     limit 1;
+end
 $$;
 
 --
 -- Name: FUNCTION effective_event_type(p_organization_id uuid, p_source text, p_name text); Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON FUNCTION events.effective_event_type(p_organization_id uuid, p_source text, p_name text) IS 'The event type an organization''s events of this source and name use: the organization''s own definition, else the built-in one; no row when neither exists. Inlined by the planner.';
+COMMENT ON FUNCTION events.effective_event_type(p_organization_id uuid, p_source text, p_name text) IS 'The event type an organization''s events of this source and name use: the organization''s own definition, else the built-in one; no row when neither exists. 22023 when source is over 50 or name over 100 characters.';
 
 --
 -- Name: fail_delivery(uuid, uuid, text, text, boolean, jsonb); Type: FUNCTION; Schema: events; Owner: -
@@ -687,21 +701,36 @@ CREATE FUNCTION events.fill_source_tables(p_organization_ids uuid[], p_event_ids
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
--- Parallel arrays, one element per stored event; events of other sources are skipped.
+-- Parallel arrays, one element per stored event; events of other sources are skipped. Each
+-- source's field expressions are those of its extractor (events.github_fields and the others).
 begin
   if greatest(cardinality(p_organization_ids), cardinality(p_event_ids), cardinality(p_received_ats),
               cardinality(p_sources), cardinality(p_event_types), cardinality(p_payloads)) > 10000 then
     raise exception 'fill_source_tables takes at most 10000 events at a time (a batch of ingest_events)'
       using errcode = '22023';
   end if;
+  -- The extractors' own bound: no payload over 1 MiB (22023).
+  perform base.refuse_oversized('p_payloads', pg_column_size(p.p), 1048576)
+     from unnest(p_payloads) as p(p)
+    where pg_column_size(p.p) > 1048576;
   if 'github' = any (p_sources) then
     insert into events.github_events
       (organization_id, event_id, received_at, event_type, repository_full_name, action, sender_login, ref, number, commit_sha)
     select u.organization_id, u.event_id, u.received_at, u.event_type,
-           f.repository_full_name, f.action, f.sender_login, f.ref, f.number, f.commit_sha
+           left(u.payload -> 'repository' ->> 'full_name', 200),
+           left(u.payload ->> 'action', 100),
+           left(u.payload -> 'sender' ->> 'login', 100),
+           left(coalesce(u.payload ->> 'ref', u.payload -> 'pull_request' -> 'head' ->> 'ref',
+                         u.payload -> 'workflow_run' ->> 'head_branch'), 500),
+           case when jsonb_typeof(n.number) = 'number'
+                then case when n.number::numeric between 0 and 2147483647 then n.number::numeric::integer end
+           end,
+           left(coalesce(u.payload ->> 'after', u.payload -> 'pull_request' -> 'head' ->> 'sha',
+                         u.payload -> 'workflow_run' ->> 'head_sha'), 64)
       from unnest(p_organization_ids, p_event_ids, p_received_ats, p_sources, p_event_types, p_payloads)
              as u(organization_id, event_id, received_at, source, event_type, payload)
-     cross join lateral events.github_fields(u.payload) as f
+     cross join lateral (select coalesce(u.payload -> 'pull_request' -> 'number', u.payload -> 'issue' -> 'number',
+                                         u.payload -> 'number') as number) as n
      where u.source = 'github';
   end if;
   if 'linear' = any (p_sources) then
@@ -709,20 +738,31 @@ begin
       (organization_id, event_id, received_at, event_type, action, entity_type, entity_id, issue_identifier, team_key,
        state_name, priority)
     select u.organization_id, u.event_id, u.received_at, u.event_type,
-           f.action, f.entity_type, f.entity_id, f.issue_identifier, f.team_key, f.state_name, f.priority
+           left(u.payload ->> 'action', 100),
+           left(u.payload ->> 'type', 100),
+           left(u.payload -> 'data' ->> 'id', 100),
+           left(coalesce(u.payload -> 'data' ->> 'identifier', u.payload -> 'data' -> 'issue' ->> 'identifier'), 100),
+           left(u.payload -> 'data' -> 'team' ->> 'key', 100),
+           left(u.payload -> 'data' -> 'state' ->> 'name', 200),
+           case when jsonb_typeof(u.payload -> 'data' -> 'priority') = 'number'
+                then case when (u.payload -> 'data' -> 'priority')::numeric between 0 and 100
+                          then (u.payload -> 'data' -> 'priority')::numeric::integer end
+           end
       from unnest(p_organization_ids, p_event_ids, p_received_ats, p_sources, p_event_types, p_payloads)
              as u(organization_id, event_id, received_at, source, event_type, payload)
-     cross join lateral events.linear_fields(u.payload) as f
      where u.source = 'linear';
   end if;
   if 'slack' = any (p_sources) then
     insert into events.slack_events
       (organization_id, event_id, received_at, event_type, team_id, channel_id, user_id, message_ts, thread_ts)
     select u.organization_id, u.event_id, u.received_at, u.event_type,
-           f.team_id, f.channel_id, f.user_id, f.message_ts, f.thread_ts
+           left(u.payload ->> 'team_id', 50),
+           left(coalesce(u.payload -> 'event' ->> 'channel', u.payload -> 'event' -> 'item' ->> 'channel'), 50),
+           left(u.payload -> 'event' ->> 'user', 50),
+           left(coalesce(u.payload -> 'event' ->> 'ts', u.payload -> 'event' -> 'item' ->> 'ts'), 50),
+           left(u.payload -> 'event' ->> 'thread_ts', 50)
       from unnest(p_organization_ids, p_event_ids, p_received_ats, p_sources, p_event_types, p_payloads)
              as u(organization_id, event_id, received_at, source, event_type, payload)
-     cross join lateral events.slack_fields(u.payload) as f
      where u.source = 'slack';
   end if;
   if 'deployment' = any (p_sources) then
@@ -730,10 +770,17 @@ begin
       (organization_id, event_id, received_at, event_type, environment, service, version, status, commit_sha,
        duration_seconds)
     select u.organization_id, u.event_id, u.received_at, u.event_type,
-           f.environment, f.service, f.version, f.status, f.commit_sha, f.duration_seconds
+           left(u.payload ->> 'environment', 100),
+           left(u.payload ->> 'service', 200),
+           left(u.payload ->> 'version', 200),
+           left(coalesce(u.payload ->> 'status', u.event_type), 50),
+           left(u.payload ->> 'commit_sha', 64),
+           case when jsonb_typeof(u.payload -> 'duration_seconds') = 'number'
+                then case when (u.payload -> 'duration_seconds')::numeric >= 0 and (u.payload -> 'duration_seconds')::numeric < 1e9
+                          then round((u.payload -> 'duration_seconds')::numeric, 3) end
+           end
       from unnest(p_organization_ids, p_event_ids, p_received_ats, p_sources, p_event_types, p_payloads)
              as u(organization_id, event_id, received_at, source, event_type, payload)
-     cross join lateral events.deployment_fields(u.payload, u.event_type) as f
      where u.source = 'deployment';
   end if;
 end
@@ -750,23 +797,28 @@ COMMENT ON FUNCTION events.fill_source_tables(p_organization_ids uuid[], p_event
 --
 
 CREATE FUNCTION events.github_fields(payload jsonb) RETURNS TABLE(repository_full_name text, action text, sender_login text, ref text, number integer, commit_sha text)
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select left(payload -> 'repository' ->> 'full_name', 200),
-         left(payload ->> 'action', 100),
-         left(payload -> 'sender' ->> 'login', 100),
-         left(coalesce(payload ->> 'ref', payload -> 'pull_request' -> 'head' ->> 'ref',
-                       payload -> 'workflow_run' ->> 'head_branch'), 500),
-         case when jsonb_typeof(coalesce(payload -> 'pull_request' -> 'number', payload -> 'issue' -> 'number', payload -> 'number')) = 'number'
-              then case when (coalesce(payload -> 'pull_request' -> 'number', payload -> 'issue' -> 'number', payload -> 'number'))::numeric
-                             between 0 and 2147483647
-                        then (coalesce(payload -> 'pull_request' -> 'number', payload -> 'issue' -> 'number', payload -> 'number'))::numeric::integer
-                   end
-         end,
-         left(coalesce(payload ->> 'after', payload -> 'pull_request' -> 'head' ->> 'sha',
-                       payload -> 'workflow_run' ->> 'head_sha'), 64)
-   where (coalesce(pg_column_size(payload), 0) <= 1048576 or base.refuse_oversized('payload', pg_column_size(payload), 1048576))
+begin
+  if pg_column_size(payload) > 1048576 then
+    perform base.refuse_oversized('payload', pg_column_size(payload), 1048576);
+  end if;
+  return query
+    select left(payload -> 'repository' ->> 'full_name', 200),
+           left(payload ->> 'action', 100),
+           left(payload -> 'sender' ->> 'login', 100),
+           left(coalesce(payload ->> 'ref', payload -> 'pull_request' -> 'head' ->> 'ref',
+                         payload -> 'workflow_run' ->> 'head_branch'), 500),
+           case when jsonb_typeof(coalesce(payload -> 'pull_request' -> 'number', payload -> 'issue' -> 'number', payload -> 'number')) = 'number'
+                then case when (coalesce(payload -> 'pull_request' -> 'number', payload -> 'issue' -> 'number', payload -> 'number'))::numeric
+                               between 0 and 2147483647
+                          then (coalesce(payload -> 'pull_request' -> 'number', payload -> 'issue' -> 'number', payload -> 'number'))::numeric::integer
+                     end
+           end,
+           left(coalesce(payload ->> 'after', payload -> 'pull_request' -> 'head' ->> 'sha',
+                         payload -> 'workflow_run' ->> 'head_sha'), 64);
+end
 $$;
 
 --
@@ -823,9 +875,14 @@ declare
 begin
   -- One probe of the type catalog checks source, type, activity and required keys; only a
   -- rejected event pays for validate_event's precise message.
+  -- The rule of events.effective_event_type, written out (see the header).
   select t.is_active and jsonb_typeof(ingest_event.payload) = 'object' and ingest_event.payload ?& t.required_keys
     into v_ok
-    from events.effective_event_type(ingest_event.organization_id, ingest_event.source, ingest_event.event_type) as t;
+    from events.event_types as t
+   where t.source = ingest_event.source and t.name = ingest_event.event_type
+     and (t.organization_id = ingest_event.organization_id or t.organization_id is null)
+   order by t.organization_id nulls last
+   limit 1;
   if v_ok is not true or ingest_event.organization_id is null then
     perform events.validate_event(ingest_event.organization_id, ingest_event.source,
                                   ingest_event.event_type, ingest_event.payload);
@@ -1017,7 +1074,13 @@ begin
   -- 2. Types and payloads, set-based; validate_event explains the first failure.
   select u.ord, u.source, u.event_type, u.payload into v_bad
     from unnest(v_ord, v_source, v_type, v_payload) as u(ord, source, event_type, payload)
-    left join lateral events.effective_event_type(ingest_events.organization_id, u.source, u.event_type) as t on true
+    -- The rule of events.effective_event_type, written out (see the header).
+    left join lateral (select et.*
+                         from events.event_types as et
+                        where et.source = u.source and et.name = u.event_type
+                          and (et.organization_id = ingest_events.organization_id or et.organization_id is null)
+                        order by et.organization_id nulls last
+                        limit 1) as t on true
    where not coalesce(t.is_active and jsonb_typeof(u.payload) = 'object' and u.payload ?& t.required_keys, false)
    order by u.ord
    limit 1;
@@ -1104,20 +1167,25 @@ COMMENT ON FUNCTION events.ingest_events(organization_id uuid, events jsonb) IS 
 --
 
 CREATE FUNCTION events.linear_fields(payload jsonb) RETURNS TABLE(action text, entity_type text, entity_id text, issue_identifier text, team_key text, state_name text, priority integer)
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select left(payload ->> 'action', 100),
-         left(payload ->> 'type', 100),
-         left(payload -> 'data' ->> 'id', 100),
-         left(coalesce(payload -> 'data' ->> 'identifier', payload -> 'data' -> 'issue' ->> 'identifier'), 100),
-         left(payload -> 'data' -> 'team' ->> 'key', 100),
-         left(payload -> 'data' -> 'state' ->> 'name', 200),
-         case when jsonb_typeof(payload -> 'data' -> 'priority') = 'number'
-              then case when (payload -> 'data' -> 'priority')::numeric between 0 and 100
-                        then (payload -> 'data' -> 'priority')::numeric::integer end
-         end
-   where (coalesce(pg_column_size(payload), 0) <= 1048576 or base.refuse_oversized('payload', pg_column_size(payload), 1048576))
+begin
+  if pg_column_size(payload) > 1048576 then
+    perform base.refuse_oversized('payload', pg_column_size(payload), 1048576);
+  end if;
+  return query
+    select left(payload ->> 'action', 100),
+           left(payload ->> 'type', 100),
+           left(payload -> 'data' ->> 'id', 100),
+           left(coalesce(payload -> 'data' ->> 'identifier', payload -> 'data' -> 'issue' ->> 'identifier'), 100),
+           left(payload -> 'data' -> 'team' ->> 'key', 100),
+           left(payload -> 'data' -> 'state' ->> 'name', 200),
+           case when jsonb_typeof(payload -> 'data' -> 'priority') = 'number'
+                then case when (payload -> 'data' -> 'priority')::numeric between 0 and 100
+                          then (payload -> 'data' -> 'priority')::numeric::integer end
+           end;
+end
 $$;
 
 --
@@ -1476,7 +1544,13 @@ begin
        and s.is_active
        and (p_subscription_id is null or s.id = p_subscription_id)
        and events.subscription_matches(b.source, b.event_type, b.payload, s.source, s.event_type_like, s.payload_filter)
-      left join lateral events.effective_event_type(b.organization_id, b.source, b.event_type) as t on true
+      -- The rule of events.effective_event_type, written out (see the header).
+      left join lateral (select et.*
+                           from events.event_types as et
+                          where et.source = b.source and et.name = b.event_type
+                            and (et.organization_id = b.organization_id or et.organization_id is null)
+                          order by et.organization_id nulls last
+                          limit 1) as t on true
   ),
   created as (
     insert into events.event_deliveries as d
@@ -1531,15 +1605,20 @@ COMMENT ON FUNCTION events.route_events(p_organization_ids uuid[], p_event_ids u
 --
 
 CREATE FUNCTION events.slack_fields(payload jsonb) RETURNS TABLE(team_id text, channel_id text, user_id text, message_ts text, thread_ts text)
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select left(payload ->> 'team_id', 50),
-         left(coalesce(payload -> 'event' ->> 'channel', payload -> 'event' -> 'item' ->> 'channel'), 50),
-         left(payload -> 'event' ->> 'user', 50),
-         left(coalesce(payload -> 'event' ->> 'ts', payload -> 'event' -> 'item' ->> 'ts'), 50),
-         left(payload -> 'event' ->> 'thread_ts', 50)
-   where (coalesce(pg_column_size(payload), 0) <= 1048576 or base.refuse_oversized('payload', pg_column_size(payload), 1048576))
+begin
+  if pg_column_size(payload) > 1048576 then
+    perform base.refuse_oversized('payload', pg_column_size(payload), 1048576);
+  end if;
+  return query
+    select left(payload ->> 'team_id', 50),
+           left(coalesce(payload -> 'event' ->> 'channel', payload -> 'event' -> 'item' ->> 'channel'), 50),
+           left(payload -> 'event' ->> 'user', 50),
+           left(coalesce(payload -> 'event' ->> 'ts', payload -> 'event' -> 'item' ->> 'ts'), 50),
+           left(payload -> 'event' ->> 'thread_ts', 50);
+end
 $$;
 
 --

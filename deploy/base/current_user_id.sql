@@ -5,19 +5,28 @@
 -- base.current_user_email() reads the caller's address the same way, from the "email" claim the
 -- identity provider signs (Supabase and most IdPs put it there): sign-up and invitations trust
 -- that address, never one the user types.
+-- Reworked after v1.0.0: both are PL/pgSQL now. Every function pins its search_path
+-- (base/pin_search_path), and PostgreSQL never inlines a SQL function that has its own settings;
+-- a SQL function that is not inlined is planned again on every call (about 20 us here, once per
+-- statement under RLS), while PL/pgSQL evaluates the same expression in about 2 us.
 
 begin;
 
-create function base.current_user_id()
+set local lock_timeout = '5s';
+
+create or replace function base.current_user_id()
 returns uuid
-language sql
+language plpgsql
 stable
 parallel safe
+set search_path = pg_catalog, pg_temp
 as $$
-  select coalesce(
+begin
+  return coalesce(
     nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub',
     nullif(current_setting('request.jwt.claim.sub', true), '')
-  )::uuid
+  )::uuid;
+end
 $$;
 
 comment on function base.current_user_id() is
@@ -26,15 +35,18 @@ comment on function base.current_user_id() is
 revoke execute on function base.current_user_id() from public;
 grant execute on function base.current_user_id() to anon, authenticated, service_role;
 
-create function base.current_user_email()
+create or replace function base.current_user_email()
 returns text
-language sql
+language plpgsql
 stable
 parallel safe
+set search_path = pg_catalog, pg_temp
 as $$
-  select nullif(btrim(coalesce(
+begin
+  return nullif(btrim(coalesce(
     nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'email',
-    nullif(current_setting('request.jwt.claim.email', true), ''))), '')
+    nullif(current_setting('request.jwt.claim.email', true), ''))), '');
+end
 $$;
 
 comment on function base.current_user_email() is

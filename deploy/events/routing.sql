@@ -1,7 +1,7 @@
 -- Deploy platform:events/routing to pg
 -- Routing: every pending event gets one delivery per matching active subscription.
---   * The match rule is one immutable SQL function (events.subscription_matches), inlined by the
---     planner into the set-based routing join and reused by check_subscription_match.
+--   * The match rule is one immutable SQL function (events.subscription_matches), called by the
+--     set-based routing join and reused by check_subscription_match.
 --   * process_pending_events claims a batch of pending events with FOR UPDATE SKIP LOCKED, so
 --     two processors take disjoint batches; an event another processor routed meanwhile is
 --     re-checked under the lock (READ COMMITTED re-evaluates status = 'pending') and skipped.
@@ -14,10 +14,17 @@
 --     idle delivery workers wake at once. The payload is empty: anyone may LISTEN (and NOTIFY) on
 --     any channel, so it carries nothing a tenant wrote (no target kind or organization); a worker
 --     treats it only as "poll now" (claim_deliveries), and a forged one costs an empty poll.
+--
+-- Reworked after v1.0.0: every function pins its search_path (base/pin_search_path), and the
+-- planner no longer inlines events.effective_event_type, so route_events reads each event's type
+-- with its own lateral query, the same rule written out (tests/pgtap/events/03_routing.sql checks
+-- an organization's override). Called per event, the function cost routing about a tenth.
 
 begin;
 
-create function events.subscription_matches(
+set local lock_timeout = '5s';
+
+create or replace function events.subscription_matches(
   p_event_source        text,
   p_event_type          text,
   p_payload             jsonb,
@@ -28,6 +35,7 @@ returns boolean
 language sql
 immutable
 parallel safe
+set search_path = pg_catalog, pg_temp
 as $$
   select (coalesce(length(p_event_source), 0) <= 50 or base.refuse_oversized('p_event_source', length(p_event_source), 50))
      and (coalesce(length(p_event_type), 0) <= 100 or base.refuse_oversized('p_event_type', length(p_event_type), 100))
@@ -42,11 +50,12 @@ $$;
 comment on function events.subscription_matches(text, text, jsonb, text, text, jsonb) is
   'The match rule: same source (or a subscription for every source), the type LIKE the subscription''s event_type_like (its glob), and the payload containing the payload filter. Organization and is_active are checked by the callers.';
 
-create function events.check_subscription_match(event_id uuid, subscription_id uuid)
+create or replace function events.check_subscription_match(event_id uuid, subscription_id uuid)
 returns boolean
 language plpgsql
 stable
 strict
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_sub   events.event_subscriptions;
@@ -74,7 +83,7 @@ $$;
 comment on function events.check_subscription_match(uuid, uuid) is
   'True when the event matches the subscription''s source, type glob and payload filter (whether or not the subscription is active). False for an event of another organization or none; P0002 when the subscription does not exist or is not visible.';
 
-create function events.route_events(
+create or replace function events.route_events(
   p_organization_ids uuid[],
   p_event_ids        uuid[],
   p_received_ats     timestamptz[],
@@ -82,6 +91,7 @@ create function events.route_events(
 returns integer
 language plpgsql
 volatile
+set search_path = pg_catalog, pg_temp
 as $$
 -- Routes the given events (the caller holds their row locks): creates the missing deliveries
 -- for every matching active subscription (only p_subscription_id when given: replay_event),
@@ -112,7 +122,13 @@ begin
        and s.is_active
        and (p_subscription_id is null or s.id = p_subscription_id)
        and events.subscription_matches(b.source, b.event_type, b.payload, s.source, s.event_type_like, s.payload_filter)
-      left join lateral events.effective_event_type(b.organization_id, b.source, b.event_type) as t on true
+      -- The rule of events.effective_event_type, written out (see the header).
+      left join lateral (select et.*
+                           from events.event_types as et
+                          where et.source = b.source and et.name = b.event_type
+                            and (et.organization_id = b.organization_id or et.organization_id is null)
+                          order by et.organization_id nulls last
+                          limit 1) as t on true
   ),
   created as (
     insert into events.event_deliveries as d
@@ -158,10 +174,11 @@ $$;
 comment on function events.route_events(uuid[], uuid[], timestamptz[], uuid) is
   'Internal step of process_pending_events and replay_event: for events whose row locks the caller holds, creates the missing deliveries of matching active subscriptions (only p_subscription_id''s when given) with ON CONFLICT DO NOTHING, logs ''routed'', marks the events processed, notifies event_deliveries_ready. Returns the number of events routed. At most 10000 events per call (22023).';
 
-create function events.process_pending_events(batch_size integer default 100)
+create or replace function events.process_pending_events(batch_size integer default 100)
 returns integer
 language plpgsql
 volatile
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_orgs     uuid[];

@@ -7,4 +7,10 @@ select 1 / (not events.subscription_matches('github', 'push', '{}', 'slack', '%'
 select 'events.check_subscription_match(uuid, uuid)'::regprocedure;
 select 'events.process_pending_events(integer)'::regprocedure;
 
+-- route_events reads the event type with its own query (reworked after v1.0.0).
+select 1 / count(*) from pg_catalog.pg_proc
+ where oid = 'events.route_events(uuid[], uuid[], timestamptz[], uuid)'::regprocedure
+   and prosrc not like '%effective_event_type(%'
+   and proconfig @> array['search_path=pg_catalog, pg_temp'];
+
 rollback;

@@ -1,6 +1,6 @@
 -- Ingest: validation against event types, idempotency, source tables, batch form.
 begin;
-select plan(56);
+select plan(65);
 
 create temporary table t (name text primary key, id uuid);
 insert into t select 'a', organization_id from tests.create_tenant('evt-ingest-a');
@@ -215,6 +215,90 @@ select is(
   (events.validate_event((select id from t where name = 'b'), 'github', 'push', '{"ref": "x", "repository": {}}')).organization_id,
   null,
   'validate_event falls back to the built-in type');
+
+-- ingest_event reads the type with its own query (events/ingest, reworked): it must follow the
+-- same rule as events.effective_event_type, in both directions.
+select tests.clear_authentication();
+insert into events.event_types (organization_id, source, name, payload_schema, is_active)
+values ((select id from t where name = 'a'), 'github', 'release', '{"type": "object", "required": []}', false),
+       ((select id from t where name = 'a'), 'github', 'issues', '{"type": "object", "required": []}', true);
+select tests.authenticate_as_service_role();
+select throws_ok(
+  format($$select events.ingest_event(%L, 'github', 'release', '{"action": "published", "release": {}, "repository": {}}')$$,
+         (select id from t where name = 'a')),
+  '55000', 'event type github/release is disabled',
+  'ingest_event: an organization''s disabled override of an active built-in type refuses its events (55000)');
+select lives_ok(
+  format($$select events.ingest_event(%L, 'github', 'issues', '{}')$$, (select id from t where name = 'a')),
+  'ingest_event: an organization''s looser override of a built-in type accepts what the built-in one would refuse');
+select is(
+  (select (t.organization_id, t.is_active)::text
+     from events.effective_event_type((select id from t where name = 'a'), 'github', 'release') as t),
+  (select ((select id from t where name = 'a'), false)::text),
+  'and effective_event_type names the same definitions');
+select throws_ok(
+  format($$select events.ingest_events(%L, '[{"source": "github", "event_type": "release", "payload": {"action": "published", "release": {}, "repository": {}}}]')$$,
+         (select id from t where name = 'a')),
+  '55000', 'events[0]: event type github/release is disabled',
+  'ingest_events: the same disabled override refuses the batch (55000)');
+select lives_ok(
+  format($$select events.ingest_events(%L, '[{"source": "github", "event_type": "issues", "payload": {}}]')$$,
+         (select id from t where name = 'a')),
+  'ingest_events: the same looser override accepts the event');
+
+-- The batch path writes the source-table fields with its own expressions (events/fill_source_tables,
+-- reworked): for every source they must equal what the source's extractor function gives, edge cases
+-- included (over-long strings, numbers out of range or of the wrong JSON type, fallbacks).
+select tests.clear_authentication();
+insert into t select 'eq', organization_id from tests.create_tenant('evt-ingest-equivalence');
+insert into events.event_types (organization_id, source, name, payload_schema)
+select (select id from t where name = 'eq'), s.source, 'equivalence', '{"type": "object", "required": []}'
+  from unnest(array['github', 'linear', 'slack', 'deployment']) as s(source);
+select tests.authenticate_as_service_role();
+create temporary table corpus (n integer primary key, source text, payload jsonb, event_id uuid);
+grant select, insert, update on corpus to service_role;
+insert into corpus (n, source, payload) values
+  (1, 'github', jsonb_build_object('ref', 'refs/heads/main', 'after', repeat('a', 80), 'action', repeat('b', 150),
+                                   'repository', jsonb_build_object('full_name', repeat('r', 250)), 'sender', '{"login": "ada"}')),
+  (2, 'github', '{"pull_request": {"number": 3000000000, "head": {"ref": "feature", "sha": "abc"}}, "number": 7}'),
+  (3, 'github', '{"issue": {"number": "12"}, "workflow_run": {"head_branch": "wf", "head_sha": "def"}}'),
+  (4, 'github', '{"number": 41.7}'),
+  (5, 'github', '{}'),
+  (6, 'linear', '{"action": "update", "type": "Issue", "data": {"id": "x1", "identifier": "ENG-1", "team": {"key": "ENG"}, "state": {"name": "Done"}, "priority": 3}}'),
+  (7, 'linear', '{"data": {"issue": {"identifier": "ENG-2"}, "priority": 101}}'),
+  (8, 'linear', '{"data": {"priority": "2"}}'),
+  (9, 'slack', '{"team_id": "T1", "event": {"channel": "C1", "user": "U1", "ts": "1.0", "thread_ts": "0.5"}}'),
+  (10, 'slack', '{"event": {"item": {"channel": "C2", "ts": "2.0"}}}'),
+  (11, 'deployment', '{"environment": "prod", "service": "api", "version": "1.2.3", "commit_sha": "abc", "duration_seconds": 12.34567}'),
+  (12, 'deployment', '{"status": "failed", "duration_seconds": -1}'),
+  (13, 'deployment', '{"duration_seconds": "5"}');
+update corpus as c set event_id = i.id
+  from events.ingest_events((select id from t where name = 'eq'),
+                            (select jsonb_agg(jsonb_build_object('source', source, 'event_type', 'equivalence',
+                                                                 'payload', payload) order by n) from corpus))
+       with ordinality as i(id, n)
+ where i.n = c.n;
+select results_eq(
+  $$select c.n, g.repository_full_name, g.action, g.sender_login, g.ref, g.number, g.commit_sha
+      from corpus as c join events.github_events as g on g.event_id = c.event_id order by c.n$$,
+  $$select c.n, f.* from corpus as c cross join lateral events.github_fields(c.payload) as f where c.source = 'github' order by c.n$$,
+  'github_events rows from the batch path equal events.github_fields');
+select results_eq(
+  $$select c.n, l.action, l.entity_type, l.entity_id, l.issue_identifier, l.team_key, l.state_name, l.priority
+      from corpus as c join events.linear_events as l on l.event_id = c.event_id order by c.n$$,
+  $$select c.n, f.* from corpus as c cross join lateral events.linear_fields(c.payload) as f where c.source = 'linear' order by c.n$$,
+  'linear_events rows from the batch path equal events.linear_fields');
+select results_eq(
+  $$select c.n, l.team_id, l.channel_id, l.user_id, l.message_ts, l.thread_ts
+      from corpus as c join events.slack_events as l on l.event_id = c.event_id order by c.n$$,
+  $$select c.n, f.* from corpus as c cross join lateral events.slack_fields(c.payload) as f where c.source = 'slack' order by c.n$$,
+  'slack_events rows from the batch path equal events.slack_fields');
+select results_eq(
+  $$select c.n, d.environment, d.service, d.version, d.status, d.commit_sha, d.duration_seconds
+      from corpus as c join events.deployment_events as d on d.event_id = c.event_id order by c.n$$,
+  $$select c.n, f.* from corpus as c cross join lateral events.deployment_fields(c.payload, 'equivalence') as f
+     where c.source = 'deployment' order by c.n$$,
+  'deployment_events rows from the batch path equal events.deployment_fields');
 
 -- Batch ----------------------------------------------------------------------------------------------
 insert into t

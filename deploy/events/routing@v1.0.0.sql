@@ -1,0 +1,239 @@
+-- Deploy platform:events/routing to pg
+-- Routing: every pending event gets one delivery per matching active subscription.
+--   * The match rule is one immutable SQL function (events.subscription_matches), inlined by the
+--     planner into the set-based routing join and reused by check_subscription_match.
+--   * process_pending_events claims a batch of pending events with FOR UPDATE SKIP LOCKED, so
+--     two processors take disjoint batches; an event another processor routed meanwhile is
+--     re-checked under the lock (READ COMMITTED re-evaluates status = 'pending') and skipped.
+--     Deliveries are inserted with ON CONFLICT DO NOTHING on the (event, subscription) unique
+--     key as the last guard: one delivery per event and subscription, never two.
+--   * The batch is routed in one statement. If that statement fails, the batch is routed again
+--     one event at a time, each in its own subtransaction, so one bad event cannot hold back the
+--     others: it records attempts and last_error and, after its type's max_attempts, ends failed.
+--   * Each routed event gets a 'routed' log line; new deliveries NOTIFY event_deliveries_ready so
+--     idle delivery workers wake at once. The payload is empty: anyone may LISTEN (and NOTIFY) on
+--     any channel, so it carries nothing a tenant wrote (no target kind or organization); a worker
+--     treats it only as "poll now" (claim_deliveries), and a forged one costs an empty poll.
+
+begin;
+
+create function events.subscription_matches(
+  p_event_source        text,
+  p_event_type          text,
+  p_payload             jsonb,
+  p_subscription_source text,
+  p_event_type_like     text,
+  p_payload_filter      jsonb)
+returns boolean
+language sql
+immutable
+parallel safe
+as $$
+  select (coalesce(length(p_event_source), 0) <= 50 or base.refuse_oversized('p_event_source', length(p_event_source), 50))
+     and (coalesce(length(p_event_type), 0) <= 100 or base.refuse_oversized('p_event_type', length(p_event_type), 100))
+     and (coalesce(pg_column_size(p_payload), 0) <= 1048576 or base.refuse_oversized('p_payload', pg_column_size(p_payload), 1048576))
+     and (coalesce(length(p_subscription_source), 0) <= 50 or base.refuse_oversized('p_subscription_source', length(p_subscription_source), 50))
+     and (coalesce(length(p_event_type_like), 0) <= 200 or base.refuse_oversized('p_event_type_like', length(p_event_type_like), 200))
+     and (coalesce(pg_column_size(p_payload_filter), 0) <= 16384 or base.refuse_oversized('p_payload_filter', pg_column_size(p_payload_filter), 16384))
+     and (p_subscription_source is null or p_subscription_source = p_event_source)
+     and p_event_type like p_event_type_like
+     and p_payload @> p_payload_filter
+$$;
+comment on function events.subscription_matches(text, text, jsonb, text, text, jsonb) is
+  'The match rule: same source (or a subscription for every source), the type LIKE the subscription''s event_type_like (its glob), and the payload containing the payload filter. Organization and is_active are checked by the callers.';
+
+create function events.check_subscription_match(event_id uuid, subscription_id uuid)
+returns boolean
+language plpgsql
+stable
+strict
+as $$
+declare
+  v_sub   events.event_subscriptions;
+  v_match boolean;
+begin
+  select s.* into v_sub
+    from events.event_subscriptions as s
+   where s.id = check_subscription_match.subscription_id;
+  if not found then
+    raise exception 'event subscription % not found', check_subscription_match.subscription_id
+      using errcode = 'P0002';
+  end if;
+
+  select events.subscription_matches(e.source, e.event_type, e.payload,
+                                     v_sub.source, v_sub.event_type_like, v_sub.payload_filter)
+    into v_match
+    from events.events as e
+   where e.organization_id = v_sub.organization_id
+     and e.id = check_subscription_match.event_id;
+  -- No such event in the subscription's organization: another tenant's event never matches, so
+  -- the original design's join of all events with all subscriptions stays correct.
+  return coalesce(v_match, false);
+end
+$$;
+comment on function events.check_subscription_match(uuid, uuid) is
+  'True when the event matches the subscription''s source, type glob and payload filter (whether or not the subscription is active). False for an event of another organization or none; P0002 when the subscription does not exist or is not visible.';
+
+create function events.route_events(
+  p_organization_ids uuid[],
+  p_event_ids        uuid[],
+  p_received_ats     timestamptz[],
+  p_subscription_id  uuid default null)
+returns integer
+language plpgsql
+volatile
+as $$
+-- Routes the given events (the caller holds their row locks): creates the missing deliveries
+-- for every matching active subscription (only p_subscription_id when given: replay_event),
+-- logs, marks the events processed. Returns the number of events routed.
+declare
+  v_routed integer;
+  v_created boolean;
+begin
+  if greatest(cardinality(p_organization_ids), cardinality(p_event_ids), cardinality(p_received_ats)) > 10000 then
+    raise exception 'route_events takes at most 10000 events at a time' using errcode = '22023';
+  end if;
+  with batch as (
+    select e.organization_id, e.id, e.received_at, e.source, e.event_type, e.payload
+      from unnest(p_organization_ids, p_event_ids, p_received_ats) as b(organization_id, id, received_at)
+      join events.events as e
+        on e.organization_id = b.organization_id and e.id = b.id and e.received_at = b.received_at
+  ),
+  matched as (
+    select b.organization_id, b.id as event_id, b.received_at, s.id as subscription_id, s.target_kind,
+           coalesce(s.max_attempts, t.max_attempts, 5) as max_attempts,
+           coalesce(s.backoff_base_seconds, t.backoff_base_seconds, 10) as backoff_base_seconds,
+           greatest(coalesce(s.backoff_cap_seconds, t.backoff_cap_seconds, 3600),
+                    coalesce(s.backoff_base_seconds, t.backoff_base_seconds, 10)) as backoff_cap_seconds,
+           s.lease_seconds
+      from batch as b
+      join events.event_subscriptions as s
+        on s.organization_id = b.organization_id
+       and s.is_active
+       and (p_subscription_id is null or s.id = p_subscription_id)
+       and events.subscription_matches(b.source, b.event_type, b.payload, s.source, s.event_type_like, s.payload_filter)
+      left join lateral events.effective_event_type(b.organization_id, b.source, b.event_type) as t on true
+  ),
+  created as (
+    insert into events.event_deliveries as d
+      (organization_id, event_received_at, event_id, subscription_id, target_kind, max_attempts,
+       backoff_base_seconds, backoff_cap_seconds, lease_seconds)
+    select m.organization_id, m.received_at, m.event_id, m.subscription_id, m.target_kind, m.max_attempts,
+           m.backoff_base_seconds, m.backoff_cap_seconds, m.lease_seconds
+      from matched as m
+     order by m.organization_id, m.event_id, m.subscription_id
+    on conflict on constraint event_deliveries_organization_id_event_id_subscription_id_key do nothing
+    returning d.organization_id, d.event_id, d.target_kind
+  ),
+  per_event as (
+    select c.organization_id, c.event_id, count(*) as deliveries
+      from created as c
+     group by c.organization_id, c.event_id
+  ),
+  logged as (
+    insert into events.event_processing_logs
+      (organization_id, event_id, event_received_at, step, message, details)
+    select b.organization_id, b.id, b.received_at, 'routed',
+           format('routed: %s deliveries created', coalesce(p.deliveries, 0)),
+           jsonb_build_object('deliveries', coalesce(p.deliveries, 0))
+      from batch as b
+      left join per_event as p on p.organization_id = b.organization_id and p.event_id = b.id
+  ),
+  updated as (
+    update events.events as e
+       set status = 'processed', attempts = e.attempts + 1, last_error = null, processed_at = now()
+      from batch as b
+     where e.organization_id = b.organization_id and e.id = b.id and e.received_at = b.received_at
+    returning 1
+  )
+  select (select count(*) from updated), exists (select from created)
+    into v_routed, v_created;
+
+  if v_created then
+    perform pg_catalog.pg_notify('event_deliveries_ready', '');  -- empty payload: "poll now"
+  end if;
+  return v_routed;
+end
+$$;
+comment on function events.route_events(uuid[], uuid[], timestamptz[], uuid) is
+  'Internal step of process_pending_events and replay_event: for events whose row locks the caller holds, creates the missing deliveries of matching active subscriptions (only p_subscription_id''s when given) with ON CONFLICT DO NOTHING, logs ''routed'', marks the events processed, notifies event_deliveries_ready. Returns the number of events routed. At most 10000 events per call (22023).';
+
+create function events.process_pending_events(batch_size integer default 100)
+returns integer
+language plpgsql
+volatile
+as $$
+declare
+  v_orgs     uuid[];
+  v_ids      uuid[];
+  v_received timestamptz[];
+  v_routed   integer := 0;
+  v_message  text;
+  v_state    text;
+  v_status   text;
+  v_attempts integer;
+begin
+  if process_pending_events.batch_size is null or process_pending_events.batch_size not between 1 and 10000 then
+    raise exception 'batch_size must be between 1 and 10000, got %', coalesce(process_pending_events.batch_size::text, 'null')
+      using errcode = '22023';
+  end if;
+
+  select array_agg(c.organization_id order by c.received_at, c.id),
+         array_agg(c.id order by c.received_at, c.id),
+         array_agg(c.received_at order by c.received_at, c.id)
+    into v_orgs, v_ids, v_received
+    from (select e.organization_id, e.id, e.received_at
+            from events.events as e
+           where e.status = 'pending'
+           order by e.received_at, e.id
+           limit process_pending_events.batch_size
+             for update skip locked) as c;
+  if v_ids is null then
+    return 0;
+  end if;
+
+  begin
+    v_routed := events.route_events(v_orgs, v_ids, v_received);
+  exception when others then
+    -- The batch failed as a whole: route its events one by one, isolating the bad ones.
+    v_routed := 0;
+    for v_i in 1 .. cardinality(v_ids) loop
+      begin
+        v_routed := v_routed + events.route_events(array[v_orgs[v_i]], array[v_ids[v_i]], array[v_received[v_i]]);
+      exception when others then
+        get stacked diagnostics v_message = message_text, v_state = returned_sqlstate;
+        update events.events as e
+           set attempts = e.attempts + 1,
+               last_error = left(format('%s: %s', v_state, v_message), 10000),
+               status = case
+                 when e.attempts + 1 >= coalesce(
+                        (select t.max_attempts
+                           from events.effective_event_type(e.organization_id, e.source, e.event_type) as t), 5)
+                 then 'failed' else 'pending' end
+         where e.organization_id = v_orgs[v_i] and e.id = v_ids[v_i] and e.received_at = v_received[v_i]
+        returning e.status, e.attempts into v_status, v_attempts;
+        insert into events.event_processing_logs
+          (organization_id, event_id, event_received_at, step, level, message, details)
+        values
+          (v_orgs[v_i], v_ids[v_i], v_received[v_i], 'routing_failed', 'error',
+           left(format('routing attempt %s failed: %s', v_attempts, v_message), 10000),
+           jsonb_build_object('attempt', v_attempts, 'sqlstate', v_state, 'status', v_status));
+      end;
+    end loop;
+  end;
+  return v_routed;
+end
+$$;
+comment on function events.process_pending_events(integer) is
+  'Routes up to batch_size pending events (oldest first, FOR UPDATE SKIP LOCKED) to every matching active subscription, one delivery each, and marks them processed; returns how many. Safe to run from several workers at once. An event whose routing fails keeps attempts and last_error and ends failed after its type''s max_attempts. 22023 for a batch_size outside 1..10000.';
+
+revoke execute on function events.subscription_matches(text, text, jsonb, text, text, jsonb) from public;
+revoke execute on function events.check_subscription_match(uuid, uuid) from public;
+revoke execute on function events.route_events(uuid[], uuid[], timestamptz[], uuid) from public;
+revoke execute on function events.process_pending_events(integer) from public;
+grant execute on function events.subscription_matches(text, text, jsonb, text, text, jsonb) to authenticated, service_role;
+grant execute on function events.check_subscription_match(uuid, uuid) to authenticated, service_role;
+grant execute on function events.route_events(uuid[], uuid[], timestamptz[], uuid) to service_role;
+grant execute on function events.process_pending_events(integer) to service_role;
+
+commit;

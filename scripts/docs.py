@@ -250,8 +250,13 @@ def render_reference(m: Model, module: str) -> str:
         w("None.\n")
     for r in tables:
         cols = m.columns[r["oid"]]
-        tenant = any(c["name"] == "organization_id" for c in cols)
-        facts = ["tenant-owned (`organization_id`)" if tenant else "global (no `organization_id`)"]
+        org = next((c for c in cols if c["name"] == "organization_id"), None)
+        if org and org["notnull"]:
+            facts = ["tenant-owned (`organization_id not null`)"]
+        elif org:
+            facts = ["global catalog with per-organization rows (`organization_id` nullable)"]
+        else:
+            facts = ["global (no `organization_id`)"]
         if r["kind"] == "p":
             facts.append(f"partitioned by {code(r['partkey'])}")
         facts.append("RLS enabled" + (" and forced" if r["force"] else "") if r["rls"] else "**RLS off**")
@@ -476,7 +481,7 @@ def dot_source(m: Model, module: str) -> str:
              'splines=true, concentrate=false, pad=0.2];',
              '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10, margin="0.08,0.04"];',
              '  edge [fontname="Helvetica", fontsize=8, color="#444444", arrowsize=0.6];']
-    tenant = [r for r in own if any(c["name"] == "organization_id" for c in m.columns[r["oid"]])]
+    tenant = [r for r in own if any(c["name"] == "organization_id" and c["notnull"] for c in m.columns[r["oid"]])]
     glob = [r for r in own if r not in tenant]
     for cid, title, group, fill in (("tenant", "tenant-owned (organization_id)", tenant, "#dbe9f7"),
                                     ("global", "global", glob, "#fff2c6")):
@@ -496,7 +501,7 @@ def dot_source(m: Model, module: str) -> str:
             lab = f"({lab})"
         lines.append(f'  "{node_id(m.rels[src])}" -> "{node_id(m.rels[dst])}" [label="{lab}"];')
     legend = [f"{module}: foreign keys (child -> parent, labelled with the referencing columns).",
-              "Blue: tenant-owned; yellow: global; grey: another module's table."]
+              "Blue: tenant-owned (organization_id not null); yellow: global; grey: another module's table."]
     if implicit_org:
         legend.append(f"Not drawn: the (organization_id) -> base.organizations key of {implicit_org} tenant tables.")
     legend.append("Partitions are not drawn: a partitioned table is one box.")

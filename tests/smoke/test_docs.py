@@ -153,3 +153,36 @@ def test_every_table_and_function_is_on_its_owners_page(test_url):
                 missing.append(f"{s}.{n}() also on {other}.md")
     assert not missing, missing
     assert len(rels) > 80 and len(funcs) > 150
+
+
+def test_every_raised_sqlstate_is_in_the_error_table(test_url):
+    """A SQLSTATE that a package function's body names (`errcode = '…'`) is in docs/errors.md, the
+    table tests/smoke/test_bad_input.py accepts: a new code cannot appear without being documented."""
+    from test_bad_input import documented_sqlstates
+    documented = documented_sqlstates()
+    with psycopg.connect(test_url, autocommit=True) as conn:
+        rows = conn.execute("""
+            select n.nspname || '.' || p.proname, p.prosrc from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+             where n.nspname = any(%s)""", (ownership.PACKAGE_SCHEMAS,)).fetchall()
+    raised = {}
+    for name, src in rows:
+        for code in docs_py.ERRCODE.findall(src or ""):
+            raised.setdefault(code.upper(), set()).add(name)
+    assert len(raised) >= 5
+    missing = {code: sorted(names)[:3] for code, names in raised.items() if code not in documented}
+    assert not missing, f"raised but not in docs/errors.md: {missing}"
+
+
+def test_readme_is_a_front_door_and_every_link_resolves():
+    """The README stays short, and every relative link in it and in docs/ names an existing file."""
+    readme = ROOT / "README.md"
+    assert len(readme.read_text().splitlines()) < 250
+    broken = []
+    for page in [readme, *sorted((ROOT / "docs").glob("*.md")), ROOT / "bench" / "README.md"]:
+        text = re.sub(r"``.*?``|`[^`\n]*`", "", page.read_text())   # code spans hold no links
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
+            if re.match(r"[a-z]+:", target):
+                continue
+            if not (page.parent / target).exists():
+                broken.append(f"{page.relative_to(ROOT)} -> {target}")
+    assert not broken, broken

@@ -32,6 +32,7 @@ case "${1:-}" in
     cp -r docs "$tmp/docs"
     generate "$(url_for "$2")" "$tmp/docs"
     if ! diff -ru docs "$tmp/docs" >"$tmp/diff" 2>&1; then
+      diff -rq docs "$tmp/docs" | sed "s|$tmp/||" || true
       head -60 "$tmp/diff"
       echo "docs/ is stale: run \`make docs\` and commit the result" >&2
       exit 1

@@ -58,7 +58,7 @@ def test_docs_check_fails_on_a_changed_comment(deployed_db, tmp_path):
     result = subprocess.run(["scripts/docs.sh", "check", dbname], cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "docs/ is stale" in result.stderr
-    assert marker in result.stdout        # the diff it prints shows the change
+    assert re.search(r"^Files docs/tasks\.md and docs/tasks\.md differ$", result.stdout, re.M), result.stdout
 
 
 def test_generation_keeps_the_prose(deployed_db, tmp_path):

@@ -56,7 +56,7 @@ schemas: db-start ## regenerate schemas/*.sql (one file per owning module) from 
 docs: db-start ## regenerate docs/<module>.md reference parts and docs/erd/*.svg from a fresh deploy
 	@$(with_env) scripts/docs.sh write
 
-test: deps db-start ## fresh database, deploy, pgTAP (pg_prove), pytest smoke suite, lanes, schemas/ check
+test: deps db-start ## fresh database, deploy, pgTAP (pg_prove), pytest smoke suite, lanes, schemas/ and docs/ checks
 	@scripts/test.sh
 
 test-as-user: ## (root) make deploy && make test as an ordinary user in a clone in a private home

@@ -14,7 +14,7 @@ SCALE   ?= 0.01
 with_env = source scripts/dbenv.sh;
 
 
-.PHONY: help deps db-start stop status report deploy revert verify seed schemas test test-pgtap test-smoke \
+.PHONY: help deps db-start stop status report deploy revert verify seed schemas docs test test-pgtap test-smoke \
         test-matrix test-as-user check-schemas bench-data bench bench-growth privileges clean
 
 help: ## list the targets
@@ -50,10 +50,13 @@ verify: db-start ## run every verify script against the deployed database
 seed: db-start ## load the demo data (two organizations, users in every role); safe to repeat
 	@$(with_env) psql_url "$$TARGET_URL" -f seeds/seed_data.sql
 
-schemas: db-start ## regenerate schemas/*.sql from a fresh deploy
+schemas: db-start ## regenerate schemas/*.sql (one file per owning module) from a fresh deploy
 	@$(with_env) scripts/schemas.sh write
 
-test: deps db-start ## fresh database, deploy, pgTAP (pg_prove), pytest smoke suite, lanes, schemas/ check
+docs: db-start ## regenerate docs/<module>.md reference parts and docs/erd/*.svg from a fresh deploy
+	@$(with_env) scripts/docs.sh write
+
+test: deps db-start ## fresh database, deploy, pgTAP (pg_prove), pytest smoke suite, lanes, schemas/ and docs/ checks
 	@scripts/test.sh
 
 test-as-user: ## (root) make deploy && make test as an ordinary user in a clone in a private home

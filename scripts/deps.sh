@@ -14,7 +14,7 @@ PG_MAJOR=${PG_MAJOR:-15}
 packages=(
   "postgresql-$PG_MAJOR" "postgresql-$PG_MAJOR-pgtap" "postgresql-$PG_MAJOR-plpgsql-check"
   "postgresql-$PG_MAJOR-cron" sqitch libtap-parser-sourcehandler-pgtap-perl pgbouncer
-  python3-venv
+  python3-venv graphviz
 )
 # shellcheck disable=SC2206
 packages+=(${DEPS_EXTRA_PACKAGES:-})

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make test: a fresh database, a real Sqitch deploy, every pgTAP file through pg_prove, the pytest
-# smoke suite, and the schemas/ freshness check. Every stage runs; the exit code is non-zero when
+# smoke suite, and the schemas/ and docs/ freshness checks. Every stage runs; the exit code is non-zero when
 # any of them failed, and the last line says which.
 #
 #   TEST_DB        name of the pgTAP database (default platform_test), re-created each run
@@ -90,6 +90,13 @@ if [ "$server_major" = 15 ]; then
   scripts/schemas.sh check "$db" || failed+=("schemas/")
 else
   echo "skipped on PostgreSQL $server_major: schemas/ is generated from and checked against PostgreSQL 15 only (pg_dump's output differs by server version)"
+fi
+
+stage "docs/ is current"
+if [ "$server_major" = 15 ]; then
+  scripts/docs.sh check "$db" || failed+=("docs/")
+else
+  echo "skipped on PostgreSQL $server_major: docs/ is generated from and checked against PostgreSQL 15 only (catalog output differs by server version)"
 fi
 
 echo

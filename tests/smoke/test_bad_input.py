@@ -1,7 +1,7 @@
 """The bad-input catalogue: every API function (executable by authenticated or service_role), fed,
 one parameter at a time, wrong types, NULLs, empty and oversized strings, malformed JSON shapes,
 out-of-range numbers and unknown enum values, the other parameters holding valid values from the
-demo data. Each call must either raise an error whose SQLSTATE is documented in the README, or
+demo data. Each call must either raise an error whose SQLSTATE is documented in docs/errors.md, or
 succeed without writing a single row (it found nothing to act on). An OVERSIZED value (more
 text than the largest cap, the same in JSON, twenty thousand array elements) must be
 refused outright (an error, or false from a validating predicate): every text, JSON and array argument of every
@@ -26,9 +26,8 @@ pytestmark = pytest.mark.direct_only
 
 
 def documented_sqlstates() -> set[str]:
-    """Every SQLSTATE in the README's error table (## Errors): the table is the contract."""
-    text = (ROOT / "README.md").read_text()
-    section = text.split("\n## Errors\n", 1)[1].split("\n## ", 1)[0]
+    """Every SQLSTATE in the error table of docs/errors.md: the table is the contract."""
+    section = (ROOT / "docs" / "errors.md").read_text()
     codes = set()
     for line in section.splitlines():
         if line.startswith("| `"):

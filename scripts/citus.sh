@@ -179,6 +179,15 @@ SQL
   echo "citus: coordinator on 127.0.0.1:$PORT, workers on $((PORT + 1)) and $((PORT + 2)) (socket $sockdir)"
 }
 
+fresh() {
+  # A new, empty database on every node (the lane's deploy target), workers joined again.
+  local node
+  for node in "${NODES[@]}"; do
+    psql_node "$node" postgres -c "drop database if exists $DB_NAME with (force)" >/dev/null
+  done
+  start >/dev/null
+}
+
 stop() {
   local node
   for node in "${NODES[@]}"; do
@@ -201,6 +210,7 @@ case "${1:-}" in
   build) build ;;
   start) citus_installed || build; start ;;
   stop) stop ;;
+  fresh) fresh ;;
   destroy) destroy ;;
   env)
     echo "export PGHOST='$sockdir' PGPORT='$PORT' PGUSER='$OWNER' PGDATABASE='$DB_NAME' PG_ADMIN_USER='$SUPERUSER'"

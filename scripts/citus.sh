@@ -206,6 +206,97 @@ destroy() {
   echo "citus: nodes removed (the build folder stays)"
 }
 
+psql_owner() {  # as the deploying owner, over loopback TCP (as Citus and the clients connect)
+  "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U "$OWNER" -d "$DB_NAME" "$@"
+}
+
+citus_test() {
+  # make test-citus: the package deployed, distributed, exercised and reverted on a Citus cluster.
+  local started; started=$(date +%s)
+  local target="db:pg://$OWNER@127.0.0.1:$PORT/$DB_NAME"
+  local url="postgresql://$OWNER@127.0.0.1:$PORT/$DB_NAME"
+  local failed=() t
+  citus_installed || build
+  start >/dev/null
+  fresh
+  echo "citus lane: fresh database $DB_NAME on a coordinator and two workers ($(psql_node coordinator "$DB_NAME" -At -c 'select citus_version()'))"
+
+  # The schema before the distribution: the revert must come back to exactly it.
+  local before_distribute
+  before_distribute=$(awk '/^citus\/distribute /{print prev; exit} /^[a-z]/{prev=$1}' "$root/sqitch.plan")
+  t=$(date +%s)
+  sqitch deploy --quiet --verify --to "$before_distribute" "$target" 2>&1 | grep -v 'WARNING\|DETAIL\|HINT' || true
+  psql_node coordinator "$DB_NAME" -At -f "$root/tests/citus/schema_fingerprint.sql" >"$base/fingerprint-before.txt"
+  if sqitch deploy --quiet --verify "$target" 2>&1 | grep -v 'WARNING\|DETAIL\|HINT\|NOTICE'; then :; fi
+  if ! psql_owner -At -c "select 1 from sqitch.changes where change = 'citus/distribute'" | grep -q 1; then
+    echo "citus lane: the deploy failed" >&2; exit 1
+  fi
+  echo "citus lane: deployed and distributed in $(( $(date +%s) - t )) s"
+
+  # Every table with an organization_id is distributed or a reference table (the catalog decides).
+  if ! psql_owner -At <<'SQL'
+select format('%s tables distributed by organization_id (%s colocation group), %s reference tables',
+              count(*) filter (where partmethod = 'h'), count(distinct colocationid) filter (where partmethod = 'h'),
+              count(*) filter (where partmethod = 'n'))
+  from pg_dist_partition p join pg_class c on c.oid = p.logicalrelid where not c.relispartition;
+do $$
+declare v_missing text;
+begin
+  select string_agg(c.oid::regclass::text, ', ') into v_missing
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+   where n.nspname not in ('pg_catalog', 'information_schema', 'citus', 'citus_internal', 'columnar', 'columnar_internal')
+     and c.relkind in ('r', 'p') and not c.relispartition
+     and exists (select from pg_attribute a where a.attrelid = c.oid and a.attname = 'organization_id' and not a.attisdropped)
+     and not exists (select from pg_dist_partition p where p.logicalrelid = c.oid);
+  if v_missing is not null then raise exception 'tables with organization_id that Citus does not hold: %', v_missing; end if;
+  select string_agg(p.logicalrelid::regclass::text, ', ') into v_missing
+    from pg_dist_partition p
+   where p.partmethod = 'h' and p.partkey is not null
+     and column_to_column_name(p.logicalrelid, p.partkey) <> 'organization_id';
+  if v_missing is not null then raise exception 'tables distributed by another column: %', v_missing; end if;
+end $$;
+SQL
+  then failed+=("distribution"); fi
+
+  # The API roles log in on the workers: Citus opens its worker connections as the current role.
+  # Test lane only (trust on loopback); production gives them passwords or certificates.
+  psql_owner -c "alter role authenticated login" -c "alter role service_role login" -c "alter role anon login" >/dev/null
+
+  t=$(date +%s)
+  local log="$base/pytest.log"
+  if ! PLATFORM_CITUS_URL=$url "$root/.venv/bin/python" -m pytest "$root/tests/citus" -q -p no:cacheprovider -rs \
+        2>&1 | tee "$log"; then
+    failed+=("pytest")
+  fi
+  if grep -qiE '[0-9]+ skipped' "$log"; then echo "citus lane: tests were skipped; the lane must run them all" >&2; failed+=("pytest skipped"); fi
+  echo "citus lane: pytest in $(( $(date +%s) - t )) s"
+
+  # Revert: back to the single-node schema, exactly; then everything.
+  psql_owner -c "alter role authenticated nologin" -c "alter role service_role nologin" -c "alter role anon nologin" >/dev/null
+  t=$(date +%s)
+  if sqitch revert -y --quiet --to "$before_distribute" "$target" 2>&1 | grep -v 'WARNING\|DETAIL\|HINT\|NOTICE'; then :; fi
+  psql_node coordinator "$DB_NAME" -At -f "$root/tests/citus/schema_fingerprint.sql" >"$base/fingerprint-after.txt"
+  if diff -u "$base/fingerprint-before.txt" "$base/fingerprint-after.txt" >"$base/fingerprint.diff"; then
+    echo "citus lane: the revert of citus/distribute restored the single-node schema ($(wc -l <"$base/fingerprint-before.txt") catalog lines identical)"
+  else
+    echo "citus lane: the revert of citus/distribute left a different schema (first lines of $base/fingerprint.diff):" >&2
+    head -20 "$base/fingerprint.diff" >&2
+    failed+=("revert")
+  fi
+  if psql_owner -At -c "select count(*) from pg_dist_partition" | grep -qx 0; then :; else
+    echo "citus lane: tables are still distributed after the revert" >&2; failed+=("revert"); fi
+  if ! sqitch revert -y --quiet "$target" >/dev/null 2>&1; then failed+=("full revert"); fi
+  local left; left=$(psql_owner -At -c "select string_agg(nspname, ', ') from pg_namespace where nspname in ('base', 'internal', 'projects', 'tasks', 'analytics', 'prompts', 'events', 'monitoring')")
+  if [ -n "$left" ]; then echo "citus lane: schemas left after the full revert: $left" >&2; failed+=("full revert"); fi
+  echo "citus lane: reverted in $(( $(date +%s) - t )) s"
+
+  stop >/dev/null   # the nodes' memory back to the machine; their data stays until destroy
+  if [ ${#failed[@]} -gt 0 ]; then
+    echo "make test-citus: FAILED (${failed[*]}) in $(( $(date +%s) - started ))s"; exit 1
+  fi
+  echo "make test-citus: all stages passed in $(( $(date +%s) - started ))s"
+}
+
 case "${1:-}" in
   build) build ;;
   start) citus_installed || build; start ;;

@@ -51,6 +51,17 @@ begin
   perform pg_catalog.set_config('citus.enable_unsafe_triggers', 'on', true);
   perform pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
 
+  -- The deployer's memberships in the API roles (base/roles_and_schemas grants them inside an
+  -- exception block, which Citus does not propagate): triggers on the workers ask them.
+  for v_rec in
+    select m.roleid::regrole::text as role_name
+      from pg_catalog.pg_auth_members as m
+     where m.member = (select oid from pg_catalog.pg_roles where rolname = current_user)
+       and m.roleid::regrole::text in ('anon', 'authenticated', 'service_role', 'platform_monitor')
+  loop
+    execute pg_catalog.format('grant %I to %I', v_rec.role_name, current_user);
+  end loop;
+
   create table internal.citus_distribution_undo (
     step      integer generated always as identity primary key,
     phase     smallint not null check (phase in (1, 2)),
@@ -319,5 +330,47 @@ begin
   end loop;
 end
 $distribute$;
+
+commit;
+
+-- A second transaction: run_command_on_shards works on its own connections, which see the shards
+-- only once the distribution is committed.
+begin;
+
+set local lock_timeout = '5s';
+
+-- Column-level INSERT grants: the coordinator checks them on the statement the client sent,
+-- but Citus sends the shards an INSERT that names every column (defaults included), which a
+-- column grant refuses there ("permission denied for table projects_103007"). The shards get
+-- the table-level INSERT; clients reach the data through the coordinator, which keeps the
+-- column grants, and the shards keep their RLS policies.
+do $grants$
+declare
+  v_rec record;
+  v_failed text;
+begin
+  if not exists (select from pg_catalog.pg_extension where extname = 'citus') then
+    return;
+  end if;
+  for v_rec in
+    select distinct c.oid::regclass::text as tbl, a.grantee::regrole::text as grantee
+      from pg_catalog.pg_class as c
+      join pg_catalog.pg_attribute as att on att.attrelid = c.oid and att.attnum > 0 and att.attacl is not null
+      cross join lateral pg_catalog.aclexplode(att.attacl) as a
+     where c.oid in (select logicalrelid from pg_dist_partition)
+       and not c.relispartition
+       and a.privilege_type = 'INSERT'
+       and a.grantee <> c.relowner
+  loop
+    select pg_catalog.string_agg(r.result, '; ') into v_failed
+      from pg_catalog.run_command_on_shards(v_rec.tbl::regclass,
+             pg_catalog.format('grant insert on %%s to %I', v_rec.grantee)) as r
+     where not r.success;
+    if v_failed is not null then
+      raise exception 'citus/distribute: grant insert on the shards of % failed: %', v_rec.tbl, v_failed;
+    end if;
+  end loop;
+end
+$grants$;
 
 commit;

@@ -159,8 +159,9 @@ start() {
       mkdir -p "$sockdir"; [ "$(id -u)" -eq 0 ] && chown postgres "$sockdir"
       run_pg "$BIN/pg_ctl" -D "$(node_data "$node")" -l "$home/$node.log" -w -t 60 start >/dev/null
     fi
-    bootstrap_node "$node"
   done
+  # every node up before the first bootstrap: the coordinator propagates its DDL to the workers
+  for node in "${NODES[@]}"; do bootstrap_node "$node"; done
   psql_node coordinator "$DB_NAME" >/dev/null <<SQL
 set client_min_messages = warning;
 -- Citus 13.2 tries to re-create on the workers the system views that initdb makes after the pinned

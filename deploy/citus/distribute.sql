@@ -307,6 +307,83 @@ begin
     (2, 'alter function internal.organization_ids_for(base.organization_role) reset citus.allow_nested_distributed_execution');
 
 
+  -- 7a. Audit rows name the logical table: on a shard the audit triggers see the shard's name
+  --     (projects_102087); map it back through the shard metadata every node holds.
+  insert into internal.citus_distribution_undo (phase, statement)
+  values (2, pg_catalog.pg_get_functiondef('internal.write_audit_entries(text, text, text, jsonb[], jsonb[])'::regprocedure));
+  execute $fn$
+create or replace function internal.write_audit_entries(p_schema text, p_table text, p_action text,
+                                                       p_old jsonb[], p_new jsonb[])
+returns void
+language plpgsql
+volatile
+set search_path = pg_catalog, pg_temp
+as $body$
+declare
+  v_actor uuid := base.current_user_id();
+  v_role  text := coalesce(nullif(current_setting('role'), 'none'), session_user);
+  v_table text := p_table;
+begin
+  -- Citus form (citus/distribute): a shard's name is its table's name plus _<shardid>.
+  if p_table ~ '_[0-9]+$' then
+    select c.relname into v_table
+      from pg_dist_shard as s
+      join pg_catalog.pg_class as c on c.oid = s.logicalrelid
+     where s.shardid = (pg_catalog.regexp_match(p_table, '_([0-9]+)$'))[1]::bigint;
+    v_table := coalesce(v_table, p_table);
+  end if;
+  insert into base.audit_log
+    (organization_id, table_schema, table_name, record_id, action, actor_user_id, actor_role,
+     old_data, new_data, changed_columns)
+  select (coalesce(n.j, o.j) ->> case when p_schema = 'base' and v_table = 'organizations' then 'id'
+                                      else 'organization_id' end)::uuid,
+         p_schema, v_table,
+         (coalesce(n.j, o.j) ->> 'id')::uuid, p_action, v_actor, v_role, o.j, n.j,
+         case when p_action = 'UPDATE' then
+           array(select k.key from jsonb_each(n.j) as k
+                  where k.value is distinct from o.j -> k.key order by k.key)
+         end
+    from unnest(p_old) as o (j)
+    full join unnest(p_new) as n (j) on n.j -> 'id' = o.j -> 'id'
+   where o.j is distinct from n.j;    -- an UPDATE that changed nothing leaves no entry
+end
+$body$
+$fn$;
+
+  -- 7b. Monitoring of the cluster, on Citus only: nodes, shard placement and size, tenant skew.
+  execute $v$
+create view monitoring.citus_nodes as
+select n.nodeid, n.groupid, n.nodename, n.nodeport, n.noderole, n.isactive, n.shouldhaveshards,
+       n.nodename || ':' || n.nodeport as node
+  from pg_dist_node as n
+$v$;
+  execute $v$
+create view monitoring.citus_shard_sizes as
+select s.table_name::text as table_name, s.citus_table_type, s.colocation_id,
+       s.nodename || ':' || s.nodeport as node,
+       count(*) as shards, sum(s.shard_size) as bytes,
+       pg_catalog.pg_size_pretty(sum(s.shard_size)) as size
+  from citus_shards as s
+ group by 1, 2, 3, 4
+$v$;
+  execute $v$
+create view monitoring.citus_tenant_skew as
+select o.organization_id, pg_catalog.get_shard_id_for_distribution_column('base.organization_members', o.organization_id) as shard_id,
+       o.members
+  from (select m.organization_id, count(*) as members from base.organization_members as m group by 1) as o
+$v$;
+  comment on view monitoring.citus_nodes is
+    'Citus only (citus/distribute): the coordinator and workers, whether each is active and may hold shards. A node missing or inactive here is a node the cluster cannot reach.';
+  comment on view monitoring.citus_shard_sizes is
+    'Citus only (citus/distribute): per table and node, the number of shard placements and their size: where the data lives and how evenly.';
+  comment on view monitoring.citus_tenant_skew is
+    'Citus only (citus/distribute): per organization, the shard that holds it and its member count; tenants of one shard share a node.';
+  grant select on monitoring.citus_nodes, monitoring.citus_shard_sizes, monitoring.citus_tenant_skew to platform_monitor, service_role;
+  insert into internal.citus_distribution_undo (phase, statement) values
+    (2, 'drop view monitoring.citus_nodes'),
+    (2, 'drop view monitoring.citus_shard_sizes'),
+    (2, 'drop view monitoring.citus_tenant_skew');
+
   -- 7. Every function of the package on every node: policies and triggers run on the workers.
   for v_rec in
     select p.oid::regprocedure::text as sig

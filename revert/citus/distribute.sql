@@ -70,13 +70,13 @@ begin
              case when c.reloptions is not null then ' with (' || pg_catalog.array_to_string(c.reloptions, ', ') || ')' else '' end,
              pg_catalog.pg_get_viewdef(c.oid)) as stmt
       from pg_catalog.pg_class as c
-     where c.relkind = 'v'
+     where c.relkind = 'v' and c.relname not like 'citus\_%'
        and c.relnamespace::regnamespace::text in ('base', 'internal', 'projects', 'tasks', 'analytics', 'prompts', 'events', 'monitoring')
     union all
     select c.oid, 1 + a.n, pg_catalog.format('grant %s on %s to %I', a.privilege_type, c.oid::regclass, a.grantee::regrole)
       from pg_catalog.pg_class as c,
            pg_catalog.aclexplode(c.relacl) with ordinality as a(grantor, grantee, privilege_type, is_grantable, n)
-     where c.relkind = 'v' and a.grantee <> c.relowner and a.grantee <> 0
+     where c.relkind = 'v' and c.relname not like 'citus\_%' and a.grantee <> c.relowner and a.grantee <> 0
        and c.relnamespace::regnamespace::text in ('base', 'internal', 'projects', 'tasks', 'analytics', 'prompts', 'events', 'monitoring')
   ) as x order by oid, k;
   -- policies of the tables
@@ -96,12 +96,14 @@ begin
            c.oid::regclass, pg_catalog.obj_description(c.oid, 'pg_class'))
     from pg_catalog.pg_class as c
    where c.relnamespace::regnamespace::text in ('base', 'internal', 'projects', 'tasks', 'analytics', 'prompts', 'events', 'monitoring')
+     and c.relname not like 'citus\_%'
      and pg_catalog.obj_description(c.oid, 'pg_class') is not null
   union all
   select pg_catalog.format('comment on column %s.%I is %L', c.oid::regclass, a.attname, pg_catalog.col_description(c.oid, a.attnum))
     from pg_catalog.pg_class as c
     join pg_catalog.pg_attribute as a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
    where c.relnamespace::regnamespace::text in ('base', 'internal', 'projects', 'tasks', 'analytics', 'prompts', 'events', 'monitoring')
+     and c.relname not like 'citus\_%'
      and pg_catalog.col_description(c.oid, a.attnum) is not null
   union all
   select pg_catalog.format('comment on constraint %I on %s is %L', k.conname, k.conrelid::regclass, pg_catalog.obj_description(k.oid, 'pg_constraint'))

@@ -42,6 +42,7 @@ declare
   v_qual text;
   v_check text;
   v_trigger text;
+  v_def text;
 begin
   if not exists (select from pg_catalog.pg_extension where extname = 'citus') then
     raise notice 'citus/distribute: the citus extension is not installed here; nothing to distribute';
@@ -349,6 +350,42 @@ begin
 end
 $body$
 $fn$;
+
+  -- 7c. SQL functions with parameters that read Citus tables become PL/pgSQL: Citus cannot plan
+  --     a parameterized query on its tables inside a SQL function ("parameterized queries for SQL functions
+  --     referencing distributed tables are not supported"), and PL/pgSQL hands it custom plans.
+  --     Same signature, attributes and body; the body runs as RETURN QUERY (set-returning) or as a
+  --     FOR loop that returns the first row (the value a SQL function returns).
+  for v_rec in
+    select p.oid, p.oid::regprocedure::text as sig, p.proretset, pg_catalog.pg_get_functiondef(p.oid) as def,
+           pg_catalog.rtrim(pg_catalog.btrim(p.prosrc), E'; \n\t') as body,
+           pg_catalog.format_type(p.prorettype, null) as rettype
+      from pg_catalog.pg_proc as p
+      join pg_catalog.pg_language as l on l.oid = p.prolang
+     where l.lanname = 'sql' and p.pronargs > 0 and p.prosqlbody is null
+       and p.pronamespace::regnamespace::text = any (v_schemas)
+       -- it reads a table of the package, or a view over them (tasks.all_tasks)
+       and exists (select from pg_catalog.pg_class as c
+                    where c.relkind in ('r', 'p', 'v') and not c.relispartition
+                      and c.relnamespace::regnamespace::text = any (v_schemas)
+                      and p.prosrc ~* ('\m' || pg_catalog.replace(c.oid::regclass::text, '.', '\.') || '\M'))
+     order by p.oid
+  loop
+    if pg_catalog.strpos(v_rec.body, ';') > 0 then
+      raise notice 'citus/distribute: % has several statements; left a SQL function', v_rec.sig;
+      continue;
+    end if;
+    insert into internal.citus_distribution_undo (phase, statement) values (2, v_rec.def);
+    v_def := pg_catalog.regexp_replace(v_rec.def, '\n LANGUAGE sql\n', E'\n LANGUAGE plpgsql\n');
+    v_def := pg_catalog.left(v_def, pg_catalog.strpos(v_def, 'AS $function$') - 1)
+          || 'AS $function$' || E'\n#variable_conflict use_column\n'
+          || case when v_rec.proretset
+                  then pg_catalog.format(E'begin\n  return query\n%s;\nend\n', v_rec.body)
+                  else pg_catalog.format(E'declare\n  v_result %s;\nbegin\n  for v_result in\n%s\n  loop\n    return v_result;\n  end loop;\n  return null;\nend\n', v_rec.rettype, v_rec.body)
+             end
+          || '$function$';
+    execute v_def;
+  end loop;
 
   -- 7b. Monitoring of the cluster, on Citus only: nodes, shard placement and size, tenant skew.
   execute $v$

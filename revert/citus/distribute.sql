@@ -130,11 +130,12 @@ begin
     perform pg_catalog.undistribute_table(v_rec.rel);
   end loop;
 
-  for v_rec in select statement from internal.citus_distribution_undo where phase = 2 order by step loop
+  -- what undistribute_table dropped first (in the form it had on Citus), then the single-node forms
+  for v_rec in select statement from pg_temp.citus_restore order by step loop
     execute v_rec.statement;
   end loop;
 
-  for v_rec in select statement from pg_temp.citus_restore order by step loop
+  for v_rec in select statement from internal.citus_distribution_undo where phase = 2 order by step loop
     execute v_rec.statement;
   end loop;
 

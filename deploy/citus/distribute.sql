@@ -351,6 +351,30 @@ end
 $body$
 $fn$;
 
+  -- 7d. The tenant lock's upsert without a function in DO UPDATE SET: Citus refuses non-IMMUTABLE
+  --     functions there ("functions used in the DO UPDATE SET clause of INSERTs on distributed
+  --     tables must be marked IMMUTABLE"), which broke every rule that serializes a tenant.
+  insert into internal.citus_distribution_undo (phase, statement)
+  values (2, pg_catalog.pg_get_functiondef('internal.serialize_tenant(uuid, text)'::regprocedure));
+  execute $fn$
+create or replace function internal.serialize_tenant(p_organization_id uuid, p_scope text)
+returns void
+language plpgsql
+volatile
+strict
+security definer
+set search_path = pg_catalog, pg_temp
+as $body$
+begin
+  -- Citus form (citus/distribute): now() evaluated in VALUES, not in DO UPDATE SET.
+  insert into internal.tenant_locks as l (organization_id, scope, locked_at)
+  values (p_organization_id, p_scope, now())
+  on conflict on constraint tenant_locks_pkey
+  do update set version = l.version + 1, locked_at = excluded.locked_at;
+end
+$body$
+$fn$;
+
   -- 7c. SQL functions with parameters that read Citus tables become PL/pgSQL: Citus cannot plan
   --     a parameterized query on its tables inside a SQL function ("parameterized queries for SQL functions
   --     referencing distributed tables are not supported"), and PL/pgSQL hands it custom plans.

@@ -217,6 +217,26 @@ def test_every_monitoring_view_answers_on_the_coordinator():
     assert failures == MONITORING_ON_CITUS_FAILS
 
 
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="the client sees an error and nothing is committed, but Citus reports the deferred "
+                          "trigger's 23514 as XX000 'could not commit transaction for shard ... on at least one active node'")
+def test_commit_time_default_branch_rule_is_an_error_the_client_sees(tenant):
+    """The deferred default-branch rule: a repository whose branches have no default fails at COMMIT
+    with 23514, and nothing is committed (the issue saw Citus return COMMIT with a WARNING)."""
+    org = tenant["alice_org"]
+    repo = uuid.uuid4()
+    with connect() as conn:
+        conn.execute("insert into projects.repositories (organization_id, id, provider, full_name, clone_url, default_branch) "
+                     "values (%s, %s, 'github', 'acme/branchy', 'https://github.com/acme/branchy.git', 'main')", [org, repo])
+        conn.execute("insert into projects.repository_branches (organization_id, repository_id, name, head_commit_sha) "
+                     "values (%s, %s, 'dev', repeat('a', 40))", [org, repo])
+        with pytest.raises(psycopg.Error) as failure:
+            conn.commit()
+    with connect() as conn:
+        assert conn.execute("select count(*) as n from projects.repositories where id = %s", [repo]).fetchone()["n"] == 0
+    assert failure.value.sqlstate == "23514", (failure.value.sqlstate, str(failure.value))
+
+
 def test_partition_maintenance_runs_on_the_coordinator():
     with connect() as conn:
         conn.execute("select base.run_partition_maintenance()")

@@ -15,7 +15,7 @@ with_env = source scripts/dbenv.sh;
 
 
 .PHONY: help deps db-start stop status report deploy revert verify seed schemas docs test test-pgtap test-smoke \
-        test-matrix test-as-user check-schemas bench-data bench bench-growth privileges clean
+        test-matrix test-citus test-as-user check-schemas bench-data bench bench-growth privileges clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -58,6 +58,9 @@ docs: db-start ## regenerate docs/<module>.md reference parts and docs/erd/*.svg
 
 test: deps db-start ## fresh database, deploy, pgTAP (pg_prove), pytest smoke suite, lanes, schemas/ and docs/ checks
 	@scripts/test.sh
+
+test-citus: deps ## Citus lane: build Citus 13.2.2 if needed, coordinator + 2 workers, deploy, distribute, API tests, revert
+	@scripts/citus.sh test
 
 test-as-user: ## (root) make deploy && make test as an ordinary user in a clone in a private home
 	@scripts/lanes.sh as-user

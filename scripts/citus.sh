@@ -20,7 +20,21 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 CITUS_VERSION=13.2.2
-TARBALL=${CITUS_TARBALL:-$root/../shared/vendor/citus-$CITUS_VERSION.tar.gz}
+# The vendored source: beside this checkout, beside the repository it was cloned from (a CI clone
+# elsewhere), or in the machine's shared folder; its checksum is pinned.
+CITUS_SHA256=dd2453caec20a830e5e63f1def5c5a98cb6f57ae510407cdcd800916fcdab430
+find_tarball() {
+  local origin candidates=() c
+  origin=$(git -C "$root" remote get-url origin 2>/dev/null || true)
+  candidates+=("$root/../shared/vendor")
+  case "$origin" in /*) candidates+=("$origin/../shared/vendor") ;; esac
+  candidates+=("/work/shared/vendor")
+  for c in "${candidates[@]}"; do
+    [ -f "$c/citus-$CITUS_VERSION.tar.gz" ] && { echo "$c/citus-$CITUS_VERSION.tar.gz"; return; }
+  done
+  echo "$root/../shared/vendor/citus-$CITUS_VERSION.tar.gz"
+}
+TARBALL=${CITUS_TARBALL:-$(find_tarball)}
 base=${CITUS_DIR:-$root/.citus}
 PORT=${CITUS_PORT:-54350}
 PG_MAJOR=15
@@ -56,6 +70,8 @@ citus_installed() { [ -e "$($PG_CONFIG --pkglibdir)/citus.so" ]; }
 build() {
   if citus_installed; then echo "citus: citus.so is installed ($($PG_CONFIG --pkglibdir))"; return; fi
   [ -f "$TARBALL" ] || { echo "citus: source tarball $TARBALL not found (set CITUS_TARBALL)" >&2; exit 1; }
+  echo "$CITUS_SHA256  $TARBALL" | sha256sum -c --quiet - \
+    || { echo "citus: $TARBALL does not have the pinned sha256 $CITUS_SHA256" >&2; exit 1; }
   # Build packages from the Debian archive; the server headers pinned to the running server's
   # version, so installing them never upgrades the server.
   local server_version; server_version=$(dpkg-query -W -f='${Version}' "postgresql-$PG_MAJOR")
@@ -224,9 +240,12 @@ citus_test() {
 
   # The schema before the distribution: the revert must come back to exactly it.
   local before_distribute
-  before_distribute=$(awk '/^citus\/distribute /{print prev; exit} /^[a-z]/{prev=$1}' "$root/sqitch.plan")
+  # The change just before it in the plan (Sqitch's ^ suffix: a reworked name alone is ambiguous).
+  before_distribute='citus/distribute^'
   t=$(date +%s)
-  sqitch deploy --quiet --verify --to "$before_distribute" "$target" 2>&1 | grep -v 'WARNING\|DETAIL\|HINT' || true
+  if ! sqitch deploy --quiet --verify --to "$before_distribute" "$target" >"$base/deploy-before.log" 2>&1; then
+    cat "$base/deploy-before.log" >&2; echo "citus lane: the deploy up to $before_distribute failed" >&2; exit 1
+  fi
   psql_node coordinator "$DB_NAME" -At -f "$root/tests/citus/schema_fingerprint.sql" >"$base/fingerprint-before.txt"
   if sqitch deploy --quiet --verify "$target" 2>&1 | grep -v 'WARNING\|DETAIL\|HINT\|NOTICE'; then :; fi
   if ! psql_owner -At -c "select 1 from sqitch.changes where change = 'citus/distribute'" | grep -q 1; then
@@ -275,7 +294,9 @@ SQL
   # Revert: back to the single-node schema, exactly; then everything.
   psql_owner -c "alter role authenticated nologin" -c "alter role service_role nologin" -c "alter role anon nologin" >/dev/null
   t=$(date +%s)
-  if sqitch revert -y --quiet --to "$before_distribute" "$target" 2>&1 | grep -v 'WARNING\|DETAIL\|HINT\|NOTICE'; then :; fi
+  if ! sqitch revert -y --quiet --to "$before_distribute" "$target" >"$base/revert.log" 2>&1; then
+    cat "$base/revert.log" >&2; echo "citus lane: the revert of citus/distribute failed" >&2; failed+=("revert")
+  fi
   psql_node coordinator "$DB_NAME" -At -f "$root/tests/citus/schema_fingerprint.sql" >"$base/fingerprint-after.txt"
   if diff -u "$base/fingerprint-before.txt" "$base/fingerprint-after.txt" >"$base/fingerprint.diff"; then
     echo "citus lane: the revert of citus/distribute restored the single-node schema ($(wc -l <"$base/fingerprint-before.txt") catalog lines identical)"

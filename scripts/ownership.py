@@ -34,6 +34,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # The modules in load order, with the number schemas/ and docs/ use for them.
 MODULES = ["base", "projects", "tasks", "analytics", "prompts", "events", "monitoring"]
 MODULE_FILE = {m: f"{i:02d}_{m}" for i, m in enumerate(MODULES)}
+# Changes that act only on a Citus coordinator (citus/distribute): they re-create other modules'
+# objects in a form Citus runs, and create nothing on plain PostgreSQL, where schemas/ and docs/
+# are generated. They own nothing.
+CITUS_ONLY_MODULES = {"citus"}
 # The PostgreSQL schemas the package creates (the ones schemas/ and docs/ describe).
 PACKAGE_SCHEMAS = ["base", "internal", "projects", "tasks", "analytics", "prompts", "events", "monitoring"]
 
@@ -90,6 +94,8 @@ class Ownership:
         own = cls()
         for change in plan_changes(root):
             module = change.split("/")[0]
+            if module in CITUS_ONLY_MODULES:
+                continue
             for path in change_files(change, root):
                 sql = _strip_comments(path.read_text()).lower()
                 for kind, rx in _PATTERNS:

@@ -53,7 +53,7 @@ def test_docs_check_fails_on_a_changed_comment(deployed_db, tmp_path):
     assert marker in text and f"{marker} (internal)" in text
     assert f"{marker} (internal)" not in (after / "base.md").read_text()
 
-    dbname = url.rsplit("/", 1)[1].split("?")[0]
+    dbname = psycopg.conninfo.conninfo_to_dict(url)["dbname"]   # the URL may carry host=/socket/dir
     env = {**os.environ, "DATABASE_URL": os.environ["PLATFORM_TARGET_URL"]}
     result = subprocess.run(["scripts/docs.sh", "check", dbname], cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.returncode == 1, result.stdout + result.stderr

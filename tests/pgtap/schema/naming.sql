@@ -45,8 +45,9 @@ select is_empty(
 select is_empty(
   $$select r.name || ': ' || k.conname
       from pg_catalog.pg_constraint as k join package_relations as r on r.oid = k.conrelid
-     where k.contype <> 't' and k.conname !~ '_(pkey|fkey|key|check|excl)$'$$,
-  'every constraint is named with PostgreSQL''s suffix for its kind (_pkey, _fkey, _key, _check, _excl)');
+     where k.contype <> 't'
+       and k.conname !~ case k.contype when 'n' then '_not_null$' else '_(pkey|fkey|key|check|excl)$' end$$,
+  'every constraint is named with PostgreSQL''s suffix for its kind (_pkey, _fkey, _key, _check, _excl; _not_null for the NOT NULL constraints PostgreSQL 18 catalogs)');
 
 select is_empty(
   $$select r.name || ': ' || c.relname

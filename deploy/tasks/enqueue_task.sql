@@ -53,14 +53,14 @@ comment on function internal.tasks_definition_for_enqueue(uuid, text, integer, t
 revoke execute on function internal.tasks_definition_for_enqueue(uuid, text, integer, text) from public;
 
 create function internal.enqueue_task(
-  organization_id  uuid,
-  definition_name  text,
-  payload          jsonb       default '{}',
-  priority         integer     default null,
-  scheduled_at     timestamptz default now(),
-  idempotency_key  text        default null,
-  depends_on       uuid[]      default '{}',
-  workflow_id      uuid        default null)
+  p_organization_id  uuid,
+  p_definition_name  text,
+  p_payload          jsonb       default '{}',
+  p_priority         integer     default null,
+  p_scheduled_at     timestamptz default now(),
+  p_idempotency_key  text        default null,
+  p_depends_on       uuid[]      default '{}',
+  p_workflow_id      uuid        default null)
 returns tasks.tasks
 language plpgsql
 volatile
@@ -69,8 +69,8 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_id         uuid := base.uuid_generate_v7();
-  v_payload    jsonb := coalesce(enqueue_task.payload, '{}');
-  v_at         timestamptz := coalesce(enqueue_task.scheduled_at, now());
+  v_payload    jsonb := coalesce(p_payload, '{}');
+  v_at         timestamptz := coalesce(p_scheduled_at, now());
   v_deps       uuid[];
   v_definition tasks.task_definitions;
   v_workflow   tasks.workflows;
@@ -78,67 +78,67 @@ declare
   v_existing   uuid;
   v_tries      integer := 0;
 begin
-  v_definition := internal.tasks_definition_for_enqueue(enqueue_task.organization_id, enqueue_task.definition_name,
-                                                        enqueue_task.priority, 'enqueuing a task');
+  v_definition := internal.tasks_definition_for_enqueue(p_organization_id, p_definition_name,
+                                                        p_priority, 'enqueuing a task');
   if jsonb_typeof(v_payload) <> 'object' then
     raise exception 'payload must be a JSON object, not %', jsonb_typeof(v_payload)
       using errcode = '22023';
   end if;
-  if length(enqueue_task.idempotency_key) not between 1 and 200 then
+  if length(p_idempotency_key) not between 1 and 200 then
     raise exception 'idempotency_key must be 1 to 200 characters'
       using errcode = '22023';
   end if;
-  if array_position(enqueue_task.depends_on, null) is not null then
+  if array_position(p_depends_on, null) is not null then
     raise exception 'depends_on must not contain NULL'
       using errcode = '22023';
   end if;
-  if cardinality(enqueue_task.depends_on) > 0 then
-    v_deps := array(select distinct d.d from unnest(enqueue_task.depends_on) as d(d) order by d.d);
+  if cardinality(p_depends_on) > 0 then
+    v_deps := array(select distinct d.d from unnest(p_depends_on) as d(d) order by d.d);
   else
     v_deps := '{}';
   end if;
 
   -- Idempotency: take the key first. A concurrent enqueue with the same key waits here until this
   -- transaction ends, then finds the key and returns this task.
-  if enqueue_task.idempotency_key is not null then
+  if p_idempotency_key is not null then
     loop
       v_tries := v_tries + 1;
       insert into tasks.task_idempotency_keys as k (organization_id, idempotency_key, task_id)
-      values (enqueue_task.organization_id, enqueue_task.idempotency_key, v_id)
+      values (p_organization_id, p_idempotency_key, v_id)
       on conflict on constraint task_idempotency_keys_pkey do nothing;
       exit when found;
 
       select k.task_id into v_existing
         from tasks.task_idempotency_keys as k
-       where k.organization_id = enqueue_task.organization_id and k.idempotency_key = enqueue_task.idempotency_key;
-      v_task := internal.tasks_find(enqueue_task.organization_id, v_existing);
+       where k.organization_id = p_organization_id and k.idempotency_key = p_idempotency_key;
+      v_task := internal.tasks_find(p_organization_id, v_existing);
       if v_task.id is not null then
         return v_task;  -- the existing task, queued or finished
       end if;
       -- A stale key (its task left the history): take it over, unless another enqueue just did.
       update tasks.task_idempotency_keys as k
          set task_id = v_id, created_at = now()
-       where k.organization_id = enqueue_task.organization_id and k.idempotency_key = enqueue_task.idempotency_key
+       where k.organization_id = p_organization_id and k.idempotency_key = p_idempotency_key
          and k.task_id = v_existing;
       exit when found;
       if v_tries >= 3 then
-        raise exception 'idempotency key "%" kept changing hands', enqueue_task.idempotency_key
+        raise exception 'idempotency key "%" kept changing hands', p_idempotency_key
           using errcode = '40001', hint = 'Retry the transaction.';
       end if;
     end loop;
   end if;
 
   -- Lock order: graph lock (when edges will be added), then the workflow.
-  if enqueue_task.workflow_id is not null then
+  if p_workflow_id is not null then
     select w.* into v_workflow
       from tasks.workflows as w
-     where w.organization_id = enqueue_task.organization_id and w.id = enqueue_task.workflow_id;
+     where w.organization_id = p_organization_id and w.id = p_workflow_id;
     if not found then
-      raise exception 'workflow % not found in organization %', enqueue_task.workflow_id, enqueue_task.organization_id
+      raise exception 'workflow % not found in organization %', p_workflow_id, p_organization_id
         using errcode = 'P0002';
     end if;
     if v_workflow.execution_mode <> 'dag' and cardinality(v_deps) > 0 then
-      raise exception 'workflow % is %: depends_on is for dag workflows only', enqueue_task.workflow_id, v_workflow.execution_mode
+      raise exception 'workflow % is %: depends_on is for dag workflows only', p_workflow_id, v_workflow.execution_mode
         using errcode = '22023',
               hint = 'In a sequential workflow each task depends on the one enqueued before it; in a parallel one on none.';
     end if;
@@ -146,13 +146,13 @@ begin
   -- The organization's dependency-graph lock (internal.serialize_tenant: a row no API role can
   -- lock), the same one the dependency trigger takes, taken here first to keep the lock order.
   if cardinality(v_deps) > 0 or v_workflow.execution_mode = 'sequential' then
-    perform internal.serialize_tenant(enqueue_task.organization_id, 'task_dependencies');
+    perform internal.serialize_tenant(p_organization_id, 'task_dependencies');
   end if;
-  if enqueue_task.workflow_id is not null then
-    v_workflow := internal.tasks_lock_workflow(enqueue_task.organization_id, enqueue_task.workflow_id);
+  if p_workflow_id is not null then
+    v_workflow := internal.tasks_lock_workflow(p_organization_id, p_workflow_id);
     if v_workflow.status not in ('pending', 'running') then
       raise exception 'workflow % is already %: tasks can be added to pending or running workflows only',
-                      enqueue_task.workflow_id, v_workflow.status
+                      p_workflow_id, v_workflow.status
         using errcode = '55000';
     end if;
     if v_workflow.execution_mode = 'sequential' and v_workflow.last_task_id is not null then
@@ -164,24 +164,24 @@ begin
     (organization_id, id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
      max_attempts, lease_duration, backoff_base, backoff_cap, idempotency_key, enqueued_by)
   values
-    (enqueue_task.organization_id, v_id, v_definition.id, enqueue_task.workflow_id, v_definition.queue_name,
+    (p_organization_id, v_id, v_definition.id, p_workflow_id, v_definition.queue_name,
      case when v_at > now() then 'scheduled' else 'pending' end,
-     coalesce(enqueue_task.priority, v_definition.default_priority), v_payload, v_at,
+     coalesce(p_priority, v_definition.default_priority), v_payload, v_at,
      v_definition.max_attempts, v_definition.lease_duration, v_definition.backoff_base, v_definition.backoff_cap,
-     enqueue_task.idempotency_key, base.current_user_id())
+     p_idempotency_key, base.current_user_id())
   returning * into v_task;
 
   if cardinality(v_deps) > 0 then
     insert into tasks.task_dependencies (organization_id, task_id, depends_on_task_id)
-    select enqueue_task.organization_id, v_id, d.id from unnest(v_deps) as d(id);
+    select p_organization_id, v_id, d.id from unnest(v_deps) as d(id);
     -- The dependency trigger blocked the task, or cancelled it (a dependency had failed).
-    v_task := internal.tasks_find(enqueue_task.organization_id, v_id);
+    v_task := internal.tasks_find(p_organization_id, v_id);
   end if;
 
-  if enqueue_task.workflow_id is not null then
+  if p_workflow_id is not null then
     update tasks.workflows as w
        set last_task_id = v_id, updated_at = now()
-     where w.organization_id = enqueue_task.organization_id and w.id = enqueue_task.workflow_id;
+     where w.organization_id = p_organization_id and w.id = p_workflow_id;
   end if;
 
   if v_task.status = 'pending' then
@@ -221,12 +221,12 @@ comment on function tasks.enqueue_task(uuid, text, jsonb, integer, timestamptz, 
   'Enqueues one task of a definition (by name) for a member of the organization or service_role (else 42501). Returns it: pending (claimable), scheduled (scheduled_at in the future), blocked (waits for depends_on) or cancelled (a dependency had failed). A repeated idempotency_key returns the existing task instead, also under concurrency. Errors: 22023 bad argument, P0002 unknown definition or workflow or dependency, 55000 inactive definition or finished workflow, 23514 dependency cycle.';
 
 create function internal.enqueue_tasks(
-  organization_id  uuid,
-  definition_name  text,
-  payloads         jsonb[],
-  priority         integer     default null,
-  scheduled_at     timestamptz default now(),
-  workflow_id      uuid        default null)
+  p_organization_id  uuid,
+  p_definition_name  text,
+  p_payloads         jsonb[],
+  p_priority         integer     default null,
+  p_scheduled_at     timestamptz default now(),
+  p_workflow_id      uuid        default null)
 returns setof tasks.tasks
 language plpgsql
 volatile
@@ -234,30 +234,30 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_at         timestamptz := coalesce(enqueue_tasks.scheduled_at, now());
+  v_at         timestamptz := coalesce(p_scheduled_at, now());
   v_definition tasks.task_definitions;
   v_workflow   tasks.workflows;
 begin
-  v_definition := internal.tasks_definition_for_enqueue(enqueue_tasks.organization_id, enqueue_tasks.definition_name,
-                                                        enqueue_tasks.priority, 'enqueuing tasks');
-  if cardinality(enqueue_tasks.payloads) is null or cardinality(enqueue_tasks.payloads) not between 1 and 10000 then
+  v_definition := internal.tasks_definition_for_enqueue(p_organization_id, p_definition_name,
+                                                        p_priority, 'enqueuing tasks');
+  if cardinality(p_payloads) is null or cardinality(p_payloads) not between 1 and 10000 then
     raise exception 'payloads must hold 1 to 10000 JSON objects'
       using errcode = '22023';
   end if;
-  if exists (select from unnest(enqueue_tasks.payloads) as p(p) where jsonb_typeof(p.p) is distinct from 'object') then
+  if exists (select from unnest(p_payloads) as p(p) where jsonb_typeof(p.p) is distinct from 'object') then
     raise exception 'every payload must be a JSON object'
       using errcode = '22023';
   end if;
 
-  if enqueue_tasks.workflow_id is not null then
-    v_workflow := internal.tasks_lock_workflow(enqueue_tasks.organization_id, enqueue_tasks.workflow_id);
+  if p_workflow_id is not null then
+    v_workflow := internal.tasks_lock_workflow(p_organization_id, p_workflow_id);
     if v_workflow.execution_mode = 'sequential' then
-      raise exception 'workflow % is sequential: enqueue its tasks one by one with enqueue_task', enqueue_tasks.workflow_id
+      raise exception 'workflow % is sequential: enqueue its tasks one by one with enqueue_task', p_workflow_id
         using errcode = '22023';
     end if;
     if v_workflow.status not in ('pending', 'running') then
       raise exception 'workflow % is already %: tasks can be added to pending or running workflows only',
-                      enqueue_tasks.workflow_id, v_workflow.status
+                      p_workflow_id, v_workflow.status
         using errcode = '55000';
     end if;
   end if;
@@ -267,19 +267,19 @@ begin
     insert into tasks.tasks
       (organization_id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
        max_attempts, lease_duration, backoff_base, backoff_cap, enqueued_by)
-    select enqueue_tasks.organization_id, v_definition.id, enqueue_tasks.workflow_id, v_definition.queue_name,
+    select p_organization_id, v_definition.id, p_workflow_id, v_definition.queue_name,
            case when v_at > now() then 'scheduled' else 'pending' end,
-           coalesce(enqueue_tasks.priority, v_definition.default_priority), p.payload, v_at,
+           coalesce(p_priority, v_definition.default_priority), p.payload, v_at,
            v_definition.max_attempts, v_definition.lease_duration, v_definition.backoff_base, v_definition.backoff_cap,
            base.current_user_id()
-      from unnest(enqueue_tasks.payloads) with ordinality as p(payload, n)
+      from unnest(p_payloads) with ordinality as p(payload, n)
      order by p.n
     returning *),
   last_task as (
     update tasks.workflows as w
        set last_task_id = (select i.id from inserted as i order by i.id desc limit 1), updated_at = now()
-     where enqueue_tasks.workflow_id is not null
-       and w.organization_id = enqueue_tasks.organization_id and w.id = enqueue_tasks.workflow_id)
+     where p_workflow_id is not null
+       and w.organization_id = p_organization_id and w.id = p_workflow_id)
   select * from inserted;
 
   if v_at <= now() then

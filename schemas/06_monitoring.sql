@@ -788,7 +788,7 @@ begin
 
       if default_partition is not null then
         begin
-          execute format('select count(*) from (select from %s limit 100000) as d', default_partition)
+          execute format('select count(*) from (select 1 from %s limit 100000) as d', default_partition)
              into default_rows;
         exception when lock_not_available then
           default_rows := null;  -- reported as "could not be counted", never a hang
@@ -1413,10 +1413,11 @@ CREATE VIEW monitoring.base_integrity_checks AS
         ), ownerless AS (
          SELECT o.id,
             o.slug
-           FROM base.organizations o
-          WHERE (NOT (EXISTS ( SELECT
+           FROM (base.organizations o
+             LEFT JOIN ( SELECT DISTINCT m.organization_id
                    FROM base.organization_members m
-                  WHERE ((m.organization_id = o.id) AND (m.role = 'owner'::base.organization_role)))))
+                  WHERE (m.role = 'owner'::base.organization_role)) owned ON ((owned.organization_id = o.id)))
+          WHERE (owned.organization_id IS NULL)
         ), no_rls AS (
          SELECT t.name
            FROM package_tables t

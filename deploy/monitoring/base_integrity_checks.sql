@@ -1,17 +1,13 @@
 -- Deploy platform:monitoring/base_integrity_checks to pg
--- Guarantees of the package that a constraint cannot hold, or that an operator can switch off:
---   organization_without_owner  an organization with no owner member (base promises at least
---                               one; a service or a manual fix can still break it)
---   rls_disabled                a package table with row-level security turned off
---   disabled_trigger            audit, updated_at and state-guard triggers that stopped firing
---   unvalidated_constraint      NOT VALID checks and foreign keys: old rows were never checked
--- One row per offender, or one ok row per check when there is none. Module-specific invariants
--- (orphans, states) go in their own views, registered in monitoring.finding_sources with area
--- 'integrity', so that data_integrity_checks shows them too.
+-- Reworked after v1.0.0: organizations without an owner are found with an anti-join, which Citus
+-- can run (the v1.0.0 correlated NOT EXISTS over the reference table base.organizations failed
+-- there). Same columns and rows; see base_integrity_checks@v1.0.0.sql for what the checks are.
 
 begin;
 
-create view monitoring.base_integrity_checks as
+set local lock_timeout = '5s';
+
+create or replace view monitoring.base_integrity_checks as
 with package_tables as (
   select c.oid, format('%I.%I', n.nspname, c.relname) as name, c.relrowsecurity
     from pg_catalog.pg_class as c
@@ -20,10 +16,15 @@ with package_tables as (
      and c.relkind in ('r', 'p') and not c.relispartition
 ),
 ownerless as (
+  -- An anti-join with the owners, not a correlated NOT EXISTS: Citus cannot run a correlated
+  -- subquery over a reference table (base.organizations is one there); on one node it is the same anti-join.
   select o.id, o.slug
     from base.organizations as o
-   where not exists (select from base.organization_members as m
-                      where m.organization_id = o.id and m.role = 'owner')
+    left join (select distinct m.organization_id
+                 from base.organization_members as m
+                where m.role = 'owner') as owned
+      on owned.organization_id = o.id
+   where owned.organization_id is null
 ),
 no_rls as (
   select t.name from package_tables as t where not t.relrowsecurity
@@ -84,10 +85,5 @@ select f.category, f.check_name, f.object_name, f.severity, f.value, f.details,
 
 comment on view monitoring.base_integrity_checks is
   'Invariants of the base module and of every package table that constraints cannot hold: organizations without an owner, tables with RLS off, disabled triggers, NOT VALID constraints. One row per offender, or one ok row per check.';
-
-grant select on monitoring.base_integrity_checks to platform_monitor, service_role;
-
-insert into monitoring.finding_sources (source_view, area, description) values
-  ('monitoring.base_integrity_checks', 'integrity', 'Organizations without owner, RLS off, disabled triggers, NOT VALID constraints.');
 
 commit;

@@ -153,9 +153,11 @@ declare
   v_branches       bigint;
   v_default_name   text;
 begin
-  -- Fires on both tables; read the key by name so one body serves both row types.
+  -- Fires on both tables. A branch row has repository_id, a repository row has not (its key is
+  -- id): tell them apart by their columns, never by the trigger's table name, which on Citus is a
+  -- shard's name (repositories_102040).
   v_org := (to_jsonb(v_row) ->> 'organization_id')::uuid;
-  v_repository := (to_jsonb(v_row) ->> case when tg_table_name = 'repositories' then 'id' else 'repository_id' end)::uuid;
+  v_repository := coalesce(to_jsonb(v_row) ->> 'repository_id', to_jsonb(v_row) ->> 'id')::uuid;
 
   perform from projects.repositories as r
    where r.organization_id = v_org and r.id = v_repository;

@@ -308,6 +308,28 @@ def test_commit_time_default_branch_rule_is_an_error_the_client_sees(tenant):
     assert failure.value.sqlstate == "23514", (failure.value.sqlstate, str(failure.value))
 
 
+def test_default_branch_rule_fires_for_a_repository_change(tenant):
+    """The rule's trigger on projects.repositories fires on a shard: renaming the default branch to
+    one the repository does not have fails at COMMIT (XX000 on Citus, see the xfail above) and
+    nothing is committed. It used to read the repository id by table name and skip the check."""
+    org = tenant["alice_org"]
+    repo = uuid.uuid4()
+    with connect() as conn:
+        conn.execute("insert into projects.repositories (organization_id, id, provider, full_name, clone_url, default_branch) "
+                     "values (%s, %s, 'github', 'acme/renamed', 'https://github.com/acme/renamed.git', 'main')", [org, repo])
+        conn.execute("insert into projects.repository_branches (organization_id, repository_id, name, head_commit_sha, is_default) "
+                     "values (%s, %s, 'main', repeat('a', 40), true)", [org, repo])
+        conn.commit()
+        conn.execute("update projects.repositories set default_branch = 'trunk' where organization_id = %s and id = %s",
+                     [org, repo])
+        with pytest.raises(psycopg.Error):
+            conn.commit()
+    with connect() as conn:
+        row = conn.execute("select default_branch from projects.repositories where organization_id = %s and id = %s",
+                           [org, repo]).fetchone()
+    assert row["default_branch"] == "main"
+
+
 def test_partition_maintenance_runs_on_the_coordinator():
     with connect() as conn:
         conn.execute("select base.run_partition_maintenance()")

@@ -123,6 +123,7 @@ declare
   v_ok       boolean;
   v_existing    uuid;
   v_existing_at timestamptz;
+  v_fields      record;
 begin
   -- One probe of the type catalog checks source, type, activity and required keys; only a
   -- rejected event pays for validate_event's precise message.
@@ -190,34 +191,39 @@ begin
 
   -- The source-table row, written here rather than through events.fill_source_tables (the batch
   -- path): one plain INSERT instead of a function call over one-element arrays halves its cost.
-  -- The payload paths are the same inlined events.*_fields functions.
+  -- The fields come from the source's events.*_fields function into a record first, and the row
+  -- is inserted with VALUES: Citus runs an INSERT ... SELECT from a function through the
+  -- coordinator and ships the rows by COPY, which it refuses on a table with row-level security.
   case ingest_event.source
   when 'github' then
+    select f.* into v_fields from events.github_fields(ingest_event.payload) as f;
     insert into events.github_events
       (organization_id, event_id, received_at, event_type, repository_full_name, action, sender_login, ref, number, commit_sha)
-    select ingest_event.organization_id, v_id, now(), ingest_event.event_type,
-           f.repository_full_name, f.action, f.sender_login, f.ref, f.number, f.commit_sha
-      from events.github_fields(ingest_event.payload) as f;
+    values (ingest_event.organization_id, v_id, now(), ingest_event.event_type,
+            v_fields.repository_full_name, v_fields.action, v_fields.sender_login, v_fields.ref, v_fields.number,
+            v_fields.commit_sha);
   when 'linear' then
+    select f.* into v_fields from events.linear_fields(ingest_event.payload) as f;
     insert into events.linear_events
       (organization_id, event_id, received_at, event_type, action, entity_type, entity_id, issue_identifier, team_key,
        state_name, priority)
-    select ingest_event.organization_id, v_id, now(), ingest_event.event_type,
-           f.action, f.entity_type, f.entity_id, f.issue_identifier, f.team_key, f.state_name, f.priority
-      from events.linear_fields(ingest_event.payload) as f;
+    values (ingest_event.organization_id, v_id, now(), ingest_event.event_type,
+            v_fields.action, v_fields.entity_type, v_fields.entity_id, v_fields.issue_identifier, v_fields.team_key,
+            v_fields.state_name, v_fields.priority);
   when 'slack' then
+    select f.* into v_fields from events.slack_fields(ingest_event.payload) as f;
     insert into events.slack_events
       (organization_id, event_id, received_at, event_type, team_id, channel_id, user_id, message_ts, thread_ts)
-    select ingest_event.organization_id, v_id, now(), ingest_event.event_type,
-           f.team_id, f.channel_id, f.user_id, f.message_ts, f.thread_ts
-      from events.slack_fields(ingest_event.payload) as f;
+    values (ingest_event.organization_id, v_id, now(), ingest_event.event_type,
+            v_fields.team_id, v_fields.channel_id, v_fields.user_id, v_fields.message_ts, v_fields.thread_ts);
   when 'deployment' then
+    select f.* into v_fields from events.deployment_fields(ingest_event.payload, ingest_event.event_type) as f;
     insert into events.deployment_events
       (organization_id, event_id, received_at, event_type, environment, service, version, status, commit_sha,
        duration_seconds)
-    select ingest_event.organization_id, v_id, now(), ingest_event.event_type,
-           f.environment, f.service, f.version, f.status, f.commit_sha, f.duration_seconds
-      from events.deployment_fields(ingest_event.payload, ingest_event.event_type) as f;
+    values (ingest_event.organization_id, v_id, now(), ingest_event.event_type,
+            v_fields.environment, v_fields.service, v_fields.version, v_fields.status, v_fields.commit_sha,
+            v_fields.duration_seconds);
   else
     null;  -- a custom source has no source table
   end case;

@@ -214,17 +214,30 @@ def test_multi_tenant_worker_sweeps(call):
 PUSH = json.dumps({"ref": "refs/heads/main", "repository": {"full_name": "acme/app"}})
 
 
-@pytest.mark.xfail(strict=True, raises=psycopg.errors.FeatureNotSupported, reason='Citus: COPY FROM not supported with row-level security (events.ingest_event: the insert into the event store runs as COPY on the worker, under the service_role policies)')
-def test_ingest_event(tenant):
+@pytest.mark.parametrize("source, event_type, payload, table, column, expected", [
+    ("github", "push", PUSH, "events.github_events", "repository_full_name", "acme/app"),
+    ("linear", "issue", '{"action": "create", "type": "Issue", "data": {"id": "L-1", "identifier": "ENG-1"}}',
+     "events.linear_events", "issue_identifier", "ENG-1"),
+    ("slack", "message", '{"team_id": "T1", "event": {"channel": "C1", "user": "U1", "ts": "1.0"}}',
+     "events.slack_events", "channel_id", "C1"),
+])
+def test_ingest_event(tenant, source, event_type, payload, table, column, expected):
+    """One event through the single-event path as service_role: stored once (a repeated key returns
+    the first id), with its source-table row (inserted with VALUES: Citus refuses the COPY that an
+    INSERT ... SELECT from a function becomes, under row-level security)."""
+    key = f"evt-{source}-{uuid.uuid4().hex[:8]}"
     with connect() as conn:
         act_as(conn, "service_role")
-        first = conn.execute("select events.ingest_event(%s, 'github', 'push', %s::jsonb, 'evt-1') as id",
-                             [tenant["alice_org"], PUSH]).fetchone()["id"]
+        first = conn.execute("select events.ingest_event(%s, %s, %s, %s::jsonb, %s) as id",
+                             [tenant["alice_org"], source, event_type, payload, key]).fetchone()["id"]
         conn.commit()
         act_as(conn, "service_role")
-        again = conn.execute("select events.ingest_event(%s, 'github', 'push', %s::jsonb, 'evt-1') as id",
-                             [tenant["alice_org"], PUSH]).fetchone()["id"]
+        again = conn.execute("select events.ingest_event(%s, %s, %s, %s::jsonb, %s) as id",
+                             [tenant["alice_org"], source, event_type, payload, key]).fetchone()["id"]
         assert again == first
+        row = conn.execute(f"select {column} as v from {table} where organization_id = %s and event_id = %s",
+                           [tenant["alice_org"], first]).fetchone()
+        assert row is not None and row["v"] == expected, row
 
 
 def test_monitoring_shows_the_cluster(tenant):

@@ -1668,17 +1668,23 @@ CREATE FUNCTION tasks.heartbeat_task(organization_id uuid, task_id uuid, worker_
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
+  v_lease interval;
   v_until timestamptz;
 begin
-  update tasks.tasks as t
-     set locked_until = now() + t.lease_duration, heartbeat_at = now(), updated_at = now()
+  select t.lease_duration into v_lease
+    from tasks.tasks as t
    where t.organization_id = heartbeat_task.organization_id and t.id = heartbeat_task.task_id
      and t.status = 'running' and t.worker_id = heartbeat_task.worker_id
-  returning t.locked_until into v_until;
+     for no key update;
   if not found then
     perform internal.tasks_raise_not_leased(heartbeat_task.organization_id, heartbeat_task.task_id,
                                             heartbeat_task.worker_id, 'heartbeat');
   end if;
+  v_until := now() + v_lease;
+  -- The row is locked: the lease cannot have moved since the read.
+  update tasks.tasks as t
+     set locked_until = v_until, heartbeat_at = now(), updated_at = now()
+   where t.organization_id = heartbeat_task.organization_id and t.id = heartbeat_task.task_id;
   return v_until;
 end
 $$;

@@ -185,12 +185,16 @@ def test_complete_task(running_task):
         assert conn.execute("select status from tasks.complete_task(%s, %s, 'w1')", list(running_task)).fetchone()["status"] == "succeeded"
 
 
-@pytest.mark.xfail(strict=True, raises=psycopg.errors.FeatureNotSupported,
-                   reason="Citus: STABLE functions used in UPDATE queries cannot be called with column references (now() + lease_duration)")
 def test_heartbeat_task(running_task):
+    """The lease holder extends its lease to now() + lease_duration; another worker gets 55000."""
     with connect() as conn:
         act_as(conn, "service_role")
-        assert conn.execute("select tasks.heartbeat_task(%s, %s, 'w1') as t", list(running_task)).fetchone()["t"]
+        row = conn.execute("select tasks.heartbeat_task(%s, %s, 'w1') as until, now() as now", list(running_task)).fetchone()
+        task = conn.execute("select lease_duration, locked_until from tasks.tasks where organization_id = %s and id = %s",
+                            list(running_task)).fetchone()
+        assert row["until"] == task["locked_until"] == row["now"] + task["lease_duration"]
+        with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState):
+            conn.execute("select tasks.heartbeat_task(%s, %s, 'w2')", list(running_task))
 
 
 @pytest.mark.xfail(strict=True, raises=psycopg.errors.FeatureNotSupported,

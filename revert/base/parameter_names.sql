@@ -693,6 +693,8 @@ begin
         'internal.invite_member(uuid, text, base.organization_role, interval)',
         'internal.revoke_invitation(uuid)'
 ]::regprocedure[])
+       and not exists (select from pg_dist_object as o
+                        where o.classid = 'pg_catalog.pg_proc'::regclass and o.objid = p.oid)
        -- as citus/distribute: functions of the coordinator's local tables stay on the coordinator
        and not exists (select from pg_catalog.pg_depend as d
                          join pg_catalog.pg_type as t on t.oid = d.refobjid

@@ -43,7 +43,7 @@ def build_synthetic(conn: psycopg.Connection, tables: int) -> None:
             conn.execute(f"create table {t} (id bigint not null, at timestamptz not null, parent_id bigint not null "
                          f"references {SCHEMA}.parent (id), label text, primary key (id, at)) partition by range (at)")
             conn.execute(f"create index on {t} (parent_id)")
-            conn.execute(f"select * from base.register_partitioned_table('{t}', 'month', p_premake => 3)")
+            conn.execute(f"select * from base.register_partitioned_table('{t}', 'month', premake => 3)")
             conn.execute(f"insert into {t} select g, now() - (g % 60) * interval '1 hour', g % 1000 + 1, md5(g::text) "
                          f"from generate_series(1, 2000) as g")
         else:

@@ -8,17 +8,22 @@
 -- single-row path uses them); tests/pgtap/events/02_ingest.sql checks on every source that both
 -- give the same row.
 
+--
+-- Bare parameter names (the exposed schemas' rule, docs/conventions.md): PostgreSQL renames a
+-- parameter only by DROP FUNCTION and CREATE FUNCTION, in this transaction.
+-- squawk-ignore-file ban-drop-function
 begin;
 
 set local lock_timeout = '5s';
 
-create or replace function events.fill_source_tables(
-  p_organization_ids uuid[],
-  p_event_ids        uuid[],
-  p_received_ats     timestamptz[],
-  p_sources          text[],
-  p_event_types      text[],
-  p_payloads         jsonb[])
+drop function events.fill_source_tables(uuid[], uuid[], timestamptz[], text[], text[], jsonb[]);
+create function events.fill_source_tables(
+  organization_ids   uuid[],
+  event_ids          uuid[],
+  received_ats       timestamptz[],
+  sources            text[],
+  event_types        text[],
+  payloads           jsonb[])
 returns void
 language plpgsql
 volatile
@@ -27,16 +32,16 @@ as $$
 -- Parallel arrays, one element per stored event; events of other sources are skipped. Each
 -- source's field expressions are those of its extractor (events.github_fields and the others).
 begin
-  if greatest(cardinality(p_organization_ids), cardinality(p_event_ids), cardinality(p_received_ats),
-              cardinality(p_sources), cardinality(p_event_types), cardinality(p_payloads)) > 10000 then
+  if greatest(cardinality(fill_source_tables.organization_ids), cardinality(fill_source_tables.event_ids), cardinality(fill_source_tables.received_ats),
+              cardinality(fill_source_tables.sources), cardinality(fill_source_tables.event_types), cardinality(fill_source_tables.payloads)) > 10000 then
     raise exception 'fill_source_tables takes at most 10000 events at a time (a batch of ingest_events)'
       using errcode = '22023';
   end if;
   -- The extractors' own bound: no payload over 1 MiB (22023).
-  perform base.refuse_oversized('p_payloads', pg_column_size(p.p), 1048576)
-     from unnest(p_payloads) as p(p)
+  perform base.refuse_oversized('payloads', pg_column_size(p.p), 1048576)
+     from unnest(fill_source_tables.payloads) as p(p)
     where pg_column_size(p.p) > 1048576;
-  if 'github' = any (p_sources) then
+  if 'github' = any (fill_source_tables.sources) then
     insert into events.github_events
       (organization_id, event_id, received_at, event_type, repository_full_name, action, sender_login, ref, number, commit_sha)
     select u.organization_id, u.event_id, u.received_at, u.event_type,
@@ -50,13 +55,13 @@ begin
            end,
            left(coalesce(u.payload ->> 'after', u.payload -> 'pull_request' -> 'head' ->> 'sha',
                          u.payload -> 'workflow_run' ->> 'head_sha'), 64)
-      from unnest(p_organization_ids, p_event_ids, p_received_ats, p_sources, p_event_types, p_payloads)
+      from unnest(fill_source_tables.organization_ids, fill_source_tables.event_ids, fill_source_tables.received_ats, fill_source_tables.sources, fill_source_tables.event_types, fill_source_tables.payloads)
              as u(organization_id, event_id, received_at, source, event_type, payload)
      cross join lateral (select coalesce(u.payload -> 'pull_request' -> 'number', u.payload -> 'issue' -> 'number',
                                          u.payload -> 'number') as number) as n
      where u.source = 'github';
   end if;
-  if 'linear' = any (p_sources) then
+  if 'linear' = any (fill_source_tables.sources) then
     insert into events.linear_events
       (organization_id, event_id, received_at, event_type, action, entity_type, entity_id, issue_identifier, team_key,
        state_name, priority)
@@ -71,11 +76,11 @@ begin
                 then case when (u.payload -> 'data' -> 'priority')::numeric between 0 and 100
                           then (u.payload -> 'data' -> 'priority')::numeric::integer end
            end
-      from unnest(p_organization_ids, p_event_ids, p_received_ats, p_sources, p_event_types, p_payloads)
+      from unnest(fill_source_tables.organization_ids, fill_source_tables.event_ids, fill_source_tables.received_ats, fill_source_tables.sources, fill_source_tables.event_types, fill_source_tables.payloads)
              as u(organization_id, event_id, received_at, source, event_type, payload)
      where u.source = 'linear';
   end if;
-  if 'slack' = any (p_sources) then
+  if 'slack' = any (fill_source_tables.sources) then
     insert into events.slack_events
       (organization_id, event_id, received_at, event_type, team_id, channel_id, user_id, message_ts, thread_ts)
     select u.organization_id, u.event_id, u.received_at, u.event_type,
@@ -84,11 +89,11 @@ begin
            left(u.payload -> 'event' ->> 'user', 50),
            left(coalesce(u.payload -> 'event' ->> 'ts', u.payload -> 'event' -> 'item' ->> 'ts'), 50),
            left(u.payload -> 'event' ->> 'thread_ts', 50)
-      from unnest(p_organization_ids, p_event_ids, p_received_ats, p_sources, p_event_types, p_payloads)
+      from unnest(fill_source_tables.organization_ids, fill_source_tables.event_ids, fill_source_tables.received_ats, fill_source_tables.sources, fill_source_tables.event_types, fill_source_tables.payloads)
              as u(organization_id, event_id, received_at, source, event_type, payload)
      where u.source = 'slack';
   end if;
-  if 'deployment' = any (p_sources) then
+  if 'deployment' = any (fill_source_tables.sources) then
     insert into events.deployment_events
       (organization_id, event_id, received_at, event_type, environment, service, version, status, commit_sha,
        duration_seconds)
@@ -102,7 +107,7 @@ begin
                 then case when (u.payload -> 'duration_seconds')::numeric >= 0 and (u.payload -> 'duration_seconds')::numeric < 1e9
                           then round((u.payload -> 'duration_seconds')::numeric, 3) end
            end
-      from unnest(p_organization_ids, p_event_ids, p_received_ats, p_sources, p_event_types, p_payloads)
+      from unnest(fill_source_tables.organization_ids, fill_source_tables.event_ids, fill_source_tables.received_ats, fill_source_tables.sources, fill_source_tables.event_types, fill_source_tables.payloads)
              as u(organization_id, event_id, received_at, source, event_type, payload)
      where u.source = 'deployment';
   end if;
@@ -110,5 +115,7 @@ end
 $$;
 comment on function events.fill_source_tables(uuid[], uuid[], timestamptz[], text[], text[], jsonb[]) is
   'Inserts the source-table rows (github_events, linear_events, slack_events, deployment_events) of stored events given as parallel arrays, one set-based INSERT per source present. Called by ingest_events.';
+revoke execute on function events.fill_source_tables(uuid[], uuid[], timestamptz[], text[], text[], jsonb[]) from public;
+grant execute on function events.fill_source_tables(uuid[], uuid[], timestamptz[], text[], text[], jsonb[]) to service_role;
 
 commit;

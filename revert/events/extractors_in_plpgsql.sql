@@ -5,7 +5,8 @@ begin;
 
 set local lock_timeout = '5s';
 
-create or replace function events.effective_event_type(p_organization_id uuid, p_source text, p_name text)
+drop function events.effective_event_type(uuid, text, text);
+create function events.effective_event_type(p_organization_id uuid, p_source text, p_name text)
 returns setof events.event_types
 language sql
 stable
@@ -101,5 +102,7 @@ $$;
 
 comment on function events.effective_event_type(uuid, text, text) is
   'The event type an organization''s events of this source and name use: the organization''s own definition, else the built-in one; no row when neither exists. Inlined by the planner.';
+revoke execute on function events.effective_event_type(uuid, text, text) from public;
+grant execute on function events.effective_event_type(uuid, text, text) to authenticated, service_role;
 
 commit;

@@ -6,7 +6,8 @@ begin;
 
 set local lock_timeout = '5s';
 
-create or replace function events.fill_source_tables(
+drop function events.fill_source_tables(uuid[], uuid[], timestamptz[], text[], text[], jsonb[]);
+create function events.fill_source_tables(
   p_organization_ids uuid[],
   p_event_ids        uuid[],
   p_received_ats     timestamptz[],
@@ -71,6 +72,8 @@ end
 $$;
 comment on function events.fill_source_tables(uuid[], uuid[], timestamptz[], text[], text[], jsonb[]) is
   'Inserts the source-table rows (github_events, linear_events, slack_events, deployment_events) of stored events given as parallel arrays, one set-based INSERT per source present. Called by ingest_events.';
+revoke execute on function events.fill_source_tables(uuid[], uuid[], timestamptz[], text[], text[], jsonb[]) from public;
+grant execute on function events.fill_source_tables(uuid[], uuid[], timestamptz[], text[], text[], jsonb[]) to service_role;
 
 
 commit;

@@ -21,7 +21,8 @@ begin;
 
 set local lock_timeout = '5s';
 
-create or replace function events.subscription_matches(
+drop function events.subscription_matches(text, text, jsonb, text, text, jsonb);
+create function events.subscription_matches(
   p_event_source        text,
   p_event_type          text,
   p_payload             jsonb,
@@ -80,7 +81,8 @@ $$;
 comment on function events.check_subscription_match(uuid, uuid) is
   'True when the event matches the subscription''s source, type glob and payload filter (whether or not the subscription is active). False for an event of another organization or none; P0002 when the subscription does not exist or is not visible.';
 
-create or replace function events.route_events(
+drop function events.route_events(uuid[], uuid[], timestamptz[], uuid);
+create function events.route_events(
   p_organization_ids uuid[],
   p_event_ids        uuid[],
   p_received_ats     timestamptz[],

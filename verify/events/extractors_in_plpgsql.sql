@@ -14,4 +14,9 @@ select 1 / count(*)
    and p.proconfig @> array['search_path=pg_catalog, pg_temp']
 having count(*) = 5;
 
+-- Bare parameter names (the exposed schemas' rule, docs/conventions.md).
+select 1 / count(*) from pg_catalog.pg_proc
+ where oid = 'events.effective_event_type(uuid, text, text)'::regprocedure
+   and proargnames = array['organization_id', 'source', 'name'];
+
 rollback;

@@ -139,16 +139,16 @@ insert into analytics.metrics (organization_id, repository_id, name, value, unit
 values (:'org', :'repo_trend', 'quality_score', 65, 'score', :'w3'::timestamptz + interval '1 day'),
        (:'org', :'repo_trend', 'quality_score', 10, 'score', :'w1'::timestamptz + interval '3 days');
 select is(analytics.refresh_metric_trends(:'org', :'repo_trend'), 4,
-          'without p_since only the latest rolled-up periods onwards are recomputed (2 days + 2 weeks)');
+          'without since only the latest rolled-up periods onwards are recomputed (2 days + 2 weeks)');
 select results_eq(
   format($$select avg_value, previous_avg, change_abs, direction from analytics.metric_trends
             where repository_id = %L and metric_name = 'quality_score' and period = 'week' order by period_start$$, :'repo_trend'),
   $$values (55::float8, null::float8, null::float8, null::text), (70::float8, 55::float8, 15::float8, 'up'), (65::float8, 70::float8, -5::float8, 'down')$$,
-  'the new week compares with the previous one; the late value for an old week waits for an explicit p_since');
+  'the new week compares with the previous one; the late value for an old week waits for an explicit since');
 select results_eq(
   format($$select trend_direction, weekly_score_change from analytics.repository_quality_overview where repository_id = %L$$, :'repo_trend'),
   $$values ('declining', -5.00)$$, 'the overview now says declining (-5 points)');
-select ok(analytics.refresh_metric_trends(:'org', :'repo_trend', :'w1') > 0, 'an explicit p_since recomputes older periods');
+select ok(analytics.refresh_metric_trends(:'org', :'repo_trend', :'w1') > 0, 'an explicit since recomputes older periods');
 select is((select avg_value from analytics.metric_trends where repository_id = :'repo_trend' and metric_name = 'quality_score'
             and period = 'week' and period_start = :'w1'), 40::float8, 'the late value is now in its week ((50 + 60 + 10) / 3)');
 

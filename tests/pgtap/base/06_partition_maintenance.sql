@@ -22,16 +22,16 @@ select throws_ok($$select * from base.register_partitioned_table('scratch.by_int
 select throws_ok($$select * from base.register_partitioned_table('scratch.readings', 'hour')$$, '23514',
   'new row for relation "partition_config" violates check constraint "partition_config_granularity_check"',
   'granularity is day, week or month');
-select throws_ok($$select * from base.register_partitioned_table('scratch.readings', 'day', p_premake => 0, p_guard_key => false)$$, '23514',
+select throws_ok($$select * from base.register_partitioned_table('scratch.readings', 'day', premake => 0, guard_key => false)$$, '23514',
   'new row for relation "partition_config" violates check constraint "partition_config_premake_check"',
   'at least one future partition is kept');
-select throws_ok($$select * from base.register_partitioned_table('scratch.readings', 'day', p_retention => interval '-1 day', p_guard_key => false)$$, '23514',
+select throws_ok($$select * from base.register_partitioned_table('scratch.readings', 'day', retention => interval '-1 day', guard_key => false)$$, '23514',
   'new row for relation "partition_config" violates check constraint "partition_config_retention_check"',
   'retention is positive');
-select throws_ok($$select * from base.register_partitioned_table('scratch.readings', 'day', p_premake => 2, p_key_past_window => interval '11 years')$$, '23514',
+select throws_ok($$select * from base.register_partitioned_table('scratch.readings', 'day', premake => 2, key_past_window => interval '11 years')$$, '23514',
   'new row for relation "partition_config" violates check constraint "partition_config_key_window_check"',
   'the key window reaches at most ten years back');
-select throws_ok($$select * from base.register_partitioned_table('scratch.readings', 'day', p_premake => 2, p_retention => interval '30 days', p_retention_floor => interval '60 days', p_guard_key => false)$$, '23514',
+select throws_ok($$select * from base.register_partitioned_table('scratch.readings', 'day', premake => 2, retention => interval '30 days', retention_floor => interval '60 days', guard_key => false)$$, '23514',
   'new row for relation "partition_config" violates check constraint "partition_config_retention_floor_check"',
   'retention is never below its floor');
 select is((select count(*)::int from base.partition_config where parent_table = 'scratch.readings'), 0,
@@ -39,7 +39,7 @@ select is((select count(*)::int from base.partition_config where parent_table = 
 
 -- Registration creates DEFAULT, current and future partitions ------------------------------------
 select results_eq(
-  $$select action, count(*)::int from base.register_partitioned_table('scratch.readings', 'day', p_premake => 2, p_guard_key => false) group by action order by action$$,
+  $$select action, count(*)::int from base.register_partitioned_table('scratch.readings', 'day', premake => 2, guard_key => false) group by action order by action$$,
   $$values ('created'::text, 3), ('created default'::text, 1)$$,
   'registering creates the DEFAULT partition, today and two days ahead');
 select ok(
@@ -111,10 +111,10 @@ create table scratch.samples (
   sampled_at timestamptz not null,
   primary key (id, sampled_at)
 ) partition by range (sampled_at);
-select throws_ok($$select * from base.register_partitioned_table('scratch.samples', 'day', p_premake => 2, p_key_future_window => interval '3 days')$$,
+select throws_ok($$select * from base.register_partitioned_table('scratch.samples', 'day', premake => 2, key_future_window => interval '3 days')$$,
   '23514', 'new row for relation "partition_config" violates check constraint "partition_config_key_window_check"',
   'the future bound stays within the premade periods');
-select lives_ok($$select * from base.register_partitioned_table('scratch.samples', 'day', p_premake => 2, p_retention => interval '5 days')$$,
+select lives_ok($$select * from base.register_partitioned_table('scratch.samples', 'day', premake => 2, retention => interval '5 days')$$,
   'a table registers with the default window: its retention back, a day ahead');
 select is((select key_past_window || ' / ' || key_future_window from base.partition_config where parent_table = 'scratch.samples'),
   '5 days / 1 day', 'the default window is the retention back and one day ahead');

@@ -11,8 +11,8 @@ create table monitoring_test.events (
   at  timestamptz not null,
   constraint events_pkey primary key (id, at)
 ) partition by range (at);
--- p_guard_key => false: this scratch table must accept the out-of-range rows the faults need.
-select lives_ok($$select * from base.register_partitioned_table('monitoring_test.events', 'month', p_premake => 3, p_guard_key => false)$$,
+-- guard_key => false: this scratch table must accept the out-of-range rows the faults need.
+select lives_ok($$select * from base.register_partitioned_table('monitoring_test.events', 'month', premake => 3, guard_key => false)$$,
                 'a scratch partitioned table is put under maintenance');
 
 create temporary view health as

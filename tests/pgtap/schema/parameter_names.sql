@@ -33,11 +33,7 @@ insert into pending_renames values
   ('analytics.allowed_run_transitions(text)'),
   ('projects.allowed_project_transitions(text)'),
   ('tasks.retry_delay(integer,interval,interval,double precision)'),
-  ('tasks.next_retry_at(integer,interval,interval)'),
-  ('internal.enqueue_task(uuid,text,jsonb,integer,timestamp with time zone,text,uuid[],uuid)'),
-  ('internal.enqueue_tasks(uuid,text,jsonb[],integer,timestamp with time zone,uuid)'),
-  ('internal.cancel_task(uuid,uuid,text)'),
-  ('internal.cancel_workflow(uuid,uuid,text)');
+  ('tasks.next_retry_at(integer,interval,interval)');
 
 create temporary view offenders as
 select distinct pp.function_name, pp.name

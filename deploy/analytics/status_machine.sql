@@ -9,6 +9,8 @@
 begin;
 
 set local lock_timeout = '5s';
+-- Citus: triggers on distributed tables (a placeholder setting where Citus is absent).
+set local citus.enable_unsafe_triggers = on;
 
 insert into base.status_transitions (machine, from_status, to_status) values
   ('analytics.analysis_runs.status', 'queued',  'running'),

@@ -8,7 +8,8 @@
 --           before update of <column> on <table>
 --           for each row when (old.<column> is distinct from new.<column>)
 --           execute function internal.tg__check_status_transition('<machine>', '<column>');
---     (AFTER on tasks.tasks only, which has no BEFORE ROW trigger: see tasks/status_machine);
+--     (on tasks.tasks only, AFTER, with the machine's pairs in WHEN: its hot path runs no function
+--     on a legal change; see tasks/status_machine);
 --   * one message, 55000: invalid status transition for <machine>: "<from>" -> "<to>", DETAIL
 --     allowed from "<from>": <targets in the data> (or none: a final state).
 -- Each module's <module>/status_machine change inserts its rows and swaps its triggers. The machine

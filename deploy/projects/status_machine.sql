@@ -8,6 +8,8 @@
 begin;
 
 set local lock_timeout = '5s';
+-- Citus: triggers on distributed tables (a placeholder setting where Citus is absent).
+set local citus.enable_unsafe_triggers = on;
 
 insert into base.status_transitions (machine, from_status, to_status) values
   ('projects.projects.status', 'planning',  'active'),

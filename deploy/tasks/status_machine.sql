@@ -32,12 +32,18 @@ insert into base.status_transitions (machine, from_status, to_status) values
 drop trigger _200_check_status_transition on tasks.tasks;
 drop trigger _200_check_status_transition on tasks.workflows;
 
--- The queue's one difference: AFTER, not BEFORE. tasks.tasks has no BEFORE ROW trigger at all
--- (PostgreSQL re-reads and locks the old row for any, whatever its WHEN clause, which would cost
--- every claim and retry); an AFTER trigger raises all the same, before the statement ends.
+-- The queue's one difference, for its hot path (every claim and retry changes a status):
+--   * AFTER, not BEFORE: tasks.tasks has no BEFORE ROW trigger at all (PostgreSQL re-reads and
+--     locks the old row for any, whatever its WHEN clause); an AFTER trigger raises all the same,
+--     before the statement ends;
+--   * its WHEN clause also lists the machine's rows ('from>to', in from, to order), so a legal
+--     change runs no function at all (measured: the lookup in an AFTER trigger costs about 15 us
+--     per changed row, a sixth of a batch claim). The function still decides from the table when
+--     it fires; tests/pgtap/schema/status_machines.sql holds this list equal to the table's rows.
 create trigger _000_check_status_transition
   after update of status on tasks.tasks
-  for each row when (old.status is distinct from new.status)
+  for each row when (old.status is distinct from new.status
+                     and old.status || '>' || new.status <> all ('{blocked>pending,blocked>scheduled,pending>blocked,pending>running,running>pending,running>scheduled,scheduled>blocked,scheduled>pending}'::text[]))
   execute function internal.tg__check_status_transition('tasks.tasks.status', 'status');
 
 create trigger _000_check_status_transition

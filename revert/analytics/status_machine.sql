@@ -5,6 +5,7 @@
 begin;
 
 set local lock_timeout = '5s';
+set local citus.enable_unsafe_triggers = on;
 
 CREATE OR REPLACE FUNCTION analytics.allowed_issue_transitions(p_status text)
  RETURNS text[]

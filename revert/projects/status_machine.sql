@@ -5,6 +5,7 @@
 begin;
 
 set local lock_timeout = '5s';
+set local citus.enable_unsafe_triggers = on;
 
 CREATE OR REPLACE FUNCTION projects.allowed_project_transitions(p_status text)
  RETURNS text[]

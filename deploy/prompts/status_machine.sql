@@ -10,6 +10,8 @@ begin;
 set local lock_timeout = '5s';
 -- Citus: triggers on distributed tables (a placeholder setting where Citus is absent).
 set local citus.enable_unsafe_triggers = on;
+-- Citus: function DDL after trigger DDL on distributed tables needs sequential shard commands.
+set local citus.multi_shard_modify_mode = 'sequential';
 
 insert into base.status_transitions (machine, from_status, to_status) values
   ('prompts.prompt_executions.status', 'running', 'succeeded'),

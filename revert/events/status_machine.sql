@@ -5,6 +5,7 @@ begin;
 
 set local lock_timeout = '5s';
 set local citus.enable_unsafe_triggers = on;
+set local citus.multi_shard_modify_mode = 'sequential';
 
 CREATE OR REPLACE FUNCTION events.tg__check_status_transition()
  RETURNS trigger

@@ -6,6 +6,7 @@ begin;
 
 set local lock_timeout = '5s';
 set local citus.enable_unsafe_triggers = on;
+set local citus.multi_shard_modify_mode = 'sequential';
 
 CREATE OR REPLACE FUNCTION projects.allowed_project_transitions(p_status text)
  RETURNS text[]

@@ -6,6 +6,7 @@ begin;
 
 set local lock_timeout = '5s';
 set local citus.enable_unsafe_triggers = on;
+set local citus.multi_shard_modify_mode = 'sequential';
 
 CREATE OR REPLACE FUNCTION prompts.tg_prompt_executions__compute()
  RETURNS trigger

@@ -72,11 +72,11 @@ select has_index('analytics', 'file_analysis', 'file_analysis_organization_id_ru
                  'complexity hot spots come from an index, not a sort');
 
 -- Triggers ------------------------------------------------------------------------------------
-select triggers_are('analytics', 'analysis_runs', array['_100_set_updated_at', '_200_guard_status', '_800_complete'],
-  'analysis_runs: updated_at, lifecycle guard, completion');
+select triggers_are('analytics', 'analysis_runs', array['_000_check_status_transition', '_100_set_updated_at', '_200_guard_status', '_800_complete'],
+  'analysis_runs: status transitions, updated_at, lifecycle guard, completion');
 select triggers_are('analytics', 'issues',
-  array['_100_set_updated_at', '_200_guard_status', '_800_record_status_insert', '_800_record_status_update'],
-  'issues: updated_at, status guard (reopen), history');
+  array['_000_check_status_transition', '_100_set_updated_at', '_200_guard_status', '_800_record_status_insert', '_800_record_status_update'],
+  'issues: status transitions, updated_at, status guard (reopen), history');
 select triggers_are('analytics', 'file_analysis', array['_300_require_open_run'], 'file_analysis: results only for open runs');
 
 -- Policies ----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ select has_role('service_role', 'role service_role exists');
 select is(
   (select array_agg(relname::text order by relname) from pg_class
     where relnamespace = 'base'::regnamespace and relkind in ('r', 'p') and not relispartition),
-  array['audit_log', 'organization_invitations', 'organization_members', 'organizations', 'partition_config', 'users'],
+  array['audit_log', 'organization_invitations', 'organization_members', 'organizations', 'partition_config', 'status_transitions', 'users'],
   'base holds exactly the expected tables (partitions aside)');
 select views_are('base', array['schema_migrations', 'partitions'], 'base holds exactly the expected views');
 select enum_has_labels('base', 'organization_role', array['viewer', 'member', 'admin', 'owner'],

@@ -90,8 +90,8 @@ select is(
   'required_keys is generated from payload_schema.required');
 
 -- Triggers ----------------------------------------------------------------------------------------
-select has_trigger('events', 'events', '_200_check_status_transition', 'event status transitions are enforced');
-select has_trigger('events', 'event_deliveries', '_200_check_status_transition', 'delivery status transitions are enforced');
+select has_trigger('events', 'events', '_000_check_status_transition', 'event status transitions are enforced');
+select has_trigger('events', 'event_deliveries', '_000_check_status_transition', 'delivery status transitions are enforced');
 select hasnt_trigger('events', 'event_types', '_800_sync_partition_retention', 'no tenant''s type retention drives the shared partitions'' retention');
 select has_trigger('events', 'event_subscriptions', '_900_audit_update', 'subscription changes are audited');
 select has_trigger('events', 'event_types', '_900_audit_update', 'event type changes are audited');
@@ -132,7 +132,7 @@ select ok(not has_column_privilege('authenticated', 'events.event_subscriptions'
 
 -- Functions ---------------------------------------------------------------------------------------
 select functions_are('events',
-  array['payload_required_keys', 'effective_event_type', 'tg__check_status_transition', 'retry_delay', 'github_fields', 'linear_fields',
+  array['payload_required_keys', 'effective_event_type', 'retry_delay', 'github_fields', 'linear_fields',
         'slack_fields', 'deployment_fields', 'fill_source_tables',
         'validate_event', 'ingest_event', 'ingest_events', 'subscription_matches', 'check_subscription_match',
         'route_events', 'process_pending_events', 'raise_lease_error', 'claim_deliveries', 'heartbeat_delivery',

@@ -73,9 +73,9 @@ select index_is_unique('projects', 'project_repositories', 'project_repositories
 
 -- Triggers ------------------------------------------------------------------------------------
 select triggers_are('projects', 'projects',
-  array['_100_set_updated_at', '_200_guard_status', '_800_record_status_insert', '_800_record_status_update',
+  array['_000_check_status_transition', '_100_set_updated_at', '_200_guard_status', '_800_record_status_insert', '_800_record_status_update',
         '_900_audit_insert', '_900_audit_update', '_900_audit_delete'],
-  'projects: updated_at, lifecycle guard, status history and audit triggers');
+  'projects: status transitions, updated_at, lifecycle guard, status history and audit triggers');
 select triggers_are('projects', 'repositories',
   array['_100_set_updated_at', '_500_check_default_branch', '_900_audit_insert', '_900_audit_update', '_900_audit_delete'],
   'repositories: updated_at, default-branch check and audit triggers');
@@ -135,8 +135,8 @@ select volatility_is('projects', 'transition_project', array['uuid', 'uuid', 'te
   'transition_project() is volatile');
 select isnt_definer('projects', 'set_default_branch', array['uuid', 'uuid', 'text'],
   'set_default_branch() runs as the caller, under RLS');
-select volatility_is('projects', 'allowed_project_transitions', array['text'], 'immutable',
-  'allowed_project_transitions() is immutable');
+select is((select count(*)::int from base.status_transitions where machine = 'projects.projects.status'), 8,
+  'the project lifecycle is data: its eight transitions are rows of base.status_transitions');
 select volatility_is('projects', 'validate_goals', array['jsonb'], 'immutable', 'validate_goals() is immutable (usable in a check)');
 select volatility_is('projects', 'validate_analysis_config', array['jsonb'], 'immutable',
   'validate_analysis_config() is immutable (usable in a check)');

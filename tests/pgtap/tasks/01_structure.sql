@@ -82,8 +82,8 @@ select is(
       and (tgtype & 2) = 2),
   0,
   'tasks has no BEFORE row trigger (it would re-read and lock the row on every claim)');
-select has_trigger('tasks', 'tasks', '_200_check_status_transition', 'tasks enforces its status transitions');
-select has_trigger('tasks', 'workflows', '_200_check_status_transition', 'workflows enforce their status transitions');
+select has_trigger('tasks', 'tasks', '_000_check_status_transition', 'tasks enforces its status transitions');
+select has_trigger('tasks', 'workflows', '_000_check_status_transition', 'workflows enforce their status transitions');
 select has_trigger('tasks', 'task_dependencies', '_100_apply', 'edges go through the dependency rules');
 select has_trigger('tasks', 'task_definitions', '_900_audit_update', 'definitions are audited');
 

@@ -29,9 +29,6 @@ select p.oid::regprocedure::text as function_name, n.nspname,
 -- points). The last assertion fails as soon as one of them is done, so that its line goes too.
 create temporary table pending_renames (function_name text primary key);
 insert into pending_renames values
-  ('analytics.allowed_issue_transitions(text)'),
-  ('analytics.allowed_run_transitions(text)'),
-  ('projects.allowed_project_transitions(text)'),
   ('tasks.retry_delay(integer,interval,interval,double precision)'),
   ('tasks.next_retry_at(integer,interval,interval)');
 

@@ -166,6 +166,14 @@ migrations_lane() {
   if [ ${#files[@]} -gt 0 ]; then
     scripts/release_check.py lock-timeouts || rc=1
     .venv/bin/squawk --config tests/squawk.toml "${files[@]}" || rc=1
+    # A verify script must raise when its condition fails: `select 1 / count(*) ... having ...`
+    # returns no row when the HAVING is false, and passes silently.
+    local verify_files=() f
+    for f in "${files[@]}"; do [ -f "verify/${f#deploy/}" ] && verify_files+=("verify/${f#deploy/}"); done
+    if [ ${#verify_files[@]} -gt 0 ] && grep -il 'having count(' "${verify_files[@]}"; then
+      echo "verify scripts above filter with HAVING (no row = silent pass): write select 1 / (<condition>)::int"
+      rc=1
+    fi
   fi
   return $rc
 }

@@ -2,8 +2,8 @@
 -- The analysis-run and code-issue lifecycles become rows of base.status_transitions (machines
 -- analytics.analysis_runs.status and analytics.issues.status), enforced by the package's one
 -- transition trigger (base/status_machines) with its one 55000 message.
--- analytics.allowed_run_transitions() and analytics.allowed_issue_transitions() are dropped: UIs
--- read the table. The guards keep what is not a transition (initial states, reopening a resolved
+-- analytics.allowed_run_transitions() and analytics.allowed_issue_transitions() go (dropped by the
+-- reworks of analytics/run_lifecycle and analytics/issues): UIs read the table. The guards keep what is not a transition (initial states, reopening a resolved
 -- issue seen again, the stamps, a run's summary); set_issue_status() reads the table.
 
 begin;
@@ -179,10 +179,6 @@ $function$
 ;
 
 -- Replaced by base.status_transitions: a breaking change, listed in the CHANGELOG.
--- squawk-ignore ban-drop-function
-drop function analytics.allowed_run_transitions(text);
 -- Replaced by base.status_transitions: a breaking change, listed in the CHANGELOG.
--- squawk-ignore ban-drop-function
-drop function analytics.allowed_issue_transitions(text);
 
 commit;

@@ -2,7 +2,8 @@
 -- Event and delivery statuses become rows of base.status_transitions (machines
 -- events.events.status and events.event_deliveries.status), enforced by the package's one
 -- transition trigger (base/status_machines) with its one 55000 message, instead of
--- events.tg__check_status_transition() and its 'from:to1|to2' arguments (dropped).
+-- events.tg__check_status_transition() and its 'from:to1|to2' arguments (the function is dropped by the rework of
+-- events/check_status_transition).
 
 begin;
 
@@ -39,7 +40,5 @@ create trigger _000_check_status_transition
   execute function internal.tg__check_status_transition('events.event_deliveries.status', 'status');
 
 -- Replaced by base.status_transitions: a breaking change, listed in the CHANGELOG.
--- squawk-ignore ban-drop-function
-drop function events.tg__check_status_transition();
 
 commit;

@@ -1,7 +1,7 @@
 -- Deploy platform:projects/status_machine to pg
 -- The project lifecycle becomes rows of base.status_transitions (machine projects.projects.status),
 -- enforced by the package's one transition trigger (base/status_machines) with its one 55000
--- message. projects.allowed_project_transitions() is dropped: UIs read the table. The guard keeps
+-- message. projects.allowed_project_transitions() goes (dropped by the rework of projects/project_lifecycle): UIs read the table. The guard keeps
 -- what is not a transition (a new project starts in planning or active, a deleted project keeps its
 -- status, only leads and admins change it, the stamps); transition_project() reads the table.
 
@@ -145,7 +145,5 @@ comment on function projects.transition_project(uuid, uuid, text, text) is
   'Moves a project to new_status and records the change (with note) in projects.project_status_history; returns the updated project. Runs as the caller, under RLS. 22023 unknown status or note over 2000 characters, 42501 caller is not a project lead or organization admin, P0002 no such project in the organization, 55000 transition not in base.status_transitions (invalid status transition for projects.projects.status, DETAIL the allowed next states) or project deleted.';
 
 -- Replaced by base.status_transitions: a breaking change, listed in the CHANGELOG.
--- squawk-ignore ban-drop-function
-drop function projects.allowed_project_transitions(text);
 
 commit;

@@ -2,7 +2,8 @@
 -- Task and workflow statuses become rows of base.status_transitions (machines tasks.tasks.status
 -- and tasks.workflows.status), enforced by the package's one transition trigger
 -- (base/status_machines) with its one 55000 message, instead of tasks.tg_tasks__check_status_transition()
--- and tasks.tg_workflows__check_status_transition() (dropped).
+-- and tasks.tg_workflows__check_status_transition() (dropped, the latter by the rework of
+-- tasks/workflows).
 -- A task ends (succeeded, failed, cancelled) by moving to task_history, not by a transition: those
 -- are not states of tasks.tasks.status.
 
@@ -57,7 +58,5 @@ create trigger _000_check_status_transition
 -- squawk-ignore ban-drop-function
 drop function tasks.tg_tasks__check_status_transition();
 -- Replaced by base.status_transitions: a breaking change, listed in the CHANGELOG.
--- squawk-ignore ban-drop-function
-drop function tasks.tg_workflows__check_status_transition();
 
 commit;

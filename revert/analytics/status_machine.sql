@@ -1,56 +1,12 @@
 -- Revert platform:analytics/status_machine from pg
--- Restores analytics.allowed_run_transitions(), analytics.allowed_issue_transitions() and the
--- guards and set_issue_status() that called them, as base/pin_search_path left them.
+-- Restores the guards and set_issue_status() that called analytics.allowed_run_transitions() and
+-- analytics.allowed_issue_transitions() (re-created by the reverts of their changes' reworks).
 
 begin;
 
 set local lock_timeout = '5s';
 set local citus.enable_unsafe_triggers = on;
 set local citus.multi_shard_modify_mode = 'sequential';
-
-CREATE OR REPLACE FUNCTION analytics.allowed_issue_transitions(p_status text)
- RETURNS text[]
- LANGUAGE sql
- IMMUTABLE PARALLEL SAFE STRICT
- SET search_path TO 'pg_catalog', 'pg_temp'
-AS $function$
-  select case when (length(p_status) <= 64 or base.refuse_oversized('p_status', length(p_status), 64)) then case p_status
-           when 'open'           then array['confirmed', 'resolved', 'false_positive', 'wont_fix']
-           when 'confirmed'      then array['open', 'resolved', 'false_positive', 'wont_fix']
-           when 'resolved'       then array['open']
-           when 'false_positive' then array['open']
-           when 'wont_fix'       then array['open']
-         end end
-$function$
-
-;
-
-comment on function analytics.allowed_issue_transitions(text) is
-  'The statuses a code issue in p_status may move to next (NULL for an unknown status).';
-revoke execute on function analytics.allowed_issue_transitions(text) from public;
-grant execute on function analytics.allowed_issue_transitions(text) to authenticated, service_role;
-
-CREATE OR REPLACE FUNCTION analytics.allowed_run_transitions(p_status text)
- RETURNS text[]
- LANGUAGE sql
- IMMUTABLE PARALLEL SAFE STRICT
- SET search_path TO 'pg_catalog', 'pg_temp'
-AS $function$
-  select case when (length(p_status) <= 64 or base.refuse_oversized('p_status', length(p_status), 64)) then case p_status
-           when 'queued'    then array['running', 'cancelled', 'failed']
-           when 'running'   then array['succeeded', 'failed', 'cancelled']
-           when 'succeeded' then array[]::text[]
-           when 'failed'    then array[]::text[]
-           when 'cancelled' then array[]::text[]
-         end end
-$function$
-
-;
-
-comment on function analytics.allowed_run_transitions(text) is
-  'The statuses an analysis run in p_status may move to next (empty for the final states; NULL for an unknown status).';
-revoke execute on function analytics.allowed_run_transitions(text) from public;
-grant execute on function analytics.allowed_run_transitions(text) to authenticated, service_role;
 
 CREATE OR REPLACE FUNCTION analytics.set_issue_status(organization_id uuid, issue_id uuid, new_status text, note text DEFAULT NULL::text)
  RETURNS analytics.issues

@@ -11,13 +11,4 @@ select 1 / (count(*) = 2)::int
    and tgname = '_000_check_status_transition'
    and tgfoid = 'internal.tg__check_status_transition()'::regprocedure;
 
-do $$
-begin
-  if to_regprocedure('analytics.allowed_run_transitions(text)') is not null
-     or to_regprocedure('analytics.allowed_issue_transitions(text)') is not null then
-    raise exception 'analytics.allowed_run_transitions(text) or analytics.allowed_issue_transitions(text) still exists';
-  end if;
-end
-$$;
-
 rollback;

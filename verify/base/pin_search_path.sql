@@ -1,9 +1,13 @@
 -- Verify platform:base/pin_search_path on pg
--- Each function this change pinned holds search_path = pg_catalog, pg_temp.
+-- Each function this change pinned that still exists holds search_path = pg_catalog, pg_temp.
+-- Later changes drop some of them (the old status-machine and backoff functions): `sqitch verify`
+-- runs this script against the deployed head, so a dropped function is skipped, not an error.
 
 begin;
 
-select 1 / count(*)
+select 1 / (count(*) = 105
+            and count(p.oid) > 0
+            and count(p.oid) filter (where not coalesce(p.proconfig @> array['search_path=pg_catalog, pg_temp'], false)) = 0)::int
   from (values
     ('base.current_user_email()'),
     ('base.current_user_id()'),
@@ -111,8 +115,6 @@ select 1 / count(*)
     ('monitoring.severity_rank(text)'),
     ('monitoring.worst_severity(text[])')
   ) as f(signature)
-  join pg_catalog.pg_proc as p on p.oid = f.signature::regprocedure
- where p.proconfig @> array['search_path=pg_catalog, pg_temp']
-having count(*) = 105;
+  left join pg_catalog.pg_proc as p on p.oid = pg_catalog.to_regprocedure(f.signature);
 
 rollback;

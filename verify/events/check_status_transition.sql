@@ -2,6 +2,12 @@
 
 begin;
 
-select 'events.tg__check_status_transition()'::regprocedure;
+do $$
+begin
+  if pg_catalog.to_regprocedure('events.tg__check_status_transition()') is not null then
+    raise exception 'events.tg__check_status_transition() still exists';
+  end if;
+end
+$$;
 
 rollback;

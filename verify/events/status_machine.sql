@@ -11,12 +11,4 @@ select 1 / (count(*) = 2)::int
    and tgname = '_000_check_status_transition'
    and tgfoid = 'internal.tg__check_status_transition()'::regprocedure;
 
-do $$
-begin
-  if to_regprocedure('events.tg__check_status_transition()') is not null then
-    raise exception 'events.tg__check_status_transition() still exists';
-  end if;
-end
-$$;
-
 rollback;

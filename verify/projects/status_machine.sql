@@ -9,12 +9,4 @@ select 1 / (count(*) = 1)::int
  where tgrelid = 'projects.projects'::regclass and tgname = '_000_check_status_transition'
    and tgfoid = 'internal.tg__check_status_transition()'::regprocedure;
 
-do $$
-begin
-  if to_regprocedure('projects.allowed_project_transitions(text)') is not null then
-    raise exception 'projects.allowed_project_transitions(text) still exists';
-  end if;
-end
-$$;
-
 rollback;

@@ -13,8 +13,7 @@ select 1 / (count(*) = 2)::int
 
 do $$
 begin
-  if to_regprocedure('tasks.tg_tasks__check_status_transition()') is not null
-     or to_regprocedure('tasks.tg_workflows__check_status_transition()') is not null then
+  if to_regprocedure('tasks.tg_tasks__check_status_transition()') is not null then
     raise exception 'a per-table transition function of tasks still exists';
   end if;
 end

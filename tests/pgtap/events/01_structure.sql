@@ -132,7 +132,7 @@ select ok(not has_column_privilege('authenticated', 'events.event_subscriptions'
 
 -- Functions ---------------------------------------------------------------------------------------
 select functions_are('events',
-  array['payload_required_keys', 'effective_event_type', 'tg__check_status_transition', 'retry_delay', 'github_fields', 'linear_fields',
+  array['payload_required_keys', 'effective_event_type', 'tg__check_status_transition', 'github_fields', 'linear_fields',
         'slack_fields', 'deployment_fields', 'fill_source_tables',
         'validate_event', 'ingest_event', 'ingest_events', 'subscription_matches', 'check_subscription_match',
         'route_events', 'process_pending_events', 'raise_lease_error', 'claim_deliveries', 'heartbeat_delivery',

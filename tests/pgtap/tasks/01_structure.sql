@@ -1,7 +1,7 @@
 -- Structure of the tasks module: tables, keys, references, partitions, policies, privileges and
 -- the shape of every function (volatility, definer or not, who may execute it).
 begin;
-select plan(85);
+select plan(83);
 
 select is(
   (select array_agg(c.relname::text order by c.relname) from pg_class as c
@@ -130,9 +130,6 @@ select column_privs_are('tasks', 'workflows', 'name', 'authenticated', array['SE
 select table_privs_are('tasks', 'tasks', 'anon', array[]::text[], 'anon has nothing on the queue');
 
 -- Functions: volatility, security, who may call
-select volatility_is('tasks', 'retry_delay', array['integer', 'interval', 'interval', 'double precision'], 'immutable',
-                     'retry_delay is immutable: timing is testable without sleeping');
-select volatility_is('tasks', 'next_retry_at', array['integer', 'interval', 'interval'], 'volatile', 'next_retry_at draws the jitter');
 select volatility_is('tasks', 'are_task_dependencies_satisfied', array['uuid'], 'stable', 'are_task_dependencies_satisfied is stable');
 select isnt_definer('tasks', 'enqueue_task', array['uuid', 'text', 'jsonb', 'integer', 'timestamp with time zone', 'text', 'uuid[]', 'uuid'],
                     'enqueue_task runs as the caller: the API exposes no definer function');

@@ -106,16 +106,16 @@ select ok(exists (select from base.partitions where parent_table = 'tasks.task_r
           'task_resource_usage has its default partition');
 
 -- Policies
-select policies_are('tasks', 'task_definitions', array['select_member', 'insert_member', 'update_member', 'delete_admin', 'all_service_role'],
+select policies_are('tasks', 'task_definitions', array['select_viewer', 'insert_member', 'update_member', 'delete_admin', 'all_service_role'],
                     'task_definitions policies');
-select policies_are('tasks', 'workflows', array['select_member', 'insert_member', 'update_member', 'delete_admin', 'all_service_role'],
+select policies_are('tasks', 'workflows', array['select_viewer', 'insert_member', 'update_member', 'delete_admin', 'all_service_role'],
                     'workflows policies');
-select policies_are('tasks', 'tasks', array['select_member', 'all_service_role'], 'tasks policies: users only read');
-select policies_are('tasks', 'task_history', array['select_member', 'all_service_role'], 'task_history policies: users only read');
-select policies_are('tasks', 'task_dependencies', array['select_member', 'insert_member', 'all_service_role'], 'task_dependencies policies');
-select policies_are('tasks', 'task_idempotency_keys', array['select_member', 'all_service_role'], 'task_idempotency_keys policies');
-select policies_are('tasks', 'task_execution_logs', array['select_member', 'all_service_role'], 'task_execution_logs policies');
-select policies_are('tasks', 'task_resource_usage', array['select_member', 'all_service_role'], 'task_resource_usage policies');
+select policies_are('tasks', 'tasks', array['select_viewer', 'all_service_role'], 'tasks policies: users only read');
+select policies_are('tasks', 'task_history', array['select_viewer', 'all_service_role'], 'task_history policies: users only read');
+select policies_are('tasks', 'task_dependencies', array['select_viewer', 'insert_member', 'all_service_role'], 'task_dependencies policies');
+select policies_are('tasks', 'task_idempotency_keys', array['select_viewer', 'all_service_role'], 'task_idempotency_keys policies');
+select policies_are('tasks', 'task_execution_logs', array['select_viewer', 'all_service_role'], 'task_execution_logs policies');
+select policies_are('tasks', 'task_resource_usage', array['select_viewer', 'all_service_role'], 'task_resource_usage policies');
 
 -- Table privileges
 select table_privs_are('tasks', 'tasks', 'authenticated', array['SELECT'], 'users only read the queue');

@@ -7,6 +7,9 @@
 -- internal.tasks_record_history, the only function body that inserts into tasks.task_history
 -- (tests/pgtap/tasks/08_history_row.sql holds that, and checks the row of every way a task ends).
 --
+-- The callers take the deleted rows with RETURNING t.* (no whole-row reference: Citus deparses
+-- these statements to the shards) and pass them as tasks.tasks values.
+--
 -- Why a function over arrays rather than an AFTER DELETE trigger: the outcome (status, result,
 -- reason, cause) is not in the deleted row, and writing it there first would cost every completion
 -- an UPDATE of the hot queue. Why arrays: the batch paths (complete_tasks, a cascade) stay one
@@ -73,8 +76,11 @@ begin
     delete from tasks.tasks as t
      using batch as b
      where t.status = 'running' and t.worker_id = p_worker_id and t.id = b.id and t.workflow_id is null
-    returning t as task, b.result)
-  select array_agg(d.task), array_agg(d.result) into v_tasks, v_results from done as d;
+    returning t.*)
+  -- Each task's result by its id (the first one given for an id listed twice).
+  select array_agg(d::tasks.tasks), array_agg(r.result) into v_tasks, v_results
+    from done as d
+    left join lateral (select b.result from batch as b where b.id = d.id limit 1) as r on true;
   if v_tasks is null then
     return;
   end if;
@@ -171,15 +177,15 @@ begin
   with moved as (
     delete from tasks.tasks as t
      where t.organization_id = p_organization_id and t.id = any (v_ids)
-    returning t as task)
-  select array_agg(m.task),
+    returning t.*)
+  select array_agg(m::tasks.tasks),
          array_agg(case when c.parent is null then p_root_reason
                         else format('dependency %s %s', c.parent,
                                     case when c.parent = any (p_root_ids) then p_root_status else 'cancelled' end) end),
          array_agg(case when c.parent is null then p_root_cause else c.parent end)
     into v_tasks, v_reasons, v_causes
     from moved as m
-    join unnest(v_ids, v_parents) as c(id, parent) on c.id = (m.task).id;
+    join unnest(v_ids, v_parents) as c(id, parent) on c.id = m.id;
   if v_tasks is null then
     return;
   end if;

@@ -14,8 +14,14 @@
 -- reason, cause) is not in the deleted row, and writing it there first would cost every completion
 -- an UPDATE of the hot queue. Why arrays: the batch paths (complete_tasks, a cascade) stay one
 -- set-based INSERT, and the single-task path calls it as a plain expression (no query of its own).
--- Measured on the queue hot path against the four inline INSERTs, same run (bench/tasks.py, see
--- the report of this change): no regression beyond noise.
+-- Measured against the four inline INSERTs on one cluster (main ce6c5fd and this change, alternating;
+-- 2 cores shared with other work): backend CPU per task (utime+stime, median of 4) complete_task
+-- 102.5 -> 118.7 us (+16%), complete_tasks of 100 21.2 -> 23.8 us (+12%), a last failure 661 -> 680 us
+-- (+3%): one more PL/pgSQL call with its own search_path and the rows passed as an array. In
+-- bench/tasks.py (8 workers, 3 rounds each) the claim + complete throughput moved within the
+-- run-to-run noise (pgbench client 1,752 / 2,629 / 3,336 -> 2,168 / 1,686 / 3,642 tasks/s);
+-- complete_tasks of 100 was lower in 2 of 3 rounds (21,179 / 24,352 / 39,252 -> 19,531 / 22,024 /
+-- 33,045 tasks/s).
 
 begin;
 

@@ -87,7 +87,7 @@ select policies_are('analytics', 'file_analysis',
   array['select_viewer', 'insert_member', 'delete_admin', 'all_service_role'], 'file_analysis: immutable results');
 select policies_are('analytics', 'metric_trends', array['select_viewer', 'all_service_role'], 'metric_trends: read-only for users');
 select policies_are('analytics', 'issue_status_history', array['select_viewer', 'all_service_role'], 'issue history: read-only for users');
-select policies_are('analytics', 'quality_score_weights', array['select_all', 'all_service_role'], 'weights: readable by all users, tuned by services');
+select policies_are('analytics', 'quality_score_weights', array['select_authenticated', 'all_service_role'], 'weights: readable by all users, tuned by services');
 
 -- Privileges ----------------------------------------------------------------------------------
 select table_privs_are('analytics', 'file_analysis', 'authenticated', array['SELECT', 'DELETE'],

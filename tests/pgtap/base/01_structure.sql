@@ -36,10 +36,10 @@ select policies_are('base', 'users',
   array['select_self_or_colleague', 'insert_self', 'update_self', 'all_service_role'],
   'users carry exactly the intended policies');
 select policies_are('base', 'organizations',
-  array['select_member', 'update_admin', 'delete_owner', 'all_service_role'],
+  array['select_viewer', 'update_admin', 'delete_owner', 'all_service_role'],
   'organizations carry exactly the intended policies');
 select policies_are('base', 'organization_members',
-  array['select_member', 'update_admin', 'delete_admin_or_self', 'all_service_role'],
+  array['select_viewer', 'update_admin', 'delete_admin_or_self', 'all_service_role'],
   'organization_members carry exactly the intended policies (no insert policy: members join by invitation)');
 select policies_are('base', 'organization_invitations', array['select_admin_or_invitee', 'all_service_role'],
   'invitations are read by admins and by their addressee, and written only through the invitation functions');

@@ -98,21 +98,21 @@ select has_trigger('events', 'event_types', '_900_audit_update', 'event type cha
 
 -- Policies ----------------------------------------------------------------------------------------
 select policies_are('events', 'event_types',
-  array['select_member', 'insert_admin', 'update_admin', 'delete_admin', 'all_service_role'],
-  'event_types: members read, admins manage their own, services everything');
+  array['select_viewer', 'insert_admin', 'update_admin', 'delete_admin', 'all_service_role'],
+  'event_types: viewers read, admins manage their own, services everything');
 select policies_are('events', 'event_subscriptions',
-  array['select_member', 'insert_admin', 'update_admin', 'delete_admin', 'all_service_role'],
-  'event_subscriptions: members read, admins manage, services everything');
-select policies_are('events', 'events', array['select_member', 'all_service_role'], 'events: members read, services write');
-select policies_are('events', 'event_deliveries', array['select_member', 'all_service_role'], 'deliveries: members read, services write');
-select policies_are('events', 'event_processing_logs', array['select_member', 'all_service_role'], 'logs: members read, services write');
+  array['select_viewer', 'insert_admin', 'update_admin', 'delete_admin', 'all_service_role'],
+  'event_subscriptions: viewers read, admins manage, services everything');
+select policies_are('events', 'events', array['select_viewer', 'all_service_role'], 'events: viewers read, services write');
+select policies_are('events', 'event_deliveries', array['select_viewer', 'all_service_role'], 'deliveries: viewers read, services write');
+select policies_are('events', 'event_processing_logs', array['select_viewer', 'all_service_role'], 'logs: viewers read, services write');
 select policies_are('events', 'event_idempotency_keys', array['all_service_role'], 'idempotency keys: services only');
 select is(
   (select array_agg(t order by t) from unnest(array['github_events', 'linear_events', 'slack_events', 'deployment_events']) as t
     where (select array_agg(p.policyname::text order by p.policyname) from pg_catalog.pg_policies as p
-            where p.schemaname = 'events' and p.tablename = t) is distinct from array['all_service_role', 'select_member']),
+            where p.schemaname = 'events' and p.tablename = t) is distinct from array['all_service_role', 'select_viewer']),
   null,
-  'source tables: members read, services write');
+  'source tables: viewers read, services write');
 
 -- Privileges --------------------------------------------------------------------------------------
 select table_privs_are('events', 'events', 'authenticated', array['SELECT'], 'users only read events');
@@ -132,7 +132,7 @@ select ok(not has_column_privilege('authenticated', 'events.event_subscriptions'
 
 -- Functions ---------------------------------------------------------------------------------------
 select functions_are('events',
-  array['payload_required_keys', 'effective_event_type', 'retry_delay', 'github_fields', 'linear_fields',
+  array['payload_required_keys', 'effective_event_type', 'github_fields', 'linear_fields',
         'slack_fields', 'deployment_fields', 'fill_source_tables',
         'validate_event', 'ingest_event', 'ingest_events', 'subscription_matches', 'check_subscription_match',
         'route_events', 'process_pending_events', 'raise_lease_error', 'claim_deliveries', 'heartbeat_delivery',

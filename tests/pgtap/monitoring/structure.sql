@@ -35,10 +35,10 @@ select col_is_pk('monitoring', 'maintenance_runs', array['id', 'started_at'], 'm
 select fk_ok('monitoring', 'maintenance_runs', 'job_name', 'monitoring', 'maintenance_jobs', 'job_name',
              'every run belongs to a registered job');
 
-select policies_are('monitoring', 'alert_thresholds', array['select_monitor', 'all_service_role'], 'alert_thresholds policies');
-select policies_are('monitoring', 'finding_sources', array['select_monitor', 'all_service_role'], 'finding_sources policies');
-select policies_are('monitoring', 'maintenance_jobs', array['select_monitor', 'all_service_role'], 'maintenance_jobs policies');
-select policies_are('monitoring', 'maintenance_runs', array['select_monitor', 'all_service_role'], 'maintenance_runs policies');
+select policies_are('monitoring', 'alert_thresholds', array['select_platform_monitor', 'all_service_role'], 'alert_thresholds policies');
+select policies_are('monitoring', 'finding_sources', array['select_platform_monitor', 'all_service_role'], 'finding_sources policies');
+select policies_are('monitoring', 'maintenance_jobs', array['select_platform_monitor', 'all_service_role'], 'maintenance_jobs policies');
+select policies_are('monitoring', 'maintenance_runs', array['select_platform_monitor', 'all_service_role'], 'maintenance_runs policies');
 
 -- Privileges, checked over every relation of the schema so a later view is held to them too.
 create temporary view monitoring_relations as

@@ -91,7 +91,7 @@ select policies_are('projects', 'projects',
   array['select_viewer', 'insert_member', 'update_member', 'delete_admin', 'all_service_role'],
   'projects: viewers read, members write, admins soft-delete and delete');
 select policies_are('projects', 'project_members',
-  array['select_viewer', 'insert_admin_or_lead', 'update_admin_or_lead', 'delete_admin_lead_or_self', 'all_service_role'],
+  array['select_viewer', 'insert_admin_or_lead', 'update_admin_or_lead', 'delete_admin_or_lead_or_self', 'all_service_role'],
   'project_members: admins and leads manage the team');
 select policies_are('projects', 'project_status_history', array['select_viewer', 'all_service_role'],
   'project_status_history: read-only for users');

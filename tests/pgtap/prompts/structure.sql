@@ -82,10 +82,10 @@ select policies_are('prompts', 'prompt_executions',
 select policies_are('prompts', 'context_sources',
                     array['select_viewer', 'insert_member', 'update_member', 'delete_admin', 'all_service_role'],
                     'context_sources policies');
-select policies_are('prompts', 'context_data', array['select_viewer_fresh', 'all_service_role'],
+select policies_are('prompts', 'context_data', array['select_viewer', 'all_service_role'],
                     'context_data policies: read fresh entries only, write through put_context');
 select policies_are('prompts', 'prompt_feedback',
-                    array['select_viewer', 'insert_member_self', 'update_self', 'delete_self_or_admin', 'all_service_role'],
+                    array['select_viewer', 'insert_member_self', 'update_member_self', 'delete_admin_or_self', 'all_service_role'],
                     'prompt_feedback policies');
 
 -- Privileges ---------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 -- trigger function, constraint and index of the package, including those a later change adds.
 -- Each assertion lists the offenders, so a failure names what to rename.
 begin;
-select plan(6);
+select plan(10);
 
 create temporary view package_schemas as
 select n.oid, n.nspname
@@ -29,6 +29,63 @@ select is_empty(
       from pg_catalog.pg_policy as p join package_relations as r on r.oid = p.polrelid
      where pg_catalog.obj_description(p.oid, 'pg_policy') is null$$,
   'every policy has a comment');
+
+-- Policy names say who may run the command: <command>_<who>, where <who> is
+--   * the lowest organization role the policy admits (viewer < member < admin < owner), or
+--   * for a policy open to a whole database role (using / with check true), that role
+--     (all_service_role, select_platform_monitor, select_authenticated), or
+--   * `self`, the caller's own row;
+-- `<role>_self` admits only the caller's own rows, and alternatives follow `_or_`: a role, `self`,
+-- `lead` (a member leading the project), `invitee` (the invited address), `colleague` (a user
+-- sharing an organization). Checked against each policy's expression (pg_policy), in its plain form
+-- and in the Citus form citus/distribute gives it (internal.citus_has_organization_role(..., 'role'),
+-- internal.citus_is_colleague).
+create temporary view policy_scopes as
+select r.name || ': ' || p.polname as policy, p.polname, p.polroles,
+       pg_catalog.regexp_replace(p.polname, '^(select|insert|update|delete|all)_', '') as scope,
+       pg_catalog.regexp_split_to_array(pg_catalog.regexp_replace(p.polname, '^(select|insert|update|delete|all)_', ''),
+                                        '_or_|_(?=self$)') as words,
+       pg_catalog.concat_ws(' ', pg_catalog.pg_get_expr(p.polqual, p.polrelid),
+                            pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid)) as expr
+  from pg_catalog.pg_policy as p join package_relations as r on r.oid = p.polrelid;
+
+select is_empty(
+  $$select s.policy from policy_scopes as s
+     where s.scope not in ('service_role', 'platform_monitor', 'authenticated')
+       and not s.words <@ array['viewer', 'member', 'admin', 'owner', 'self', 'lead', 'invitee', 'colleague']
+        or s.scope !~ '^(viewer|member|admin|owner|self|service_role|platform_monitor|authenticated)(_self)?(_or_[a-z]+)*$'$$,
+  'every policy scope is a role (viewer, member, admin, owner), a database role, or self, then _self or _or_ alternatives (lead, invitee, colleague, self, a role)');
+
+select is_empty(
+  $$select s.policy || ' (' || s.expr || ')' from policy_scopes as s
+     where (s.expr ~ '^(true ?)+$')
+           <> (s.scope in ('service_role', 'platform_monitor', 'authenticated')
+               and s.polroles = array[(select oid from pg_catalog.pg_roles where rolname = s.scope)])$$,
+  'a policy open to a whole database role (true) is named after that role, and only such a policy is');
+
+select is_empty(
+  $$select s.policy || ' admits ' || coalesce(e.lowest::text, 'no organization role')
+      from policy_scopes as s
+      cross join lateral (
+        select pg_catalog.min(m.role::base.organization_role) as lowest
+          from (select x[1] as role
+                  from pg_catalog.regexp_matches(s.expr, '''(viewer|member|admin|owner)''::base\.organization_role', 'g') as x
+                union all
+                select 'viewer' where s.expr ~ 'citus_is_colleague') as m) as e
+      cross join lateral (
+        select pg_catalog.min(case w when 'lead' then 'member' when 'colleague' then 'viewer' else w end::base.organization_role) as lowest
+          from pg_catalog.unnest(s.words) as w
+         where w in ('viewer', 'member', 'admin', 'owner', 'lead', 'colleague')) as n
+     where e.lowest is distinct from n.lowest$$,
+  'the lowest organization role in a policy''s name (lead counting as member, colleague as viewer) is the lowest role its expression admits');
+
+select is_empty(
+  $$select s.policy || ' (' || s.expr || ')' from policy_scopes as s
+     where ('self' = any (s.words)) <> (s.expr ~ 'base\.current_user_id\(\)')
+        or ('lead' = any (s.words)) <> (s.expr ~ 'internal\.led_project_ids\(\)')
+        or ('invitee' = any (s.words)) <> (s.expr ~ 'base\.current_user_email\(\)')
+        or ('colleague' = any (s.words)) <> (s.expr ~ 'base\.organization_members|internal\.citus_is_colleague')$$,
+  'self, lead, invitee and colleague are in a policy''s name exactly when its expression asks for the current user, the projects they lead, their email or their colleagues');
 
 select is_empty(
   $$select r.name || ': ' || t.tgname

@@ -1,7 +1,7 @@
 -- Structure of the tasks module: tables, keys, references, partitions, policies, privileges and
 -- the shape of every function (volatility, definer or not, who may execute it).
 begin;
-select plan(85);
+select plan(83);
 
 select is(
   (select array_agg(c.relname::text order by c.relname) from pg_class as c
@@ -106,16 +106,16 @@ select ok(exists (select from base.partitions where parent_table = 'tasks.task_r
           'task_resource_usage has its default partition');
 
 -- Policies
-select policies_are('tasks', 'task_definitions', array['select_member', 'insert_member', 'update_member', 'delete_admin', 'all_service_role'],
+select policies_are('tasks', 'task_definitions', array['select_viewer', 'insert_member', 'update_member', 'delete_admin', 'all_service_role'],
                     'task_definitions policies');
-select policies_are('tasks', 'workflows', array['select_member', 'insert_member', 'update_member', 'delete_admin', 'all_service_role'],
+select policies_are('tasks', 'workflows', array['select_viewer', 'insert_member', 'update_member', 'delete_admin', 'all_service_role'],
                     'workflows policies');
-select policies_are('tasks', 'tasks', array['select_member', 'all_service_role'], 'tasks policies: users only read');
-select policies_are('tasks', 'task_history', array['select_member', 'all_service_role'], 'task_history policies: users only read');
-select policies_are('tasks', 'task_dependencies', array['select_member', 'insert_member', 'all_service_role'], 'task_dependencies policies');
-select policies_are('tasks', 'task_idempotency_keys', array['select_member', 'all_service_role'], 'task_idempotency_keys policies');
-select policies_are('tasks', 'task_execution_logs', array['select_member', 'all_service_role'], 'task_execution_logs policies');
-select policies_are('tasks', 'task_resource_usage', array['select_member', 'all_service_role'], 'task_resource_usage policies');
+select policies_are('tasks', 'tasks', array['select_viewer', 'all_service_role'], 'tasks policies: users only read');
+select policies_are('tasks', 'task_history', array['select_viewer', 'all_service_role'], 'task_history policies: users only read');
+select policies_are('tasks', 'task_dependencies', array['select_viewer', 'insert_member', 'all_service_role'], 'task_dependencies policies');
+select policies_are('tasks', 'task_idempotency_keys', array['select_viewer', 'all_service_role'], 'task_idempotency_keys policies');
+select policies_are('tasks', 'task_execution_logs', array['select_viewer', 'all_service_role'], 'task_execution_logs policies');
+select policies_are('tasks', 'task_resource_usage', array['select_viewer', 'all_service_role'], 'task_resource_usage policies');
 
 -- Table privileges
 select table_privs_are('tasks', 'tasks', 'authenticated', array['SELECT'], 'users only read the queue');
@@ -130,9 +130,6 @@ select column_privs_are('tasks', 'workflows', 'name', 'authenticated', array['SE
 select table_privs_are('tasks', 'tasks', 'anon', array[]::text[], 'anon has nothing on the queue');
 
 -- Functions: volatility, security, who may call
-select volatility_is('tasks', 'retry_delay', array['integer', 'interval', 'interval', 'double precision'], 'immutable',
-                     'retry_delay is immutable: timing is testable without sleeping');
-select volatility_is('tasks', 'next_retry_at', array['integer', 'interval', 'interval'], 'volatile', 'next_retry_at draws the jitter');
 select volatility_is('tasks', 'are_task_dependencies_satisfied', array['uuid'], 'stable', 'are_task_dependencies_satisfied is stable');
 select isnt_definer('tasks', 'enqueue_task', array['uuid', 'text', 'jsonb', 'integer', 'timestamp with time zone', 'text', 'uuid[]', 'uuid'],
                     'enqueue_task runs as the caller: the API exposes no definer function');

@@ -1,7 +1,7 @@
 -- The work queue: enqueue, claim, heartbeat, complete, fail (backoff), cancel, promotion of due
 -- work, lease recovery, status transitions and every error code of the worker API.
 begin;
-select plan(81);
+select plan(72);
 
 select organization_id as org, member_id as member from tests.create_tenant('tq-queue') \gset
 select organization_id as other_org from tests.create_tenant('tq-queue-other') \gset
@@ -174,17 +174,7 @@ select claim.id as t6 from (select c.id from tasks.claim_tasks(worker_id => 'w1'
 select is(status, 'pending', 'with a zero backoff the retry is claimable at once')
   from tasks.fail_task(organization_id => :'org', task_id => :'t6', worker_id => 'w1', error => 'flaky');
 
--- retry_delay: the timing, computed, not slept
-select is(tasks.retry_delay(1, interval '1 second', interval '1 hour', 0), interval '0.5 seconds', 'retry 1, no jitter: half of the base');
-select is(tasks.retry_delay(1, interval '1 second', interval '1 hour', 1), interval '1 second', 'retry 1, full jitter: the base');
-select is(tasks.retry_delay(4, interval '1 second', interval '1 hour', 1), interval '8 seconds', 'retry 4 waits up to base * 2^3');
-select is(tasks.retry_delay(4, interval '1 second', interval '1 hour', 0.5), interval '6 seconds', 'jitter spreads the wait between half and all');
-select is(tasks.retry_delay(30, interval '1 second', interval '1 hour', 1), interval '1 hour', 'the cap bounds every delay');
-select is(tasks.retry_delay(1000, interval '1 second', interval '1 hour', 0), interval '30 minutes', 'huge attempt numbers do not overflow');
-select is(tasks.retry_delay(2, interval '1 second', interval '1 hour', 7), interval '2 seconds', 'jitter above 1 is clamped');
-select is(tasks.retry_delay(0, interval '10 seconds', interval '1 hour', 1), interval '10 seconds', 'attempt 0 counts as the first retry');
-select ok(tasks.next_retry_at(3, interval '1 second', interval '1 hour') between now() + interval '2 seconds' and now() + interval '4 seconds',
-          'next_retry_at draws a time within the jittered window');
+-- The backoff itself (base.retry_delay) is tested in tests/pgtap/base/10_retry_delay.sql.
 
 -- cancel ----------------------------------------------------------------------------------------
 select tests.authenticate_as(:'member');

@@ -8,7 +8,7 @@
 --   * OUT and TABLE columns are results, not parameters: no prefix anywhere.
 -- Each assertion lists the offenders, so a failure names what to rename.
 begin;
-select plan(4);
+select plan(3);
 
 create temporary view package_parameters as
 select p.oid::regprocedure::text as function_name, n.nspname,
@@ -25,13 +25,6 @@ select p.oid::regprocedure::text as function_name, n.nspname,
    and not exists (select from pg_catalog.pg_depend as d
                     where d.classid = 'pg_catalog.pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e');
 
--- Renames other branches of this release make (status machines, backoff, the task queue's entry
--- points). The last assertion fails as soon as one of them is done, so that its line goes too.
-create temporary table pending_renames (function_name text primary key);
-insert into pending_renames values
-  ('tasks.retry_delay(integer,interval,interval,double precision)'),
-  ('tasks.next_retry_at(integer,interval,interval)');
-
 create temporary view offenders as
 select distinct pp.function_name, pp.name
   from package_parameters as pp
@@ -40,7 +33,6 @@ select distinct pp.function_name, pp.name
 
 select is_empty(
   $$select o.function_name || ': ' || o.name from offenders as o
-     where o.function_name not in (select function_name from pending_renames)
      order by 1$$,
   'every input parameter of a function of base, projects, tasks, analytics, prompts and events is a bare, named noun; of internal and monitoring a p_ name');
 
@@ -59,18 +51,11 @@ select is_empty(
       from package_parameters as pp
       join pg_catalog.pg_proc as p on p.oid = pp.function_name::regprocedure
      where pp.is_exposed and pp.lanname = 'sql' and pp.mode in ('i', 'b', 'v') and pp.name <> ''
-       and pp.function_name not in (select function_name from pending_renames)
        and pg_catalog.regexp_replace(pg_catalog.regexp_replace(p.prosrc, '''([^'']|'''')*''', '''''', 'g'),
                                      '--[^\n]*', '', 'g')
            ~ ('(^|[^.[:alnum:]_])' || pp.name || '($|[^[:alnum:]_])')
      order by 1$$,
   'exposed SQL functions reference their parameters qualified by the function name, never bare');
-
-select is_empty(
-  $$select r.function_name from pending_renames as r
-     where r.function_name not in (select function_name from offenders)
-     order by 1$$,
-  'every pending rename listed in this test is still to be done (remove the line of one that is done)');
 
 select * from finish();
 rollback;

@@ -77,8 +77,6 @@ comment on function events.fail_delivery(uuid, uuid, text, text, boolean, jsonb)
 
 comment on column events.event_deliveries.backoff_base_seconds is 'Resolved at routing: first retry delay (see base.retry_delay).';
 
--- Replaced by base.retry_delay (a breaking change, in the CHANGELOG); squawk warns of any dropped function.
--- squawk-ignore ban-drop-function
-drop function events.retry_delay(integer, integer, integer, double precision);
+-- events.retry_delay() is dropped by the rework of events/retry_delay that follows.
 
 commit;

@@ -56,10 +56,7 @@ comment on column tasks.task_definitions.backoff_base is
   'Delay before the first retry; retry n waits between half and all of least(backoff_cap, backoff_base * 2^(n-1)) (base.retry_delay). 0 retries at once.';
 comment on column tasks.tasks.backoff_base is 'Copied from the definition: retry backoff base (base.retry_delay).';
 
--- Replaced by base.retry_delay (a breaking change, in the CHANGELOG); squawk warns of any dropped function.
--- squawk-ignore ban-drop-function
-drop function tasks.next_retry_at(integer, interval, interval);
--- squawk-ignore ban-drop-function
-drop function tasks.retry_delay(integer, interval, interval, double precision);
+-- tasks.retry_delay() and tasks.next_retry_at() are dropped by the rework of tasks/retry_backoff
+-- that follows.
 
 commit;

@@ -2,7 +2,13 @@
 
 begin;
 
-select 1 / (tasks.retry_delay(3, interval '1 second', interval '1 hour', 1) = interval '4 seconds')::int;
-select 1 / (tasks.retry_delay(30, interval '1 second', interval '1 hour', 0) = interval '30 minutes')::int;
+do $$
+begin
+  if pg_catalog.to_regprocedure('tasks.retry_delay(integer, interval, interval, double precision)') is not null
+     or pg_catalog.to_regprocedure('tasks.next_retry_at(integer, interval, interval)') is not null then
+    raise exception 'tasks.retry_delay() or tasks.next_retry_at() still exists';
+  end if;
+end
+$$;
 
 rollback;

@@ -206,7 +206,7 @@ COMMENT ON FUNCTION base.create_organization(name text, slug text, description t
 -- Name: create_partition(regclass, text, timestamp with time zone); Type: FUNCTION; Schema: base; Owner: -
 --
 
-CREATE FUNCTION base.create_partition(p_parent regclass, p_granularity text, p_start timestamp with time zone) RETURNS text
+CREATE FUNCTION base.create_partition(parent regclass, granularity text, start timestamp with time zone) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET lock_timeout TO '10s'
@@ -221,30 +221,30 @@ declare
   v_moving   boolean := false;
   v_guarded  boolean := false;
 begin
-  if p_start is null or not isfinite(p_start)
-     or p_start < '0001-01-01 00:00+00' or p_start >= '9999-01-01 00:00+00' then
+  if create_partition.start is null or not isfinite(create_partition.start)
+     or create_partition.start < '0001-01-01 00:00+00' or create_partition.start >= '9999-01-01 00:00+00' then
     raise exception 'no partition of % can start at %: a period start must be a finite time between years 1 and 9998',
-      p_parent, coalesce(p_start::text, 'NULL')
+      create_partition.parent, coalesce(create_partition.start::text, 'NULL')
       using errcode = '22023';
   end if;
-  v_end := base.partition_period_end(p_granularity, p_start);
+  v_end := base.partition_period_end(create_partition.granularity, create_partition.start);
 
   select n.nspname, c.relname into v_schema, v_table
     from pg_catalog.pg_class as c join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
-   where c.oid = p_parent;
+   where c.oid = create_partition.parent;
 
   if exists (select from pg_catalog.pg_inherits as i
                cross join lateral base.partition_bounds(i.inhrelid) as b
-              where i.inhparent = p_parent
-                and b.lower_bound < v_end and b.upper_bound > p_start) then
+              where i.inhparent = create_partition.parent
+                and b.lower_bound < v_end and b.upper_bound > create_partition.start) then
     return null;
   end if;
 
-  v_name := v_table || '_p' || to_char(p_start at time zone 'UTC',
-                                       case p_granularity when 'month' then 'YYYYMM' else 'YYYYMMDD' end);
+  v_name := v_table || '_p' || to_char(create_partition.start at time zone 'UTC',
+                                       case create_partition.granularity when 'month' then 'YYYYMM' else 'YYYYMMDD' end);
   if v_name is null or v_name !~ '_p[0-9]{6}([0-9]{2})?$' then
     raise exception 'could not build a partition name for % at % (granularity %; allowed: day, week, month)',
-      p_parent, p_start, coalesce(p_granularity, 'NULL')
+      create_partition.parent, create_partition.start, coalesce(create_partition.granularity, 'NULL')
       using errcode = '22023';
   end if;
   if length(v_name) > 63 then
@@ -254,15 +254,15 @@ begin
   select a.attname into v_key
     from pg_catalog.pg_partitioned_table as pt
     join pg_catalog.pg_attribute as a on a.attrelid = pt.partrelid and a.attnum = pt.partattrs[0]
-   where pt.partrelid = p_parent;
+   where pt.partrelid = create_partition.parent;
 
   select i.inhrelid::regclass into v_default
     from pg_catalog.pg_inherits as i join pg_catalog.pg_class as c on c.oid = i.inhrelid
-   where i.inhparent = p_parent and pg_catalog.pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT';
+   where i.inhparent = create_partition.parent and pg_catalog.pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT';
 
   if v_default is not null then
     execute format('select exists (select from %s where %I >= %L and %I < %L)',
-                   v_default, v_key, p_start, v_key, v_end)
+                   v_default, v_key, create_partition.start, v_key, v_end)
        into v_moving;
   end if;
 
@@ -270,32 +270,32 @@ begin
     select exists (select from pg_catalog.pg_trigger as t
                     where t.tgrelid = v_default and t.tgname = '_000_append_only' and t.tgenabled <> 'D')
       into v_guarded;
-    execute format('create table %I.%I (like %s including all)', v_schema, v_name, p_parent);
+    execute format('create table %I.%I (like %s including all)', v_schema, v_name, create_partition.parent);
     if v_guarded then
       execute format('alter table %s disable trigger _000_append_only', v_default);
     end if;
     execute format('with moved as (delete from %s where %I >= %L and %I < %L returning *) '
                    'insert into %I.%I select * from moved',
-                   v_default, v_key, p_start, v_key, v_end, v_schema, v_name);
+                   v_default, v_key, create_partition.start, v_key, v_end, v_schema, v_name);
     if v_guarded then
       execute format('alter table %s enable trigger _000_append_only', v_default);
     end if;
     execute format('alter table %s attach partition %I.%I for values from (%L) to (%L)',
-                   p_parent, v_schema, v_name, p_start, v_end);
+                   create_partition.parent, v_schema, v_name, create_partition.start, v_end);
   else
     execute format('create table %I.%I partition of %s for values from (%L) to (%L)',
-                   v_schema, v_name, p_parent, p_start, v_end);
+                   v_schema, v_name, create_partition.parent, create_partition.start, v_end);
   end if;
-  perform internal.partition_copy_truncate_guard(p_parent, format('%I.%I', v_schema, v_name)::regclass);
+  perform internal.partition_copy_truncate_guard(create_partition.parent, format('%I.%I', v_schema, v_name)::regclass);
   return format('%I.%I', v_schema, v_name);
 end
 $_$;
 
 --
--- Name: FUNCTION create_partition(p_parent regclass, p_granularity text, p_start timestamp with time zone); Type: COMMENT; Schema: base; Owner: -
+-- Name: FUNCTION create_partition(parent regclass, granularity text, start timestamp with time zone); Type: COMMENT; Schema: base; Owner: -
 --
 
-COMMENT ON FUNCTION base.create_partition(p_parent regclass, p_granularity text, p_start timestamp with time zone) IS 'Creates the partition of p_parent for the period starting at p_start (name <table>_pYYYYMM or _pYYYYMMDD) unless one covers it, moving any rows of that range out of the DEFAULT partition (past its append-only guard, for that statement only) and copying the parent''s TRUNCATE guard. Returns the new partition''s name, or NULL when nothing was needed. 22023 for a start that is not a finite time in years 1..9998 or a name that cannot be built.';
+COMMENT ON FUNCTION base.create_partition(parent regclass, granularity text, start timestamp with time zone) IS 'Creates the partition of parent for the period starting at start (name <table>_pYYYYMM or _pYYYYMMDD) unless one covers it, moving any rows of that range out of the DEFAULT partition (past its append-only guard, for that statement only) and copying the parent''s TRUNCATE guard. Returns the new partition''s name, or NULL when nothing was needed. 22023 for a start that is not a finite time in years 1..9998 or a name that cannot be built.';
 
 --
 -- Name: current_user_email(); Type: FUNCTION; Schema: base; Owner: -
@@ -344,7 +344,7 @@ COMMENT ON FUNCTION base.current_user_id() IS 'The calling user''s id: the "sub"
 -- Name: enable_append_only(regclass); Type: FUNCTION; Schema: base; Owner: -
 --
 
-CREATE FUNCTION base.enable_append_only(p_table regclass) RETURNS void
+CREATE FUNCTION base.enable_append_only(table_name regclass) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -352,13 +352,13 @@ declare
   v_part regclass;
 begin
   execute format('create trigger _000_append_only before update or delete on %s '
-                 'for each row execute function internal.tg__append_only()', p_table);
+                 'for each row execute function internal.tg__append_only()', enable_append_only.table_name);
   execute format('create trigger _000_append_only_truncate before truncate on %s '
-                 'for each statement execute function internal.tg__append_only()', p_table);
+                 'for each statement execute function internal.tg__append_only()', enable_append_only.table_name);
   -- TRUNCATE triggers are not inherited: give every existing partition its own.
   for v_part in
-    select i.inhrelid::regclass from pg_catalog.pg_partition_tree(p_table) as i(inhrelid)
-     where i.inhrelid <> p_table
+    select i.inhrelid::regclass from pg_catalog.pg_partition_tree(enable_append_only.table_name) as i(inhrelid)
+     where i.inhrelid <> enable_append_only.table_name
   loop
     execute format('create trigger _000_append_only_truncate before truncate on %s '
                    'for each statement execute function internal.tg__append_only()', v_part);
@@ -367,55 +367,55 @@ end
 $$;
 
 --
--- Name: FUNCTION enable_append_only(p_table regclass); Type: COMMENT; Schema: base; Owner: -
+-- Name: FUNCTION enable_append_only(table_name regclass); Type: COMMENT; Schema: base; Owner: -
 --
 
-COMMENT ON FUNCTION base.enable_append_only(p_table regclass) IS 'Makes a table append-only: the internal.tg__append_only guard as a row trigger (_000_append_only, cloned to partitions) and as a TRUNCATE trigger (_000_append_only_truncate) on the table and each partition. Used by module deploy scripts, after their grants leave API roles no UPDATE, DELETE or TRUNCATE.';
+COMMENT ON FUNCTION base.enable_append_only(table_name regclass) IS 'Makes a table append-only: the internal.tg__append_only guard as a row trigger (_000_append_only, cloned to partitions) and as a TRUNCATE trigger (_000_append_only_truncate) on the table and each partition. Used by module deploy scripts, after their grants leave API roles no UPDATE, DELETE or TRUNCATE.';
 
 --
 -- Name: enable_audit(regclass); Type: FUNCTION; Schema: base; Owner: -
 --
 
-CREATE FUNCTION base.enable_audit(p_table regclass) RETURNS void
+CREATE FUNCTION base.enable_audit(table_name regclass) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
   if not exists (select from pg_catalog.pg_attribute
-                  where attrelid = p_table and attname = 'id' and not attisdropped) then
-    raise exception '% has no id column to audit by', p_table using errcode = '22023';
+                  where attrelid = enable_audit.table_name and attname = 'id' and not attisdropped) then
+    raise exception '% has no id column to audit by', enable_audit.table_name using errcode = '22023';
   end if;
   execute format('create trigger _900_audit_insert after insert on %s referencing new table as new_rows '
-                 'for each statement execute function internal.tg__audit_insert()', p_table);
+                 'for each statement execute function internal.tg__audit_insert()', enable_audit.table_name);
   execute format('create trigger _900_audit_update after update on %s referencing old table as old_rows new table as new_rows '
-                 'for each statement execute function internal.tg__audit_update()', p_table);
+                 'for each statement execute function internal.tg__audit_update()', enable_audit.table_name);
   execute format('create trigger _900_audit_delete after delete on %s referencing old table as old_rows '
-                 'for each statement execute function internal.tg__audit_delete()', p_table);
+                 'for each statement execute function internal.tg__audit_delete()', enable_audit.table_name);
 end
 $$;
 
 --
--- Name: FUNCTION enable_audit(p_table regclass); Type: COMMENT; Schema: base; Owner: -
+-- Name: FUNCTION enable_audit(table_name regclass); Type: COMMENT; Schema: base; Owner: -
 --
 
-COMMENT ON FUNCTION base.enable_audit(p_table regclass) IS 'Attaches the audit triggers (_900_audit_insert/_update/_delete) to a table with an id column. Used by module deploy scripts; drop the three triggers to undo.';
+COMMENT ON FUNCTION base.enable_audit(table_name regclass) IS 'Attaches the audit triggers (_900_audit_insert/_update/_delete) to a table with an id column. Used by module deploy scripts; drop the three triggers to undo.';
 
 --
 -- Name: has_organization_role(uuid, base.organization_role); Type: FUNCTION; Schema: base; Owner: -
 --
 
-CREATE FUNCTION base.has_organization_role(p_organization_id uuid, p_min_role base.organization_role) RETURNS boolean
+CREATE FUNCTION base.has_organization_role(organization_id uuid, min_role base.organization_role) RETURNS boolean
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select coalesce(p_organization_id = any (internal.organization_ids_for(p_min_role)), false)
+  select coalesce(has_organization_role.organization_id = any (internal.organization_ids_for(has_organization_role.min_role)), false)
 $$;
 
 --
--- Name: FUNCTION has_organization_role(p_organization_id uuid, p_min_role base.organization_role); Type: COMMENT; Schema: base; Owner: -
+-- Name: FUNCTION has_organization_role(organization_id uuid, min_role base.organization_role); Type: COMMENT; Schema: base; Owner: -
 --
 
-COMMENT ON FUNCTION base.has_organization_role(p_organization_id uuid, p_min_role base.organization_role) IS 'True when the calling user holds at least p_min_role in the organization. For API functions that check a single organization; policies use internal.organization_ids_for().';
+COMMENT ON FUNCTION base.has_organization_role(organization_id uuid, min_role base.organization_role) IS 'True when the calling user holds at least min_role in the organization. For API functions that check a single organization; policies use internal.organization_ids_for().';
 
 --
 -- Name: invite_member(uuid, text, base.organization_role, interval); Type: FUNCTION; Schema: base; Owner: -
@@ -535,7 +535,7 @@ COMMENT ON COLUMN base.partition_config.last_failure_message IS 'Error message o
 -- Name: maintain_partitioned_table(base.partition_config); Type: FUNCTION; Schema: base; Owner: -
 --
 
-CREATE FUNCTION base.maintain_partitioned_table(p_cfg base.partition_config) RETURNS TABLE(action text, partition_name text)
+CREATE FUNCTION base.maintain_partitioned_table(config base.partition_config) RETURNS TABLE(action text, partition_name text)
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET lock_timeout TO '10s'
@@ -544,7 +544,7 @@ declare
   -- At most this many periods leave the DEFAULT partition per run (each is a new partition and
   -- its locks); the rest follow in the next runs.
   c_max_from_default constant integer := 12;
-  v_parent  regclass := to_regclass(p_cfg.parent_table);
+  v_parent  regclass := to_regclass(maintain_partitioned_table.config.parent_table);
   v_schema  name;
   v_table   name;
   v_key     name;
@@ -555,7 +555,7 @@ declare
   v_periods timestamptz[];
 begin
   if v_parent is null then
-    raise warning 'partition maintenance: % is configured but does not exist', p_cfg.parent_table;
+    raise warning 'partition maintenance: % is configured but does not exist', maintain_partitioned_table.config.parent_table;
     return;
   end if;
   select n.nspname, c.relname into v_schema, v_table
@@ -584,12 +584,12 @@ begin
     execute format(
         'select array(select distinct base.partition_period_start(%L, %I) as s from %s '
         'where %I >= %L and %I < %L order by s limit %s)',
-        p_cfg.granularity, v_key, v_default, v_key, '0001-01-01 00:00+00', v_key, '9999-01-01 00:00+00',
+        maintain_partitioned_table.config.granularity, v_key, v_default, v_key, '0001-01-01 00:00+00', v_key, '9999-01-01 00:00+00',
         c_max_from_default)
        into v_periods;
     foreach v_start in array v_periods
     loop
-      v_name := base.create_partition(v_parent, p_cfg.granularity, v_start);
+      v_name := base.create_partition(v_parent, maintain_partitioned_table.config.granularity, v_start);
       if v_name is not null then
         action := 'created from default'; partition_name := v_name;
         return next;
@@ -598,24 +598,24 @@ begin
   end if;
 
   -- 3. The current period and the premade future ones.
-  v_start := base.partition_period_start(p_cfg.granularity, now());
-  for v_step in 0 .. p_cfg.premake loop
-    v_name := base.create_partition(v_parent, p_cfg.granularity, v_start);
+  v_start := base.partition_period_start(maintain_partitioned_table.config.granularity, now());
+  for v_step in 0 .. maintain_partitioned_table.config.premake loop
+    v_name := base.create_partition(v_parent, maintain_partitioned_table.config.granularity, v_start);
     if v_name is not null then
       action := 'created'; partition_name := v_name;
       return next;
     end if;
-    v_start := base.partition_period_end(p_cfg.granularity, v_start);
+    v_start := base.partition_period_end(maintain_partitioned_table.config.granularity, v_start);
   end loop;
 
   -- 4. Retention: detach, then drop, every partition wholly older than the cut-off.
-  if p_cfg.retention is not null then
+  if maintain_partitioned_table.config.retention is not null then
     for v_part in
       select i.inhrelid::regclass as rel
         from pg_catalog.pg_inherits as i
        cross join lateral base.partition_bounds(i.inhrelid) as b
        where i.inhparent = v_parent
-         and b.upper_bound <= now() - p_cfg.retention
+         and b.upper_bound <= now() - maintain_partitioned_table.config.retention
        order by b.lower_bound
     loop
       execute format('alter table %s detach partition %s', v_parent, v_part.rel);
@@ -628,16 +628,16 @@ end
 $$;
 
 --
--- Name: FUNCTION maintain_partitioned_table(p_cfg base.partition_config); Type: COMMENT; Schema: base; Owner: -
+-- Name: FUNCTION maintain_partitioned_table(config base.partition_config); Type: COMMENT; Schema: base; Owner: -
 --
 
-COMMENT ON FUNCTION base.maintain_partitioned_table(p_cfg base.partition_config) IS 'One table''s maintenance (called by run_partition_maintenance inside a subtransaction): DEFAULT partition, at most 12 periods moved out of it, current and premade partitions, retention. Returns one row per action; raises on failure.';
+COMMENT ON FUNCTION base.maintain_partitioned_table(config base.partition_config) IS 'One table''s maintenance (called by run_partition_maintenance inside a subtransaction): DEFAULT partition, at most 12 periods moved out of it, current and premade partitions, retention. Returns one row per action; raises on failure.';
 
 --
 -- Name: partition_bounds(regclass); Type: FUNCTION; Schema: base; Owner: -
 --
 
-CREATE FUNCTION base.partition_bounds(p_partition regclass, OUT lower_bound timestamp with time zone, OUT upper_bound timestamp with time zone) RETURNS record
+CREATE FUNCTION base.partition_bounds(partition regclass, OUT lower_bound timestamp with time zone, OUT upper_bound timestamp with time zone) RETURNS record
     LANGUAGE sql STABLE STRICT
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -645,75 +645,75 @@ CREATE FUNCTION base.partition_bounds(p_partition regclass, OUT lower_bound time
          case when m[2] = 'MAXVALUE' then 'infinity' else btrim(m[2], '''') end::timestamptz
     from pg_catalog.pg_class as c,
          regexp_match(pg_catalog.pg_get_expr(c.relpartbound, c.oid), 'FROM \((.*)\) TO \((.*)\)') as m
-   where c.oid = p_partition
+   where c.oid = partition_bounds.partition
 $$;
 
 --
--- Name: FUNCTION partition_bounds(p_partition regclass, OUT lower_bound timestamp with time zone, OUT upper_bound timestamp with time zone); Type: COMMENT; Schema: base; Owner: -
+-- Name: FUNCTION partition_bounds(partition regclass, OUT lower_bound timestamp with time zone, OUT upper_bound timestamp with time zone); Type: COMMENT; Schema: base; Owner: -
 --
 
-COMMENT ON FUNCTION base.partition_bounds(p_partition regclass, OUT lower_bound timestamp with time zone, OUT upper_bound timestamp with time zone) IS 'The range [lower_bound, upper_bound) of a range partition on a timestamptz key; NULLs for a DEFAULT partition.';
+COMMENT ON FUNCTION base.partition_bounds(partition regclass, OUT lower_bound timestamp with time zone, OUT upper_bound timestamp with time zone) IS 'The range [lower_bound, upper_bound) of a range partition on a timestamptz key; NULLs for a DEFAULT partition.';
 
 --
 -- Name: partition_period_end(text, timestamp with time zone); Type: FUNCTION; Schema: base; Owner: -
 --
 
-CREATE FUNCTION base.partition_period_end(p_granularity text, p_start timestamp with time zone) RETURNS timestamp with time zone
+CREATE FUNCTION base.partition_period_end(granularity text, start timestamp with time zone) RETURNS timestamp with time zone
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select ((p_start at time zone 'UTC') + ('1 ' || p_granularity)::interval) at time zone 'UTC'
+  select ((partition_period_end.start at time zone 'UTC') + ('1 ' || partition_period_end.granularity)::interval) at time zone 'UTC'
 $$;
 
 --
--- Name: FUNCTION partition_period_end(p_granularity text, p_start timestamp with time zone); Type: COMMENT; Schema: base; Owner: -
+-- Name: FUNCTION partition_period_end(granularity text, start timestamp with time zone); Type: COMMENT; Schema: base; Owner: -
 --
 
-COMMENT ON FUNCTION base.partition_period_end(p_granularity text, p_start timestamp with time zone) IS 'End (exclusive) of the period of the given granularity that starts at p_start, computed in UTC.';
+COMMENT ON FUNCTION base.partition_period_end(granularity text, start timestamp with time zone) IS 'End (exclusive) of the period of the given granularity that starts at start, computed in UTC.';
 
 --
 -- Name: partition_period_start(text, timestamp with time zone); Type: FUNCTION; Schema: base; Owner: -
 --
 
-CREATE FUNCTION base.partition_period_start(p_granularity text, p_at timestamp with time zone) RETURNS timestamp with time zone
+CREATE FUNCTION base.partition_period_start(granularity text, at timestamp with time zone) RETURNS timestamp with time zone
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select date_trunc(p_granularity, p_at, 'UTC')
+  select date_trunc(partition_period_start.granularity, partition_period_start.at, 'UTC')
 $$;
 
 --
--- Name: FUNCTION partition_period_start(p_granularity text, p_at timestamp with time zone); Type: COMMENT; Schema: base; Owner: -
+-- Name: FUNCTION partition_period_start(granularity text, at timestamp with time zone); Type: COMMENT; Schema: base; Owner: -
 --
 
-COMMENT ON FUNCTION base.partition_period_start(p_granularity text, p_at timestamp with time zone) IS 'Start (UTC-aligned) of the day, week or month that contains p_at.';
+COMMENT ON FUNCTION base.partition_period_start(granularity text, at timestamp with time zone) IS 'Start (UTC-aligned) of the day, week or month that contains at.';
 
 --
 -- Name: refuse_oversized(text, bigint, bigint); Type: FUNCTION; Schema: base; Owner: -
 --
 
-CREATE FUNCTION base.refuse_oversized(p_argument text, p_size bigint, p_limit bigint) RETURNS boolean
+CREATE FUNCTION base.refuse_oversized(argument text, size bigint, max_size bigint) RETURNS boolean
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
-  raise exception '% is too large: % (at most % allowed)', p_argument, p_size, p_limit
+  raise exception '% is too large: % (at most % allowed)', refuse_oversized.argument, refuse_oversized.size, refuse_oversized.max_size
     using errcode = '22023',
           hint = 'Text is measured in characters, JSON in bytes (pg_column_size), arrays in elements.';
 end
 $$;
 
 --
--- Name: FUNCTION refuse_oversized(p_argument text, p_size bigint, p_limit bigint); Type: COMMENT; Schema: base; Owner: -
+-- Name: FUNCTION refuse_oversized(argument text, size bigint, max_size bigint); Type: COMMENT; Schema: base; Owner: -
 --
 
-COMMENT ON FUNCTION base.refuse_oversized(p_argument text, p_size bigint, p_limit bigint) IS 'Raises 22023 naming an argument whose size is over its cap; never returns. Called by SQL functions as (size <= cap or base.refuse_oversized(name, size, cap)).';
+COMMENT ON FUNCTION base.refuse_oversized(argument text, size bigint, max_size bigint) IS 'Raises 22023 naming an argument whose size is over its cap; never returns. Called by SQL functions as (size <= cap or base.refuse_oversized(name, size, cap)).';
 
 --
 -- Name: register_partitioned_table(regclass, text, integer, interval, boolean, interval, interval, interval); Type: FUNCTION; Schema: base; Owner: -
 --
 
-CREATE FUNCTION base.register_partitioned_table(p_parent_table regclass, p_granularity text, p_premake integer DEFAULT 3, p_retention interval DEFAULT NULL::interval, p_guard_key boolean DEFAULT true, p_key_past_window interval DEFAULT NULL::interval, p_key_future_window interval DEFAULT '1 day'::interval, p_retention_floor interval DEFAULT NULL::interval) RETURNS TABLE(parent_table text, action text, partition_name text)
+CREATE FUNCTION base.register_partitioned_table(parent regclass, granularity text, premake integer DEFAULT 3, retention interval DEFAULT NULL::interval, guard_key boolean DEFAULT true, key_past_window interval DEFAULT NULL::interval, key_future_window interval DEFAULT '1 day'::interval, retention_floor interval DEFAULT NULL::interval) RETURNS TABLE(parent_table text, action text, partition_name text)
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -721,32 +721,78 @@ begin
   if not exists (
       select from pg_catalog.pg_partitioned_table as pt
         join pg_catalog.pg_attribute as a on a.attrelid = pt.partrelid and a.attnum = pt.partattrs[0]
-       where pt.partrelid = p_parent_table and pt.partstrat = 'r' and pt.partnatts = 1
+       where pt.partrelid = register_partitioned_table.parent and pt.partstrat = 'r' and pt.partnatts = 1
          and a.atttypid = 'pg_catalog.timestamptz'::pg_catalog.regtype) then
-    raise exception '% is not range-partitioned on a single timestamptz column', p_parent_table
+    raise exception '% is not range-partitioned on a single timestamptz column', register_partitioned_table.parent
       using errcode = '22023';
   end if;
 
   insert into base.partition_config
     (parent_table, granularity, premake, retention, retention_floor, key_past_window, key_future_window)
-  values (p_parent_table::text, p_granularity, p_premake, p_retention, p_retention_floor,
-          case when p_guard_key then coalesce(p_key_past_window, p_retention, interval '1 year') end,
-          case when p_guard_key then p_key_future_window end)
+  values (register_partitioned_table.parent::text, register_partitioned_table.granularity, register_partitioned_table.premake, register_partitioned_table.retention, register_partitioned_table.retention_floor,
+          case when register_partitioned_table.guard_key then coalesce(register_partitioned_table.key_past_window, register_partitioned_table.retention, interval '1 year') end,
+          case when register_partitioned_table.guard_key then register_partitioned_table.key_future_window end)
   on conflict on constraint partition_config_pkey do update
      set granularity = excluded.granularity, premake = excluded.premake, retention = excluded.retention,
          retention_floor = excluded.retention_floor, key_past_window = excluded.key_past_window,
          key_future_window = excluded.key_future_window;
 
   return query select m.parent_table, m.action, m.partition_name
-                 from base.run_partition_maintenance(p_parent_table) as m;
+                 from base.run_partition_maintenance(register_partitioned_table.parent) as m;
 end
 $$;
 
 --
--- Name: FUNCTION register_partitioned_table(p_parent_table regclass, p_granularity text, p_premake integer, p_retention interval, p_guard_key boolean, p_key_past_window interval, p_key_future_window interval, p_retention_floor interval); Type: COMMENT; Schema: base; Owner: -
+-- Name: FUNCTION register_partitioned_table(parent regclass, granularity text, premake integer, retention interval, guard_key boolean, key_past_window interval, key_future_window interval, retention_floor interval); Type: COMMENT; Schema: base; Owner: -
 --
 
-COMMENT ON FUNCTION base.register_partitioned_table(p_parent_table regclass, p_granularity text, p_premake integer, p_retention interval, p_guard_key boolean, p_key_past_window interval, p_key_future_window interval, p_retention_floor interval) IS 'Puts a range-partitioned table (single timestamptz key) under maintenance and creates its DEFAULT, current and premade partitions at once. The partition key is bounded (trigger _000_check_partition_key) to p_key_past_window back (default: the retention, else 1 year) and p_key_future_window ahead (default 1 day); p_guard_key => false leaves it unbounded, for a key only package code writes. p_retention_floor: lowest retention anyone but the owner may set. Called by module deploy scripts. 22023 for a table of the wrong shape, 23514 for a configuration outside its checks.';
+COMMENT ON FUNCTION base.register_partitioned_table(parent regclass, granularity text, premake integer, retention interval, guard_key boolean, key_past_window interval, key_future_window interval, retention_floor interval) IS 'Puts a range-partitioned table (single timestamptz key) under maintenance and creates its DEFAULT, current and premade partitions at once. The partition key is bounded (trigger _000_check_partition_key) to key_past_window back (default: the retention, else 1 year) and key_future_window ahead (default 1 day); guard_key => false leaves it unbounded, for a key only package code writes. retention_floor: lowest retention anyone but the owner may set. Called by module deploy scripts. 22023 for a table of the wrong shape, 23514 for a configuration outside its checks.';
+
+--
+-- Name: retry_delay(integer, interval, interval, double precision); Type: FUNCTION; Schema: base; Owner: -
+--
+
+CREATE FUNCTION base.retry_delay(attempt integer, backoff_base interval, backoff_cap interval, jitter double precision DEFAULT random()) RETURNS interval
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_full double precision;
+begin
+  -- The bounds are those of the callers' columns: attempts up to 1000 (tasks' max_attempts), a
+  -- base of at most a day and a cap of at most a week above it (task_definitions, event_subscriptions).
+  if retry_delay.attempt is null or retry_delay.attempt not between 0 and 1000 then
+    raise exception 'attempt must be between 0 and 1000, not %', coalesce(retry_delay.attempt::text, 'NULL')
+      using errcode = '22023';
+  end if;
+  if retry_delay.backoff_base is null or retry_delay.backoff_base not between interval '0' and interval '1 day' then
+    raise exception 'backoff_base must be between 0 and 1 day, not %', coalesce(retry_delay.backoff_base::text, 'NULL')
+      using errcode = '22023';
+  end if;
+  if retry_delay.backoff_cap is null
+     or retry_delay.backoff_cap not between retry_delay.backoff_base and interval '7 days' then
+    raise exception 'backoff_cap must be between backoff_base (%) and 7 days, not %', retry_delay.backoff_base,
+                    coalesce(retry_delay.backoff_cap::text, 'NULL')
+      using errcode = '22023';
+  end if;
+  -- NaN compares above every number, so it fails this test too.
+  if retry_delay.jitter is null or not (retry_delay.jitter between 0 and 1) then
+    raise exception 'jitter must be between 0 and 1, not %', coalesce(retry_delay.jitter::text, 'NULL')
+      using errcode = '22023', hint = 'Leave it out to draw it at random.';
+  end if;
+
+  v_full := least(extract(epoch from retry_delay.backoff_cap)::double precision,
+                  extract(epoch from retry_delay.backoff_base)::double precision
+                    * power(2::double precision, greatest(retry_delay.attempt, 1) - 1));
+  return make_interval(secs => v_full / 2 + retry_delay.jitter * v_full / 2);
+end
+$$;
+
+--
+-- Name: FUNCTION retry_delay(attempt integer, backoff_base interval, backoff_cap interval, jitter double precision); Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON FUNCTION base.retry_delay(attempt integer, backoff_base interval, backoff_cap interval, jitter double precision) IS 'The backoff of every retry in the package (tasks, event deliveries): the delay after attempt number `attempt` (0 counts as 1) failed, d/2 + jitter * d/2 where d = least(backoff_cap, backoff_base * 2^(attempt-1)). jitter in [0, 1], default random(); immutable for a given jitter, so tests pass it. 22023 when attempt is outside 0..1000, backoff_base outside 0..1 day, backoff_cap outside backoff_base..7 days, or jitter outside [0, 1].';
 
 --
 -- Name: organization_invitations; Type: TABLE; Schema: base; Owner: -
@@ -844,7 +890,7 @@ COMMENT ON FUNCTION base.revoke_invitation(invitation_id uuid) IS 'Revokes a pen
 -- Name: run_partition_maintenance(regclass); Type: FUNCTION; Schema: base; Owner: -
 --
 
-CREATE FUNCTION base.run_partition_maintenance(p_parent_table regclass DEFAULT NULL::regclass) RETURNS TABLE(parent_table text, action text, partition_name text)
+CREATE FUNCTION base.run_partition_maintenance(parent regclass DEFAULT NULL::regclass) RETURNS TABLE(parent_table text, action text, partition_name text)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET lock_timeout TO '10s'
@@ -858,7 +904,7 @@ declare
 begin
   for v_cfg in
     select * from base.partition_config as pc
-     where p_parent_table is null or pc.parent_table = p_parent_table::text
+     where run_partition_maintenance.parent is null or pc.parent_table = run_partition_maintenance.parent::text
      order by pc.parent_table
   loop
     -- Each table in its own subtransaction: a failure undoes that table's work only, is recorded
@@ -890,10 +936,10 @@ end
 $$;
 
 --
--- Name: FUNCTION run_partition_maintenance(p_parent_table regclass); Type: COMMENT; Schema: base; Owner: -
+-- Name: FUNCTION run_partition_maintenance(parent regclass); Type: COMMENT; Schema: base; Owner: -
 --
 
-COMMENT ON FUNCTION base.run_partition_maintenance(p_parent_table regclass) IS 'Maintains one partitioned table (or all in base.partition_config), each in its own subtransaction: ensures the DEFAULT partition, moves rows of at most 12 periods out of it, premakes future partitions, and detaches then drops partitions past retention. Returns one row per action; a table whose maintenance fails returns action ''failed'', keeps the error in last_failed_at / last_failure_sqlstate / last_failure_message of its configuration row (cleared by its next successful run) and does not stop the others. Safe to run often.';
+COMMENT ON FUNCTION base.run_partition_maintenance(parent regclass) IS 'Maintains one partitioned table (or all in base.partition_config), each in its own subtransaction: ensures the DEFAULT partition, moves rows of at most 12 periods out of it, premakes future partitions, and detaches then drops partitions past retention. Returns one row per action; a table whose maintenance fails returns action ''failed'', keeps the error in last_failed_at / last_failure_sqlstate / last_failure_message of its configuration row (cleared by its next successful run) and does not stop the others. Safe to run often.';
 
 --
 -- Name: tg__set_updated_at(); Type: FUNCTION; Schema: base; Owner: -
@@ -961,24 +1007,24 @@ COMMENT ON FUNCTION base.tg_partition_config__sync_key_guard() IS 'AFTER INSERT 
 -- Name: uuid_v7_timestamp(uuid); Type: FUNCTION; Schema: base; Owner: -
 --
 
-CREATE FUNCTION base.uuid_v7_timestamp(p_id uuid) RETURNS timestamp with time zone
+CREATE FUNCTION base.uuid_v7_timestamp(id uuid) RETURNS timestamp with time zone
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select to_timestamp(('x' || lpad(substring(replace(p_id::text, '-', '') from 1 for 12), 16, '0'))::bit(64)::bigint / 1000.0)
+  select to_timestamp(('x' || lpad(substring(replace(uuid_v7_timestamp.id::text, '-', '') from 1 for 12), 16, '0'))::bit(64)::bigint / 1000.0)
 $$;
 
 --
--- Name: FUNCTION uuid_v7_timestamp(p_id uuid); Type: COMMENT; Schema: base; Owner: -
+-- Name: FUNCTION uuid_v7_timestamp(id uuid); Type: COMMENT; Schema: base; Owner: -
 --
 
-COMMENT ON FUNCTION base.uuid_v7_timestamp(p_id uuid) IS 'The creation time (millisecond precision) encoded in a UUIDv7. Meaningless for other UUID versions.';
+COMMENT ON FUNCTION base.uuid_v7_timestamp(id uuid) IS 'The creation time (millisecond precision) encoded in a UUIDv7. Meaningless for other UUID versions.';
 
 --
 -- Name: accept_invitation(uuid); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.accept_invitation(invitation_id uuid) RETURNS base.organization_members
+CREATE FUNCTION internal.accept_invitation(p_invitation_id uuid) RETURNS base.organization_members
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -998,14 +1044,14 @@ begin
   end if;
 
   -- Read without a lock first: nobody may lock an invitation that is not theirs.
-  select i.* into v_inv from base.organization_invitations as i where i.id = accept_invitation.invitation_id;
+  select i.* into v_inv from base.organization_invitations as i where i.id = p_invitation_id;
   if v_inv.id is null or pg_catalog.lower(v_inv.email) <> pg_catalog.lower(v_email) then
     -- An admin of the organization sees the invitation anyway: tell them why.
     if v_inv.id is not null and base.has_organization_role(v_inv.organization_id, 'admin') then
       raise exception 'invitation % is addressed to another e-mail address than yours', v_inv.id
         using errcode = '42501', hint = 'Only its addressee may accept it.';
     end if;
-    raise exception 'no invitation % addressed to %', accept_invitation.invitation_id, v_email
+    raise exception 'no invitation % addressed to %', p_invitation_id, v_email
       using errcode = 'P0002';
   end if;
   if not exists (select from base.users as u where u.id = v_user and u.is_active) then
@@ -1042,16 +1088,16 @@ end
 $$;
 
 --
--- Name: FUNCTION accept_invitation(invitation_id uuid); Type: COMMENT; Schema: internal; Owner: -
+-- Name: FUNCTION accept_invitation(p_invitation_id uuid); Type: COMMENT; Schema: internal; Owner: -
 --
 
-COMMENT ON FUNCTION internal.accept_invitation(invitation_id uuid) IS 'The SECURITY DEFINER body of base.accept_invitation (which calls it as an invoker, so no definer function is exposed to the API). Not for direct use.';
+COMMENT ON FUNCTION internal.accept_invitation(p_invitation_id uuid) IS 'The SECURITY DEFINER body of base.accept_invitation (which calls it as an invoker, so no definer function is exposed to the API). Not for direct use.';
 
 --
 -- Name: create_organization(text, text, text); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.create_organization(name text, slug text, description text DEFAULT NULL::text) RETURNS base.organizations
+CREATE FUNCTION internal.create_organization(p_name text, p_slug text, p_description text DEFAULT NULL::text) RETURNS base.organizations
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -1069,7 +1115,7 @@ begin
   end if;
 
   insert into base.organizations (name, slug, description)
-  values (create_organization.name, create_organization.slug, create_organization.description)
+  values (p_name, p_slug, p_description)
   returning * into v_org;
 
   insert into base.organization_members (organization_id, user_id, role)
@@ -1080,16 +1126,16 @@ end
 $$;
 
 --
--- Name: FUNCTION create_organization(name text, slug text, description text); Type: COMMENT; Schema: internal; Owner: -
+-- Name: FUNCTION create_organization(p_name text, p_slug text, p_description text); Type: COMMENT; Schema: internal; Owner: -
 --
 
-COMMENT ON FUNCTION internal.create_organization(name text, slug text, description text) IS 'The SECURITY DEFINER body of base.create_organization (which calls it as an invoker, so no definer function is exposed to the API). Not for direct use.';
+COMMENT ON FUNCTION internal.create_organization(p_name text, p_slug text, p_description text) IS 'The SECURITY DEFINER body of base.create_organization (which calls it as an invoker, so no definer function is exposed to the API). Not for direct use.';
 
 --
 -- Name: invite_member(uuid, text, base.organization_role, interval); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.invite_member(organization_id uuid, email text, role base.organization_role DEFAULT 'member'::base.organization_role, expires_in interval DEFAULT '7 days'::interval) RETURNS uuid
+CREATE FUNCTION internal.invite_member(p_organization_id uuid, p_email text, p_role base.organization_role DEFAULT 'member'::base.organization_role, p_expires_in interval DEFAULT '7 days'::interval) RETURNS uuid
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
@@ -1098,8 +1144,8 @@ declare
   v_service    boolean := pg_catalog.pg_has_role(
                             coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user),
                             'service_role', 'USAGE');
-  v_org        uuid := invite_member.organization_id;
-  v_email      text := pg_catalog.btrim(invite_member.email);
+  v_org        uuid := p_organization_id;
+  v_email      text := pg_catalog.btrim(p_email);
   v_actor_role base.organization_role;
   v_id         uuid;
 begin
@@ -1110,11 +1156,11 @@ begin
     raise exception 'invite_member: email must be an e-mail address (local@domain) of at most 320 characters'
       using errcode = '22023';
   end if;
-  if invite_member.role is null then
+  if p_role is null then
     raise exception 'invite_member: role must be one of viewer, member, admin, owner' using errcode = '22023';
   end if;
-  if invite_member.expires_in is null or invite_member.expires_in <= interval '0'
-     or invite_member.expires_in > interval '30 days' then
+  if p_expires_in is null or p_expires_in <= interval '0'
+     or p_expires_in > interval '30 days' then
     raise exception 'invite_member: expires_in must be more than 0 and at most 30 days'
       using errcode = '22023';
   end if;
@@ -1128,7 +1174,7 @@ begin
       raise exception 'only admins and owners of organization % may invite members', v_org
         using errcode = '42501';
     end if;
-    if invite_member.role = 'owner' and v_actor_role <> 'owner' then
+    if p_role = 'owner' and v_actor_role <> 'owner' then
       raise exception 'only owners of organization % may invite an owner', v_org
         using errcode = '42501', hint = 'Admins invite viewers, members and admins.';
     end if;
@@ -1149,8 +1195,8 @@ begin
 
   begin
     insert into base.organization_invitations (organization_id, email, role, invited_by, expires_at)
-    values (v_org, v_email, invite_member.role, case when v_actor_role is not null then v_user end,
-            pg_catalog.now() + invite_member.expires_in)
+    values (v_org, v_email, p_role, case when v_actor_role is not null then v_user end,
+            pg_catalog.now() + p_expires_in)
     returning id into v_id;
   exception when unique_violation then
     raise exception 'a pending invitation of % to organization % exists already', v_email, v_org
@@ -1161,10 +1207,10 @@ end
 $_$;
 
 --
--- Name: FUNCTION invite_member(organization_id uuid, email text, role base.organization_role, expires_in interval); Type: COMMENT; Schema: internal; Owner: -
+-- Name: FUNCTION invite_member(p_organization_id uuid, p_email text, p_role base.organization_role, p_expires_in interval); Type: COMMENT; Schema: internal; Owner: -
 --
 
-COMMENT ON FUNCTION internal.invite_member(organization_id uuid, email text, role base.organization_role, expires_in interval) IS 'The SECURITY DEFINER body of base.invite_member (which calls it as an invoker, so no definer function is exposed to the API). Not for direct use.';
+COMMENT ON FUNCTION internal.invite_member(p_organization_id uuid, p_email text, p_role base.organization_role, p_expires_in interval) IS 'The SECURITY DEFINER body of base.invite_member (which calls it as an invoker, so no definer function is exposed to the API). Not for direct use.';
 
 --
 -- Name: organization_ids_for(base.organization_role); Type: FUNCTION; Schema: internal; Owner: -
@@ -1219,7 +1265,7 @@ COMMENT ON FUNCTION internal.partition_copy_truncate_guard(p_parent regclass, p_
 -- Name: revoke_invitation(uuid); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.revoke_invitation(invitation_id uuid) RETURNS base.organization_invitations
+CREATE FUNCTION internal.revoke_invitation(p_invitation_id uuid) RETURNS base.organization_invitations
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -1232,14 +1278,14 @@ declare
   v_actor_role base.organization_role;
 begin
   -- Read without a lock first: nobody may lock an invitation they are not entitled to.
-  select i.* into v_inv from base.organization_invitations as i where i.id = revoke_invitation.invitation_id;
+  select i.* into v_inv from base.organization_invitations as i where i.id = p_invitation_id;
   if v_inv.id is not null and not v_service then
     select m.role into v_actor_role
       from base.organization_members as m
      where m.organization_id = v_inv.organization_id and m.user_id = v_user;
   end if;
   if v_inv.id is null or not (v_service or coalesce(v_actor_role >= 'admin', false)) then
-    raise exception 'no invitation % in an organization you administer', revoke_invitation.invitation_id
+    raise exception 'no invitation % in an organization you administer', p_invitation_id
       using errcode = 'P0002';
   end if;
   if v_inv.role = 'owner' and not v_service and v_actor_role <> 'owner' then
@@ -1268,10 +1314,10 @@ end
 $$;
 
 --
--- Name: FUNCTION revoke_invitation(invitation_id uuid); Type: COMMENT; Schema: internal; Owner: -
+-- Name: FUNCTION revoke_invitation(p_invitation_id uuid); Type: COMMENT; Schema: internal; Owner: -
 --
 
-COMMENT ON FUNCTION internal.revoke_invitation(invitation_id uuid) IS 'The SECURITY DEFINER body of base.revoke_invitation (which calls it as an invoker, so no definer function is exposed to the API). Not for direct use.';
+COMMENT ON FUNCTION internal.revoke_invitation(p_invitation_id uuid) IS 'The SECURITY DEFINER body of base.revoke_invitation (which calls it as an invoker, so no definer function is exposed to the API). Not for direct use.';
 
 --
 -- Name: serialize_tenant(uuid, text); Type: FUNCTION; Schema: internal; Owner: -
@@ -1429,6 +1475,52 @@ $$;
 --
 
 COMMENT ON FUNCTION internal.tg__check_partition_key() IS 'BEFORE INSERT OR UPDATE OF <key> row trigger (_000_check_partition_key) of maintained tables: refuses (22008) a partition key outside [statement time - key_past_window, statement time + key_future_window]. Arguments: parent table, key column, past window, future window, copied from base.partition_config.';
+
+--
+-- Name: tg__check_status_transition(); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tg__check_status_transition() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+-- tg_argv[0]: the machine, '<schema>.<table>.<column>'; tg_argv[1]: the status column.
+declare
+  v_from    text;
+  v_to      text;
+  v_allowed text;
+begin
+  if tg_argv[1] = 'status' then
+    v_from := old.status;
+    v_to := new.status;
+  else
+    execute pg_catalog.format('select ($1).%1$I::text, ($2).%1$I::text', tg_argv[1])
+       into v_from, v_to using old, new;
+  end if;
+  -- No change, or NULL (the NOT NULL constraint speaks for it).
+  if v_to is null or v_from is not distinct from v_to then
+    return new;
+  end if;
+  perform from base.status_transitions as t
+   where t.machine = tg_argv[0] and t.from_status = v_from and t.to_status = v_to;
+  if not found then
+    select pg_catalog.string_agg(t.to_status, ', ' order by t.to_status) into v_allowed
+      from base.status_transitions as t
+     where t.machine = tg_argv[0] and t.from_status = v_from;
+    raise exception 'invalid status transition for %: "%" -> "%"', tg_argv[0], v_from, v_to
+      using errcode = '55000',
+            detail = pg_catalog.format('allowed from "%s": %s', v_from, coalesce(v_allowed, 'none (final state)')),
+            hint = pg_catalog.format('The allowed transitions are the rows of base.status_transitions where machine = %L.', tg_argv[0]);
+  end if;
+  return new;
+end
+$_$;
+
+--
+-- Name: FUNCTION tg__check_status_transition(); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tg__check_status_transition() IS 'Trigger of every status machine (BEFORE UPDATE OF <column> ... WHEN the column changes; AFTER on tasks.tasks): refuses a change of the column that base.status_transitions does not list for the machine, with 55000 invalid status transition for <machine>: "<from>" -> "<to>" and DETAIL allowed from "<from>": <targets>. Arguments: the machine (''<schema>.<table>.<column>''), the column. SECURITY INVOKER: the caller reads base.status_transitions.';
 
 --
 -- Name: tg_organization_members__guard_roles(); Type: FUNCTION; Schema: internal; Owner: -
@@ -1743,6 +1835,43 @@ CREATE VIEW base.schema_migrations AS
 COMMENT ON VIEW base.schema_migrations IS 'Deployed changes read from the Sqitch registry (schema sqitch): name, release tag (the first tag at or after the change), who deployed it and when. Order by deployed_at.';
 
 --
+-- Name: status_transitions; Type: TABLE; Schema: base; Owner: -
+--
+
+CREATE TABLE base.status_transitions (
+    machine text NOT NULL,
+    from_status text NOT NULL,
+    to_status text NOT NULL,
+    CONSTRAINT status_transitions_from_status_check CHECK (((length(from_status) >= 1) AND (length(from_status) <= 64))),
+    CONSTRAINT status_transitions_machine_check CHECK (((length(machine) <= 190) AND (machine ~ '^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$'::text))),
+    CONSTRAINT status_transitions_to_status_check CHECK ((((length(to_status) >= 1) AND (length(to_status) <= 64)) AND (to_status <> from_status)))
+);
+
+--
+-- Name: TABLE status_transitions; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON TABLE base.status_transitions IS 'The status machines of the package as data: one row per allowed transition. internal.tg__check_status_transition() refuses any other change of a machine''s column (55000); a state that is never a from_status is final. Global (not tenant-owned), read-only for API roles; each module''s <module>/status_machine change writes its rows.';
+
+--
+-- Name: COLUMN status_transitions.machine; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON COLUMN base.status_transitions.machine IS 'The machine: ''<schema>.<table>.<column>'' of the status column it governs (projects.projects.status).';
+
+--
+-- Name: COLUMN status_transitions.from_status; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON COLUMN base.status_transitions.from_status IS 'The state the row is in.';
+
+--
+-- Name: COLUMN status_transitions.to_status; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON COLUMN base.status_transitions.to_status IS 'A state it may move to next (never the same state).';
+
+--
 -- Name: users; Type: TABLE; Schema: base; Owner: -
 --
 
@@ -1897,6 +2026,13 @@ ALTER TABLE ONLY base.organizations
 
 ALTER TABLE ONLY base.partition_config
     ADD CONSTRAINT partition_config_pkey PRIMARY KEY (parent_table);
+
+--
+-- Name: status_transitions status_transitions_pkey; Type: CONSTRAINT; Schema: base; Owner: -
+--
+
+ALTER TABLE ONLY base.status_transitions
+    ADD CONSTRAINT status_transitions_pkey PRIMARY KEY (machine, from_status, to_status);
 
 --
 -- Name: users users_pkey; Type: CONSTRAINT; Schema: base; Owner: -
@@ -2257,6 +2393,18 @@ CREATE POLICY all_service_role ON base.partition_config TO service_role USING (t
 COMMENT ON POLICY all_service_role ON base.partition_config IS 'Operators (service_role) read the configuration and failures and tune premake and retention (column grants); API users never see this table.';
 
 --
+-- Name: status_transitions all_service_role; Type: POLICY; Schema: base; Owner: -
+--
+
+CREATE POLICY all_service_role ON base.status_transitions TO service_role USING (true) WITH CHECK (true);
+
+--
+-- Name: POLICY all_service_role ON status_transitions; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON POLICY all_service_role ON base.status_transitions IS 'Trusted services read the machines; SELECT is their only grant (the data changes only by deploy).';
+
+--
 -- Name: users all_service_role; Type: POLICY; Schema: base; Owner: -
 --
 
@@ -2359,28 +2507,16 @@ CREATE POLICY select_admin_or_invitee ON base.organization_invitations FOR SELEC
 COMMENT ON POLICY select_admin_or_invitee ON base.organization_invitations IS 'Admins and owners see their organization''s invitations; a user sees the invitations addressed to the e-mail claim of their JWT, to accept them.';
 
 --
--- Name: organization_members select_member; Type: POLICY; Schema: base; Owner: -
+-- Name: status_transitions select_authenticated; Type: POLICY; Schema: base; Owner: -
 --
 
-CREATE POLICY select_member ON base.organization_members FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
+CREATE POLICY select_authenticated ON base.status_transitions FOR SELECT TO authenticated USING (true);
 
 --
--- Name: POLICY select_member ON organization_members; Type: COMMENT; Schema: base; Owner: -
+-- Name: POLICY select_authenticated ON status_transitions; Type: COMMENT; Schema: base; Owner: -
 --
 
-COMMENT ON POLICY select_member ON base.organization_members IS 'Members see who else belongs to their organizations.';
-
---
--- Name: organizations select_member; Type: POLICY; Schema: base; Owner: -
---
-
-CREATE POLICY select_member ON base.organizations FOR SELECT TO authenticated USING ((id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
-
---
--- Name: POLICY select_member ON organizations; Type: COMMENT; Schema: base; Owner: -
---
-
-COMMENT ON POLICY select_member ON base.organizations IS 'Every member (viewer and up) sees the organization.';
+COMMENT ON POLICY select_authenticated ON base.status_transitions IS 'Every signed-in user reads the machines (UIs show the next states; the transition trigger runs as the caller).';
 
 --
 -- Name: users select_self_or_colleague; Type: POLICY; Schema: base; Owner: -
@@ -2407,6 +2543,36 @@ CREATE POLICY select_service_role ON base.audit_log FOR SELECT TO service_role U
 --
 
 COMMENT ON POLICY select_service_role ON base.audit_log IS 'Trusted services read the whole trail; nobody writes it but the audit trigger.';
+
+--
+-- Name: organization_members select_viewer; Type: POLICY; Schema: base; Owner: -
+--
+
+CREATE POLICY select_viewer ON base.organization_members FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
+
+--
+-- Name: POLICY select_viewer ON organization_members; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON POLICY select_viewer ON base.organization_members IS 'Members see who else belongs to their organizations.';
+
+--
+-- Name: organizations select_viewer; Type: POLICY; Schema: base; Owner: -
+--
+
+CREATE POLICY select_viewer ON base.organizations FOR SELECT TO authenticated USING ((id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
+
+--
+-- Name: POLICY select_viewer ON organizations; Type: COMMENT; Schema: base; Owner: -
+--
+
+COMMENT ON POLICY select_viewer ON base.organizations IS 'Every member (viewer and up) sees the organization.';
+
+--
+-- Name: status_transitions; Type: ROW SECURITY; Schema: base; Owner: -
+--
+
+ALTER TABLE base.status_transitions ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: organization_members update_admin; Type: POLICY; Schema: base; Owner: -
@@ -2559,10 +2725,10 @@ GRANT ALL ON FUNCTION base.create_organization(name text, slug text, description
 GRANT ALL ON FUNCTION base.create_organization(name text, slug text, description text) TO service_role;
 
 --
--- Name: FUNCTION create_partition(p_parent regclass, p_granularity text, p_start timestamp with time zone); Type: ACL; Schema: base; Owner: -
+-- Name: FUNCTION create_partition(parent regclass, granularity text, start timestamp with time zone); Type: ACL; Schema: base; Owner: -
 --
 
-REVOKE ALL ON FUNCTION base.create_partition(p_parent regclass, p_granularity text, p_start timestamp with time zone) FROM PUBLIC;
+REVOKE ALL ON FUNCTION base.create_partition(parent regclass, granularity text, start timestamp with time zone) FROM PUBLIC;
 
 --
 -- Name: FUNCTION current_user_email(); Type: ACL; Schema: base; Owner: -
@@ -2583,24 +2749,24 @@ GRANT ALL ON FUNCTION base.current_user_id() TO authenticated;
 GRANT ALL ON FUNCTION base.current_user_id() TO service_role;
 
 --
--- Name: FUNCTION enable_append_only(p_table regclass); Type: ACL; Schema: base; Owner: -
+-- Name: FUNCTION enable_append_only(table_name regclass); Type: ACL; Schema: base; Owner: -
 --
 
-REVOKE ALL ON FUNCTION base.enable_append_only(p_table regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION base.enable_append_only(table_name regclass) FROM PUBLIC;
 
 --
--- Name: FUNCTION enable_audit(p_table regclass); Type: ACL; Schema: base; Owner: -
+-- Name: FUNCTION enable_audit(table_name regclass); Type: ACL; Schema: base; Owner: -
 --
 
-REVOKE ALL ON FUNCTION base.enable_audit(p_table regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION base.enable_audit(table_name regclass) FROM PUBLIC;
 
 --
--- Name: FUNCTION has_organization_role(p_organization_id uuid, p_min_role base.organization_role); Type: ACL; Schema: base; Owner: -
+-- Name: FUNCTION has_organization_role(organization_id uuid, min_role base.organization_role); Type: ACL; Schema: base; Owner: -
 --
 
-REVOKE ALL ON FUNCTION base.has_organization_role(p_organization_id uuid, p_min_role base.organization_role) FROM PUBLIC;
-GRANT ALL ON FUNCTION base.has_organization_role(p_organization_id uuid, p_min_role base.organization_role) TO authenticated;
-GRANT ALL ON FUNCTION base.has_organization_role(p_organization_id uuid, p_min_role base.organization_role) TO service_role;
+REVOKE ALL ON FUNCTION base.has_organization_role(organization_id uuid, min_role base.organization_role) FROM PUBLIC;
+GRANT ALL ON FUNCTION base.has_organization_role(organization_id uuid, min_role base.organization_role) TO authenticated;
+GRANT ALL ON FUNCTION base.has_organization_role(organization_id uuid, min_role base.organization_role) TO service_role;
 
 --
 -- Name: FUNCTION invite_member(organization_id uuid, email text, role base.organization_role, expires_in interval); Type: ACL; Schema: base; Owner: -
@@ -2629,46 +2795,54 @@ GRANT UPDATE(premake) ON TABLE base.partition_config TO service_role;
 GRANT UPDATE(retention) ON TABLE base.partition_config TO service_role;
 
 --
--- Name: FUNCTION maintain_partitioned_table(p_cfg base.partition_config); Type: ACL; Schema: base; Owner: -
+-- Name: FUNCTION maintain_partitioned_table(config base.partition_config); Type: ACL; Schema: base; Owner: -
 --
 
-REVOKE ALL ON FUNCTION base.maintain_partitioned_table(p_cfg base.partition_config) FROM PUBLIC;
+REVOKE ALL ON FUNCTION base.maintain_partitioned_table(config base.partition_config) FROM PUBLIC;
 
 --
--- Name: FUNCTION partition_bounds(p_partition regclass, OUT lower_bound timestamp with time zone, OUT upper_bound timestamp with time zone); Type: ACL; Schema: base; Owner: -
+-- Name: FUNCTION partition_bounds(partition regclass, OUT lower_bound timestamp with time zone, OUT upper_bound timestamp with time zone); Type: ACL; Schema: base; Owner: -
 --
 
-REVOKE ALL ON FUNCTION base.partition_bounds(p_partition regclass, OUT lower_bound timestamp with time zone, OUT upper_bound timestamp with time zone) FROM PUBLIC;
-GRANT ALL ON FUNCTION base.partition_bounds(p_partition regclass, OUT lower_bound timestamp with time zone, OUT upper_bound timestamp with time zone) TO service_role;
+REVOKE ALL ON FUNCTION base.partition_bounds(partition regclass, OUT lower_bound timestamp with time zone, OUT upper_bound timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION base.partition_bounds(partition regclass, OUT lower_bound timestamp with time zone, OUT upper_bound timestamp with time zone) TO service_role;
 
 --
--- Name: FUNCTION partition_period_end(p_granularity text, p_start timestamp with time zone); Type: ACL; Schema: base; Owner: -
+-- Name: FUNCTION partition_period_end(granularity text, start timestamp with time zone); Type: ACL; Schema: base; Owner: -
 --
 
-REVOKE ALL ON FUNCTION base.partition_period_end(p_granularity text, p_start timestamp with time zone) FROM PUBLIC;
-GRANT ALL ON FUNCTION base.partition_period_end(p_granularity text, p_start timestamp with time zone) TO service_role;
+REVOKE ALL ON FUNCTION base.partition_period_end(granularity text, start timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION base.partition_period_end(granularity text, start timestamp with time zone) TO service_role;
 
 --
--- Name: FUNCTION partition_period_start(p_granularity text, p_at timestamp with time zone); Type: ACL; Schema: base; Owner: -
+-- Name: FUNCTION partition_period_start(granularity text, at timestamp with time zone); Type: ACL; Schema: base; Owner: -
 --
 
-REVOKE ALL ON FUNCTION base.partition_period_start(p_granularity text, p_at timestamp with time zone) FROM PUBLIC;
-GRANT ALL ON FUNCTION base.partition_period_start(p_granularity text, p_at timestamp with time zone) TO service_role;
+REVOKE ALL ON FUNCTION base.partition_period_start(granularity text, at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION base.partition_period_start(granularity text, at timestamp with time zone) TO service_role;
 
 --
--- Name: FUNCTION refuse_oversized(p_argument text, p_size bigint, p_limit bigint); Type: ACL; Schema: base; Owner: -
+-- Name: FUNCTION refuse_oversized(argument text, size bigint, max_size bigint); Type: ACL; Schema: base; Owner: -
 --
 
-REVOKE ALL ON FUNCTION base.refuse_oversized(p_argument text, p_size bigint, p_limit bigint) FROM PUBLIC;
-GRANT ALL ON FUNCTION base.refuse_oversized(p_argument text, p_size bigint, p_limit bigint) TO authenticated;
-GRANT ALL ON FUNCTION base.refuse_oversized(p_argument text, p_size bigint, p_limit bigint) TO service_role;
-GRANT ALL ON FUNCTION base.refuse_oversized(p_argument text, p_size bigint, p_limit bigint) TO platform_monitor;
+REVOKE ALL ON FUNCTION base.refuse_oversized(argument text, size bigint, max_size bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION base.refuse_oversized(argument text, size bigint, max_size bigint) TO authenticated;
+GRANT ALL ON FUNCTION base.refuse_oversized(argument text, size bigint, max_size bigint) TO platform_monitor;
+GRANT ALL ON FUNCTION base.refuse_oversized(argument text, size bigint, max_size bigint) TO service_role;
 
 --
--- Name: FUNCTION register_partitioned_table(p_parent_table regclass, p_granularity text, p_premake integer, p_retention interval, p_guard_key boolean, p_key_past_window interval, p_key_future_window interval, p_retention_floor interval); Type: ACL; Schema: base; Owner: -
+-- Name: FUNCTION register_partitioned_table(parent regclass, granularity text, premake integer, retention interval, guard_key boolean, key_past_window interval, key_future_window interval, retention_floor interval); Type: ACL; Schema: base; Owner: -
 --
 
-REVOKE ALL ON FUNCTION base.register_partitioned_table(p_parent_table regclass, p_granularity text, p_premake integer, p_retention interval, p_guard_key boolean, p_key_past_window interval, p_key_future_window interval, p_retention_floor interval) FROM PUBLIC;
+REVOKE ALL ON FUNCTION base.register_partitioned_table(parent regclass, granularity text, premake integer, retention interval, guard_key boolean, key_past_window interval, key_future_window interval, retention_floor interval) FROM PUBLIC;
+
+--
+-- Name: FUNCTION retry_delay(attempt integer, backoff_base interval, backoff_cap interval, jitter double precision); Type: ACL; Schema: base; Owner: -
+--
+
+REVOKE ALL ON FUNCTION base.retry_delay(attempt integer, backoff_base interval, backoff_cap interval, jitter double precision) FROM PUBLIC;
+GRANT ALL ON FUNCTION base.retry_delay(attempt integer, backoff_base interval, backoff_cap interval, jitter double precision) TO authenticated;
+GRANT ALL ON FUNCTION base.retry_delay(attempt integer, backoff_base interval, backoff_cap interval, jitter double precision) TO service_role;
 
 --
 -- Name: TABLE organization_invitations; Type: ACL; Schema: base; Owner: -
@@ -2686,11 +2860,11 @@ GRANT ALL ON FUNCTION base.revoke_invitation(invitation_id uuid) TO authenticate
 GRANT ALL ON FUNCTION base.revoke_invitation(invitation_id uuid) TO service_role;
 
 --
--- Name: FUNCTION run_partition_maintenance(p_parent_table regclass); Type: ACL; Schema: base; Owner: -
+-- Name: FUNCTION run_partition_maintenance(parent regclass); Type: ACL; Schema: base; Owner: -
 --
 
-REVOKE ALL ON FUNCTION base.run_partition_maintenance(p_parent_table regclass) FROM PUBLIC;
-GRANT ALL ON FUNCTION base.run_partition_maintenance(p_parent_table regclass) TO service_role;
+REVOKE ALL ON FUNCTION base.run_partition_maintenance(parent regclass) FROM PUBLIC;
+GRANT ALL ON FUNCTION base.run_partition_maintenance(parent regclass) TO service_role;
 
 --
 -- Name: FUNCTION tg__set_updated_at(); Type: ACL; Schema: base; Owner: -
@@ -2705,35 +2879,35 @@ REVOKE ALL ON FUNCTION base.tg__set_updated_at() FROM PUBLIC;
 REVOKE ALL ON FUNCTION base.tg_partition_config__sync_key_guard() FROM PUBLIC;
 
 --
--- Name: FUNCTION uuid_v7_timestamp(p_id uuid); Type: ACL; Schema: base; Owner: -
+-- Name: FUNCTION uuid_v7_timestamp(id uuid); Type: ACL; Schema: base; Owner: -
 --
 
-REVOKE ALL ON FUNCTION base.uuid_v7_timestamp(p_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION base.uuid_v7_timestamp(p_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION base.uuid_v7_timestamp(p_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION base.uuid_v7_timestamp(id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION base.uuid_v7_timestamp(id uuid) TO authenticated;
+GRANT ALL ON FUNCTION base.uuid_v7_timestamp(id uuid) TO service_role;
 
 --
--- Name: FUNCTION accept_invitation(invitation_id uuid); Type: ACL; Schema: internal; Owner: -
+-- Name: FUNCTION accept_invitation(p_invitation_id uuid); Type: ACL; Schema: internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION internal.accept_invitation(invitation_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION internal.accept_invitation(invitation_id uuid) TO authenticated;
+REVOKE ALL ON FUNCTION internal.accept_invitation(p_invitation_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.accept_invitation(p_invitation_id uuid) TO authenticated;
 
 --
--- Name: FUNCTION create_organization(name text, slug text, description text); Type: ACL; Schema: internal; Owner: -
+-- Name: FUNCTION create_organization(p_name text, p_slug text, p_description text); Type: ACL; Schema: internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION internal.create_organization(name text, slug text, description text) FROM PUBLIC;
-GRANT ALL ON FUNCTION internal.create_organization(name text, slug text, description text) TO authenticated;
-GRANT ALL ON FUNCTION internal.create_organization(name text, slug text, description text) TO service_role;
+REVOKE ALL ON FUNCTION internal.create_organization(p_name text, p_slug text, p_description text) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.create_organization(p_name text, p_slug text, p_description text) TO authenticated;
+GRANT ALL ON FUNCTION internal.create_organization(p_name text, p_slug text, p_description text) TO service_role;
 
 --
--- Name: FUNCTION invite_member(organization_id uuid, email text, role base.organization_role, expires_in interval); Type: ACL; Schema: internal; Owner: -
+-- Name: FUNCTION invite_member(p_organization_id uuid, p_email text, p_role base.organization_role, p_expires_in interval); Type: ACL; Schema: internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION internal.invite_member(organization_id uuid, email text, role base.organization_role, expires_in interval) FROM PUBLIC;
-GRANT ALL ON FUNCTION internal.invite_member(organization_id uuid, email text, role base.organization_role, expires_in interval) TO authenticated;
-GRANT ALL ON FUNCTION internal.invite_member(organization_id uuid, email text, role base.organization_role, expires_in interval) TO service_role;
+REVOKE ALL ON FUNCTION internal.invite_member(p_organization_id uuid, p_email text, p_role base.organization_role, p_expires_in interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.invite_member(p_organization_id uuid, p_email text, p_role base.organization_role, p_expires_in interval) TO authenticated;
+GRANT ALL ON FUNCTION internal.invite_member(p_organization_id uuid, p_email text, p_role base.organization_role, p_expires_in interval) TO service_role;
 
 --
 -- Name: FUNCTION organization_ids_for(p_min_role base.organization_role); Type: ACL; Schema: internal; Owner: -
@@ -2750,12 +2924,12 @@ GRANT ALL ON FUNCTION internal.organization_ids_for(p_min_role base.organization
 REVOKE ALL ON FUNCTION internal.partition_copy_truncate_guard(p_parent regclass, p_partition regclass) FROM PUBLIC;
 
 --
--- Name: FUNCTION revoke_invitation(invitation_id uuid); Type: ACL; Schema: internal; Owner: -
+-- Name: FUNCTION revoke_invitation(p_invitation_id uuid); Type: ACL; Schema: internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION internal.revoke_invitation(invitation_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION internal.revoke_invitation(invitation_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION internal.revoke_invitation(invitation_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION internal.revoke_invitation(p_invitation_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.revoke_invitation(p_invitation_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION internal.revoke_invitation(p_invitation_id uuid) TO service_role;
 
 --
 -- Name: FUNCTION serialize_tenant(p_organization_id uuid, p_scope text); Type: ACL; Schema: internal; Owner: -
@@ -2792,6 +2966,12 @@ REVOKE ALL ON FUNCTION internal.tg__audit_update() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION internal.tg__check_partition_key() FROM PUBLIC;
+
+--
+-- Name: FUNCTION tg__check_status_transition(); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tg__check_status_transition() FROM PUBLIC;
 
 --
 -- Name: FUNCTION tg_organization_members__guard_roles(); Type: ACL; Schema: internal; Owner: -
@@ -2835,6 +3015,13 @@ GRANT SELECT ON TABLE base.partitions TO service_role;
 --
 
 GRANT SELECT ON TABLE base.schema_migrations TO service_role;
+
+--
+-- Name: TABLE status_transitions; Type: ACL; Schema: base; Owner: -
+--
+
+GRANT SELECT ON TABLE base.status_transitions TO authenticated;
+GRANT SELECT ON TABLE base.status_transitions TO service_role;
 
 --
 -- Name: TABLE users; Type: ACL; Schema: base; Owner: -

@@ -57,8 +57,6 @@ CREATE FUNCTION internal.tg_projects__guard_status() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-declare
-  v_allowed text[];
 begin
   if tg_op = 'INSERT' then
     if new.status not in ('planning', 'active') then
@@ -77,16 +75,6 @@ begin
   if old.deleted_at is not null then
     raise exception 'project % is deleted: its status cannot change', old.id
       using errcode = '55000', hint = 'An admin restores it first (set deleted_at to NULL).';
-  end if;
-
-  v_allowed := projects.allowed_project_transitions(old.status);
-  if not new.status = any (v_allowed) then
-    raise exception 'project % cannot go from % to %: allowed next states are %',
-                    old.id, old.status, new.status,
-                    case when cardinality(v_allowed) = 0 then 'none (' || old.status || ' is final)'
-                         else array_to_string(v_allowed, ', ') end
-      using errcode = '55000',
-            hint = 'Lifecycle: planning -> active <-> on_hold, active -> completed -> archived; planning, active and on_hold -> cancelled.';
   end if;
 
   if base.current_user_id() is not null
@@ -110,7 +98,7 @@ $$;
 -- Name: FUNCTION tg_projects__guard_status(); Type: COMMENT; Schema: internal; Owner: -
 --
 
-COMMENT ON FUNCTION internal.tg_projects__guard_status() IS 'BEFORE INSERT/UPDATE OF status on projects.projects: new projects start in planning or active; a change must follow projects.allowed_project_transitions() (55000, naming the allowed states), needs a live project (55000) and a project lead or organization admin (42501); stamps status_changed_at and completed_at.';
+COMMENT ON FUNCTION internal.tg_projects__guard_status() IS 'BEFORE INSERT/UPDATE OF status on projects.projects: new projects start in planning or active (55000); a change (already checked against base.status_transitions by _000_check_status_transition) needs a live project (55000) and a project lead or organization admin (42501); stamps status_changed_at and completed_at.';
 
 --
 -- Name: tg_projects__record_status(); Type: FUNCTION; Schema: internal; Owner: -
@@ -229,48 +217,24 @@ $$;
 COMMENT ON FUNCTION internal.tg_repository_branches__sync_default_branch() IS 'AFTER INSERT/UPDATE on repository_branches of a default branch: sets repositories.default_branch to its name. Runs as the caller (a member, who may edit the repository anyway).';
 
 --
--- Name: allowed_project_transitions(text); Type: FUNCTION; Schema: projects; Owner: -
---
-
-CREATE FUNCTION projects.allowed_project_transitions(p_status text) RETURNS text[]
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-  select case when (length(p_status) <= 64 or base.refuse_oversized('p_status', length(p_status), 64)) then case p_status
-           when 'planning'  then array['active', 'cancelled']
-           when 'active'    then array['on_hold', 'completed', 'cancelled']
-           when 'on_hold'   then array['active', 'cancelled']
-           when 'completed' then array['archived']
-           when 'archived'  then array[]::text[]
-           when 'cancelled' then array[]::text[]
-         end end
-$$;
-
---
--- Name: FUNCTION allowed_project_transitions(p_status text); Type: COMMENT; Schema: projects; Owner: -
---
-
-COMMENT ON FUNCTION projects.allowed_project_transitions(p_status text) IS 'The statuses a project in p_status may move to next (empty for the final states archived and cancelled; NULL for an unknown status). The single definition of the lifecycle, also for UIs.';
-
---
 -- Name: is_valid_branch_name(text); Type: FUNCTION; Schema: projects; Owner: -
 --
 
-CREATE FUNCTION projects.is_valid_branch_name(p_name text) RETURNS boolean
+CREATE FUNCTION projects.is_valid_branch_name(name text) RETURNS boolean
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
-  select length(p_name) between 1 and 255
-     and p_name <> '@'
-     and p_name !~ '[[:cntrl:][:space:]~^:?*\[\\]'
-     and p_name !~ '^[/.-]|/$|\.$|\.lock$|\.\.|//|@\{|/\.'
+  select length(is_valid_branch_name.name) between 1 and 255
+     and is_valid_branch_name.name <> '@'
+     and is_valid_branch_name.name !~ '[[:cntrl:][:space:]~^:?*\[\\]'
+     and is_valid_branch_name.name !~ '^[/.-]|/$|\.$|\.lock$|\.\.|//|@\{|/\.'
 $_$;
 
 --
--- Name: FUNCTION is_valid_branch_name(p_name text); Type: COMMENT; Schema: projects; Owner: -
+-- Name: FUNCTION is_valid_branch_name(name text); Type: COMMENT; Schema: projects; Owner: -
 --
 
-COMMENT ON FUNCTION projects.is_valid_branch_name(p_name text) IS 'True when p_name is a valid git branch name (git check-ref-format rules: 1-255 characters, no spaces, control characters or ~^:?*[\, no "..", "//", "@{" or "/.", not starting with /, . or -, not ending with /, . or .lock).';
+COMMENT ON FUNCTION projects.is_valid_branch_name(name text) IS 'True when name is a valid git branch name (git check-ref-format rules: 1-255 characters, no spaces, control characters or ~^:?*[\, no "..", "//", "@{" or "/.", not starting with /, . or -, not ending with /, . or .lock).';
 
 --
 -- Name: repository_branches; Type: TABLE; Schema: projects; Owner: -
@@ -403,7 +367,7 @@ COMMENT ON FUNCTION projects.set_default_branch(organization_id uuid, repository
 -- Name: validate_goals(jsonb); Type: FUNCTION; Schema: projects; Owner: -
 --
 
-CREATE FUNCTION projects.validate_goals(p_goals jsonb) RETURNS boolean
+CREATE FUNCTION projects.validate_goals(goals jsonb) RETURNS boolean
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
@@ -412,18 +376,18 @@ declare
   v_index integer := 0;
   v_key   text;
 begin
-  if p_goals is null then
+  if validate_goals.goals is null then
     return true;
   end if;
-  if jsonb_typeof(p_goals) <> 'array' then
-    raise exception 'project goals must be a JSON array, not %', jsonb_typeof(p_goals)
+  if jsonb_typeof(validate_goals.goals) <> 'array' then
+    raise exception 'project goals must be a JSON array, not %', jsonb_typeof(validate_goals.goals)
       using errcode = '23514', hint = 'Example: [{"text": "Ship v1", "target_date": "2027-03-31", "done": false}]';
   end if;
-  if jsonb_array_length(p_goals) > 100 or pg_column_size(p_goals) > 65536 then
+  if jsonb_array_length(validate_goals.goals) > 100 or pg_column_size(validate_goals.goals) > 65536 then
     raise exception 'project goals are limited to 100 entries and 64 KiB'
       using errcode = '23514';
   end if;
-  for v_goal in select g.value from jsonb_array_elements(p_goals) as g loop
+  for v_goal in select g.value from jsonb_array_elements(validate_goals.goals) as g loop
     v_index := v_index + 1;
     if jsonb_typeof(v_goal) <> 'object' then
       raise exception 'project goal % must be a JSON object, not %', v_index, jsonb_typeof(v_goal)
@@ -463,10 +427,10 @@ end
 $_$;
 
 --
--- Name: FUNCTION validate_goals(p_goals jsonb); Type: COMMENT; Schema: projects; Owner: -
+-- Name: FUNCTION validate_goals(goals jsonb); Type: COMMENT; Schema: projects; Owner: -
 --
 
-COMMENT ON FUNCTION projects.validate_goals(p_goals jsonb) IS 'Check of projects.goals: a JSON array (at most 100 entries, 64 KiB) of objects {text: 1-500 characters (required), target_date: "YYYY-MM-DD" or null, done: boolean}. Returns true or raises 23514 naming the offending goal.';
+COMMENT ON FUNCTION projects.validate_goals(goals jsonb) IS 'Check of projects.goals: a JSON array (at most 100 entries, 64 KiB) of objects {text: 1-500 characters (required), target_date: "YYYY-MM-DD" or null, done: boolean}. Returns true or raises 23514 naming the offending goal.';
 
 --
 -- Name: projects; Type: TABLE; Schema: projects; Owner: -
@@ -583,10 +547,13 @@ CREATE FUNCTION projects.transition_project(organization_id uuid, project_id uui
     AS $$
 declare
   v_project projects.projects;
-  v_allowed text[];
+  v_allowed text;
 begin
-  if new_status is null or projects.allowed_project_transitions(new_status) is null then
-    raise exception 'unknown project status %', coalesce(quote_literal(new_status), 'NULL')
+  if new_status is null or length(new_status) > 64
+     or not exists (select from base.status_transitions as t
+                     where t.machine = 'projects.projects.status'
+                       and new_status in (t.from_status, t.to_status)) then
+    raise exception 'unknown project status %', coalesce(quote_literal(left(new_status, 64)), 'NULL')
       using errcode = '22023',
             hint = 'Allowed: planning, active, on_hold, completed, archived, cancelled.';
   end if;
@@ -612,12 +579,15 @@ begin
       using errcode = 'P0002';
   end if;
 
+  -- Staying in the same state is not a transition: the trigger's message, raised here.
   if v_project.status = new_status then
-    v_allowed := projects.allowed_project_transitions(v_project.status);
-    raise exception 'project % is already %: allowed next states are %', v_project.id, new_status,
-                    case when cardinality(v_allowed) = 0 then 'none (' || new_status || ' is final)'
-                         else array_to_string(v_allowed, ', ') end
-      using errcode = '55000';
+    select string_agg(t.to_status, ', ' order by t.to_status) into v_allowed
+      from base.status_transitions as t
+     where t.machine = 'projects.projects.status' and t.from_status = new_status;
+    raise exception 'invalid status transition for projects.projects.status: "%" -> "%"', new_status, new_status
+      using errcode = '55000',
+            detail = format('allowed from "%s": %s', new_status, coalesce(v_allowed, 'none (final state)')),
+            hint = 'The allowed transitions are the rows of base.status_transitions where machine = ''projects.projects.status''.';
   end if;
 
   perform set_config('projects.status_note', coalesce(note, ''), true);
@@ -636,13 +606,13 @@ $$;
 -- Name: FUNCTION transition_project(organization_id uuid, project_id uuid, new_status text, note text); Type: COMMENT; Schema: projects; Owner: -
 --
 
-COMMENT ON FUNCTION projects.transition_project(organization_id uuid, project_id uuid, new_status text, note text) IS 'Moves a project to new_status and records the change (with note) in projects.project_status_history; returns the updated project. Runs as the caller, under RLS. 22023 unknown status or note over 2000 characters, 42501 caller is not a project lead or organization admin, P0002 no such project in the organization, 55000 transition not allowed (message lists the allowed next states) or project deleted.';
+COMMENT ON FUNCTION projects.transition_project(organization_id uuid, project_id uuid, new_status text, note text) IS 'Moves a project to new_status and records the change (with note) in projects.project_status_history; returns the updated project. Runs as the caller, under RLS. 22023 unknown status or note over 2000 characters, 42501 caller is not a project lead or organization admin, P0002 no such project in the organization, 55000 transition not in base.status_transitions (invalid status transition for projects.projects.status, DETAIL the allowed next states) or project deleted.';
 
 --
 -- Name: validate_analysis_config(jsonb); Type: FUNCTION; Schema: projects; Owner: -
 --
 
-CREATE FUNCTION projects.validate_analysis_config(p_config jsonb) RETURNS boolean
+CREATE FUNCTION projects.validate_analysis_config(config jsonb) RETURNS boolean
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
@@ -651,18 +621,18 @@ declare
   v_value jsonb;
   v_item  jsonb;
 begin
-  if p_config is null then
+  if validate_analysis_config.config is null then
     return true;
   end if;
-  if jsonb_typeof(p_config) <> 'object' then
-    raise exception 'analysis_config must be a JSON object, not %', jsonb_typeof(p_config)
+  if jsonb_typeof(validate_analysis_config.config) <> 'object' then
+    raise exception 'analysis_config must be a JSON object, not %', jsonb_typeof(validate_analysis_config.config)
       using errcode = '23514', hint = 'Keys: tools, include, exclude, schedule, options.';
   end if;
-  if pg_column_size(p_config) > 65536 then
+  if pg_column_size(validate_analysis_config.config) > 65536 then
     raise exception 'analysis_config is limited to 64 KiB' using errcode = '23514';
   end if;
 
-  for v_key, v_value in select e.key, e.value from jsonb_each(p_config) as e loop
+  for v_key, v_value in select e.key, e.value from jsonb_each(validate_analysis_config.config) as e loop
     case v_key
       when 'tools' then
         -- Two IFs, not one OR: jsonb_array_length() raises on a non-array.
@@ -722,10 +692,10 @@ end
 $_$;
 
 --
--- Name: FUNCTION validate_analysis_config(p_config jsonb); Type: COMMENT; Schema: projects; Owner: -
+-- Name: FUNCTION validate_analysis_config(config jsonb); Type: COMMENT; Schema: projects; Owner: -
 --
 
-COMMENT ON FUNCTION projects.validate_analysis_config(p_config jsonb) IS 'Check of repositories.analysis_config: an object (at most 64 KiB) with optional keys tools (array of at most 50 distinct tool names), include and exclude (arrays of at most 200 glob patterns), schedule (manual, on_push, hourly, daily, weekly or a five-field cron expression) and options (object of per-tool settings). Returns true or raises 23514 naming the offending key.';
+COMMENT ON FUNCTION projects.validate_analysis_config(config jsonb) IS 'Check of repositories.analysis_config: an object (at most 64 KiB) with optional keys tools (array of at most 50 distinct tool names), include and exclude (arrays of at most 200 glob patterns), schedule (manual, on_push, hourly, daily, weekly or a five-field cron expression) and options (object of per-tool settings). Returns true or raises 23514 naming the offending key.';
 
 --
 -- Name: repositories; Type: TABLE; Schema: projects; Owner: -
@@ -1172,6 +1142,12 @@ CREATE TRIGGER _000_append_only BEFORE DELETE OR UPDATE ON projects.project_stat
 CREATE TRIGGER _000_append_only_truncate BEFORE TRUNCATE ON projects.project_status_history FOR EACH STATEMENT EXECUTE FUNCTION internal.tg__append_only();
 
 --
+-- Name: projects _000_check_status_transition; Type: TRIGGER; Schema: projects; Owner: -
+--
+
+CREATE TRIGGER _000_check_status_transition BEFORE UPDATE OF status ON projects.projects FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION internal.tg__check_status_transition('projects.projects.status', 'status');
+
+--
 -- Name: project_members _100_set_updated_at; Type: TRIGGER; Schema: projects; Owner: -
 --
 
@@ -1461,16 +1437,16 @@ CREATE POLICY delete_admin ON projects.repositories FOR DELETE TO authenticated 
 COMMENT ON POLICY delete_admin ON projects.repositories IS 'Only admins and owners delete a repository (with its branches, links and analysis history).';
 
 --
--- Name: project_members delete_admin_lead_or_self; Type: POLICY; Schema: projects; Owner: -
+-- Name: project_members delete_admin_or_lead_or_self; Type: POLICY; Schema: projects; Owner: -
 --
 
-CREATE POLICY delete_admin_lead_or_self ON projects.project_members FOR DELETE TO authenticated USING (((user_id = ( SELECT base.current_user_id() AS current_user_id)) OR (organization_id = ANY (( SELECT internal.organization_ids_for('admin'::base.organization_role) AS organization_ids_for)::uuid[])) OR ((organization_id = ANY (( SELECT internal.organization_ids_for('member'::base.organization_role) AS organization_ids_for)::uuid[])) AND (project_id = ANY (( SELECT internal.led_project_ids() AS led_project_ids)::uuid[])))));
+CREATE POLICY delete_admin_or_lead_or_self ON projects.project_members FOR DELETE TO authenticated USING (((user_id = ( SELECT base.current_user_id() AS current_user_id)) OR (organization_id = ANY (( SELECT internal.organization_ids_for('admin'::base.organization_role) AS organization_ids_for)::uuid[])) OR ((organization_id = ANY (( SELECT internal.organization_ids_for('member'::base.organization_role) AS organization_ids_for)::uuid[])) AND (project_id = ANY (( SELECT internal.led_project_ids() AS led_project_ids)::uuid[])))));
 
 --
--- Name: POLICY delete_admin_lead_or_self ON project_members; Type: COMMENT; Schema: projects; Owner: -
+-- Name: POLICY delete_admin_or_lead_or_self ON project_members; Type: COMMENT; Schema: projects; Owner: -
 --
 
-COMMENT ON POLICY delete_admin_lead_or_self ON projects.project_members IS 'Organization admins and the project''s leads remove people from the team; anyone may leave it.';
+COMMENT ON POLICY delete_admin_or_lead_or_self ON projects.project_members IS 'Organization admins and the project''s leads remove people from the team; anyone may leave it.';
 
 --
 -- Name: project_repositories delete_member; Type: POLICY; Schema: projects; Owner: -
@@ -1764,20 +1740,12 @@ REVOKE ALL ON FUNCTION internal.tg_repository_branches__check_default() FROM PUB
 REVOKE ALL ON FUNCTION internal.tg_repository_branches__sync_default_branch() FROM PUBLIC;
 
 --
--- Name: FUNCTION allowed_project_transitions(p_status text); Type: ACL; Schema: projects; Owner: -
+-- Name: FUNCTION is_valid_branch_name(name text); Type: ACL; Schema: projects; Owner: -
 --
 
-REVOKE ALL ON FUNCTION projects.allowed_project_transitions(p_status text) FROM PUBLIC;
-GRANT ALL ON FUNCTION projects.allowed_project_transitions(p_status text) TO authenticated;
-GRANT ALL ON FUNCTION projects.allowed_project_transitions(p_status text) TO service_role;
-
---
--- Name: FUNCTION is_valid_branch_name(p_name text); Type: ACL; Schema: projects; Owner: -
---
-
-REVOKE ALL ON FUNCTION projects.is_valid_branch_name(p_name text) FROM PUBLIC;
-GRANT ALL ON FUNCTION projects.is_valid_branch_name(p_name text) TO authenticated;
-GRANT ALL ON FUNCTION projects.is_valid_branch_name(p_name text) TO service_role;
+REVOKE ALL ON FUNCTION projects.is_valid_branch_name(name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION projects.is_valid_branch_name(name text) TO authenticated;
+GRANT ALL ON FUNCTION projects.is_valid_branch_name(name text) TO service_role;
 
 --
 -- Name: TABLE repository_branches; Type: ACL; Schema: projects; Owner: -
@@ -1861,12 +1829,12 @@ GRANT ALL ON FUNCTION projects.set_default_branch(organization_id uuid, reposito
 GRANT ALL ON FUNCTION projects.set_default_branch(organization_id uuid, repository_id uuid, branch_name text) TO service_role;
 
 --
--- Name: FUNCTION validate_goals(p_goals jsonb); Type: ACL; Schema: projects; Owner: -
+-- Name: FUNCTION validate_goals(goals jsonb); Type: ACL; Schema: projects; Owner: -
 --
 
-REVOKE ALL ON FUNCTION projects.validate_goals(p_goals jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION projects.validate_goals(p_goals jsonb) TO authenticated;
-GRANT ALL ON FUNCTION projects.validate_goals(p_goals jsonb) TO service_role;
+REVOKE ALL ON FUNCTION projects.validate_goals(goals jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION projects.validate_goals(goals jsonb) TO authenticated;
+GRANT ALL ON FUNCTION projects.validate_goals(goals jsonb) TO service_role;
 
 --
 -- Name: TABLE projects; Type: ACL; Schema: projects; Owner: -
@@ -1956,12 +1924,12 @@ GRANT ALL ON FUNCTION projects.transition_project(organization_id uuid, project_
 GRANT ALL ON FUNCTION projects.transition_project(organization_id uuid, project_id uuid, new_status text, note text) TO service_role;
 
 --
--- Name: FUNCTION validate_analysis_config(p_config jsonb); Type: ACL; Schema: projects; Owner: -
+-- Name: FUNCTION validate_analysis_config(config jsonb); Type: ACL; Schema: projects; Owner: -
 --
 
-REVOKE ALL ON FUNCTION projects.validate_analysis_config(p_config jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION projects.validate_analysis_config(p_config jsonb) TO authenticated;
-GRANT ALL ON FUNCTION projects.validate_analysis_config(p_config jsonb) TO service_role;
+REVOKE ALL ON FUNCTION projects.validate_analysis_config(config jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION projects.validate_analysis_config(config jsonb) TO authenticated;
+GRANT ALL ON FUNCTION projects.validate_analysis_config(config jsonb) TO service_role;
 
 --
 -- Name: TABLE repositories; Type: ACL; Schema: projects; Owner: -

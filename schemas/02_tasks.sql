@@ -149,7 +149,7 @@ COMMENT ON COLUMN tasks.tasks.lease_duration IS 'Copied from the definition: a c
 -- Name: COLUMN tasks.backoff_base; Type: COMMENT; Schema: tasks; Owner: -
 --
 
-COMMENT ON COLUMN tasks.tasks.backoff_base IS 'Copied from the definition: retry backoff base (tasks.retry_delay).';
+COMMENT ON COLUMN tasks.tasks.backoff_base IS 'Copied from the definition: retry backoff base (base.retry_delay).';
 
 --
 -- Name: COLUMN tasks.backoff_cap; Type: COMMENT; Schema: tasks; Owner: -
@@ -659,6 +659,9 @@ CREATE FUNCTION internal.tasks_cancel_cascade(p_organization_id uuid, p_root_ids
 declare
   v_ids     uuid[];
   v_parents uuid[];
+  v_tasks   tasks.tasks[];
+  v_reasons text[];
+  v_causes  uuid[];
 begin
   -- The closure, walking edges once each (a task reached from several parents keeps the first).
   select array_agg(c.id order by c.id), array_agg(c.parent order by c.id)
@@ -680,33 +683,29 @@ begin
     return;
   end if;
 
-  -- Lock in id order, then move.
+  -- Lock in id order, then move: a root records p_root_reason / p_root_cause, a downstream task
+  -- the dependency that ended it.
   perform from tasks.tasks as t
    where t.organization_id = p_organization_id and t.id = any (v_ids)
    order by t.id
      for update of t;
 
-  return query
   with moved as (
     delete from tasks.tasks as t
      where t.organization_id = p_organization_id and t.id = any (v_ids)
     returning t.*)
-  insert into tasks.task_history
-    (organization_id, id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
-     attempts, max_attempts, lease_duration, backoff_base, backoff_cap, pending_dependencies, worker_id,
-     locked_until, heartbeat_at, started_at, finished_at, result, last_error, cancellation_reason,
-     cause_task_id, idempotency_key, enqueued_by, created_at, updated_at)
-  select m.organization_id, m.id, m.definition_id, m.workflow_id, m.queue_name, 'cancelled', m.priority, m.payload,
-         m.scheduled_at, m.attempts, m.max_attempts, m.lease_duration, m.backoff_base, m.backoff_cap,
-         m.pending_dependencies, m.worker_id, null, m.heartbeat_at, m.started_at, now(), null, m.last_error,
-         case when c.parent is null then p_root_reason
-              else format('dependency %s %s', c.parent,
-                          case when c.parent = any (p_root_ids) then p_root_status else 'cancelled' end) end,
-         case when c.parent is null then p_root_cause else c.parent end,
-         m.idempotency_key, m.enqueued_by, m.created_at, now()
+  select array_agg(m::tasks.tasks),
+         array_agg(case when c.parent is null then p_root_reason
+                        else format('dependency %s %s', c.parent,
+                                    case when c.parent = any (p_root_ids) then p_root_status else 'cancelled' end) end),
+         array_agg(case when c.parent is null then p_root_cause else c.parent end)
+    into v_tasks, v_reasons, v_causes
     from moved as m
-    join unnest(v_ids, v_parents) as c(id, parent) on c.id = m.id
-  returning *;
+    join unnest(v_ids, v_parents) as c(id, parent) on c.id = m.id;
+  if v_tasks is null then
+    return;
+  end if;
+  return query select * from unnest(internal.tasks_record_history(v_tasks, 'cancelled', null, null, v_reasons, v_causes));
 end
 $$;
 
@@ -725,8 +724,9 @@ CREATE FUNCTION internal.tasks_complete_batch(p_worker_id text, p_task_ids uuid[
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
-  v_done tasks.tasks[];
-  v_dep  record;
+  v_tasks   tasks.tasks[];
+  v_results jsonb[];
+  v_dep     record;
 begin
   with batch as (
     select b.id, b.result from unnest(p_task_ids, p_results) as b(id, result)),
@@ -734,29 +734,20 @@ begin
     delete from tasks.tasks as t
      using batch as b
      where t.status = 'running' and t.worker_id = p_worker_id and t.id = b.id and t.workflow_id is null
-    returning t.*, b.result as new_result),
-  archived as (
-    insert into tasks.task_history
-      (organization_id, id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
-       attempts, max_attempts, lease_duration, backoff_base, backoff_cap, pending_dependencies, worker_id,
-       locked_until, heartbeat_at, started_at, finished_at, result, last_error, cancellation_reason,
-       cause_task_id, idempotency_key, enqueued_by, created_at, updated_at)
-    select d.organization_id, d.id, d.definition_id, d.workflow_id, d.queue_name, 'succeeded', d.priority, d.payload,
-           d.scheduled_at, d.attempts, d.max_attempts, d.lease_duration, d.backoff_base, d.backoff_cap,
-           d.pending_dependencies, d.worker_id, null, d.heartbeat_at, d.started_at, now(), d.new_result,
-           d.last_error, null, null, d.idempotency_key, d.enqueued_by, d.created_at, now()
-      from done as d
-    returning *)
-  select array_agg(a::tasks.tasks) into v_done from archived as a;
-  if v_done is null then
+    returning t.*)
+  -- Each task's result by its id (the first one given for an id listed twice).
+  select array_agg(d::tasks.tasks), array_agg(r.result) into v_tasks, v_results
+    from done as d
+    left join lateral (select b.result from batch as b where b.id = d.id limit 1) as r on true;
+  if v_tasks is null then
     return;
   end if;
-  return query select * from unnest(v_done);
+  return query select * from pg_catalog.unnest(internal.tasks_record_history(v_tasks, 'succeeded', v_results));
 
   for v_dep in
     select distinct d.organization_id, d.depends_on_task_id
       from tasks.task_dependencies as d
-      join unnest(v_done) as f on d.organization_id = f.organization_id and d.depends_on_task_id = f.id
+      join pg_catalog.unnest(v_tasks) as f on d.organization_id = f.organization_id and d.depends_on_task_id = f.id
      order by d.depends_on_task_id
   loop
     perform internal.tasks_release_dependants(v_dep.organization_id, v_dep.depends_on_task_id);
@@ -838,7 +829,7 @@ COMMENT ON COLUMN tasks.task_definitions.max_attempts IS 'Attempts a task gets (
 -- Name: COLUMN task_definitions.backoff_base; Type: COMMENT; Schema: tasks; Owner: -
 --
 
-COMMENT ON COLUMN tasks.task_definitions.backoff_base IS 'Delay before the first retry; retry n waits between half and all of least(backoff_cap, backoff_base * 2^(n-1)) (tasks.retry_delay). 0 retries at once.';
+COMMENT ON COLUMN tasks.task_definitions.backoff_base IS 'Delay before the first retry; retry n waits between half and all of least(backoff_cap, backoff_base * 2^(n-1)) (base.retry_delay). 0 retries at once.';
 
 --
 -- Name: COLUMN task_definitions.backoff_cap; Type: COMMENT; Schema: tasks; Owner: -
@@ -951,24 +942,11 @@ begin
     perform internal.tasks_lock_workflow(p_organization_id, v_workflow_id);
   end if;
 
-  with moved as (
-    delete from tasks.tasks as t
-     where t.organization_id = p_organization_id and t.id = p_task_id
-       and t.status = 'running' and t.worker_id = p_worker_id
-       and (not p_expired_only or t.locked_until < now())
-    returning t.*)
-  insert into tasks.task_history
-    (organization_id, id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
-     attempts, max_attempts, lease_duration, backoff_base, backoff_cap, pending_dependencies, worker_id,
-     locked_until, heartbeat_at, started_at, finished_at, result, last_error, cancellation_reason,
-     cause_task_id, idempotency_key, enqueued_by, created_at, updated_at)
-  select m.organization_id, m.id, m.definition_id, m.workflow_id, m.queue_name, p_status, m.priority, m.payload,
-         m.scheduled_at, m.attempts, m.max_attempts, m.lease_duration, m.backoff_base, m.backoff_cap,
-         m.pending_dependencies, m.worker_id, null, m.heartbeat_at, m.started_at, now(), p_result,
-         coalesce(p_error, m.last_error), null, null, m.idempotency_key, m.enqueued_by,
-         m.created_at, now()
-    from moved as m
-  returning * into v_task;
+  delete from tasks.tasks as t
+   where t.organization_id = p_organization_id and t.id = p_task_id
+     and t.status = 'running' and t.worker_id = p_worker_id
+     and (not p_expired_only or t.locked_until < now())
+  returning t.* into v_task;
 
   if not found then
     if p_expired_only then
@@ -977,6 +955,7 @@ begin
     perform internal.tasks_raise_not_leased(p_organization_id, p_task_id, p_worker_id,
                                             case p_status when 'succeeded' then 'complete' else 'fail' end);
   end if;
+  v_task := (internal.tasks_record_history(array[v_task], p_status, array[p_result], p_error))[1];
 
   if p_status = 'succeeded' then
     perform internal.tasks_release_dependants(p_organization_id, p_task_id);
@@ -1061,6 +1040,45 @@ $$;
 --
 
 COMMENT ON FUNCTION internal.tasks_raise_not_leased(p_organization_id uuid, p_task_id uuid, p_worker_id text, p_action text) IS 'Raises P0002 when the task exists nowhere, else 55000 naming its status and lease holder. For heartbeat_task, complete_task and fail_task.';
+
+--
+-- Name: tasks_record_history(tasks.tasks[], text, jsonb[], text, text[], uuid[]); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tasks_record_history(p_tasks tasks.tasks[], p_status text, p_results jsonb[] DEFAULT NULL::jsonb[], p_error text DEFAULT NULL::text, p_reasons text[] DEFAULT NULL::text[], p_causes uuid[] DEFAULT NULL::uuid[]) RETURNS tasks.tasks[]
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_rows tasks.tasks[];
+begin
+  -- Every column comes from the task as it left the queue, except: the final status, no lease
+  -- (locked_until), finished_at and updated_at now, the result (p_results, by position), the
+  -- error (p_error, else the task's last one), the cancellation reason and its cause (p_reasons,
+  -- p_causes, by position).
+  with recorded as (
+    insert into tasks.task_history
+      (organization_id, id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
+       attempts, max_attempts, lease_duration, backoff_base, backoff_cap, pending_dependencies, worker_id,
+       locked_until, heartbeat_at, started_at, finished_at, result, last_error, cancellation_reason,
+       cause_task_id, idempotency_key, enqueued_by, created_at, updated_at)
+    select m.organization_id, m.id, m.definition_id, m.workflow_id, m.queue_name, p_status, m.priority, m.payload,
+           m.scheduled_at, m.attempts, m.max_attempts, m.lease_duration, m.backoff_base, m.backoff_cap,
+           m.pending_dependencies, m.worker_id, null, m.heartbeat_at, m.started_at, now(),
+           p_results[m.ordinality::integer], coalesce(p_error, m.last_error), p_reasons[m.ordinality::integer],
+           p_causes[m.ordinality::integer], m.idempotency_key, m.enqueued_by, m.created_at, now()
+      from unnest(p_tasks) with ordinality as m
+    returning *)
+  select array_agg(r::tasks.tasks) into v_rows from recorded as r;
+  return v_rows;
+end
+$$;
+
+--
+-- Name: FUNCTION tasks_record_history(p_tasks tasks.tasks[], p_status text, p_results jsonb[], p_error text, p_reasons text[], p_causes uuid[]); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tasks_record_history(p_tasks tasks.tasks[], p_status text, p_results jsonb[], p_error text, p_reasons text[], p_causes uuid[]) IS 'The one writer of tasks.task_history: records the tasks just deleted from the queue (p_tasks, as they were) as ended with p_status, finished now, with the result, cancellation reason and causing task at the same position of p_results, p_reasons and p_causes, and p_error (else the task''s last error). Returns the history rows. Called by every function that ends a task.';
 
 --
 -- Name: tasks_refresh_workflow(uuid, uuid, boolean); Type: FUNCTION; Schema: internal; Owner: -
@@ -1469,47 +1487,32 @@ CREATE FUNCTION tasks.complete_task(organization_id uuid, task_id uuid, worker_i
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
-  v_done record;
+  v_task tasks.tasks;
 begin
   if jsonb_typeof(complete_task.result) is distinct from 'object' and complete_task.result is not null then
     raise exception 'result must be a JSON object or NULL, not %', jsonb_typeof(complete_task.result)
       using errcode = '22023';
   end if;
 
-  -- Move the task. Whether anything depends on it is asked in the next statement, not in this one:
-  -- when this statement waited for a transaction adding an edge to the task (the dependency
-  -- trigger writes the task's row), only a later snapshot sees that edge (READ COMMITTED).
-  with done as (
-    delete from tasks.tasks as t
-     where t.organization_id = complete_task.organization_id and t.id = complete_task.task_id
-       and t.status = 'running' and t.worker_id = complete_task.worker_id and t.workflow_id is null
-    returning t.*),
-  archived as (
-    insert into tasks.task_history
-      (organization_id, id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
-       attempts, max_attempts, lease_duration, backoff_base, backoff_cap, pending_dependencies, worker_id,
-       locked_until, heartbeat_at, started_at, finished_at, result, last_error, cancellation_reason,
-       cause_task_id, idempotency_key, enqueued_by, created_at, updated_at)
-    select d.organization_id, d.id, d.definition_id, d.workflow_id, d.queue_name, 'succeeded', d.priority, d.payload,
-           d.scheduled_at, d.attempts, d.max_attempts, d.lease_duration, d.backoff_base, d.backoff_cap,
-           d.pending_dependencies, d.worker_id, null, d.heartbeat_at, d.started_at, now(), complete_task.result,
-           d.last_error, null, null, d.idempotency_key, d.enqueued_by, d.created_at, now()
-      from done as d
-    returning *)
-  select a::tasks.tasks as task
-    into v_done
-    from archived as a;
+  -- Move the task. Whether anything depends on it is asked in a later statement: when this one
+  -- waited for a transaction adding an edge to the task (the dependency trigger writes the task's
+  -- row), only a later snapshot sees that edge (READ COMMITTED).
+  delete from tasks.tasks as t
+   where t.organization_id = complete_task.organization_id and t.id = complete_task.task_id
+     and t.status = 'running' and t.worker_id = complete_task.worker_id and t.workflow_id is null
+  returning t.* into v_task;
   if not found then
     -- A task of a workflow (or an error): the general path, which locks the workflow first.
     return internal.tasks_finish(complete_task.organization_id, complete_task.task_id, complete_task.worker_id,
                                  'succeeded', complete_task.result, null);
   end if;
+  v_task := (internal.tasks_record_history(array[v_task], 'succeeded', array[complete_task.result]))[1];
 
   if exists (select from tasks.task_dependencies as dep
               where dep.organization_id = complete_task.organization_id and dep.depends_on_task_id = complete_task.task_id) then
     perform internal.tasks_release_dependants(complete_task.organization_id, complete_task.task_id);
   end if;
-  return v_done.task;
+  return v_task;
 end
 $$;
 
@@ -1633,7 +1636,7 @@ begin
   -- definition's backoff is 0 (pending).
   update tasks.tasks as t
      set status = case when t.backoff_base > interval '0' then 'scheduled' else 'pending' end,
-         scheduled_at = tasks.next_retry_at(t.attempts, t.backoff_base, t.backoff_cap),
+         scheduled_at = now() + base.retry_delay(t.attempts, t.backoff_base, t.backoff_cap),
          worker_id = null, locked_until = null, heartbeat_at = null,
          last_error = v_error, updated_at = now()
    where t.organization_id = fail_task.organization_id and t.id = fail_task.task_id
@@ -1657,7 +1660,7 @@ $$;
 -- Name: FUNCTION fail_task(organization_id uuid, task_id uuid, worker_id text, error text, retryable boolean); Type: COMMENT; Schema: tasks; Owner: -
 --
 
-COMMENT ON FUNCTION tasks.fail_task(organization_id uuid, task_id uuid, worker_id text, error text, retryable boolean) IS 'Worker API (service_role): the running attempt held by worker_id failed with error, kept in last_error truncated to its first 10000 characters (a worker''s diagnostic, capped so that one failure cannot bloat the queue; not user input). While attempts < max_attempts and retryable, the task is rescheduled after tasks.retry_delay (exponential backoff with jitter, capped); otherwise it ends failed and its dependants are cancelled. 55000 when not leased to that worker, P0002 when unknown, 22023 for an empty error.';
+COMMENT ON FUNCTION tasks.fail_task(organization_id uuid, task_id uuid, worker_id text, error text, retryable boolean) IS 'Worker API (service_role): the running attempt held by worker_id failed with error, kept in last_error truncated to its first 10000 characters (a worker''s diagnostic, capped so that one failure cannot bloat the queue; not user input). While attempts < max_attempts and retryable, the task is rescheduled after base.retry_delay(attempts, backoff_base, backoff_cap) (exponential backoff with jitter, capped); otherwise it ends failed and its dependants are cancelled. 55000 when not leased to that worker, P0002 when unknown, 22023 for an empty error.';
 
 --
 -- Name: heartbeat_task(uuid, uuid, text); Type: FUNCTION; Schema: tasks; Owner: -
@@ -1696,42 +1699,25 @@ $$;
 COMMENT ON FUNCTION tasks.heartbeat_task(organization_id uuid, task_id uuid, worker_id text) IS 'Worker API (service_role): extends the lease of a running task held by worker_id to now() + lease_duration and returns the new locked_until. 55000 when the task is no longer leased to that worker, P0002 when it does not exist.';
 
 --
--- Name: next_retry_at(integer, interval, interval); Type: FUNCTION; Schema: tasks; Owner: -
---
-
-CREATE FUNCTION tasks.next_retry_at(p_attempt integer, p_backoff_base interval, p_backoff_cap interval) RETURNS timestamp with time zone
-    LANGUAGE sql STRICT
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-  select now() + tasks.retry_delay(p_attempt, p_backoff_base, p_backoff_cap, random())
-$$;
-
---
--- Name: FUNCTION next_retry_at(p_attempt integer, p_backoff_base interval, p_backoff_cap interval); Type: COMMENT; Schema: tasks; Owner: -
---
-
-COMMENT ON FUNCTION tasks.next_retry_at(p_attempt integer, p_backoff_base interval, p_backoff_cap interval) IS 'When retry number p_attempt is due: now() + retry_delay(...) with a random jitter. Used by fail_task.';
-
---
 -- Name: promote_due_tasks(integer); Type: FUNCTION; Schema: tasks; Owner: -
 --
 
-CREATE FUNCTION tasks.promote_due_tasks(p_limit integer DEFAULT 1000) RETURNS integer
+CREATE FUNCTION tasks.promote_due_tasks(max_tasks integer DEFAULT 1000) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_count  integer;
 begin
-  if p_limit is null or p_limit not between 1 and 100000 then
-    raise exception 'p_limit % is out of range: allowed 1 to 100000', p_limit using errcode = '22023';
+  if promote_due_tasks.max_tasks is null or promote_due_tasks.max_tasks not between 1 and 100000 then
+    raise exception 'max_tasks % is out of range: allowed 1 to 100000', promote_due_tasks.max_tasks using errcode = '22023';
   end if;
   with due as (
     select t.organization_id, t.id
       from tasks.tasks as t
      where t.status = 'scheduled' and t.scheduled_at <= now()
      order by t.scheduled_at
-     limit p_limit
+     limit promote_due_tasks.max_tasks
        for no key update skip locked),
   promoted as (
     update tasks.tasks as t
@@ -1750,10 +1736,10 @@ end
 $$;
 
 --
--- Name: FUNCTION promote_due_tasks(p_limit integer); Type: COMMENT; Schema: tasks; Owner: -
+-- Name: FUNCTION promote_due_tasks(max_tasks integer); Type: COMMENT; Schema: tasks; Owner: -
 --
 
-COMMENT ON FUNCTION tasks.promote_due_tasks(p_limit integer) IS 'Makes up to p_limit scheduled tasks whose scheduled_at has come pending (claimable) and notifies tasks_ready (empty payload) when it promoted any. Called by claim_tasks and, every few seconds, by the scheduler. Returns how many it promoted.';
+COMMENT ON FUNCTION tasks.promote_due_tasks(max_tasks integer) IS 'Makes up to max_tasks scheduled tasks whose scheduled_at has come pending (claimable) and notifies tasks_ready (empty payload) when it promoted any. Called by claim_tasks and, every few seconds, by the scheduler. Returns how many it promoted.';
 
 --
 -- Name: prune_orphans(); Type: FUNCTION; Schema: tasks; Owner: -
@@ -1851,26 +1837,6 @@ $$;
 COMMENT ON FUNCTION tasks.recover_expired_leases() IS 'Scheduler API (service_role): every running task whose lease expired goes back to the queue (pending, the attempt counted) or, after its last attempt, ends failed with its dependants cancelled. Returns how many tasks it recovered. Run it every few seconds.';
 
 --
--- Name: retry_delay(integer, interval, interval, double precision); Type: FUNCTION; Schema: tasks; Owner: -
---
-
-CREATE FUNCTION tasks.retry_delay(p_attempt integer, p_backoff_base interval, p_backoff_cap interval, p_jitter double precision) RETURNS interval
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-  select make_interval(secs => d.secs / 2 + greatest(0, least(p_jitter, 1)) * d.secs / 2)
-    from (select least(extract(epoch from p_backoff_cap)::double precision,
-                       extract(epoch from p_backoff_base)::double precision
-                         * power(2::double precision, least(greatest(p_attempt, 1) - 1, 60))) as secs) as d
-$$;
-
---
--- Name: FUNCTION retry_delay(p_attempt integer, p_backoff_base interval, p_backoff_cap interval, p_jitter double precision); Type: COMMENT; Schema: tasks; Owner: -
---
-
-COMMENT ON FUNCTION tasks.retry_delay(p_attempt integer, p_backoff_base interval, p_backoff_cap interval, p_jitter double precision) IS 'Delay before retry number p_attempt (1-based): d = least(cap, base * 2^(attempt-1)), then d/2 + jitter * d/2 for jitter in [0, 1] (clamped). Pure: tests pass the jitter.';
-
---
 -- Name: tg_organizations__delete_task_history(); Type: FUNCTION; Schema: tasks; Owner: -
 --
 
@@ -1893,38 +1859,6 @@ $$;
 COMMENT ON FUNCTION tasks.tg_organizations__delete_task_history() IS 'AFTER DELETE statement trigger on base.organizations: deletes the task history of the deleted organizations (task_history has no foreign key to organizations; see tasks/task_history).';
 
 --
--- Name: tg_tasks__check_status_transition(); Type: FUNCTION; Schema: tasks; Owner: -
---
-
-CREATE FUNCTION tasks.tg_tasks__check_status_transition() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-declare
-  v_allowed text[] := case old.status
-                        when 'blocked'   then array['pending', 'scheduled']
-                        when 'scheduled' then array['pending', 'blocked']
-                        when 'pending'   then array['running', 'blocked']
-                        when 'running'   then array['pending', 'scheduled']
-                      end;
-begin
-  if not new.status = any (v_allowed) then
-    raise exception 'task % cannot go from % to %', old.id, old.status, new.status
-      using errcode = '55000',
-            detail = format('From %s a task may go to: %s; it ends (succeeded, failed, cancelled) only through complete_task, fail_task or cancel_task.',
-                            old.status, array_to_string(v_allowed, ', '));
-  end if;
-  return new;
-end
-$$;
-
---
--- Name: FUNCTION tg_tasks__check_status_transition(); Type: COMMENT; Schema: tasks; Owner: -
---
-
-COMMENT ON FUNCTION tasks.tg_tasks__check_status_transition() IS 'AFTER UPDATE OF status trigger on tasks, fired (by its WHEN clause) only for a transition outside blocked -> pending|scheduled, scheduled -> pending|blocked, pending -> running|blocked, running -> pending|scheduled: raises 55000 naming the allowed ones.';
-
---
 -- Name: tg_tasks__keep_identity(); Type: FUNCTION; Schema: tasks; Owner: -
 --
 
@@ -1943,37 +1877,6 @@ $$;
 --
 
 COMMENT ON FUNCTION tasks.tg_tasks__keep_identity() IS 'AFTER UPDATE trigger on tasks, fired only when organization_id, id, definition_id or workflow_id changed: raises 55000.';
-
---
--- Name: tg_workflows__check_status_transition(); Type: FUNCTION; Schema: tasks; Owner: -
---
-
-CREATE FUNCTION tasks.tg_workflows__check_status_transition() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-declare
-  v_allowed text[] := case old.status
-                        when 'pending' then array['running', 'succeeded', 'failed', 'cancelled']
-                        when 'running' then array['succeeded', 'failed', 'cancelled']
-                        else array[]::text[]
-                      end;
-begin
-  if not new.status = any (v_allowed) then
-    raise exception 'workflow % cannot go from % to %', old.id, old.status, new.status
-      using errcode = '55000',
-            detail = case when cardinality(v_allowed) = 0 then format('%s is a final status.', old.status)
-                          else format('From %s a workflow may go to: %s.', old.status, array_to_string(v_allowed, ', ')) end;
-  end if;
-  return new;
-end
-$$;
-
---
--- Name: FUNCTION tg_workflows__check_status_transition(); Type: COMMENT; Schema: tasks; Owner: -
---
-
-COMMENT ON FUNCTION tasks.tg_workflows__check_status_transition() IS 'BEFORE UPDATE OF status trigger on workflows: allows pending -> running|succeeded|failed|cancelled and running -> succeeded|failed|cancelled; anything else raises 55000.';
 
 --
 -- Name: task_history; Type: TABLE; Schema: tasks; Owner: -
@@ -2768,6 +2671,18 @@ CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF finished_at O
 CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF measured_at ON tasks.task_resource_usage FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('tasks.task_resource_usage', 'measured_at', '90 days', '1 day');
 
 --
+-- Name: tasks _000_check_status_transition; Type: TRIGGER; Schema: tasks; Owner: -
+--
+
+CREATE TRIGGER _000_check_status_transition AFTER UPDATE OF status ON tasks.tasks FOR EACH ROW WHEN (((old.status IS DISTINCT FROM new.status) AND (((old.status || '>'::text) || new.status) <> ALL ('{blocked>pending,blocked>scheduled,pending>blocked,pending>running,running>pending,running>scheduled,scheduled>blocked,scheduled>pending}'::text[])))) EXECUTE FUNCTION internal.tg__check_status_transition('tasks.tasks.status', 'status');
+
+--
+-- Name: workflows _000_check_status_transition; Type: TRIGGER; Schema: tasks; Owner: -
+--
+
+CREATE TRIGGER _000_check_status_transition BEFORE UPDATE OF status ON tasks.workflows FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION internal.tg__check_status_transition('tasks.workflows.status', 'status');
+
+--
 -- Name: task_dependencies _100_apply; Type: TRIGGER; Schema: tasks; Owner: -
 --
 
@@ -2790,18 +2705,6 @@ CREATE TRIGGER _100_set_updated_at BEFORE UPDATE ON tasks.workflows FOR EACH ROW
 --
 
 CREATE TRIGGER _150_keep_identity AFTER UPDATE OF organization_id, id, definition_id, workflow_id ON tasks.tasks FOR EACH ROW WHEN (((old.organization_id IS DISTINCT FROM new.organization_id) OR (old.id IS DISTINCT FROM new.id) OR (old.definition_id IS DISTINCT FROM new.definition_id) OR (old.workflow_id IS DISTINCT FROM new.workflow_id))) EXECUTE FUNCTION tasks.tg_tasks__keep_identity();
-
---
--- Name: tasks _200_check_status_transition; Type: TRIGGER; Schema: tasks; Owner: -
---
-
-CREATE TRIGGER _200_check_status_transition AFTER UPDATE OF status ON tasks.tasks FOR EACH ROW WHEN (((old.status IS DISTINCT FROM new.status) AND (((old.status || '>'::text) || new.status) <> ALL ('{blocked>pending,blocked>scheduled,scheduled>pending,scheduled>blocked,pending>running,pending>blocked,running>pending,running>scheduled}'::text[])))) EXECUTE FUNCTION tasks.tg_tasks__check_status_transition();
-
---
--- Name: workflows _200_check_status_transition; Type: TRIGGER; Schema: tasks; Owner: -
---
-
-CREATE TRIGGER _200_check_status_transition BEFORE UPDATE OF status ON tasks.workflows FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION tasks.tg_workflows__check_status_transition();
 
 --
 -- Name: task_definitions _900_audit_delete; Type: TRIGGER; Schema: tasks; Owner: -
@@ -3041,100 +2944,100 @@ CREATE POLICY insert_member ON tasks.workflows FOR INSERT TO authenticated WITH 
 COMMENT ON POLICY insert_member ON tasks.workflows IS 'Members and up create workflows (status starts pending: it is not in the insert grant).';
 
 --
--- Name: task_definitions select_member; Type: POLICY; Schema: tasks; Owner: -
+-- Name: task_definitions select_viewer; Type: POLICY; Schema: tasks; Owner: -
 --
 
-CREATE POLICY select_member ON tasks.task_definitions FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
+CREATE POLICY select_viewer ON tasks.task_definitions FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
 
 --
--- Name: POLICY select_member ON task_definitions; Type: COMMENT; Schema: tasks; Owner: -
+-- Name: POLICY select_viewer ON task_definitions; Type: COMMENT; Schema: tasks; Owner: -
 --
 
-COMMENT ON POLICY select_member ON tasks.task_definitions IS 'Every member (viewer and up) reads the organization''s definitions.';
+COMMENT ON POLICY select_viewer ON tasks.task_definitions IS 'Every member (viewer and up) reads the organization''s definitions.';
 
 --
--- Name: task_dependencies select_member; Type: POLICY; Schema: tasks; Owner: -
+-- Name: task_dependencies select_viewer; Type: POLICY; Schema: tasks; Owner: -
 --
 
-CREATE POLICY select_member ON tasks.task_dependencies FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
+CREATE POLICY select_viewer ON tasks.task_dependencies FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
 
 --
--- Name: POLICY select_member ON task_dependencies; Type: COMMENT; Schema: tasks; Owner: -
+-- Name: POLICY select_viewer ON task_dependencies; Type: COMMENT; Schema: tasks; Owner: -
 --
 
-COMMENT ON POLICY select_member ON tasks.task_dependencies IS 'Every member (viewer and up) reads the organization''s task graph.';
+COMMENT ON POLICY select_viewer ON tasks.task_dependencies IS 'Every member (viewer and up) reads the organization''s task graph.';
 
 --
--- Name: task_execution_logs select_member; Type: POLICY; Schema: tasks; Owner: -
+-- Name: task_execution_logs select_viewer; Type: POLICY; Schema: tasks; Owner: -
 --
 
-CREATE POLICY select_member ON tasks.task_execution_logs FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
+CREATE POLICY select_viewer ON tasks.task_execution_logs FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
 
 --
--- Name: POLICY select_member ON task_execution_logs; Type: COMMENT; Schema: tasks; Owner: -
+-- Name: POLICY select_viewer ON task_execution_logs; Type: COMMENT; Schema: tasks; Owner: -
 --
 
-COMMENT ON POLICY select_member ON tasks.task_execution_logs IS 'Every member (viewer and up) reads the organization''s task logs.';
+COMMENT ON POLICY select_viewer ON tasks.task_execution_logs IS 'Every member (viewer and up) reads the organization''s task logs.';
 
 --
--- Name: task_history select_member; Type: POLICY; Schema: tasks; Owner: -
+-- Name: task_history select_viewer; Type: POLICY; Schema: tasks; Owner: -
 --
 
-CREATE POLICY select_member ON tasks.task_history FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
+CREATE POLICY select_viewer ON tasks.task_history FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
 
 --
--- Name: POLICY select_member ON task_history; Type: COMMENT; Schema: tasks; Owner: -
+-- Name: POLICY select_viewer ON task_history; Type: COMMENT; Schema: tasks; Owner: -
 --
 
-COMMENT ON POLICY select_member ON tasks.task_history IS 'Every member (viewer and up) reads the organization''s finished tasks.';
+COMMENT ON POLICY select_viewer ON tasks.task_history IS 'Every member (viewer and up) reads the organization''s finished tasks.';
 
 --
--- Name: task_idempotency_keys select_member; Type: POLICY; Schema: tasks; Owner: -
+-- Name: task_idempotency_keys select_viewer; Type: POLICY; Schema: tasks; Owner: -
 --
 
-CREATE POLICY select_member ON tasks.task_idempotency_keys FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
+CREATE POLICY select_viewer ON tasks.task_idempotency_keys FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
 
 --
--- Name: POLICY select_member ON task_idempotency_keys; Type: COMMENT; Schema: tasks; Owner: -
+-- Name: POLICY select_viewer ON task_idempotency_keys; Type: COMMENT; Schema: tasks; Owner: -
 --
 
-COMMENT ON POLICY select_member ON tasks.task_idempotency_keys IS 'Every member (viewer and up) reads the organization''s keys; enqueue_task writes them.';
+COMMENT ON POLICY select_viewer ON tasks.task_idempotency_keys IS 'Every member (viewer and up) reads the organization''s keys; enqueue_task writes them.';
 
 --
--- Name: task_resource_usage select_member; Type: POLICY; Schema: tasks; Owner: -
+-- Name: task_resource_usage select_viewer; Type: POLICY; Schema: tasks; Owner: -
 --
 
-CREATE POLICY select_member ON tasks.task_resource_usage FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
+CREATE POLICY select_viewer ON tasks.task_resource_usage FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
 
 --
--- Name: POLICY select_member ON task_resource_usage; Type: COMMENT; Schema: tasks; Owner: -
+-- Name: POLICY select_viewer ON task_resource_usage; Type: COMMENT; Schema: tasks; Owner: -
 --
 
-COMMENT ON POLICY select_member ON tasks.task_resource_usage IS 'Every member (viewer and up) reads the organization''s resource samples.';
+COMMENT ON POLICY select_viewer ON tasks.task_resource_usage IS 'Every member (viewer and up) reads the organization''s resource samples.';
 
 --
--- Name: tasks select_member; Type: POLICY; Schema: tasks; Owner: -
+-- Name: tasks select_viewer; Type: POLICY; Schema: tasks; Owner: -
 --
 
-CREATE POLICY select_member ON tasks.tasks FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
+CREATE POLICY select_viewer ON tasks.tasks FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
 
 --
--- Name: POLICY select_member ON tasks; Type: COMMENT; Schema: tasks; Owner: -
+-- Name: POLICY select_viewer ON tasks; Type: COMMENT; Schema: tasks; Owner: -
 --
 
-COMMENT ON POLICY select_member ON tasks.tasks IS 'Every member (viewer and up) reads the organization''s queued and running tasks. Users write only through enqueue_task and cancel_task.';
+COMMENT ON POLICY select_viewer ON tasks.tasks IS 'Every member (viewer and up) reads the organization''s queued and running tasks. Users write only through enqueue_task and cancel_task.';
 
 --
--- Name: workflows select_member; Type: POLICY; Schema: tasks; Owner: -
+-- Name: workflows select_viewer; Type: POLICY; Schema: tasks; Owner: -
 --
 
-CREATE POLICY select_member ON tasks.workflows FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
+CREATE POLICY select_viewer ON tasks.workflows FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
 
 --
--- Name: POLICY select_member ON workflows; Type: COMMENT; Schema: tasks; Owner: -
+-- Name: POLICY select_viewer ON workflows; Type: COMMENT; Schema: tasks; Owner: -
 --
 
-COMMENT ON POLICY select_member ON tasks.workflows IS 'Every member (viewer and up) reads the organization''s workflows.';
+COMMENT ON POLICY select_viewer ON tasks.workflows IS 'Every member (viewer and up) reads the organization''s workflows.';
 
 --
 -- Name: task_definitions; Type: ROW SECURITY; Schema: tasks; Owner: -
@@ -3444,6 +3347,13 @@ REVOKE ALL ON FUNCTION internal.tasks_raise_not_leased(p_organization_id uuid, p
 GRANT ALL ON FUNCTION internal.tasks_raise_not_leased(p_organization_id uuid, p_task_id uuid, p_worker_id text, p_action text) TO service_role;
 
 --
+-- Name: FUNCTION tasks_record_history(p_tasks tasks.tasks[], p_status text, p_results jsonb[], p_error text, p_reasons text[], p_causes uuid[]); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tasks_record_history(p_tasks tasks.tasks[], p_status text, p_results jsonb[], p_error text, p_reasons text[], p_causes uuid[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.tasks_record_history(p_tasks tasks.tasks[], p_status text, p_results jsonb[], p_error text, p_reasons text[], p_causes uuid[]) TO service_role;
+
+--
 -- Name: FUNCTION tasks_refresh_workflow(p_organization_id uuid, p_workflow_id uuid, p_started boolean); Type: ACL; Schema: internal; Owner: -
 --
 
@@ -3546,18 +3456,11 @@ REVOKE ALL ON FUNCTION tasks.heartbeat_task(organization_id uuid, task_id uuid, 
 GRANT ALL ON FUNCTION tasks.heartbeat_task(organization_id uuid, task_id uuid, worker_id text) TO service_role;
 
 --
--- Name: FUNCTION next_retry_at(p_attempt integer, p_backoff_base interval, p_backoff_cap interval); Type: ACL; Schema: tasks; Owner: -
+-- Name: FUNCTION promote_due_tasks(max_tasks integer); Type: ACL; Schema: tasks; Owner: -
 --
 
-REVOKE ALL ON FUNCTION tasks.next_retry_at(p_attempt integer, p_backoff_base interval, p_backoff_cap interval) FROM PUBLIC;
-GRANT ALL ON FUNCTION tasks.next_retry_at(p_attempt integer, p_backoff_base interval, p_backoff_cap interval) TO service_role;
-
---
--- Name: FUNCTION promote_due_tasks(p_limit integer); Type: ACL; Schema: tasks; Owner: -
---
-
-REVOKE ALL ON FUNCTION tasks.promote_due_tasks(p_limit integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION tasks.promote_due_tasks(p_limit integer) TO service_role;
+REVOKE ALL ON FUNCTION tasks.promote_due_tasks(max_tasks integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION tasks.promote_due_tasks(max_tasks integer) TO service_role;
 
 --
 -- Name: FUNCTION prune_orphans(); Type: ACL; Schema: tasks; Owner: -
@@ -3574,36 +3477,16 @@ REVOKE ALL ON FUNCTION tasks.recover_expired_leases() FROM PUBLIC;
 GRANT ALL ON FUNCTION tasks.recover_expired_leases() TO service_role;
 
 --
--- Name: FUNCTION retry_delay(p_attempt integer, p_backoff_base interval, p_backoff_cap interval, p_jitter double precision); Type: ACL; Schema: tasks; Owner: -
---
-
-REVOKE ALL ON FUNCTION tasks.retry_delay(p_attempt integer, p_backoff_base interval, p_backoff_cap interval, p_jitter double precision) FROM PUBLIC;
-GRANT ALL ON FUNCTION tasks.retry_delay(p_attempt integer, p_backoff_base interval, p_backoff_cap interval, p_jitter double precision) TO authenticated;
-GRANT ALL ON FUNCTION tasks.retry_delay(p_attempt integer, p_backoff_base interval, p_backoff_cap interval, p_jitter double precision) TO service_role;
-
---
 -- Name: FUNCTION tg_organizations__delete_task_history(); Type: ACL; Schema: tasks; Owner: -
 --
 
 REVOKE ALL ON FUNCTION tasks.tg_organizations__delete_task_history() FROM PUBLIC;
 
 --
--- Name: FUNCTION tg_tasks__check_status_transition(); Type: ACL; Schema: tasks; Owner: -
---
-
-REVOKE ALL ON FUNCTION tasks.tg_tasks__check_status_transition() FROM PUBLIC;
-
---
 -- Name: FUNCTION tg_tasks__keep_identity(); Type: ACL; Schema: tasks; Owner: -
 --
 
 REVOKE ALL ON FUNCTION tasks.tg_tasks__keep_identity() FROM PUBLIC;
-
---
--- Name: FUNCTION tg_workflows__check_status_transition(); Type: ACL; Schema: tasks; Owner: -
---
-
-REVOKE ALL ON FUNCTION tasks.tg_workflows__check_status_transition() FROM PUBLIC;
 
 --
 -- Name: TABLE task_history; Type: ACL; Schema: tasks; Owner: -

@@ -28,52 +28,6 @@ CREATE SCHEMA analytics;
 COMMENT ON SCHEMA analytics IS 'Code analysis: runs, file and code-element results, metrics, performance metrics, code issues with their history, trends and quality scores. Tenant-owned: every row carries organization_id.';
 
 --
--- Name: allowed_issue_transitions(text); Type: FUNCTION; Schema: analytics; Owner: -
---
-
-CREATE FUNCTION analytics.allowed_issue_transitions(p_status text) RETURNS text[]
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-  select case when (length(p_status) <= 64 or base.refuse_oversized('p_status', length(p_status), 64)) then case p_status
-           when 'open'           then array['confirmed', 'resolved', 'false_positive', 'wont_fix']
-           when 'confirmed'      then array['open', 'resolved', 'false_positive', 'wont_fix']
-           when 'resolved'       then array['open']
-           when 'false_positive' then array['open']
-           when 'wont_fix'       then array['open']
-         end end
-$$;
-
---
--- Name: FUNCTION allowed_issue_transitions(p_status text); Type: COMMENT; Schema: analytics; Owner: -
---
-
-COMMENT ON FUNCTION analytics.allowed_issue_transitions(p_status text) IS 'The statuses a code issue in p_status may move to next (NULL for an unknown status).';
-
---
--- Name: allowed_run_transitions(text); Type: FUNCTION; Schema: analytics; Owner: -
---
-
-CREATE FUNCTION analytics.allowed_run_transitions(p_status text) RETURNS text[]
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-  select case when (length(p_status) <= 64 or base.refuse_oversized('p_status', length(p_status), 64)) then case p_status
-           when 'queued'    then array['running', 'cancelled', 'failed']
-           when 'running'   then array['succeeded', 'failed', 'cancelled']
-           when 'succeeded' then array[]::text[]
-           when 'failed'    then array[]::text[]
-           when 'cancelled' then array[]::text[]
-         end end
-$$;
-
---
--- Name: FUNCTION allowed_run_transitions(p_status text); Type: COMMENT; Schema: analytics; Owner: -
---
-
-COMMENT ON FUNCTION analytics.allowed_run_transitions(p_status text) IS 'The statuses an analysis run in p_status may move to next (empty for the final states; NULL for an unknown status).';
-
---
 -- Name: calculate_quality_score(uuid); Type: FUNCTION; Schema: analytics; Owner: -
 --
 
@@ -512,18 +466,18 @@ COMMENT ON FUNCTION analytics.record_analysis_run(organization_id uuid, reposito
 -- Name: refresh_metric_trends(uuid, uuid, timestamp with time zone); Type: FUNCTION; Schema: analytics; Owner: -
 --
 
-CREATE FUNCTION analytics.refresh_metric_trends(p_organization_id uuid DEFAULT NULL::uuid, p_repository_id uuid DEFAULT NULL::uuid, p_since timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS integer
+CREATE FUNCTION analytics.refresh_metric_trends(organization_id uuid DEFAULT NULL::uuid, repository_id uuid DEFAULT NULL::uuid, since timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS integer
     LANGUAGE sql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select internal.refresh_metric_trends(refresh_metric_trends.p_organization_id, refresh_metric_trends.p_repository_id, refresh_metric_trends.p_since)
+  select internal.refresh_metric_trends(refresh_metric_trends.organization_id, refresh_metric_trends.repository_id, refresh_metric_trends.since)
 $$;
 
 --
--- Name: FUNCTION refresh_metric_trends(p_organization_id uuid, p_repository_id uuid, p_since timestamp with time zone); Type: COMMENT; Schema: analytics; Owner: -
+-- Name: FUNCTION refresh_metric_trends(organization_id uuid, repository_id uuid, since timestamp with time zone); Type: COMMENT; Schema: analytics; Owner: -
 --
 
-COMMENT ON FUNCTION analytics.refresh_metric_trends(p_organization_id uuid, p_repository_id uuid, p_since timestamp with time zone) IS 'Recomputes the daily and weekly roll-ups of repository-scope metrics from p_since on (default: from the latest period already rolled up), optionally for one organization and/or repository, with the change against the previous period. Returns the number of roll-up rows written. A caller without the service_role database role (a user, or authenticated without a JWT subject) must name an organization they are a member of (22023, 42501); service_role may refresh everything. Schedule it (pg_cron) for metrics recorded outside runs.';
+COMMENT ON FUNCTION analytics.refresh_metric_trends(organization_id uuid, repository_id uuid, since timestamp with time zone) IS 'Recomputes the daily and weekly roll-ups of repository-scope metrics from since on (default: from the latest period already rolled up), optionally for one organization and/or repository, with the change against the previous period. Returns the number of roll-up rows written. A caller without the service_role database role (a user, or authenticated without a JWT subject) must name an organization they are a member of (22023, 42501); service_role may refresh everything. Schedule it (pg_cron) for metrics recorded outside runs.';
 
 --
 -- Name: issues; Type: TABLE; Schema: analytics; Owner: -
@@ -640,8 +594,11 @@ CREATE FUNCTION analytics.set_issue_status(organization_id uuid, issue_id uuid, 
 declare
   v_issue analytics.issues;
 begin
-  if new_status is null or analytics.allowed_issue_transitions(new_status) is null then
-    raise exception 'unknown issue status %', coalesce(quote_literal(new_status), 'NULL')
+  if new_status is null or length(new_status) > 64
+     or not exists (select from base.status_transitions as t
+                     where t.machine = 'analytics.issues.status'
+                       and new_status in (t.from_status, t.to_status)) then
+    raise exception 'unknown issue status %', coalesce(quote_literal(left(new_status, 64)), 'NULL')
       using errcode = '22023', hint = 'Allowed: open, confirmed, resolved, false_positive, wont_fix.';
   end if;
   if length(note) > 2000 then
@@ -897,8 +854,6 @@ CREATE FUNCTION internal.tg_analysis_runs__guard_status() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-declare
-  v_allowed text[];
 begin
   if tg_op = 'INSERT' then
     if new.status not in ('queued', 'running') then
@@ -914,16 +869,6 @@ begin
 
   if new.status is not distinct from old.status then
     return new;
-  end if;
-
-  v_allowed := analytics.allowed_run_transitions(old.status);
-  if not new.status = any (v_allowed) then
-    raise exception 'analysis run % cannot go from % to %: allowed next states are %',
-                    old.id, old.status, new.status,
-                    case when cardinality(v_allowed) = 0 then 'none (' || old.status || ' is final)'
-                         else array_to_string(v_allowed, ', ') end
-      using errcode = '55000',
-            hint = 'queued -> running | cancelled | failed; running -> succeeded | failed | cancelled.';
   end if;
 
   if new.status = 'running' then
@@ -958,7 +903,7 @@ $$;
 -- Name: FUNCTION tg_analysis_runs__guard_status(); Type: COMMENT; Schema: internal; Owner: -
 --
 
-COMMENT ON FUNCTION internal.tg_analysis_runs__guard_status() IS 'BEFORE INSERT/UPDATE OF status on analysis_runs: new runs are queued or running; changes follow analytics.allowed_run_transitions() (55000, naming the allowed states); stamps started_at/finished_at; computes the run''s summary from its file results when it succeeds or fails.';
+COMMENT ON FUNCTION internal.tg_analysis_runs__guard_status() IS 'BEFORE INSERT/UPDATE OF status on analysis_runs: new runs are queued or running (55000); a change (already checked against base.status_transitions by _000_check_status_transition) stamps started_at/finished_at and, when the run succeeds or fails, computes its summary from its file results.';
 
 --
 -- Name: tg_code_element_analysis__set_path(); Type: FUNCTION; Schema: internal; Owner: -
@@ -1017,8 +962,6 @@ CREATE FUNCTION internal.tg_issues__guard_status() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-declare
-  v_allowed text[];
 begin
   if tg_op = 'INSERT' then
     if new.status not in ('open', 'confirmed') then
@@ -1036,16 +979,6 @@ begin
     new.status := 'open';
   end if;
 
-  if new.status is distinct from old.status then
-    v_allowed := analytics.allowed_issue_transitions(old.status);
-    if not new.status = any (v_allowed) then
-      raise exception 'issue % cannot go from % to %: allowed next states are %',
-                      old.id, old.status, new.status, array_to_string(v_allowed, ', ')
-        using errcode = '55000',
-              hint = 'open/confirmed -> confirmed, open, resolved, false_positive, wont_fix; resolved, false_positive, wont_fix -> open.';
-    end if;
-  end if;
-
   if new.status = 'resolved' then
     new.resolved_at := coalesce(new.resolved_at, now());
   else
@@ -1060,7 +993,7 @@ $$;
 -- Name: FUNCTION tg_issues__guard_status(); Type: COMMENT; Schema: internal; Owner: -
 --
 
-COMMENT ON FUNCTION internal.tg_issues__guard_status() IS 'BEFORE INSERT/UPDATE on analytics.issues: new issues are open or confirmed; a resolved issue whose last_seen_run_id moves to another run is reopened; status changes follow analytics.allowed_issue_transitions() (55000); resolved_at/resolved_run_id are kept only while resolved.';
+COMMENT ON FUNCTION internal.tg_issues__guard_status() IS 'BEFORE INSERT/UPDATE on analytics.issues: new issues are open or confirmed (55000); a resolved issue whose last_seen_run_id moves to another run is reopened; resolved_at/resolved_run_id are kept only while resolved. Status changes are checked against base.status_transitions by _000_check_status_transition.';
 
 --
 -- Name: tg_issues__record_status(); Type: FUNCTION; Schema: internal; Owner: -
@@ -2180,6 +2113,18 @@ CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF recorded_at O
 CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF measured_at ON analytics.performance_metrics FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('analytics.performance_metrics', 'measured_at', '1 year 1 mon', '1 day');
 
 --
+-- Name: analysis_runs _000_check_status_transition; Type: TRIGGER; Schema: analytics; Owner: -
+--
+
+CREATE TRIGGER _000_check_status_transition BEFORE UPDATE OF status ON analytics.analysis_runs FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION internal.tg__check_status_transition('analytics.analysis_runs.status', 'status');
+
+--
+-- Name: issues _000_check_status_transition; Type: TRIGGER; Schema: analytics; Owner: -
+--
+
+CREATE TRIGGER _000_check_status_transition BEFORE UPDATE OF status ON analytics.issues FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION internal.tg__check_status_transition('analytics.issues.status', 'status');
+
+--
 -- Name: analysis_runs _100_set_updated_at; Type: TRIGGER; Schema: analytics; Owner: -
 --
 
@@ -2736,28 +2681,28 @@ ALTER TABLE analytics.performance_metrics ENABLE ROW LEVEL SECURITY;
 ALTER TABLE analytics.quality_score_weights ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: issue_severity_weights select_all; Type: POLICY; Schema: analytics; Owner: -
+-- Name: issue_severity_weights select_authenticated; Type: POLICY; Schema: analytics; Owner: -
 --
 
-CREATE POLICY select_all ON analytics.issue_severity_weights FOR SELECT TO authenticated USING (true);
+CREATE POLICY select_authenticated ON analytics.issue_severity_weights FOR SELECT TO authenticated USING (true);
 
 --
--- Name: POLICY select_all ON issue_severity_weights; Type: COMMENT; Schema: analytics; Owner: -
+-- Name: POLICY select_authenticated ON issue_severity_weights; Type: COMMENT; Schema: analytics; Owner: -
 --
 
-COMMENT ON POLICY select_all ON analytics.issue_severity_weights IS 'Every user may read how scores are computed.';
+COMMENT ON POLICY select_authenticated ON analytics.issue_severity_weights IS 'Every user may read how scores are computed.';
 
 --
--- Name: quality_score_weights select_all; Type: POLICY; Schema: analytics; Owner: -
+-- Name: quality_score_weights select_authenticated; Type: POLICY; Schema: analytics; Owner: -
 --
 
-CREATE POLICY select_all ON analytics.quality_score_weights FOR SELECT TO authenticated USING (true);
+CREATE POLICY select_authenticated ON analytics.quality_score_weights FOR SELECT TO authenticated USING (true);
 
 --
--- Name: POLICY select_all ON quality_score_weights; Type: COMMENT; Schema: analytics; Owner: -
+-- Name: POLICY select_authenticated ON quality_score_weights; Type: COMMENT; Schema: analytics; Owner: -
 --
 
-COMMENT ON POLICY select_all ON analytics.quality_score_weights IS 'Every user may read how scores are computed.';
+COMMENT ON POLICY select_authenticated ON analytics.quality_score_weights IS 'Every user may read how scores are computed.';
 
 --
 -- Name: analysis_runs select_viewer; Type: POLICY; Schema: analytics; Owner: -
@@ -2885,22 +2830,6 @@ COMMENT ON POLICY update_member ON analytics.issues IS 'Members triage issues (c
 
 GRANT USAGE ON SCHEMA analytics TO authenticated;
 GRANT USAGE ON SCHEMA analytics TO service_role;
-
---
--- Name: FUNCTION allowed_issue_transitions(p_status text); Type: ACL; Schema: analytics; Owner: -
---
-
-REVOKE ALL ON FUNCTION analytics.allowed_issue_transitions(p_status text) FROM PUBLIC;
-GRANT ALL ON FUNCTION analytics.allowed_issue_transitions(p_status text) TO authenticated;
-GRANT ALL ON FUNCTION analytics.allowed_issue_transitions(p_status text) TO service_role;
-
---
--- Name: FUNCTION allowed_run_transitions(p_status text); Type: ACL; Schema: analytics; Owner: -
---
-
-REVOKE ALL ON FUNCTION analytics.allowed_run_transitions(p_status text) FROM PUBLIC;
-GRANT ALL ON FUNCTION analytics.allowed_run_transitions(p_status text) TO authenticated;
-GRANT ALL ON FUNCTION analytics.allowed_run_transitions(p_status text) TO service_role;
 
 --
 -- Name: FUNCTION calculate_quality_score(repository_id uuid); Type: ACL; Schema: analytics; Owner: -
@@ -3036,12 +2965,12 @@ GRANT ALL ON FUNCTION analytics.record_analysis_run(organization_id uuid, reposi
 GRANT ALL ON FUNCTION analytics.record_analysis_run(organization_id uuid, repository_id uuid, report jsonb) TO service_role;
 
 --
--- Name: FUNCTION refresh_metric_trends(p_organization_id uuid, p_repository_id uuid, p_since timestamp with time zone); Type: ACL; Schema: analytics; Owner: -
+-- Name: FUNCTION refresh_metric_trends(organization_id uuid, repository_id uuid, since timestamp with time zone); Type: ACL; Schema: analytics; Owner: -
 --
 
-REVOKE ALL ON FUNCTION analytics.refresh_metric_trends(p_organization_id uuid, p_repository_id uuid, p_since timestamp with time zone) FROM PUBLIC;
-GRANT ALL ON FUNCTION analytics.refresh_metric_trends(p_organization_id uuid, p_repository_id uuid, p_since timestamp with time zone) TO authenticated;
-GRANT ALL ON FUNCTION analytics.refresh_metric_trends(p_organization_id uuid, p_repository_id uuid, p_since timestamp with time zone) TO service_role;
+REVOKE ALL ON FUNCTION analytics.refresh_metric_trends(organization_id uuid, repository_id uuid, since timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION analytics.refresh_metric_trends(organization_id uuid, repository_id uuid, since timestamp with time zone) TO authenticated;
+GRANT ALL ON FUNCTION analytics.refresh_metric_trends(organization_id uuid, repository_id uuid, since timestamp with time zone) TO service_role;
 
 --
 -- Name: TABLE issues; Type: ACL; Schema: analytics; Owner: -

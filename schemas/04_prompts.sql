@@ -57,19 +57,19 @@ COMMENT ON FUNCTION internal.prompts_serialize_template_versions(p_organization_
 -- Name: utf8_sha256(text); Type: FUNCTION; Schema: prompts; Owner: -
 --
 
-CREATE FUNCTION prompts.utf8_sha256(p_text text) RETURNS bytea
+CREATE FUNCTION prompts.utf8_sha256(value text) RETURNS bytea
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select case when (octet_length(p_text) <= 4194304 or base.refuse_oversized('p_text', octet_length(p_text), 4194304))
-              then sha256(convert_to(p_text, 'UTF8')) end
+  select case when (octet_length(utf8_sha256.value) <= 4194304 or base.refuse_oversized('value', octet_length(utf8_sha256.value), 4194304))
+              then sha256(convert_to(utf8_sha256.value, 'UTF8')) end
 $$;
 
 --
--- Name: FUNCTION utf8_sha256(p_text text); Type: COMMENT; Schema: prompts; Owner: -
+-- Name: FUNCTION utf8_sha256(value text); Type: COMMENT; Schema: prompts; Owner: -
 --
 
-COMMENT ON FUNCTION prompts.utf8_sha256(p_text text) IS 'sha256 of the UTF-8 encoding of a text (32 bytes), as any other language computes it. Used for prompt hashes and context content hashes.';
+COMMENT ON FUNCTION prompts.utf8_sha256(value text) IS 'sha256 of the UTF-8 encoding of a text (32 bytes), as any other language computes it. Used for prompt hashes and context content hashes.';
 
 --
 -- Name: context_data; Type: TABLE; Schema: prompts; Owner: -
@@ -81,13 +81,13 @@ CREATE TABLE prompts.context_data (
     source_id uuid NOT NULL,
     context_key text NOT NULL,
     content text NOT NULL,
-    content_hash bytea GENERATED ALWAYS AS (prompts.utf8_sha256(content)) STORED NOT NULL,
     size_bytes integer GENERATED ALWAYS AS (octet_length(content)) STORED NOT NULL,
     metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
     fetched_at timestamp with time zone DEFAULT now() NOT NULL,
     expires_at timestamp with time zone NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    content_hash bytea GENERATED ALWAYS AS (prompts.utf8_sha256(content)) STORED NOT NULL,
     CONSTRAINT context_data_content_check CHECK ((octet_length(content) <= 4194304)),
     CONSTRAINT context_data_context_key_check CHECK (((length(context_key) >= 1) AND (length(context_key) <= 1000))),
     CONSTRAINT context_data_expires_at_check CHECK ((expires_at > fetched_at)),
@@ -111,12 +111,6 @@ COMMENT ON COLUMN prompts.context_data.context_key IS 'What was fetched within t
 --
 
 COMMENT ON COLUMN prompts.context_data.content IS 'The cached text, at most 4 MiB.';
-
---
--- Name: COLUMN context_data.content_hash; Type: COMMENT; Schema: prompts; Owner: -
---
-
-COMMENT ON COLUMN prompts.context_data.content_hash IS 'Generated: sha256 of the content''s UTF-8 bytes; compare to skip re-processing unchanged context.';
 
 --
 -- Name: COLUMN context_data.size_bytes; Type: COMMENT; Schema: prompts; Owner: -
@@ -143,10 +137,16 @@ COMMENT ON COLUMN prompts.context_data.fetched_at IS 'When the content was fetch
 COMMENT ON COLUMN prompts.context_data.expires_at IS 'The entry is served strictly before this instant, never at or after it.';
 
 --
+-- Name: COLUMN context_data.content_hash; Type: COMMENT; Schema: prompts; Owner: -
+--
+
+COMMENT ON COLUMN prompts.context_data.content_hash IS 'Generated: sha256 of the content''s UTF-8 bytes; compare to skip re-processing unchanged context.';
+
+--
 -- Name: put_context(uuid, text, text, interval, jsonb); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.put_context(source_id uuid, key text, content text, ttl interval DEFAULT NULL::interval, metadata jsonb DEFAULT '{}'::jsonb) RETURNS prompts.context_data
+CREATE FUNCTION internal.put_context(p_source_id uuid, p_key text, p_content text, p_ttl interval DEFAULT NULL::interval, p_metadata jsonb DEFAULT '{}'::jsonb) RETURNS prompts.context_data
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -157,10 +157,10 @@ declare
   v_now     timestamptz := pg_catalog.clock_timestamp();
   v_row     prompts.context_data;
 begin
-  select * into v_source from prompts.context_sources as s where s.id = put_context.source_id;
+  select * into v_source from prompts.context_sources as s where s.id = p_source_id;
   -- Not a member: the source does not exist for the caller (nothing leaks about other tenants).
   if not found or (v_caller <> 'service_role' and not base.has_organization_role(v_source.organization_id, 'member')) then
-    raise exception 'context source % not found', put_context.source_id
+    raise exception 'context source % not found', p_source_id
       using errcode = 'P0002', hint = 'Writing context takes the member role in the source''s organization.';
   end if;
   if not v_source.is_active then
@@ -168,20 +168,20 @@ begin
       using errcode = '55000', hint = 'Set is_active = true on the source first.';
   end if;
 
-  v_ttl := coalesce(put_context.ttl, v_source.default_ttl);
+  v_ttl := coalesce(p_ttl, v_source.default_ttl);
   if v_ttl <= interval '0' or v_ttl > interval '30 days' then
     raise exception 'ttl % is out of range; allowed: more than 0 and at most 30 days', v_ttl
       using errcode = '22023';
   end if;
-  if put_context.content is null then
+  if p_content is null then
     raise exception 'put_context needs content (an empty string is valid)' using errcode = '22023';
   end if;
 
   insert into prompts.context_data as d
     (organization_id, source_id, context_key, content, metadata, fetched_at, expires_at)
   values
-    (v_source.organization_id, v_source.id, put_context.key, put_context.content,
-     coalesce(put_context.metadata, '{}'), v_now, v_now + v_ttl)
+    (v_source.organization_id, v_source.id, p_key, p_content,
+     coalesce(p_metadata, '{}'), v_now, v_now + v_ttl)
   on conflict on constraint context_data_organization_id_source_id_context_key_key do update
      set content    = excluded.content,
          metadata   = excluded.metadata,
@@ -193,16 +193,16 @@ end
 $$;
 
 --
--- Name: FUNCTION put_context(source_id uuid, key text, content text, ttl interval, metadata jsonb); Type: COMMENT; Schema: internal; Owner: -
+-- Name: FUNCTION put_context(p_source_id uuid, p_key text, p_content text, p_ttl interval, p_metadata jsonb); Type: COMMENT; Schema: internal; Owner: -
 --
 
-COMMENT ON FUNCTION internal.put_context(source_id uuid, key text, content text, ttl interval, metadata jsonb) IS 'The SECURITY DEFINER body of prompts.put_context (which calls it as an invoker, so no definer function is exposed to the API). Not for direct use.';
+COMMENT ON FUNCTION internal.put_context(p_source_id uuid, p_key text, p_content text, p_ttl interval, p_metadata jsonb) IS 'The SECURITY DEFINER body of prompts.put_context (which calls it as an invoker, so no definer function is exposed to the API). Not for direct use.';
 
 --
 -- Name: search_templates(text, integer, uuid, boolean); Type: FUNCTION; Schema: internal; Owner: -
 --
 
-CREATE FUNCTION internal.search_templates(query text, max_results integer DEFAULT 20, p_organization_id uuid DEFAULT NULL::uuid, p_include_archived boolean DEFAULT false) RETURNS TABLE(organization_id uuid, template_id uuid, name text, category text, description text, template_version_id uuid, version integer, rank real)
+CREATE FUNCTION internal.search_templates(p_query text, p_max_results integer DEFAULT 20, p_organization_id uuid DEFAULT NULL::uuid, p_include_archived boolean DEFAULT false) RETURNS TABLE(organization_id uuid, template_id uuid, name text, category text, description text, template_version_id uuid, version integer, rank real)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -213,16 +213,16 @@ declare
   v_service boolean := base.current_user_id() is null
                        and pg_catalog.current_setting('role') = 'service_role';
 begin
-  if search_templates.max_results is null or search_templates.max_results not between 1 and 100 then
-    raise exception 'max_results must be between 1 and 100, got %', coalesce(search_templates.max_results::text, 'NULL')
+  if p_max_results is null or p_max_results not between 1 and 100 then
+    raise exception 'max_results must be between 1 and 100, got %', coalesce(p_max_results::text, 'NULL')
       using errcode = '22023';
   end if;
   -- A search box's worth of text: the parser's work (and its recursion) grows with the query.
-  if pg_catalog.length(search_templates.query) > 500 then
-    raise exception 'a search query is at most 500 characters, got %', pg_catalog.length(search_templates.query)
+  if pg_catalog.length(p_query) > 500 then
+    raise exception 'a search query is at most 500 characters, got %', pg_catalog.length(p_query)
       using errcode = '22023';
   end if;
-  v_query := pg_catalog.websearch_to_tsquery('english'::regconfig, coalesce(search_templates.query, ''));
+  v_query := pg_catalog.websearch_to_tsquery('english'::regconfig, coalesce(p_query, ''));
   if pg_catalog.numnode(v_query) > 200 then
     raise exception 'a search query has at most 200 terms and operators, got %', pg_catalog.numnode(v_query)
       using errcode = '22023';
@@ -259,15 +259,15 @@ begin
      and (v_scope is null or t.organization_id = any (v_scope))
      and (search_templates.p_include_archived or not t.is_archived)
    order by 8 desc, t.name, t.id
-   limit search_templates.max_results;
+   limit p_max_results;
 end
 $$;
 
 --
--- Name: FUNCTION search_templates(query text, max_results integer, p_organization_id uuid, p_include_archived boolean); Type: COMMENT; Schema: internal; Owner: -
+-- Name: FUNCTION search_templates(p_query text, p_max_results integer, p_organization_id uuid, p_include_archived boolean); Type: COMMENT; Schema: internal; Owner: -
 --
 
-COMMENT ON FUNCTION internal.search_templates(query text, max_results integer, p_organization_id uuid, p_include_archived boolean) IS 'The SECURITY DEFINER body of prompts.search_templates (which calls it as an invoker, so no definer function is exposed to the API). Not for direct use.';
+COMMENT ON FUNCTION internal.search_templates(p_query text, p_max_results integer, p_organization_id uuid, p_include_archived boolean) IS 'The SECURITY DEFINER body of prompts.search_templates (which calls it as an invoker, so no definer function is exposed to the API). Not for direct use.';
 
 --
 -- Name: cleanup_expired_context_data(); Type: FUNCTION; Schema: prompts; Owner: -
@@ -296,29 +296,29 @@ COMMENT ON FUNCTION prompts.cleanup_expired_context_data() IS 'Deletes every exp
 -- Name: execution_cost(uuid, text, timestamp with time zone, integer, integer); Type: FUNCTION; Schema: prompts; Owner: -
 --
 
-CREATE FUNCTION prompts.execution_cost(p_organization_id uuid, p_model text, p_at timestamp with time zone, p_input_tokens integer, p_output_tokens integer) RETURNS numeric
+CREATE FUNCTION prompts.execution_cost(organization_id uuid, model text, at timestamp with time zone, input_tokens integer, output_tokens integer) RETURNS numeric
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
   v_price record;
 begin
-  select * into v_price from prompts.model_price_at(p_organization_id, p_model, p_at);
+  select * into v_price from prompts.model_price_at(execution_cost.organization_id, execution_cost.model, execution_cost.at);
   if v_price.input_price_per_mtok is null then
-    raise exception 'model "%" has no price in effect at %', p_model, p_at
+    raise exception 'model "%" has no price in effect at %', execution_cost.model, execution_cost.at
       using errcode = '55000',
             hint = 'Add a row to prompts.model_prices (or prompts.organization_model_prices) with effective_from at or before that time.';
   end if;
-  return round((coalesce(p_input_tokens, 0) * v_price.input_price_per_mtok
-              + coalesce(p_output_tokens, 0) * v_price.output_price_per_mtok) / 1000000, 8);
+  return round((coalesce(execution_cost.input_tokens, 0) * v_price.input_price_per_mtok
+              + coalesce(execution_cost.output_tokens, 0) * v_price.output_price_per_mtok) / 1000000, 8);
 end
 $$;
 
 --
--- Name: FUNCTION execution_cost(p_organization_id uuid, p_model text, p_at timestamp with time zone, p_input_tokens integer, p_output_tokens integer); Type: COMMENT; Schema: prompts; Owner: -
+-- Name: FUNCTION execution_cost(organization_id uuid, model text, at timestamp with time zone, input_tokens integer, output_tokens integer); Type: COMMENT; Schema: prompts; Owner: -
 --
 
-COMMENT ON FUNCTION prompts.execution_cost(p_organization_id uuid, p_model text, p_at timestamp with time zone, p_input_tokens integer, p_output_tokens integer) IS 'USD cost of input and output tokens of a model at an instant for an organization (prompts.model_price_at), rounded to 8 decimals. 55000 when no price is in effect.';
+COMMENT ON FUNCTION prompts.execution_cost(organization_id uuid, model text, at timestamp with time zone, input_tokens integer, output_tokens integer) IS 'USD cost of input and output tokens of a model at an instant for an organization (prompts.model_price_at), rounded to 8 decimals. 55000 when no price is in effect.';
 
 --
 -- Name: prompt_executions; Type: TABLE; Schema: prompts; Owner: -
@@ -520,47 +520,47 @@ COMMENT ON FUNCTION prompts.get_context(source_id uuid, key text) IS 'The cached
 -- Name: json_value_has_type(jsonb, text); Type: FUNCTION; Schema: prompts; Owner: -
 --
 
-CREATE FUNCTION prompts.json_value_has_type(p_value jsonb, p_type text) RETURNS boolean
+CREATE FUNCTION prompts.json_value_has_type(value jsonb, type text) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select case when (coalesce(length(p_type), 0) <= 16 or base.refuse_oversized('p_type', length(p_type), 16))
-              and (coalesce(pg_column_size(p_value), 0) <= 1048576 or base.refuse_oversized('p_value', pg_column_size(p_value), 1048576)) then case p_type
-           when 'string'  then jsonb_typeof(p_value) = 'string'
-           when 'number'  then jsonb_typeof(p_value) = 'number'
+  select case when (coalesce(length(json_value_has_type.type), 0) <= 16 or base.refuse_oversized('type', length(json_value_has_type.type), 16))
+              and (coalesce(pg_column_size(json_value_has_type.value), 0) <= 1048576 or base.refuse_oversized('value', pg_column_size(json_value_has_type.value), 1048576)) then case json_value_has_type.type
+           when 'string'  then jsonb_typeof(json_value_has_type.value) = 'string'
+           when 'number'  then jsonb_typeof(json_value_has_type.value) = 'number'
            -- a nested CASE, so the cast runs only on numbers
-           when 'integer' then case when jsonb_typeof(p_value) = 'number'
-                                    then (p_value #>> '{}')::numeric = trunc((p_value #>> '{}')::numeric)
+           when 'integer' then case when jsonb_typeof(json_value_has_type.value) = 'number'
+                                    then (json_value_has_type.value #>> '{}')::numeric = trunc((json_value_has_type.value #>> '{}')::numeric)
                                     else false end
-           when 'boolean' then jsonb_typeof(p_value) = 'boolean'
-           when 'array'   then jsonb_typeof(p_value) = 'array'
-           when 'object'  then jsonb_typeof(p_value) = 'object'
+           when 'boolean' then jsonb_typeof(json_value_has_type.value) = 'boolean'
+           when 'array'   then jsonb_typeof(json_value_has_type.value) = 'array'
+           when 'object'  then jsonb_typeof(json_value_has_type.value) = 'object'
            else false
          end end
 $$;
 
 --
--- Name: FUNCTION json_value_has_type(p_value jsonb, p_type text); Type: COMMENT; Schema: prompts; Owner: -
+-- Name: FUNCTION json_value_has_type(value jsonb, type text); Type: COMMENT; Schema: prompts; Owner: -
 --
 
-COMMENT ON FUNCTION prompts.json_value_has_type(p_value jsonb, p_type text) IS 'True when a JSON value is of a declared variable type: string, number, integer (a number without fraction), boolean, array or object. JSON null is of no type.';
+COMMENT ON FUNCTION prompts.json_value_has_type(value jsonb, type text) IS 'True when a JSON value is of a declared variable type: string, number, integer (a number without fraction), boolean, array or object. JSON null is of no type.';
 
 --
 -- Name: model_price_at(uuid, text, timestamp with time zone); Type: FUNCTION; Schema: prompts; Owner: -
 --
 
-CREATE FUNCTION prompts.model_price_at(p_organization_id uuid, p_model text, p_at timestamp with time zone, OUT input_price_per_mtok numeric, OUT output_price_per_mtok numeric, OUT price_source text) RETURNS record
+CREATE FUNCTION prompts.model_price_at(organization_id uuid, model text, at timestamp with time zone, OUT input_price_per_mtok numeric, OUT output_price_per_mtok numeric, OUT price_source text) RETURNS record
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
-  if length(p_model) > 128 then
-    raise exception 'a model name is at most 128 characters (got %)', length(p_model) using errcode = '22023';
+  if length(model_price_at.model) > 128 then
+    raise exception 'a model name is at most 128 characters (got %)', length(model_price_at.model) using errcode = '22023';
   end if;
   select o.input_price_per_mtok, o.output_price_per_mtok, 'organization'
     into input_price_per_mtok, output_price_per_mtok, price_source
     from prompts.organization_model_prices as o
-   where o.organization_id = p_organization_id and o.model = p_model and o.effective_from <= p_at
+   where o.organization_id = model_price_at.organization_id and o.model = model_price_at.model and o.effective_from <= model_price_at.at
    order by o.effective_from desc
    limit 1;
   if found then
@@ -569,32 +569,32 @@ begin
   select c.input_price_per_mtok, c.output_price_per_mtok, 'catalog'
     into input_price_per_mtok, output_price_per_mtok, price_source
     from prompts.model_prices as c
-   where c.model = p_model and c.effective_from <= p_at
+   where c.model = model_price_at.model and c.effective_from <= model_price_at.at
    order by c.effective_from desc
    limit 1;
 end
 $$;
 
 --
--- Name: FUNCTION model_price_at(p_organization_id uuid, p_model text, p_at timestamp with time zone, OUT input_price_per_mtok numeric, OUT output_price_per_mtok numeric, OUT price_source text); Type: COMMENT; Schema: prompts; Owner: -
+-- Name: FUNCTION model_price_at(organization_id uuid, model text, at timestamp with time zone, OUT input_price_per_mtok numeric, OUT output_price_per_mtok numeric, OUT price_source text); Type: COMMENT; Schema: prompts; Owner: -
 --
 
-COMMENT ON FUNCTION prompts.model_price_at(p_organization_id uuid, p_model text, p_at timestamp with time zone, OUT input_price_per_mtok numeric, OUT output_price_per_mtok numeric, OUT price_source text) IS 'Price in effect for an organization, model and instant: the organization''s own latest price with effective_from <= p_at, else the catalog''s. NULLs when the model has no price yet.';
+COMMENT ON FUNCTION prompts.model_price_at(organization_id uuid, model text, at timestamp with time zone, OUT input_price_per_mtok numeric, OUT output_price_per_mtok numeric, OUT price_source text) IS 'Price in effect for an organization, model and instant: the organization''s own latest price with effective_from <= at, else the catalog''s. NULLs when the model has no price yet.';
 
 --
 -- Name: organization_search_token(uuid); Type: FUNCTION; Schema: prompts; Owner: -
 --
 
-CREATE FUNCTION prompts.organization_search_token(p_organization_id uuid) RETURNS text
+CREATE FUNCTION prompts.organization_search_token(organization_id uuid) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ select 'org' || replace(p_organization_id::text, '-', '') $$;
+    AS $$ select 'org' || replace(organization_search_token.organization_id::text, '-', '') $$;
 
 --
--- Name: FUNCTION organization_search_token(p_organization_id uuid); Type: COMMENT; Schema: prompts; Owner: -
+-- Name: FUNCTION organization_search_token(organization_id uuid); Type: COMMENT; Schema: prompts; Owner: -
 --
 
-COMMENT ON FUNCTION prompts.organization_search_token(p_organization_id uuid) IS 'The lexeme that marks a template''s organization in its search vector: org followed by the 32 hex digits of the id.';
+COMMENT ON FUNCTION prompts.organization_search_token(organization_id uuid) IS 'The lexeme that marks a template''s organization in its search vector: org followed by the 32 hex digits of the id.';
 
 --
 -- Name: pick_variation(uuid, text); Type: FUNCTION; Schema: prompts; Owner: -
@@ -712,7 +712,7 @@ COMMENT ON FUNCTION prompts.render_prompt(template_id uuid, variables jsonb) IS 
 -- Name: render_template_text(text, jsonb, jsonb); Type: FUNCTION; Schema: prompts; Owner: -
 --
 
-CREATE FUNCTION prompts.render_template_text(p_template_text text, p_declared jsonb, p_variables jsonb) RETURNS text
+CREATE FUNCTION prompts.render_template_text(template_text text, declared jsonb, variables jsonb) RETURNS text
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -727,30 +727,30 @@ declare
   v_names    text[];
   v_out      text;
 begin
-  if p_variables is null then
-    p_variables := '{}'::jsonb;
+  if render_template_text.variables is null then
+    render_template_text.variables := '{}'::jsonb;
   end if;
-  if jsonb_typeof(p_variables) <> 'object' then
-    raise exception 'variables must be a JSON object of name: value, got %', jsonb_typeof(p_variables)
+  if jsonb_typeof(render_template_text.variables) <> 'object' then
+    raise exception 'variables must be a JSON object of name: value, got %', jsonb_typeof(render_template_text.variables)
       using errcode = '22023';
   end if;
 
   select k into v_unknown
-    from jsonb_object_keys(p_variables) as k
-   where not exists (select from jsonb_array_elements(p_declared) as d where d ->> 'name' = k)
+    from jsonb_object_keys(render_template_text.variables) as k
+   where not exists (select from jsonb_array_elements(render_template_text.declared) as d where d ->> 'name' = k)
    order by k
    limit 1;
   if v_unknown is not null then
     raise exception 'unknown variable "%"; declared: %', v_unknown,
-                    coalesce(nullif((select string_agg(d ->> 'name', ', ') from jsonb_array_elements(p_declared) as d), ''), '(none)')
+                    coalesce(nullif((select string_agg(d ->> 'name', ', ') from jsonb_array_elements(render_template_text.declared) as d), ''), '(none)')
       using errcode = '22023';
   end if;
 
-  for v_decl in select d from jsonb_array_elements(p_declared) as d loop
+  for v_decl in select d from jsonb_array_elements(render_template_text.declared) as d loop
     v_name := v_decl ->> 'name';
     v_type := v_decl ->> 'type';
-    if p_variables ? v_name then
-      v_value := p_variables -> v_name;
+    if render_template_text.variables ? v_name then
+      v_value := render_template_text.variables -> v_name;
       if not prompts.json_value_has_type(v_value, v_type) then
         raise exception 'variable "%" must be of type %, got %', v_name, v_type, jsonb_typeof(v_value)
           using errcode = '22023';
@@ -765,8 +765,8 @@ begin
   end loop;
 
   -- Single pass: the text between placeholders, and the placeholders, in order.
-  v_parts := regexp_split_to_array(p_template_text, prompts.placeholder_pattern());
-  v_names := array(select m[1] from regexp_matches(p_template_text, prompts.placeholder_pattern(), 'g') as m);
+  v_parts := regexp_split_to_array(render_template_text.template_text, prompts.placeholder_pattern());
+  v_names := array(select m[1] from regexp_matches(render_template_text.template_text, prompts.placeholder_pattern(), 'g') as m);
   v_out := v_parts[1];
   for v_i in 1 .. coalesce(array_length(v_names, 1), 0) loop
     v_value := v_values -> v_names[v_i];
@@ -784,10 +784,10 @@ end
 $$;
 
 --
--- Name: FUNCTION render_template_text(p_template_text text, p_declared jsonb, p_variables jsonb); Type: COMMENT; Schema: prompts; Owner: -
+-- Name: FUNCTION render_template_text(template_text text, declared jsonb, variables jsonb); Type: COMMENT; Schema: prompts; Owner: -
 --
 
-COMMENT ON FUNCTION prompts.render_template_text(p_template_text text, p_declared jsonb, p_variables jsonb) IS 'Renders a template text with the given variables (a JSON object) against its declarations: applies defaults, substitutes verbatim in a single pass (nothing escaped, values never re-expanded). 22023 naming the variable for a missing required, an unknown or a wrongly typed variable.';
+COMMENT ON FUNCTION prompts.render_template_text(template_text text, declared jsonb, variables jsonb) IS 'Renders a template text with the given variables (a JSON object) against its declarations: applies defaults, substitutes verbatim in a single pass (nothing escaped, values never re-expanded). 22023 naming the variable for a missing required, an unknown or a wrongly typed variable.';
 
 --
 -- Name: render_template_version(uuid, jsonb); Type: FUNCTION; Schema: prompts; Owner: -
@@ -821,18 +821,18 @@ COMMENT ON FUNCTION prompts.render_template_version(template_version_id uuid, va
 -- Name: search_templates(text, integer, uuid, boolean); Type: FUNCTION; Schema: prompts; Owner: -
 --
 
-CREATE FUNCTION prompts.search_templates(query text, max_results integer DEFAULT 20, p_organization_id uuid DEFAULT NULL::uuid, p_include_archived boolean DEFAULT false) RETURNS TABLE(organization_id uuid, template_id uuid, name text, category text, description text, template_version_id uuid, version integer, rank real)
+CREATE FUNCTION prompts.search_templates(query text, max_results integer DEFAULT 20, only_organization_id uuid DEFAULT NULL::uuid, include_archived boolean DEFAULT false) RETURNS TABLE(organization_id uuid, template_id uuid, name text, category text, description text, template_version_id uuid, version integer, rank real)
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select * from internal.search_templates(search_templates.query, search_templates.max_results, search_templates.p_organization_id, search_templates.p_include_archived)
+  select * from internal.search_templates(search_templates.query, search_templates.max_results, search_templates.only_organization_id, search_templates.include_archived)
 $$;
 
 --
--- Name: FUNCTION search_templates(query text, max_results integer, p_organization_id uuid, p_include_archived boolean); Type: COMMENT; Schema: prompts; Owner: -
+-- Name: FUNCTION search_templates(query text, max_results integer, only_organization_id uuid, include_archived boolean); Type: COMMENT; Schema: prompts; Owner: -
 --
 
-COMMENT ON FUNCTION prompts.search_templates(query text, max_results integer, p_organization_id uuid, p_include_archived boolean) IS 'Ranked full-text search (websearch syntax, English) over template name (A), category and description (B) and active version text (C): best matches first, at most max_results (1-100, else 22023); the query is at most 500 characters and 200 terms (else 22023), in the caller''s organizations (all for the service role) or in p_organization_id among them, archived templates only on request. SECURITY DEFINER with the select policy''s organization check built in, so the GIN index serves it.';
+COMMENT ON FUNCTION prompts.search_templates(query text, max_results integer, only_organization_id uuid, include_archived boolean) IS 'Ranked full-text search (websearch syntax, English) over template name (A), category and description (B) and active version text (C): best matches first, at most max_results (1-100, else 22023); the query is at most 500 characters and 200 terms (else 22023), in the caller''s organizations (all for the service role) or in only_organization_id among them, archived templates only on request. SECURITY DEFINER with the select policy''s organization check built in, so the GIN index serves it.';
 
 --
 -- Name: start_execution(uuid, jsonb, uuid, text, uuid); Type: FUNCTION; Schema: prompts; Owner: -
@@ -905,24 +905,24 @@ COMMENT ON FUNCTION prompts.start_execution(template_id uuid, variables jsonb, e
 -- Name: subject_hash(uuid, text); Type: FUNCTION; Schema: prompts; Owner: -
 --
 
-CREATE FUNCTION prompts.subject_hash(p_experiment_id uuid, p_subject_key text) RETURNS bigint
+CREATE FUNCTION prompts.subject_hash(experiment_id uuid, subject_key text) RETURNS bigint
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select case when (length(p_subject_key) <= 1000 or base.refuse_oversized('p_subject_key', length(p_subject_key), 1000)) then ('x' || substr(md5(p_experiment_id::text || ':' || p_subject_key), 1, 15))::bit(60)::bigint end
+  select case when (length(subject_hash.subject_key) <= 1000 or base.refuse_oversized('subject_key', length(subject_hash.subject_key), 1000)) then ('x' || substr(md5(subject_hash.experiment_id::text || ':' || subject_hash.subject_key), 1, 15))::bit(60)::bigint end
 $$;
 
 --
--- Name: FUNCTION subject_hash(p_experiment_id uuid, p_subject_key text); Type: COMMENT; Schema: prompts; Owner: -
+-- Name: FUNCTION subject_hash(experiment_id uuid, subject_key text); Type: COMMENT; Schema: prompts; Owner: -
 --
 
-COMMENT ON FUNCTION prompts.subject_hash(p_experiment_id uuid, p_subject_key text) IS 'Non-negative 60-bit hash of (experiment, subject): the first 15 hex digits of md5(experiment_id || '':'' || subject_key). pick_variation() scales it to [0, total weight).';
+COMMENT ON FUNCTION prompts.subject_hash(experiment_id uuid, subject_key text) IS 'Non-negative 60-bit hash of (experiment, subject): the first 15 hex digits of md5(experiment_id || '':'' || subject_key). pick_variation() scales it to [0, total weight).';
 
 --
 -- Name: template_placeholders(text); Type: FUNCTION; Schema: prompts; Owner: -
 --
 
-CREATE FUNCTION prompts.template_placeholders(p_template_text text) RETURNS text[]
+CREATE FUNCTION prompts.template_placeholders(template_text text) RETURNS text[]
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -931,11 +931,11 @@ declare
   v_at    integer;
   v_near  text;
 begin
-  if length(p_template_text) > 100000 then
-    raise exception 'a template text is at most 100000 characters (got %)', length(p_template_text)
+  if length(template_placeholders.template_text) > 100000 then
+    raise exception 'a template text is at most 100000 characters (got %)', length(template_placeholders.template_text)
       using errcode = '22023';
   end if;
-  v_rest := regexp_replace(p_template_text, prompts.placeholder_pattern(), '', 'g');
+  v_rest := regexp_replace(template_placeholders.template_text, prompts.placeholder_pattern(), '', 'g');
   v_at := strpos(v_rest, '{{');
   if v_at > 0 then
     v_near := substring(v_rest from v_at for 40);
@@ -949,7 +949,7 @@ begin
   end if;
   return array(select m.name
                  from (select x.match[1] as name, min(x.ordinality) as first_seen
-                         from regexp_matches(p_template_text, prompts.placeholder_pattern(), 'g')
+                         from regexp_matches(template_placeholders.template_text, prompts.placeholder_pattern(), 'g')
                               with ordinality as x(match, ordinality)
                         group by x.match[1]) as m
                 order by m.first_seen);
@@ -957,10 +957,10 @@ end
 $$;
 
 --
--- Name: FUNCTION template_placeholders(p_template_text text); Type: COMMENT; Schema: prompts; Owner: -
+-- Name: FUNCTION template_placeholders(template_text text); Type: COMMENT; Schema: prompts; Owner: -
 --
 
-COMMENT ON FUNCTION prompts.template_placeholders(p_template_text text) IS 'Distinct placeholder names of a template text in order of first appearance. 22023 when a "{{" does not open a well-formed {{name}} placeholder.';
+COMMENT ON FUNCTION prompts.template_placeholders(template_text text) IS 'Distinct placeholder names of a template text in order of first appearance. 22023 when a "{{" does not open a well-formed {{name}} placeholder.';
 
 --
 -- Name: tg_prompt_executions__compute(); Type: FUNCTION; Schema: prompts; Owner: -
@@ -972,9 +972,11 @@ CREATE FUNCTION prompts.tg_prompt_executions__compute() RETURNS trigger
     AS $$
 begin
   if tg_op = 'UPDATE' then
-    if old.status <> 'running' then
-      raise exception 'prompt execution % is % and final; allowed transitions: running -> succeeded, failed, timed_out, cancelled',
-                      old.id, old.status
+    -- A status change was checked by _000_check_status_transition; a row in a final state
+    -- (one the machine leaves to nowhere) does not change at all.
+    if not exists (select from base.status_transitions as t
+                    where t.machine = 'prompts.prompt_executions.status' and t.from_status = old.status) then
+      raise exception 'prompt execution % is % (a final state): it cannot change', old.id, old.status
         using errcode = '55000';
     end if;
     if (new.organization_id, new.id, new.started_at, new.template_id, new.template_version_id, new.variation_id,
@@ -1017,7 +1019,7 @@ $$;
 -- Name: FUNCTION tg_prompt_executions__compute(); Type: COMMENT; Schema: prompts; Owner: -
 --
 
-COMMENT ON FUNCTION prompts.tg_prompt_executions__compute() IS 'BEFORE INSERT OR UPDATE on prompt_executions: model default from the version (23503 when the version is not in the organization), prompt_hash from rendered_prompt, status rules (55000 once final, 55000 when what ran changes), completed_at, and cost_usd from prompts.execution_cost() (55000 without a price).';
+COMMENT ON FUNCTION prompts.tg_prompt_executions__compute() IS 'BEFORE INSERT OR UPDATE on prompt_executions: model default from the version (23503 when the version is not in the organization), prompt_hash from rendered_prompt, a final execution never changes (55000; status changes are checked against base.status_transitions by _000_check_status_transition), what ran never changes (55000), completed_at, and cost_usd from prompts.execution_cost() (55000 without a price).';
 
 --
 -- Name: tg_prompt_feedback__link_execution(); Type: FUNCTION; Schema: prompts; Owner: -
@@ -1236,7 +1238,7 @@ COMMENT ON FUNCTION prompts.tg_prompt_templates__guard_active_version() IS 'BEFO
 -- Name: validate_template(text, jsonb); Type: FUNCTION; Schema: prompts; Owner: -
 --
 
-CREATE FUNCTION prompts.validate_template(p_template_text text, p_variables jsonb) RETURNS void
+CREATE FUNCTION prompts.validate_template(template_text text, variables jsonb) RETURNS void
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
@@ -1244,9 +1246,9 @@ declare
   v_declared text[];
   v_name     text;
 begin
-  perform prompts.validate_variable_declarations(p_variables);
-  v_declared := array(select d ->> 'name' from jsonb_array_elements(p_variables) as d);
-  foreach v_name in array prompts.template_placeholders(p_template_text) loop
+  perform prompts.validate_variable_declarations(validate_template.variables);
+  v_declared := array(select d ->> 'name' from jsonb_array_elements(validate_template.variables) as d);
+  foreach v_name in array prompts.template_placeholders(validate_template.template_text) loop
     if not v_name = any (v_declared) then
       raise exception 'placeholder "{{%}}" is not a declared variable; declared: %', v_name,
                       coalesce(nullif(array_to_string(v_declared, ', '), ''), '(none)')
@@ -1257,16 +1259,16 @@ end
 $$;
 
 --
--- Name: FUNCTION validate_template(p_template_text text, p_variables jsonb); Type: COMMENT; Schema: prompts; Owner: -
+-- Name: FUNCTION validate_template(template_text text, variables jsonb); Type: COMMENT; Schema: prompts; Owner: -
 --
 
-COMMENT ON FUNCTION prompts.validate_template(p_template_text text, p_variables jsonb) IS 'Raises 22023 when the declarations are malformed, when a "{{" opens no well-formed placeholder, or when a placeholder names an undeclared variable.';
+COMMENT ON FUNCTION prompts.validate_template(template_text text, variables jsonb) IS 'Raises 22023 when the declarations are malformed, when a "{{" opens no well-formed placeholder, or when a placeholder names an undeclared variable.';
 
 --
 -- Name: validate_variable_declarations(jsonb); Type: FUNCTION; Schema: prompts; Owner: -
 --
 
-CREATE FUNCTION prompts.validate_variable_declarations(p_variables jsonb) RETURNS void
+CREATE FUNCTION prompts.validate_variable_declarations(variables jsonb) RETURNS void
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $_$
@@ -1279,17 +1281,17 @@ declare
   v_key      text;
   v_seen     text[] := '{}'::text[];
 begin
-  if jsonb_typeof(p_variables) is distinct from 'array' then
-    raise exception 'variables must be a JSON array of declarations, got %', coalesce(jsonb_typeof(p_variables), 'NULL')
+  if jsonb_typeof(validate_variable_declarations.variables) is distinct from 'array' then
+    raise exception 'variables must be a JSON array of declarations, got %', coalesce(jsonb_typeof(validate_variable_declarations.variables), 'NULL')
       using errcode = '22023',
             hint = 'Example: [{"name": "repository", "type": "string", "required": true}]';
   end if;
-  if jsonb_array_length(p_variables) > 100 then
-    raise exception 'a template declares at most 100 variables, got %', jsonb_array_length(p_variables)
+  if jsonb_array_length(validate_variable_declarations.variables) > 100 then
+    raise exception 'a template declares at most 100 variables, got %', jsonb_array_length(validate_variable_declarations.variables)
       using errcode = '22023';
   end if;
 
-  for v_decl, v_pos in select e.value, e.ordinality from jsonb_array_elements(p_variables) with ordinality as e loop
+  for v_decl, v_pos in select e.value, e.ordinality from jsonb_array_elements(validate_variable_declarations.variables) with ordinality as e loop
     if jsonb_typeof(v_decl) <> 'object' or jsonb_typeof(v_decl -> 'name') is distinct from 'string' then
       raise exception 'variable declaration % must be an object with a string "name"', v_pos
         using errcode = '22023';
@@ -1345,10 +1347,10 @@ end
 $_$;
 
 --
--- Name: FUNCTION validate_variable_declarations(p_variables jsonb); Type: COMMENT; Schema: prompts; Owner: -
+-- Name: FUNCTION validate_variable_declarations(variables jsonb); Type: COMMENT; Schema: prompts; Owner: -
 --
 
-COMMENT ON FUNCTION prompts.validate_variable_declarations(p_variables jsonb) IS 'Raises 22023 unless the declarations are a JSON array (at most 100) of {name, type, required, default, description} with valid, unique names, a known type, no default on a required variable and a default of the right type on an optional one.';
+COMMENT ON FUNCTION prompts.validate_variable_declarations(variables jsonb) IS 'Raises 22023 unless the declarations are a JSON array (at most 100) of {name, type, required, default, description} with valid, unique names, a known type, no default on a required variable and a default of the right type on an optional one.';
 
 --
 -- Name: context_sources; Type: TABLE; Schema: prompts; Owner: -
@@ -2469,6 +2471,12 @@ ALTER INDEX prompts.prompt_executions_pkey ATTACH PARTITION prompts.prompt_execu
 CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF started_at ON prompts.prompt_executions FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('prompts.prompt_executions', 'started_at', '1 year 1 mon', '1 day');
 
 --
+-- Name: prompt_executions _000_check_status_transition; Type: TRIGGER; Schema: prompts; Owner: -
+--
+
+CREATE TRIGGER _000_check_status_transition BEFORE UPDATE OF status ON prompts.prompt_executions FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION internal.tg__check_status_transition('prompts.prompt_executions.status', 'status');
+
+--
 -- Name: context_data _100_set_updated_at; Type: TRIGGER; Schema: prompts; Owner: -
 --
 
@@ -3070,16 +3078,16 @@ CREATE POLICY delete_admin ON prompts.prompt_variations FOR DELETE TO authentica
 COMMENT ON POLICY delete_admin ON prompts.prompt_variations IS 'Admins and owners delete variations that have no executions (end them otherwise).';
 
 --
--- Name: prompt_feedback delete_self_or_admin; Type: POLICY; Schema: prompts; Owner: -
+-- Name: prompt_feedback delete_admin_or_self; Type: POLICY; Schema: prompts; Owner: -
 --
 
-CREATE POLICY delete_self_or_admin ON prompts.prompt_feedback FOR DELETE TO authenticated USING (((user_id = ( SELECT base.current_user_id() AS current_user_id)) OR (organization_id = ANY (( SELECT internal.organization_ids_for('admin'::base.organization_role) AS organization_ids_for)::uuid[]))));
+CREATE POLICY delete_admin_or_self ON prompts.prompt_feedback FOR DELETE TO authenticated USING (((user_id = ( SELECT base.current_user_id() AS current_user_id)) OR (organization_id = ANY (( SELECT internal.organization_ids_for('admin'::base.organization_role) AS organization_ids_for)::uuid[]))));
 
 --
--- Name: POLICY delete_self_or_admin ON prompt_feedback; Type: COMMENT; Schema: prompts; Owner: -
+-- Name: POLICY delete_admin_or_self ON prompt_feedback; Type: COMMENT; Schema: prompts; Owner: -
 --
 
-COMMENT ON POLICY delete_self_or_admin ON prompts.prompt_feedback IS 'Authors withdraw their feedback; admins and owners moderate.';
+COMMENT ON POLICY delete_admin_or_self ON prompts.prompt_feedback IS 'Authors withdraw their feedback; admins and owners moderate.';
 
 --
 -- Name: organization_model_prices insert_admin; Type: POLICY; Schema: prompts; Owner: -
@@ -3256,6 +3264,18 @@ CREATE POLICY select_authenticated ON prompts.models FOR SELECT TO authenticated
 COMMENT ON POLICY select_authenticated ON prompts.models IS 'The model catalog is public to every signed-in user.';
 
 --
+-- Name: context_data select_viewer; Type: POLICY; Schema: prompts; Owner: -
+--
+
+CREATE POLICY select_viewer ON prompts.context_data FOR SELECT TO authenticated USING (((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])) AND (expires_at > clock_timestamp())));
+
+--
+-- Name: POLICY select_viewer ON context_data; Type: COMMENT; Schema: prompts; Owner: -
+--
+
+COMMENT ON POLICY select_viewer ON prompts.context_data IS 'Members of the organization read its cached context while it is fresh; expired entries are invisible.';
+
+--
 -- Name: context_sources select_viewer; Type: POLICY; Schema: prompts; Owner: -
 --
 
@@ -3352,18 +3372,6 @@ CREATE POLICY select_viewer ON prompts.prompt_variations FOR SELECT TO authentic
 COMMENT ON POLICY select_viewer ON prompts.prompt_variations IS 'Every member of the organization sees the variations.';
 
 --
--- Name: context_data select_viewer_fresh; Type: POLICY; Schema: prompts; Owner: -
---
-
-CREATE POLICY select_viewer_fresh ON prompts.context_data FOR SELECT TO authenticated USING (((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])) AND (expires_at > clock_timestamp())));
-
---
--- Name: POLICY select_viewer_fresh ON context_data; Type: COMMENT; Schema: prompts; Owner: -
---
-
-COMMENT ON POLICY select_viewer_fresh ON prompts.context_data IS 'Members of the organization read its cached context while it is fresh; expired entries are invisible.';
-
---
 -- Name: organization_model_prices update_admin; Type: POLICY; Schema: prompts; Owner: -
 --
 
@@ -3448,16 +3456,16 @@ CREATE POLICY update_member ON prompts.prompt_variations FOR UPDATE TO authentic
 COMMENT ON POLICY update_member ON prompts.prompt_variations IS 'Members (and up) change weights and windows.';
 
 --
--- Name: prompt_feedback update_self; Type: POLICY; Schema: prompts; Owner: -
+-- Name: prompt_feedback update_member_self; Type: POLICY; Schema: prompts; Owner: -
 --
 
-CREATE POLICY update_self ON prompts.prompt_feedback FOR UPDATE TO authenticated USING (((user_id = ( SELECT base.current_user_id() AS current_user_id)) AND (organization_id = ANY (( SELECT internal.organization_ids_for('member'::base.organization_role) AS organization_ids_for)::uuid[])))) WITH CHECK (((user_id = ( SELECT base.current_user_id() AS current_user_id)) AND (organization_id = ANY (( SELECT internal.organization_ids_for('member'::base.organization_role) AS organization_ids_for)::uuid[]))));
+CREATE POLICY update_member_self ON prompts.prompt_feedback FOR UPDATE TO authenticated USING (((user_id = ( SELECT base.current_user_id() AS current_user_id)) AND (organization_id = ANY (( SELECT internal.organization_ids_for('member'::base.organization_role) AS organization_ids_for)::uuid[])))) WITH CHECK (((user_id = ( SELECT base.current_user_id() AS current_user_id)) AND (organization_id = ANY (( SELECT internal.organization_ids_for('member'::base.organization_role) AS organization_ids_for)::uuid[]))));
 
 --
--- Name: POLICY update_self ON prompt_feedback; Type: COMMENT; Schema: prompts; Owner: -
+-- Name: POLICY update_member_self ON prompt_feedback; Type: COMMENT; Schema: prompts; Owner: -
 --
 
-COMMENT ON POLICY update_self ON prompts.prompt_feedback IS 'Authors (still members) change their own rating and comment.';
+COMMENT ON POLICY update_member_self ON prompts.prompt_feedback IS 'Authors (still members) change their own rating and comment.';
 
 --
 -- Name: SCHEMA prompts; Type: ACL; Schema: -; Owner: -
@@ -3475,12 +3483,12 @@ GRANT ALL ON FUNCTION internal.prompts_serialize_template_versions(p_organizatio
 GRANT ALL ON FUNCTION internal.prompts_serialize_template_versions(p_organization_id uuid) TO service_role;
 
 --
--- Name: FUNCTION utf8_sha256(p_text text); Type: ACL; Schema: prompts; Owner: -
+-- Name: FUNCTION utf8_sha256(value text); Type: ACL; Schema: prompts; Owner: -
 --
 
-REVOKE ALL ON FUNCTION prompts.utf8_sha256(p_text text) FROM PUBLIC;
-GRANT ALL ON FUNCTION prompts.utf8_sha256(p_text text) TO authenticated;
-GRANT ALL ON FUNCTION prompts.utf8_sha256(p_text text) TO service_role;
+REVOKE ALL ON FUNCTION prompts.utf8_sha256(value text) FROM PUBLIC;
+GRANT ALL ON FUNCTION prompts.utf8_sha256(value text) TO authenticated;
+GRANT ALL ON FUNCTION prompts.utf8_sha256(value text) TO service_role;
 
 --
 -- Name: TABLE context_data; Type: ACL; Schema: prompts; Owner: -
@@ -3490,20 +3498,20 @@ GRANT SELECT ON TABLE prompts.context_data TO authenticated;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE prompts.context_data TO service_role;
 
 --
--- Name: FUNCTION put_context(source_id uuid, key text, content text, ttl interval, metadata jsonb); Type: ACL; Schema: internal; Owner: -
+-- Name: FUNCTION put_context(p_source_id uuid, p_key text, p_content text, p_ttl interval, p_metadata jsonb); Type: ACL; Schema: internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION internal.put_context(source_id uuid, key text, content text, ttl interval, metadata jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION internal.put_context(source_id uuid, key text, content text, ttl interval, metadata jsonb) TO authenticated;
-GRANT ALL ON FUNCTION internal.put_context(source_id uuid, key text, content text, ttl interval, metadata jsonb) TO service_role;
+REVOKE ALL ON FUNCTION internal.put_context(p_source_id uuid, p_key text, p_content text, p_ttl interval, p_metadata jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.put_context(p_source_id uuid, p_key text, p_content text, p_ttl interval, p_metadata jsonb) TO authenticated;
+GRANT ALL ON FUNCTION internal.put_context(p_source_id uuid, p_key text, p_content text, p_ttl interval, p_metadata jsonb) TO service_role;
 
 --
--- Name: FUNCTION search_templates(query text, max_results integer, p_organization_id uuid, p_include_archived boolean); Type: ACL; Schema: internal; Owner: -
+-- Name: FUNCTION search_templates(p_query text, p_max_results integer, p_organization_id uuid, p_include_archived boolean); Type: ACL; Schema: internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION internal.search_templates(query text, max_results integer, p_organization_id uuid, p_include_archived boolean) FROM PUBLIC;
-GRANT ALL ON FUNCTION internal.search_templates(query text, max_results integer, p_organization_id uuid, p_include_archived boolean) TO authenticated;
-GRANT ALL ON FUNCTION internal.search_templates(query text, max_results integer, p_organization_id uuid, p_include_archived boolean) TO service_role;
+REVOKE ALL ON FUNCTION internal.search_templates(p_query text, p_max_results integer, p_organization_id uuid, p_include_archived boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.search_templates(p_query text, p_max_results integer, p_organization_id uuid, p_include_archived boolean) TO authenticated;
+GRANT ALL ON FUNCTION internal.search_templates(p_query text, p_max_results integer, p_organization_id uuid, p_include_archived boolean) TO service_role;
 
 --
 -- Name: FUNCTION cleanup_expired_context_data(); Type: ACL; Schema: prompts; Owner: -
@@ -3513,12 +3521,12 @@ REVOKE ALL ON FUNCTION prompts.cleanup_expired_context_data() FROM PUBLIC;
 GRANT ALL ON FUNCTION prompts.cleanup_expired_context_data() TO service_role;
 
 --
--- Name: FUNCTION execution_cost(p_organization_id uuid, p_model text, p_at timestamp with time zone, p_input_tokens integer, p_output_tokens integer); Type: ACL; Schema: prompts; Owner: -
+-- Name: FUNCTION execution_cost(organization_id uuid, model text, at timestamp with time zone, input_tokens integer, output_tokens integer); Type: ACL; Schema: prompts; Owner: -
 --
 
-REVOKE ALL ON FUNCTION prompts.execution_cost(p_organization_id uuid, p_model text, p_at timestamp with time zone, p_input_tokens integer, p_output_tokens integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION prompts.execution_cost(p_organization_id uuid, p_model text, p_at timestamp with time zone, p_input_tokens integer, p_output_tokens integer) TO authenticated;
-GRANT ALL ON FUNCTION prompts.execution_cost(p_organization_id uuid, p_model text, p_at timestamp with time zone, p_input_tokens integer, p_output_tokens integer) TO service_role;
+REVOKE ALL ON FUNCTION prompts.execution_cost(organization_id uuid, model text, at timestamp with time zone, input_tokens integer, output_tokens integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION prompts.execution_cost(organization_id uuid, model text, at timestamp with time zone, input_tokens integer, output_tokens integer) TO authenticated;
+GRANT ALL ON FUNCTION prompts.execution_cost(organization_id uuid, model text, at timestamp with time zone, input_tokens integer, output_tokens integer) TO service_role;
 
 --
 -- Name: TABLE prompt_executions; Type: ACL; Schema: prompts; Owner: -
@@ -3652,28 +3660,28 @@ GRANT ALL ON FUNCTION prompts.get_context(source_id uuid, key text) TO authentic
 GRANT ALL ON FUNCTION prompts.get_context(source_id uuid, key text) TO service_role;
 
 --
--- Name: FUNCTION json_value_has_type(p_value jsonb, p_type text); Type: ACL; Schema: prompts; Owner: -
+-- Name: FUNCTION json_value_has_type(value jsonb, type text); Type: ACL; Schema: prompts; Owner: -
 --
 
-REVOKE ALL ON FUNCTION prompts.json_value_has_type(p_value jsonb, p_type text) FROM PUBLIC;
-GRANT ALL ON FUNCTION prompts.json_value_has_type(p_value jsonb, p_type text) TO authenticated;
-GRANT ALL ON FUNCTION prompts.json_value_has_type(p_value jsonb, p_type text) TO service_role;
+REVOKE ALL ON FUNCTION prompts.json_value_has_type(value jsonb, type text) FROM PUBLIC;
+GRANT ALL ON FUNCTION prompts.json_value_has_type(value jsonb, type text) TO authenticated;
+GRANT ALL ON FUNCTION prompts.json_value_has_type(value jsonb, type text) TO service_role;
 
 --
--- Name: FUNCTION model_price_at(p_organization_id uuid, p_model text, p_at timestamp with time zone, OUT input_price_per_mtok numeric, OUT output_price_per_mtok numeric, OUT price_source text); Type: ACL; Schema: prompts; Owner: -
+-- Name: FUNCTION model_price_at(organization_id uuid, model text, at timestamp with time zone, OUT input_price_per_mtok numeric, OUT output_price_per_mtok numeric, OUT price_source text); Type: ACL; Schema: prompts; Owner: -
 --
 
-REVOKE ALL ON FUNCTION prompts.model_price_at(p_organization_id uuid, p_model text, p_at timestamp with time zone, OUT input_price_per_mtok numeric, OUT output_price_per_mtok numeric, OUT price_source text) FROM PUBLIC;
-GRANT ALL ON FUNCTION prompts.model_price_at(p_organization_id uuid, p_model text, p_at timestamp with time zone, OUT input_price_per_mtok numeric, OUT output_price_per_mtok numeric, OUT price_source text) TO authenticated;
-GRANT ALL ON FUNCTION prompts.model_price_at(p_organization_id uuid, p_model text, p_at timestamp with time zone, OUT input_price_per_mtok numeric, OUT output_price_per_mtok numeric, OUT price_source text) TO service_role;
+REVOKE ALL ON FUNCTION prompts.model_price_at(organization_id uuid, model text, at timestamp with time zone, OUT input_price_per_mtok numeric, OUT output_price_per_mtok numeric, OUT price_source text) FROM PUBLIC;
+GRANT ALL ON FUNCTION prompts.model_price_at(organization_id uuid, model text, at timestamp with time zone, OUT input_price_per_mtok numeric, OUT output_price_per_mtok numeric, OUT price_source text) TO authenticated;
+GRANT ALL ON FUNCTION prompts.model_price_at(organization_id uuid, model text, at timestamp with time zone, OUT input_price_per_mtok numeric, OUT output_price_per_mtok numeric, OUT price_source text) TO service_role;
 
 --
--- Name: FUNCTION organization_search_token(p_organization_id uuid); Type: ACL; Schema: prompts; Owner: -
+-- Name: FUNCTION organization_search_token(organization_id uuid); Type: ACL; Schema: prompts; Owner: -
 --
 
-REVOKE ALL ON FUNCTION prompts.organization_search_token(p_organization_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION prompts.organization_search_token(p_organization_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION prompts.organization_search_token(p_organization_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION prompts.organization_search_token(organization_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION prompts.organization_search_token(organization_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION prompts.organization_search_token(organization_id uuid) TO service_role;
 
 --
 -- Name: FUNCTION pick_variation(experiment_id uuid, subject_key text); Type: ACL; Schema: prompts; Owner: -
@@ -3708,12 +3716,12 @@ GRANT ALL ON FUNCTION prompts.render_prompt(template_id uuid, variables jsonb) T
 GRANT ALL ON FUNCTION prompts.render_prompt(template_id uuid, variables jsonb) TO service_role;
 
 --
--- Name: FUNCTION render_template_text(p_template_text text, p_declared jsonb, p_variables jsonb); Type: ACL; Schema: prompts; Owner: -
+-- Name: FUNCTION render_template_text(template_text text, declared jsonb, variables jsonb); Type: ACL; Schema: prompts; Owner: -
 --
 
-REVOKE ALL ON FUNCTION prompts.render_template_text(p_template_text text, p_declared jsonb, p_variables jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION prompts.render_template_text(p_template_text text, p_declared jsonb, p_variables jsonb) TO authenticated;
-GRANT ALL ON FUNCTION prompts.render_template_text(p_template_text text, p_declared jsonb, p_variables jsonb) TO service_role;
+REVOKE ALL ON FUNCTION prompts.render_template_text(template_text text, declared jsonb, variables jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION prompts.render_template_text(template_text text, declared jsonb, variables jsonb) TO authenticated;
+GRANT ALL ON FUNCTION prompts.render_template_text(template_text text, declared jsonb, variables jsonb) TO service_role;
 
 --
 -- Name: FUNCTION render_template_version(template_version_id uuid, variables jsonb); Type: ACL; Schema: prompts; Owner: -
@@ -3724,12 +3732,12 @@ GRANT ALL ON FUNCTION prompts.render_template_version(template_version_id uuid, 
 GRANT ALL ON FUNCTION prompts.render_template_version(template_version_id uuid, variables jsonb) TO service_role;
 
 --
--- Name: FUNCTION search_templates(query text, max_results integer, p_organization_id uuid, p_include_archived boolean); Type: ACL; Schema: prompts; Owner: -
+-- Name: FUNCTION search_templates(query text, max_results integer, only_organization_id uuid, include_archived boolean); Type: ACL; Schema: prompts; Owner: -
 --
 
-REVOKE ALL ON FUNCTION prompts.search_templates(query text, max_results integer, p_organization_id uuid, p_include_archived boolean) FROM PUBLIC;
-GRANT ALL ON FUNCTION prompts.search_templates(query text, max_results integer, p_organization_id uuid, p_include_archived boolean) TO authenticated;
-GRANT ALL ON FUNCTION prompts.search_templates(query text, max_results integer, p_organization_id uuid, p_include_archived boolean) TO service_role;
+REVOKE ALL ON FUNCTION prompts.search_templates(query text, max_results integer, only_organization_id uuid, include_archived boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION prompts.search_templates(query text, max_results integer, only_organization_id uuid, include_archived boolean) TO authenticated;
+GRANT ALL ON FUNCTION prompts.search_templates(query text, max_results integer, only_organization_id uuid, include_archived boolean) TO service_role;
 
 --
 -- Name: FUNCTION start_execution(template_id uuid, variables jsonb, experiment_id uuid, subject_key text, task_id uuid); Type: ACL; Schema: prompts; Owner: -
@@ -3740,20 +3748,20 @@ GRANT ALL ON FUNCTION prompts.start_execution(template_id uuid, variables jsonb,
 GRANT ALL ON FUNCTION prompts.start_execution(template_id uuid, variables jsonb, experiment_id uuid, subject_key text, task_id uuid) TO service_role;
 
 --
--- Name: FUNCTION subject_hash(p_experiment_id uuid, p_subject_key text); Type: ACL; Schema: prompts; Owner: -
+-- Name: FUNCTION subject_hash(experiment_id uuid, subject_key text); Type: ACL; Schema: prompts; Owner: -
 --
 
-REVOKE ALL ON FUNCTION prompts.subject_hash(p_experiment_id uuid, p_subject_key text) FROM PUBLIC;
-GRANT ALL ON FUNCTION prompts.subject_hash(p_experiment_id uuid, p_subject_key text) TO authenticated;
-GRANT ALL ON FUNCTION prompts.subject_hash(p_experiment_id uuid, p_subject_key text) TO service_role;
+REVOKE ALL ON FUNCTION prompts.subject_hash(experiment_id uuid, subject_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION prompts.subject_hash(experiment_id uuid, subject_key text) TO authenticated;
+GRANT ALL ON FUNCTION prompts.subject_hash(experiment_id uuid, subject_key text) TO service_role;
 
 --
--- Name: FUNCTION template_placeholders(p_template_text text); Type: ACL; Schema: prompts; Owner: -
+-- Name: FUNCTION template_placeholders(template_text text); Type: ACL; Schema: prompts; Owner: -
 --
 
-REVOKE ALL ON FUNCTION prompts.template_placeholders(p_template_text text) FROM PUBLIC;
-GRANT ALL ON FUNCTION prompts.template_placeholders(p_template_text text) TO authenticated;
-GRANT ALL ON FUNCTION prompts.template_placeholders(p_template_text text) TO service_role;
+REVOKE ALL ON FUNCTION prompts.template_placeholders(template_text text) FROM PUBLIC;
+GRANT ALL ON FUNCTION prompts.template_placeholders(template_text text) TO authenticated;
+GRANT ALL ON FUNCTION prompts.template_placeholders(template_text text) TO service_role;
 
 --
 -- Name: FUNCTION tg_prompt_executions__compute(); Type: ACL; Schema: prompts; Owner: -
@@ -3798,20 +3806,20 @@ REVOKE ALL ON FUNCTION prompts.tg_prompt_template_versions__sync_template() FROM
 REVOKE ALL ON FUNCTION prompts.tg_prompt_templates__guard_active_version() FROM PUBLIC;
 
 --
--- Name: FUNCTION validate_template(p_template_text text, p_variables jsonb); Type: ACL; Schema: prompts; Owner: -
+-- Name: FUNCTION validate_template(template_text text, variables jsonb); Type: ACL; Schema: prompts; Owner: -
 --
 
-REVOKE ALL ON FUNCTION prompts.validate_template(p_template_text text, p_variables jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION prompts.validate_template(p_template_text text, p_variables jsonb) TO authenticated;
-GRANT ALL ON FUNCTION prompts.validate_template(p_template_text text, p_variables jsonb) TO service_role;
+REVOKE ALL ON FUNCTION prompts.validate_template(template_text text, variables jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION prompts.validate_template(template_text text, variables jsonb) TO authenticated;
+GRANT ALL ON FUNCTION prompts.validate_template(template_text text, variables jsonb) TO service_role;
 
 --
--- Name: FUNCTION validate_variable_declarations(p_variables jsonb); Type: ACL; Schema: prompts; Owner: -
+-- Name: FUNCTION validate_variable_declarations(variables jsonb); Type: ACL; Schema: prompts; Owner: -
 --
 
-REVOKE ALL ON FUNCTION prompts.validate_variable_declarations(p_variables jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION prompts.validate_variable_declarations(p_variables jsonb) TO authenticated;
-GRANT ALL ON FUNCTION prompts.validate_variable_declarations(p_variables jsonb) TO service_role;
+REVOKE ALL ON FUNCTION prompts.validate_variable_declarations(variables jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION prompts.validate_variable_declarations(variables jsonb) TO authenticated;
+GRANT ALL ON FUNCTION prompts.validate_variable_declarations(variables jsonb) TO service_role;
 
 --
 -- Name: TABLE context_sources; Type: ACL; Schema: prompts; Owner: -

@@ -147,7 +147,7 @@ COMMENT ON COLUMN events.event_deliveries.max_attempts IS 'Resolved at routing: 
 -- Name: COLUMN event_deliveries.backoff_base_seconds; Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON COLUMN events.event_deliveries.backoff_base_seconds IS 'Resolved at routing: first retry delay (see events.retry_delay).';
+COMMENT ON COLUMN events.event_deliveries.backoff_base_seconds IS 'Resolved at routing: first retry delay (see base.retry_delay).';
 
 --
 -- Name: COLUMN event_deliveries.backoff_cap_seconds; Type: COMMENT; Schema: events; Owner: -
@@ -484,8 +484,9 @@ CREATE FUNCTION events.payload_required_keys(payload_schema jsonb) RETURNS text[
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select case when (pg_column_size(payload_schema) <= 65536 or base.refuse_oversized('payload_schema', pg_column_size(payload_schema), 65536))
-              then coalesce(array(select jsonb_array_elements_text(payload_schema -> 'required')), '{}') end
+  select case when (pg_column_size(payload_required_keys.payload_schema) <= 65536
+                    or base.refuse_oversized('payload_schema', pg_column_size(payload_required_keys.payload_schema), 65536))
+              then coalesce(array(select jsonb_array_elements_text(payload_required_keys.payload_schema -> 'required')), '{}') end
 $$;
 
 --
@@ -593,32 +594,32 @@ COMMENT ON COLUMN events.event_types.is_active IS 'False refuses new events of t
 -- Name: effective_event_type(uuid, text, text); Type: FUNCTION; Schema: events; Owner: -
 --
 
-CREATE FUNCTION events.effective_event_type(p_organization_id uuid, p_source text, p_name text) RETURNS SETOF events.event_types
+CREATE FUNCTION events.effective_event_type(organization_id uuid, source text, name text) RETURNS SETOF events.event_types
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 begin
-  if length(p_source) > 50 then
-    perform base.refuse_oversized('p_source', length(p_source), 50);
+  if length(effective_event_type.source) > 50 then
+    perform base.refuse_oversized('source', length(effective_event_type.source), 50);
   end if;
-  if length(p_name) > 100 then
-    perform base.refuse_oversized('p_name', length(p_name), 100);
+  if length(effective_event_type.name) > 100 then
+    perform base.refuse_oversized('name', length(effective_event_type.name), 100);
   end if;
   return query
     select t.*
       from events.event_types as t
-     where t.source = p_source and t.name = p_name
-       and (t.organization_id = p_organization_id or t.organization_id is null)
+     where t.source = effective_event_type.source and t.name = effective_event_type.name
+       and (t.organization_id = effective_event_type.organization_id or t.organization_id is null)
      order by t.organization_id nulls last
      limit 1;
 end
 $$;
 
 --
--- Name: FUNCTION effective_event_type(p_organization_id uuid, p_source text, p_name text); Type: COMMENT; Schema: events; Owner: -
+-- Name: FUNCTION effective_event_type(organization_id uuid, source text, name text); Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON FUNCTION events.effective_event_type(p_organization_id uuid, p_source text, p_name text) IS 'The event type an organization''s events of this source and name use: the organization''s own definition, else the built-in one; no row when neither exists. 22023 when source is over 50 or name over 100 characters.';
+COMMENT ON FUNCTION events.effective_event_type(organization_id uuid, source text, name text) IS 'The event type an organization''s events of this source and name use: the organization''s own definition, else the built-in one; no row when neither exists. 22023 when source is over 50 or name over 100 characters.';
 
 --
 -- Name: fail_delivery(uuid, uuid, text, text, boolean, jsonb); Type: FUNCTION; Schema: events; Owner: -
@@ -646,7 +647,8 @@ begin
      set status = case when fail_delivery.retryable and d.attempts < d.max_attempts
                        then 'pending' else 'dead_letter' end,
          next_attempt_at = case when fail_delivery.retryable and d.attempts < d.max_attempts
-                                then now() + events.retry_delay(d.attempts, d.backoff_base_seconds, d.backoff_cap_seconds)
+                                then now() + base.retry_delay(d.attempts, make_interval(secs => d.backoff_base_seconds),
+                                                                    make_interval(secs => d.backoff_cap_seconds))
                                 else d.next_attempt_at end,
          completed_at = case when fail_delivery.retryable and d.attempts < d.max_attempts
                              then null else now() end,
@@ -687,29 +689,29 @@ $$;
 -- Name: FUNCTION fail_delivery(organization_id uuid, delivery_id uuid, worker_id text, error text, retryable boolean, response jsonb); Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON FUNCTION events.fail_delivery(organization_id uuid, delivery_id uuid, worker_id text, error text, retryable boolean, response jsonb) IS 'Records a failed attempt of a delivery leased by worker_id: back to pending after events.retry_delay (exponential backoff with jitter, capped) while attempts remain and retryable, else dead_letter with the error kept. P0002 unknown delivery, 55000 when the worker does not hold the lease, 22023 for an empty error.';
+COMMENT ON FUNCTION events.fail_delivery(organization_id uuid, delivery_id uuid, worker_id text, error text, retryable boolean, response jsonb) IS 'Records a failed attempt of a delivery leased by worker_id: back to pending after base.retry_delay(attempts, backoff_base_seconds, backoff_cap_seconds) (exponential backoff with jitter, capped) while attempts remain and retryable, else dead_letter with the error kept. P0002 unknown delivery, 55000 when the worker does not hold the lease, 22023 for an empty error.';
 
 --
 -- Name: fill_source_tables(uuid[], uuid[], timestamp with time zone[], text[], text[], jsonb[]); Type: FUNCTION; Schema: events; Owner: -
 --
 
-CREATE FUNCTION events.fill_source_tables(p_organization_ids uuid[], p_event_ids uuid[], p_received_ats timestamp with time zone[], p_sources text[], p_event_types text[], p_payloads jsonb[]) RETURNS void
+CREATE FUNCTION events.fill_source_tables(organization_ids uuid[], event_ids uuid[], received_ats timestamp with time zone[], sources text[], event_types text[], payloads jsonb[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 -- Parallel arrays, one element per stored event; events of other sources are skipped. Each
 -- source's field expressions are those of its extractor (events.github_fields and the others).
 begin
-  if greatest(cardinality(p_organization_ids), cardinality(p_event_ids), cardinality(p_received_ats),
-              cardinality(p_sources), cardinality(p_event_types), cardinality(p_payloads)) > 10000 then
+  if greatest(cardinality(fill_source_tables.organization_ids), cardinality(fill_source_tables.event_ids), cardinality(fill_source_tables.received_ats),
+              cardinality(fill_source_tables.sources), cardinality(fill_source_tables.event_types), cardinality(fill_source_tables.payloads)) > 10000 then
     raise exception 'fill_source_tables takes at most 10000 events at a time (a batch of ingest_events)'
       using errcode = '22023';
   end if;
   -- The extractors' own bound: no payload over 1 MiB (22023).
-  perform base.refuse_oversized('p_payloads', pg_column_size(p.p), 1048576)
-     from unnest(p_payloads) as p(p)
+  perform base.refuse_oversized('payloads', pg_column_size(p.p), 1048576)
+     from unnest(fill_source_tables.payloads) as p(p)
     where pg_column_size(p.p) > 1048576;
-  if 'github' = any (p_sources) then
+  if 'github' = any (fill_source_tables.sources) then
     insert into events.github_events
       (organization_id, event_id, received_at, event_type, repository_full_name, action, sender_login, ref, number, commit_sha)
     select u.organization_id, u.event_id, u.received_at, u.event_type,
@@ -723,13 +725,13 @@ begin
            end,
            left(coalesce(u.payload ->> 'after', u.payload -> 'pull_request' -> 'head' ->> 'sha',
                          u.payload -> 'workflow_run' ->> 'head_sha'), 64)
-      from unnest(p_organization_ids, p_event_ids, p_received_ats, p_sources, p_event_types, p_payloads)
+      from unnest(fill_source_tables.organization_ids, fill_source_tables.event_ids, fill_source_tables.received_ats, fill_source_tables.sources, fill_source_tables.event_types, fill_source_tables.payloads)
              as u(organization_id, event_id, received_at, source, event_type, payload)
      cross join lateral (select coalesce(u.payload -> 'pull_request' -> 'number', u.payload -> 'issue' -> 'number',
                                          u.payload -> 'number') as number) as n
      where u.source = 'github';
   end if;
-  if 'linear' = any (p_sources) then
+  if 'linear' = any (fill_source_tables.sources) then
     insert into events.linear_events
       (organization_id, event_id, received_at, event_type, action, entity_type, entity_id, issue_identifier, team_key,
        state_name, priority)
@@ -744,11 +746,11 @@ begin
                 then case when (u.payload -> 'data' -> 'priority')::numeric between 0 and 100
                           then (u.payload -> 'data' -> 'priority')::numeric::integer end
            end
-      from unnest(p_organization_ids, p_event_ids, p_received_ats, p_sources, p_event_types, p_payloads)
+      from unnest(fill_source_tables.organization_ids, fill_source_tables.event_ids, fill_source_tables.received_ats, fill_source_tables.sources, fill_source_tables.event_types, fill_source_tables.payloads)
              as u(organization_id, event_id, received_at, source, event_type, payload)
      where u.source = 'linear';
   end if;
-  if 'slack' = any (p_sources) then
+  if 'slack' = any (fill_source_tables.sources) then
     insert into events.slack_events
       (organization_id, event_id, received_at, event_type, team_id, channel_id, user_id, message_ts, thread_ts)
     select u.organization_id, u.event_id, u.received_at, u.event_type,
@@ -757,11 +759,11 @@ begin
            left(u.payload -> 'event' ->> 'user', 50),
            left(coalesce(u.payload -> 'event' ->> 'ts', u.payload -> 'event' -> 'item' ->> 'ts'), 50),
            left(u.payload -> 'event' ->> 'thread_ts', 50)
-      from unnest(p_organization_ids, p_event_ids, p_received_ats, p_sources, p_event_types, p_payloads)
+      from unnest(fill_source_tables.organization_ids, fill_source_tables.event_ids, fill_source_tables.received_ats, fill_source_tables.sources, fill_source_tables.event_types, fill_source_tables.payloads)
              as u(organization_id, event_id, received_at, source, event_type, payload)
      where u.source = 'slack';
   end if;
-  if 'deployment' = any (p_sources) then
+  if 'deployment' = any (fill_source_tables.sources) then
     insert into events.deployment_events
       (organization_id, event_id, received_at, event_type, environment, service, version, status, commit_sha,
        duration_seconds)
@@ -775,7 +777,7 @@ begin
                 then case when (u.payload -> 'duration_seconds')::numeric >= 0 and (u.payload -> 'duration_seconds')::numeric < 1e9
                           then round((u.payload -> 'duration_seconds')::numeric, 3) end
            end
-      from unnest(p_organization_ids, p_event_ids, p_received_ats, p_sources, p_event_types, p_payloads)
+      from unnest(fill_source_tables.organization_ids, fill_source_tables.event_ids, fill_source_tables.received_ats, fill_source_tables.sources, fill_source_tables.event_types, fill_source_tables.payloads)
              as u(organization_id, event_id, received_at, source, event_type, payload)
      where u.source = 'deployment';
   end if;
@@ -783,10 +785,10 @@ end
 $$;
 
 --
--- Name: FUNCTION fill_source_tables(p_organization_ids uuid[], p_event_ids uuid[], p_received_ats timestamp with time zone[], p_sources text[], p_event_types text[], p_payloads jsonb[]); Type: COMMENT; Schema: events; Owner: -
+-- Name: FUNCTION fill_source_tables(organization_ids uuid[], event_ids uuid[], received_ats timestamp with time zone[], sources text[], event_types text[], payloads jsonb[]); Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON FUNCTION events.fill_source_tables(p_organization_ids uuid[], p_event_ids uuid[], p_received_ats timestamp with time zone[], p_sources text[], p_event_types text[], p_payloads jsonb[]) IS 'Inserts the source-table rows (github_events, linear_events, slack_events, deployment_events) of stored events given as parallel arrays, one set-based INSERT per source present. Called by ingest_events.';
+COMMENT ON FUNCTION events.fill_source_tables(organization_ids uuid[], event_ids uuid[], received_ats timestamp with time zone[], sources text[], event_types text[], payloads jsonb[]) IS 'Inserts the source-table rows (github_events, linear_events, slack_events, deployment_events) of stored events given as parallel arrays, one set-based INSERT per source present. Called by ingest_events.';
 
 --
 -- Name: github_fields(jsonb); Type: FUNCTION; Schema: events; Owner: -
@@ -1488,48 +1490,26 @@ $$;
 COMMENT ON FUNCTION events.retained_tables() IS 'The partitioned tables whose partitions live as long as the longest event type retention: events, the source tables and deliveries.';
 
 --
--- Name: retry_delay(integer, integer, integer, double precision); Type: FUNCTION; Schema: events; Owner: -
---
-
-CREATE FUNCTION events.retry_delay(attempt integer, base_seconds integer, cap_seconds integer, jitter double precision DEFAULT random()) RETURNS interval
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-  -- d = least(cap, base * 2^(attempt - 1)); the delay is uniform in [d/2, d]: never over the cap,
-  -- never under half of the exponential step.
-  select make_interval(secs => d.full_delay * (0.5 + 0.5 * least(greatest(retry_delay.jitter, 0), 1)))
-    from (select least(retry_delay.cap_seconds::double precision,
-                       retry_delay.base_seconds * power(2::double precision, greatest(retry_delay.attempt, 1) - 1))
-                   as full_delay) as d
-$$;
-
---
--- Name: FUNCTION retry_delay(attempt integer, base_seconds integer, cap_seconds integer, jitter double precision); Type: COMMENT; Schema: events; Owner: -
---
-
-COMMENT ON FUNCTION events.retry_delay(attempt integer, base_seconds integer, cap_seconds integer, jitter double precision) IS 'Delay before the next attempt after attempt number `attempt` failed: least(cap, base * 2^(attempt-1)) seconds, scaled by 0.5 + jitter/2 (jitter in [0, 1], default random()). Immutable for a given jitter, so the bounds can be tested.';
-
---
 -- Name: route_events(uuid[], uuid[], timestamp with time zone[], uuid); Type: FUNCTION; Schema: events; Owner: -
 --
 
-CREATE FUNCTION events.route_events(p_organization_ids uuid[], p_event_ids uuid[], p_received_ats timestamp with time zone[], p_subscription_id uuid DEFAULT NULL::uuid) RETURNS integer
+CREATE FUNCTION events.route_events(organization_ids uuid[], event_ids uuid[], received_ats timestamp with time zone[], subscription_id uuid DEFAULT NULL::uuid) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 -- Routes the given events (the caller holds their row locks): creates the missing deliveries
--- for every matching active subscription (only p_subscription_id when given: replay_event),
+-- for every matching active subscription (only subscription_id when given: replay_event),
 -- logs, marks the events processed. Returns the number of events routed.
 declare
   v_routed integer;
   v_created boolean;
 begin
-  if greatest(cardinality(p_organization_ids), cardinality(p_event_ids), cardinality(p_received_ats)) > 10000 then
+  if greatest(cardinality(route_events.organization_ids), cardinality(route_events.event_ids), cardinality(route_events.received_ats)) > 10000 then
     raise exception 'route_events takes at most 10000 events at a time' using errcode = '22023';
   end if;
   with batch as (
     select e.organization_id, e.id, e.received_at, e.source, e.event_type, e.payload
-      from unnest(p_organization_ids, p_event_ids, p_received_ats) as b(organization_id, id, received_at)
+      from unnest(route_events.organization_ids, route_events.event_ids, route_events.received_ats) as b(organization_id, id, received_at)
       join events.events as e
         on e.organization_id = b.organization_id and e.id = b.id and e.received_at = b.received_at
   ),
@@ -1544,7 +1524,7 @@ begin
       join events.event_subscriptions as s
         on s.organization_id = b.organization_id
        and s.is_active
-       and (p_subscription_id is null or s.id = p_subscription_id)
+       and (route_events.subscription_id is null or s.id = route_events.subscription_id)
        and events.subscription_matches(b.source, b.event_type, b.payload, s.source, s.event_type_like, s.payload_filter)
       -- The rule of events.effective_event_type, written out (see the header).
       left join lateral (select et.*
@@ -1597,10 +1577,10 @@ end
 $$;
 
 --
--- Name: FUNCTION route_events(p_organization_ids uuid[], p_event_ids uuid[], p_received_ats timestamp with time zone[], p_subscription_id uuid); Type: COMMENT; Schema: events; Owner: -
+-- Name: FUNCTION route_events(organization_ids uuid[], event_ids uuid[], received_ats timestamp with time zone[], subscription_id uuid); Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON FUNCTION events.route_events(p_organization_ids uuid[], p_event_ids uuid[], p_received_ats timestamp with time zone[], p_subscription_id uuid) IS 'Internal step of process_pending_events and replay_event: for events whose row locks the caller holds, creates the missing deliveries of matching active subscriptions (only p_subscription_id''s when given) with ON CONFLICT DO NOTHING, logs ''routed'', marks the events processed, notifies event_deliveries_ready. Returns the number of events routed. At most 10000 events per call (22023).';
+COMMENT ON FUNCTION events.route_events(organization_ids uuid[], event_ids uuid[], received_ats timestamp with time zone[], subscription_id uuid) IS 'Internal step of process_pending_events and replay_event: for events whose row locks the caller holds, creates the missing deliveries of matching active subscriptions (only subscription_id''s when given) with ON CONFLICT DO NOTHING, logs ''routed'', marks the events processed, notifies event_deliveries_ready. Returns the number of events routed. At most 10000 events per call (22023).';
 
 --
 -- Name: slack_fields(jsonb); Type: FUNCTION; Schema: events; Owner: -
@@ -1633,61 +1613,26 @@ COMMENT ON FUNCTION events.slack_fields(payload jsonb) IS 'Typed fields of a Sla
 -- Name: subscription_matches(text, text, jsonb, text, text, jsonb); Type: FUNCTION; Schema: events; Owner: -
 --
 
-CREATE FUNCTION events.subscription_matches(p_event_source text, p_event_type text, p_payload jsonb, p_subscription_source text, p_event_type_like text, p_payload_filter jsonb) RETURNS boolean
+CREATE FUNCTION events.subscription_matches(event_source text, event_type text, payload jsonb, subscription_source text, event_type_like text, payload_filter jsonb) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select (coalesce(length(p_event_source), 0) <= 50 or base.refuse_oversized('p_event_source', length(p_event_source), 50))
-     and (coalesce(length(p_event_type), 0) <= 100 or base.refuse_oversized('p_event_type', length(p_event_type), 100))
-     and (coalesce(pg_column_size(p_payload), 0) <= 1048576 or base.refuse_oversized('p_payload', pg_column_size(p_payload), 1048576))
-     and (coalesce(length(p_subscription_source), 0) <= 50 or base.refuse_oversized('p_subscription_source', length(p_subscription_source), 50))
-     and (coalesce(length(p_event_type_like), 0) <= 200 or base.refuse_oversized('p_event_type_like', length(p_event_type_like), 200))
-     and (coalesce(pg_column_size(p_payload_filter), 0) <= 16384 or base.refuse_oversized('p_payload_filter', pg_column_size(p_payload_filter), 16384))
-     and (p_subscription_source is null or p_subscription_source = p_event_source)
-     and p_event_type like p_event_type_like
-     and p_payload @> p_payload_filter
+  select (coalesce(length(subscription_matches.event_source), 0) <= 50 or base.refuse_oversized('event_source', length(subscription_matches.event_source), 50))
+     and (coalesce(length(subscription_matches.event_type), 0) <= 100 or base.refuse_oversized('event_type', length(subscription_matches.event_type), 100))
+     and (coalesce(pg_column_size(subscription_matches.payload), 0) <= 1048576 or base.refuse_oversized('payload', pg_column_size(subscription_matches.payload), 1048576))
+     and (coalesce(length(subscription_matches.subscription_source), 0) <= 50 or base.refuse_oversized('subscription_source', length(subscription_matches.subscription_source), 50))
+     and (coalesce(length(subscription_matches.event_type_like), 0) <= 200 or base.refuse_oversized('event_type_like', length(subscription_matches.event_type_like), 200))
+     and (coalesce(pg_column_size(subscription_matches.payload_filter), 0) <= 16384 or base.refuse_oversized('payload_filter', pg_column_size(subscription_matches.payload_filter), 16384))
+     and (subscription_matches.subscription_source is null or subscription_matches.subscription_source = subscription_matches.event_source)
+     and subscription_matches.event_type like subscription_matches.event_type_like
+     and subscription_matches.payload @> subscription_matches.payload_filter
 $$;
 
 --
--- Name: FUNCTION subscription_matches(p_event_source text, p_event_type text, p_payload jsonb, p_subscription_source text, p_event_type_like text, p_payload_filter jsonb); Type: COMMENT; Schema: events; Owner: -
+-- Name: FUNCTION subscription_matches(event_source text, event_type text, payload jsonb, subscription_source text, event_type_like text, payload_filter jsonb); Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON FUNCTION events.subscription_matches(p_event_source text, p_event_type text, p_payload jsonb, p_subscription_source text, p_event_type_like text, p_payload_filter jsonb) IS 'The match rule: same source (or a subscription for every source), the type LIKE the subscription''s event_type_like (its glob), and the payload containing the payload filter. Organization and is_active are checked by the callers.';
-
---
--- Name: tg__check_status_transition(); Type: FUNCTION; Schema: events; Owner: -
---
-
-CREATE FUNCTION events.tg__check_status_transition() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
--- tg_argv[0]: how the row is named in messages ('event', 'event delivery');
--- tg_argv[1..]: 'from:to1|to2', one argument per status that has successors.
-declare
-  v_allowed text[] := '{}'::text[];
-begin
-  for v_i in 1 .. tg_nargs - 1 loop
-    if split_part(tg_argv[v_i], ':', 1) = old.status then
-      v_allowed := string_to_array(split_part(tg_argv[v_i], ':', 2), '|');
-      exit;
-    end if;
-  end loop;
-  if not new.status = any (v_allowed) then
-    raise exception '% % cannot go from % to % (allowed from %: %)',
-      tg_argv[0], old.id, old.status, new.status, old.status,
-      coalesce(nullif(array_to_string(v_allowed, ', '), ''), 'none')
-      using errcode = '55000';
-  end if;
-  return new;
-end
-$$;
-
---
--- Name: FUNCTION tg__check_status_transition(); Type: COMMENT; Schema: events; Owner: -
---
-
-COMMENT ON FUNCTION events.tg__check_status_transition() IS 'BEFORE UPDATE trigger (fire it WHEN the status changes): refuses a status change not listed in the trigger arguments with 55000, naming the allowed next statuses. Arguments: a label for messages, then one ''from:to1|to2'' per status.';
+COMMENT ON FUNCTION events.subscription_matches(event_source text, event_type text, payload jsonb, subscription_source text, event_type_like text, payload_filter jsonb) IS 'The match rule: same source (or a subscription for every source), the type LIKE the subscription''s event_type_like (its glob), and the payload containing the payload filter. Organization and is_active are checked by the callers.';
 
 --
 -- Name: validate_event(uuid, text, text, jsonb, text); Type: FUNCTION; Schema: events; Owner: -
@@ -3096,6 +3041,18 @@ CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF received_at O
 CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF received_at ON events.slack_events FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('events.slack_events', 'received_at', '365 days', '1 day');
 
 --
+-- Name: event_deliveries _000_check_status_transition; Type: TRIGGER; Schema: events; Owner: -
+--
+
+CREATE TRIGGER _000_check_status_transition BEFORE UPDATE OF status ON events.event_deliveries FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION internal.tg__check_status_transition('events.event_deliveries.status', 'status');
+
+--
+-- Name: events _000_check_status_transition; Type: TRIGGER; Schema: events; Owner: -
+--
+
+CREATE TRIGGER _000_check_status_transition BEFORE UPDATE OF status ON events.events FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION internal.tg__check_status_transition('events.events.status', 'status');
+
+--
 -- Name: event_deliveries _100_set_updated_at; Type: TRIGGER; Schema: events; Owner: -
 --
 
@@ -3112,18 +3069,6 @@ CREATE TRIGGER _100_set_updated_at BEFORE UPDATE ON events.event_subscriptions F
 --
 
 CREATE TRIGGER _100_set_updated_at BEFORE UPDATE ON events.event_types FOR EACH ROW EXECUTE FUNCTION base.tg__set_updated_at();
-
---
--- Name: event_deliveries _200_check_status_transition; Type: TRIGGER; Schema: events; Owner: -
---
-
-CREATE TRIGGER _200_check_status_transition BEFORE UPDATE OF status ON events.event_deliveries FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION events.tg__check_status_transition('event delivery', 'pending:leased|dead_letter', 'leased:succeeded|pending|dead_letter', 'succeeded:pending', 'dead_letter:pending');
-
---
--- Name: events _200_check_status_transition; Type: TRIGGER; Schema: events; Owner: -
---
-
-CREATE TRIGGER _200_check_status_transition BEFORE UPDATE OF status ON events.events FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION events.tg__check_status_transition('event', 'pending:processed|failed', 'failed:pending|processed');
 
 --
 -- Name: event_subscriptions _900_audit_delete; Type: TRIGGER; Schema: events; Owner: -
@@ -3468,112 +3413,112 @@ COMMENT ON POLICY insert_admin ON events.event_types IS 'Admins and owners add t
 ALTER TABLE events.linear_events ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: deployment_events select_member; Type: POLICY; Schema: events; Owner: -
+-- Name: deployment_events select_viewer; Type: POLICY; Schema: events; Owner: -
 --
 
-CREATE POLICY select_member ON events.deployment_events FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
+CREATE POLICY select_viewer ON events.deployment_events FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
 
 --
--- Name: POLICY select_member ON deployment_events; Type: COMMENT; Schema: events; Owner: -
+-- Name: POLICY select_viewer ON deployment_events; Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON POLICY select_member ON events.deployment_events IS 'Members (viewer and up) read their organization''s events.';
+COMMENT ON POLICY select_viewer ON events.deployment_events IS 'Members (viewer and up) read their organization''s events.';
 
 --
--- Name: event_deliveries select_member; Type: POLICY; Schema: events; Owner: -
+-- Name: event_deliveries select_viewer; Type: POLICY; Schema: events; Owner: -
 --
 
-CREATE POLICY select_member ON events.event_deliveries FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
+CREATE POLICY select_viewer ON events.event_deliveries FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
 
 --
--- Name: POLICY select_member ON event_deliveries; Type: COMMENT; Schema: events; Owner: -
+-- Name: POLICY select_viewer ON event_deliveries; Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON POLICY select_member ON events.event_deliveries IS 'Members (viewer and up) follow their organization''s deliveries.';
+COMMENT ON POLICY select_viewer ON events.event_deliveries IS 'Members (viewer and up) follow their organization''s deliveries.';
 
 --
--- Name: event_processing_logs select_member; Type: POLICY; Schema: events; Owner: -
+-- Name: event_processing_logs select_viewer; Type: POLICY; Schema: events; Owner: -
 --
 
-CREATE POLICY select_member ON events.event_processing_logs FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
+CREATE POLICY select_viewer ON events.event_processing_logs FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
 
 --
--- Name: POLICY select_member ON event_processing_logs; Type: COMMENT; Schema: events; Owner: -
+-- Name: POLICY select_viewer ON event_processing_logs; Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON POLICY select_member ON events.event_processing_logs IS 'Members (viewer and up) read how their organization''s events were processed.';
+COMMENT ON POLICY select_viewer ON events.event_processing_logs IS 'Members (viewer and up) read how their organization''s events were processed.';
 
 --
--- Name: event_subscriptions select_member; Type: POLICY; Schema: events; Owner: -
+-- Name: event_subscriptions select_viewer; Type: POLICY; Schema: events; Owner: -
 --
 
-CREATE POLICY select_member ON events.event_subscriptions FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
+CREATE POLICY select_viewer ON events.event_subscriptions FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
 
 --
--- Name: POLICY select_member ON event_subscriptions; Type: COMMENT; Schema: events; Owner: -
+-- Name: POLICY select_viewer ON event_subscriptions; Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON POLICY select_member ON events.event_subscriptions IS 'Members (viewer and up) see where their organization''s events go.';
+COMMENT ON POLICY select_viewer ON events.event_subscriptions IS 'Members (viewer and up) see where their organization''s events go.';
 
 --
--- Name: event_types select_member; Type: POLICY; Schema: events; Owner: -
+-- Name: event_types select_viewer; Type: POLICY; Schema: events; Owner: -
 --
 
-CREATE POLICY select_member ON events.event_types FOR SELECT TO authenticated USING (((organization_id IS NULL) OR (organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[]))));
+CREATE POLICY select_viewer ON events.event_types FOR SELECT TO authenticated USING (((organization_id IS NULL) OR (organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[]))));
 
 --
--- Name: POLICY select_member ON event_types; Type: COMMENT; Schema: events; Owner: -
+-- Name: POLICY select_viewer ON event_types; Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON POLICY select_member ON events.event_types IS 'Everyone signed in sees the built-in types; members (viewer and up) see their organization''s own types.';
+COMMENT ON POLICY select_viewer ON events.event_types IS 'Everyone signed in sees the built-in types; members (viewer and up) see their organization''s own types.';
 
 --
--- Name: events select_member; Type: POLICY; Schema: events; Owner: -
+-- Name: events select_viewer; Type: POLICY; Schema: events; Owner: -
 --
 
-CREATE POLICY select_member ON events.events FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
+CREATE POLICY select_viewer ON events.events FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
 
 --
--- Name: POLICY select_member ON events; Type: COMMENT; Schema: events; Owner: -
+-- Name: POLICY select_viewer ON events; Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON POLICY select_member ON events.events IS 'Members (viewer and up) read their organization''s events.';
+COMMENT ON POLICY select_viewer ON events.events IS 'Members (viewer and up) read their organization''s events.';
 
 --
--- Name: github_events select_member; Type: POLICY; Schema: events; Owner: -
+-- Name: github_events select_viewer; Type: POLICY; Schema: events; Owner: -
 --
 
-CREATE POLICY select_member ON events.github_events FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
+CREATE POLICY select_viewer ON events.github_events FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
 
 --
--- Name: POLICY select_member ON github_events; Type: COMMENT; Schema: events; Owner: -
+-- Name: POLICY select_viewer ON github_events; Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON POLICY select_member ON events.github_events IS 'Members (viewer and up) read their organization''s events.';
+COMMENT ON POLICY select_viewer ON events.github_events IS 'Members (viewer and up) read their organization''s events.';
 
 --
--- Name: linear_events select_member; Type: POLICY; Schema: events; Owner: -
+-- Name: linear_events select_viewer; Type: POLICY; Schema: events; Owner: -
 --
 
-CREATE POLICY select_member ON events.linear_events FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
+CREATE POLICY select_viewer ON events.linear_events FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
 
 --
--- Name: POLICY select_member ON linear_events; Type: COMMENT; Schema: events; Owner: -
+-- Name: POLICY select_viewer ON linear_events; Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON POLICY select_member ON events.linear_events IS 'Members (viewer and up) read their organization''s events.';
+COMMENT ON POLICY select_viewer ON events.linear_events IS 'Members (viewer and up) read their organization''s events.';
 
 --
--- Name: slack_events select_member; Type: POLICY; Schema: events; Owner: -
+-- Name: slack_events select_viewer; Type: POLICY; Schema: events; Owner: -
 --
 
-CREATE POLICY select_member ON events.slack_events FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
+CREATE POLICY select_viewer ON events.slack_events FOR SELECT TO authenticated USING ((organization_id = ANY (( SELECT internal.organization_ids_for('viewer'::base.organization_role) AS organization_ids_for)::uuid[])));
 
 --
--- Name: POLICY select_member ON slack_events; Type: COMMENT; Schema: events; Owner: -
+-- Name: POLICY select_viewer ON slack_events; Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON POLICY select_member ON events.slack_events IS 'Members (viewer and up) read their organization''s events.';
+COMMENT ON POLICY select_viewer ON events.slack_events IS 'Members (viewer and up) read their organization''s events.';
 
 --
 -- Name: slack_events; Type: ROW SECURITY; Schema: events; Owner: -
@@ -3792,12 +3737,12 @@ GRANT INSERT(retention),UPDATE(retention) ON TABLE events.event_types TO authent
 GRANT INSERT(is_active),UPDATE(is_active) ON TABLE events.event_types TO authenticated;
 
 --
--- Name: FUNCTION effective_event_type(p_organization_id uuid, p_source text, p_name text); Type: ACL; Schema: events; Owner: -
+-- Name: FUNCTION effective_event_type(organization_id uuid, source text, name text); Type: ACL; Schema: events; Owner: -
 --
 
-REVOKE ALL ON FUNCTION events.effective_event_type(p_organization_id uuid, p_source text, p_name text) FROM PUBLIC;
-GRANT ALL ON FUNCTION events.effective_event_type(p_organization_id uuid, p_source text, p_name text) TO authenticated;
-GRANT ALL ON FUNCTION events.effective_event_type(p_organization_id uuid, p_source text, p_name text) TO service_role;
+REVOKE ALL ON FUNCTION events.effective_event_type(organization_id uuid, source text, name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION events.effective_event_type(organization_id uuid, source text, name text) TO authenticated;
+GRANT ALL ON FUNCTION events.effective_event_type(organization_id uuid, source text, name text) TO service_role;
 
 --
 -- Name: FUNCTION fail_delivery(organization_id uuid, delivery_id uuid, worker_id text, error text, retryable boolean, response jsonb); Type: ACL; Schema: events; Owner: -
@@ -3807,11 +3752,11 @@ REVOKE ALL ON FUNCTION events.fail_delivery(organization_id uuid, delivery_id uu
 GRANT ALL ON FUNCTION events.fail_delivery(organization_id uuid, delivery_id uuid, worker_id text, error text, retryable boolean, response jsonb) TO service_role;
 
 --
--- Name: FUNCTION fill_source_tables(p_organization_ids uuid[], p_event_ids uuid[], p_received_ats timestamp with time zone[], p_sources text[], p_event_types text[], p_payloads jsonb[]); Type: ACL; Schema: events; Owner: -
+-- Name: FUNCTION fill_source_tables(organization_ids uuid[], event_ids uuid[], received_ats timestamp with time zone[], sources text[], event_types text[], payloads jsonb[]); Type: ACL; Schema: events; Owner: -
 --
 
-REVOKE ALL ON FUNCTION events.fill_source_tables(p_organization_ids uuid[], p_event_ids uuid[], p_received_ats timestamp with time zone[], p_sources text[], p_event_types text[], p_payloads jsonb[]) FROM PUBLIC;
-GRANT ALL ON FUNCTION events.fill_source_tables(p_organization_ids uuid[], p_event_ids uuid[], p_received_ats timestamp with time zone[], p_sources text[], p_event_types text[], p_payloads jsonb[]) TO service_role;
+REVOKE ALL ON FUNCTION events.fill_source_tables(organization_ids uuid[], event_ids uuid[], received_ats timestamp with time zone[], sources text[], event_types text[], payloads jsonb[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION events.fill_source_tables(organization_ids uuid[], event_ids uuid[], received_ats timestamp with time zone[], sources text[], event_types text[], payloads jsonb[]) TO service_role;
 
 --
 -- Name: FUNCTION github_fields(payload jsonb); Type: ACL; Schema: events; Owner: -
@@ -3886,19 +3831,11 @@ REVOKE ALL ON FUNCTION events.retained_tables() FROM PUBLIC;
 GRANT ALL ON FUNCTION events.retained_tables() TO service_role;
 
 --
--- Name: FUNCTION retry_delay(attempt integer, base_seconds integer, cap_seconds integer, jitter double precision); Type: ACL; Schema: events; Owner: -
+-- Name: FUNCTION route_events(organization_ids uuid[], event_ids uuid[], received_ats timestamp with time zone[], subscription_id uuid); Type: ACL; Schema: events; Owner: -
 --
 
-REVOKE ALL ON FUNCTION events.retry_delay(attempt integer, base_seconds integer, cap_seconds integer, jitter double precision) FROM PUBLIC;
-GRANT ALL ON FUNCTION events.retry_delay(attempt integer, base_seconds integer, cap_seconds integer, jitter double precision) TO authenticated;
-GRANT ALL ON FUNCTION events.retry_delay(attempt integer, base_seconds integer, cap_seconds integer, jitter double precision) TO service_role;
-
---
--- Name: FUNCTION route_events(p_organization_ids uuid[], p_event_ids uuid[], p_received_ats timestamp with time zone[], p_subscription_id uuid); Type: ACL; Schema: events; Owner: -
---
-
-REVOKE ALL ON FUNCTION events.route_events(p_organization_ids uuid[], p_event_ids uuid[], p_received_ats timestamp with time zone[], p_subscription_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION events.route_events(p_organization_ids uuid[], p_event_ids uuid[], p_received_ats timestamp with time zone[], p_subscription_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION events.route_events(organization_ids uuid[], event_ids uuid[], received_ats timestamp with time zone[], subscription_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION events.route_events(organization_ids uuid[], event_ids uuid[], received_ats timestamp with time zone[], subscription_id uuid) TO service_role;
 
 --
 -- Name: FUNCTION slack_fields(payload jsonb); Type: ACL; Schema: events; Owner: -
@@ -3909,18 +3846,12 @@ GRANT ALL ON FUNCTION events.slack_fields(payload jsonb) TO authenticated;
 GRANT ALL ON FUNCTION events.slack_fields(payload jsonb) TO service_role;
 
 --
--- Name: FUNCTION subscription_matches(p_event_source text, p_event_type text, p_payload jsonb, p_subscription_source text, p_event_type_like text, p_payload_filter jsonb); Type: ACL; Schema: events; Owner: -
+-- Name: FUNCTION subscription_matches(event_source text, event_type text, payload jsonb, subscription_source text, event_type_like text, payload_filter jsonb); Type: ACL; Schema: events; Owner: -
 --
 
-REVOKE ALL ON FUNCTION events.subscription_matches(p_event_source text, p_event_type text, p_payload jsonb, p_subscription_source text, p_event_type_like text, p_payload_filter jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION events.subscription_matches(p_event_source text, p_event_type text, p_payload jsonb, p_subscription_source text, p_event_type_like text, p_payload_filter jsonb) TO authenticated;
-GRANT ALL ON FUNCTION events.subscription_matches(p_event_source text, p_event_type text, p_payload jsonb, p_subscription_source text, p_event_type_like text, p_payload_filter jsonb) TO service_role;
-
---
--- Name: FUNCTION tg__check_status_transition(); Type: ACL; Schema: events; Owner: -
---
-
-REVOKE ALL ON FUNCTION events.tg__check_status_transition() FROM PUBLIC;
+REVOKE ALL ON FUNCTION events.subscription_matches(event_source text, event_type text, payload jsonb, subscription_source text, event_type_like text, payload_filter jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION events.subscription_matches(event_source text, event_type text, payload jsonb, subscription_source text, event_type_like text, payload_filter jsonb) TO authenticated;
+GRANT ALL ON FUNCTION events.subscription_matches(event_source text, event_type text, payload jsonb, subscription_source text, event_type_like text, payload_filter jsonb) TO service_role;
 
 --
 -- Name: FUNCTION validate_event(organization_id uuid, source text, event_type text, payload jsonb, context text); Type: ACL; Schema: events; Owner: -

@@ -2576,7 +2576,7 @@ CREATE VIEW monitoring.partition_health AS
             monitoring.classify('unmaintained_partitioned_table'::text, (1)::numeric) AS classify,
             1,
             format('%s is range-partitioned but base.partition_config does not maintain it: no premade partitions, no DEFAULT safety net, no retention'::text, s.parent_table) AS format,
-            format('select * from base.register_partitioned_table(%L, ''month'', p_premake => 3, p_retention => null);'::text, s.parent_table) AS format
+            format('select * from base.register_partitioned_table(%L, ''month'', premake => 3, retention => null);'::text, s.parent_table) AS format
            FROM s
           WHERE (NOT s.is_registered)) f;
 
@@ -3645,52 +3645,52 @@ ALTER TABLE monitoring.maintenance_jobs ENABLE ROW LEVEL SECURITY;
 ALTER TABLE monitoring.maintenance_runs ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: alert_thresholds select_monitor; Type: POLICY; Schema: monitoring; Owner: -
+-- Name: alert_thresholds select_platform_monitor; Type: POLICY; Schema: monitoring; Owner: -
 --
 
-CREATE POLICY select_monitor ON monitoring.alert_thresholds FOR SELECT TO platform_monitor USING (true);
+CREATE POLICY select_platform_monitor ON monitoring.alert_thresholds FOR SELECT TO platform_monitor USING (true);
 
 --
--- Name: POLICY select_monitor ON alert_thresholds; Type: COMMENT; Schema: monitoring; Owner: -
+-- Name: POLICY select_platform_monitor ON alert_thresholds; Type: COMMENT; Schema: monitoring; Owner: -
 --
 
-COMMENT ON POLICY select_monitor ON monitoring.alert_thresholds IS 'The monitoring role reads every threshold (classify() runs with the caller''s rights).';
+COMMENT ON POLICY select_platform_monitor ON monitoring.alert_thresholds IS 'The monitoring role reads every threshold (classify() runs with the caller''s rights).';
 
 --
--- Name: finding_sources select_monitor; Type: POLICY; Schema: monitoring; Owner: -
+-- Name: finding_sources select_platform_monitor; Type: POLICY; Schema: monitoring; Owner: -
 --
 
-CREATE POLICY select_monitor ON monitoring.finding_sources FOR SELECT TO platform_monitor USING (true);
+CREATE POLICY select_platform_monitor ON monitoring.finding_sources FOR SELECT TO platform_monitor USING (true);
 
 --
--- Name: POLICY select_monitor ON finding_sources; Type: COMMENT; Schema: monitoring; Owner: -
+-- Name: POLICY select_platform_monitor ON finding_sources; Type: COMMENT; Schema: monitoring; Owner: -
 --
 
-COMMENT ON POLICY select_monitor ON monitoring.finding_sources IS 'The monitoring role reads the registry (collect_findings() runs with the caller''s rights).';
+COMMENT ON POLICY select_platform_monitor ON monitoring.finding_sources IS 'The monitoring role reads the registry (collect_findings() runs with the caller''s rights).';
 
 --
--- Name: maintenance_jobs select_monitor; Type: POLICY; Schema: monitoring; Owner: -
+-- Name: maintenance_jobs select_platform_monitor; Type: POLICY; Schema: monitoring; Owner: -
 --
 
-CREATE POLICY select_monitor ON monitoring.maintenance_jobs FOR SELECT TO platform_monitor USING (true);
+CREATE POLICY select_platform_monitor ON monitoring.maintenance_jobs FOR SELECT TO platform_monitor USING (true);
 
 --
--- Name: POLICY select_monitor ON maintenance_jobs; Type: COMMENT; Schema: monitoring; Owner: -
+-- Name: POLICY select_platform_monitor ON maintenance_jobs; Type: COMMENT; Schema: monitoring; Owner: -
 --
 
-COMMENT ON POLICY select_monitor ON monitoring.maintenance_jobs IS 'The monitoring role reads the registry.';
+COMMENT ON POLICY select_platform_monitor ON monitoring.maintenance_jobs IS 'The monitoring role reads the registry.';
 
 --
--- Name: maintenance_runs select_monitor; Type: POLICY; Schema: monitoring; Owner: -
+-- Name: maintenance_runs select_platform_monitor; Type: POLICY; Schema: monitoring; Owner: -
 --
 
-CREATE POLICY select_monitor ON monitoring.maintenance_runs FOR SELECT TO platform_monitor USING (true);
+CREATE POLICY select_platform_monitor ON monitoring.maintenance_runs FOR SELECT TO platform_monitor USING (true);
 
 --
--- Name: POLICY select_monitor ON maintenance_runs; Type: COMMENT; Schema: monitoring; Owner: -
+-- Name: POLICY select_platform_monitor ON maintenance_runs; Type: COMMENT; Schema: monitoring; Owner: -
 --
 
-COMMENT ON POLICY select_monitor ON monitoring.maintenance_runs IS 'The monitoring role reads the run history.';
+COMMENT ON POLICY select_platform_monitor ON monitoring.maintenance_runs IS 'The monitoring role reads the run history.';
 
 --
 -- Name: SCHEMA monitoring; Type: ACL; Schema: -; Owner: -

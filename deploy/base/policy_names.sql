@@ -22,6 +22,9 @@
 begin;
 
 set local lock_timeout = '5s';
+-- Citus: DDL on distributed tables and function DDL in one transaction need sequential shard
+-- commands (a placeholder setting where Citus is absent).
+set local citus.multi_shard_modify_mode = 'sequential';
 
 alter policy delete_admin_lead_or_self on projects.project_members rename to delete_admin_or_lead_or_self;
 alter policy delete_self_or_admin on prompts.prompt_feedback rename to delete_admin_or_self;

@@ -9,6 +9,9 @@
 begin;
 
 set local lock_timeout = '5s';
+-- Citus: DDL on distributed tables and function DDL in one transaction need sequential shard
+-- commands (a placeholder setting where Citus is absent).
+set local citus.multi_shard_modify_mode = 'sequential';
 
 create or replace function events.fail_delivery(organization_id uuid, delivery_id uuid, worker_id text, error text,
                                                  retryable boolean default true, response jsonb default null)

@@ -17,6 +17,9 @@
 begin;
 
 set local lock_timeout = '5s';
+-- Citus: DDL on distributed tables and function DDL in one transaction need sequential shard
+-- commands (a placeholder setting where Citus is absent).
+set local citus.multi_shard_modify_mode = 'sequential';
 
 -- The CHECK constraints that call the three functions go first.
 alter table projects.projects drop constraint projects_goals_check;

@@ -27,6 +27,9 @@
 begin;
 
 set local lock_timeout = '5s';
+-- Citus: DDL on distributed tables and function DDL in one transaction need sequential shard
+-- commands (a placeholder setting where Citus is absent).
+set local citus.multi_shard_modify_mode = 'sequential';
 
 -- The generated columns that call organization_search_token and utf8_sha256 go first (the GIN
 -- index on search_vector with its column).

@@ -26,6 +26,9 @@
 begin;
 
 set local lock_timeout = '5s';
+-- Citus: DDL on distributed tables and function DDL in one transaction need sequential shard
+-- commands (a placeholder setting where Citus is absent).
+set local citus.multi_shard_modify_mode = 'sequential';
 
 create function internal.tasks_record_history(p_tasks tasks.tasks[], p_status text, p_results jsonb[] default null,
                                               p_error text default null, p_reasons text[] default null,

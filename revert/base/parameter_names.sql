@@ -4,6 +4,9 @@
 begin;
 
 set local lock_timeout = '5s';
+-- Citus: DDL on distributed tables and function DDL in one transaction need sequential shard
+-- commands (a placeholder setting where Citus is absent).
+set local citus.multi_shard_modify_mode = 'sequential';
 
 -- base.partitions calls partition_bounds: out of the way first.
 drop view base.partitions;
@@ -330,7 +333,8 @@ $function$;
 comment on function base.refuse_oversized(text, bigint, bigint) is
   'Raises 22023 naming an argument whose size is over its cap; never returns. Called by SQL functions as (size <= cap or base.refuse_oversized(name, size, cap)).';
 revoke execute on function base.refuse_oversized(text, bigint, bigint) from public;
-grant execute on function base.refuse_oversized(text, bigint, bigint) to authenticated, platform_monitor, service_role;
+grant execute on function base.refuse_oversized(text, bigint, bigint) to authenticated, service_role;
+grant execute on function base.refuse_oversized(text, bigint, bigint) to platform_monitor;  -- in the order the grants were first made (monitoring/alert_thresholds)
 
 create function base.register_partitioned_table(p_parent_table regclass, p_granularity text, p_premake integer default 3, p_retention interval default NULL::interval, p_guard_key boolean default true, p_key_past_window interval default NULL::interval, p_key_future_window interval default '1 day'::interval, p_retention_floor interval default NULL::interval)
 returns table (parent_table text, action text, partition_name text)

@@ -3,6 +3,9 @@
 begin;
 
 set local lock_timeout = '5s';
+-- Citus: DDL on distributed tables and function DDL in one transaction need sequential shard
+-- commands (a placeholder setting where Citus is absent).
+set local citus.multi_shard_modify_mode = 'sequential';
 
 alter policy update_member_self on prompts.prompt_feedback rename to update_self;
 alter policy select_viewer on tasks.workflows rename to select_member;

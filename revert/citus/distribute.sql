@@ -130,10 +130,14 @@ begin
     perform pg_catalog.undistribute_table(v_rec.rel);
   end loop;
 
-  -- what undistribute_table dropped first (in the form it had on Citus), then the single-node forms
+  -- what undistribute_table dropped first (in the form it had on Citus), then the single-node forms.
+  -- Function bodies are not checked while they come back: a SQL function may call one restored
+  -- after it (the order is by oid, and a later change may have re-created the callee).
+  perform pg_catalog.set_config('check_function_bodies', 'off', true);
   for v_rec in select statement from pg_temp.citus_restore order by step loop
     execute v_rec.statement;
   end loop;
+  perform pg_catalog.set_config('check_function_bodies', 'on', true);
 
   for v_rec in select statement from internal.citus_distribution_undo where phase = 2 order by step loop
     execute v_rec.statement;

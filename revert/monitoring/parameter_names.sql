@@ -4,6 +4,9 @@
 begin;
 
 set local lock_timeout = '5s';
+-- Citus: DDL on distributed tables and function DDL in one transaction need sequential shard
+-- commands (a placeholder setting where Citus is absent).
+set local citus.multi_shard_modify_mode = 'sequential';
 
 create or replace view monitoring.partition_health as
 select f.category, f.check_name, f.object_name, f.severity, f.value, f.details,

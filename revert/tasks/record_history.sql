@@ -6,6 +6,9 @@
 begin;
 
 set local lock_timeout = '5s';
+-- Citus: DDL on distributed tables and function DDL in one transaction need sequential shard
+-- commands (a placeholder setting where Citus is absent).
+set local citus.multi_shard_modify_mode = 'sequential';
 
 CREATE OR REPLACE FUNCTION internal.tasks_finish(p_organization_id uuid, p_task_id uuid, p_worker_id text, p_status text, p_result jsonb, p_error text, p_expired_only boolean DEFAULT false)
  RETURNS tasks.tasks

@@ -5,6 +5,9 @@
 begin;
 
 set local lock_timeout = '5s';
+-- Citus: DDL on distributed tables and function DDL in one transaction need sequential shard
+-- commands (a placeholder setting where Citus is absent).
+set local citus.multi_shard_modify_mode = 'sequential';
 
 create or replace function tasks.fail_task(organization_id uuid, task_id uuid, worker_id text, error text, retryable boolean default true)
 returns tasks.tasks

@@ -460,7 +460,7 @@ $$;
 -- Name: FUNCTION record_analysis_run(organization_id uuid, repository_id uuid, report jsonb); Type: COMMENT; Schema: analytics; Owner: -
 --
 
-COMMENT ON FUNCTION analytics.record_analysis_run(organization_id uuid, repository_id uuid, report jsonb) IS 'Records a complete analysis run from one JSON report (shape in the deploy script and the README): run, files, code-element trees, issues (carried over by fingerprint), metrics, performance, final status. Returns the run id. Runs as the caller under RLS. 42501 not a member, 22023 malformed report, P0002 unknown repository, 23514 out-of-range values.';
+COMMENT ON FUNCTION analytics.record_analysis_run(organization_id uuid, repository_id uuid, report jsonb) IS 'Records a complete analysis run from one JSON report (shape in docs/analytics.md and the deploy script): run, files, code-element trees, issues (carried over by fingerprint), metrics, performance, final status. Returns the run id. Runs as the caller under RLS. 42501 not a member, 22023 malformed report, P0002 unknown repository, 23514 out-of-range values.';
 
 --
 -- Name: refresh_metric_trends(uuid, uuid, timestamp with time zone); Type: FUNCTION; Schema: analytics; Owner: -

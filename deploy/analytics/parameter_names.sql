@@ -21,6 +21,7 @@ drop function analytics.refresh_metric_trends(uuid, uuid, timestamp with time zo
 create function analytics.refresh_metric_trends(organization_id uuid default NULL::uuid, repository_id uuid default NULL::uuid, since timestamp with time zone default NULL::timestamp with time zone)
 returns integer
 language sql
+volatile
 set search_path = pg_catalog, pg_temp
 as $function$
   select internal.refresh_metric_trends(refresh_metric_trends.organization_id, refresh_metric_trends.repository_id, refresh_metric_trends.since)

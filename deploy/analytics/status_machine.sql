@@ -46,6 +46,7 @@ create trigger _000_check_status_transition
 CREATE OR REPLACE FUNCTION internal.tg_analysis_runs__guard_status()
  RETURNS trigger
  LANGUAGE plpgsql
+ VOLATILE
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
 begin
@@ -101,6 +102,7 @@ comment on function internal.tg_analysis_runs__guard_status() is
 CREATE OR REPLACE FUNCTION internal.tg_issues__guard_status()
  RETURNS trigger
  LANGUAGE plpgsql
+ VOLATILE
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
 begin
@@ -138,6 +140,7 @@ comment on function internal.tg_issues__guard_status() is
 CREATE OR REPLACE FUNCTION analytics.set_issue_status(organization_id uuid, issue_id uuid, new_status text, note text DEFAULT NULL::text)
  RETURNS analytics.issues
  LANGUAGE plpgsql
+ VOLATILE
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
 declare

@@ -50,6 +50,7 @@ drop function internal.revoke_invitation(uuid);
 create function base.create_partition(parent regclass, granularity text, start timestamp with time zone)
 returns text
 language plpgsql
+volatile
 security definer
 set search_path = pg_catalog, pg_temp
 set lock_timeout = '10s'
@@ -140,6 +141,7 @@ revoke execute on function base.create_partition(regclass, text, timestamp with 
 create function base.enable_append_only(table_name regclass)
 returns void
 language plpgsql
+volatile
 set search_path = pg_catalog, pg_temp
 as $function$
 declare
@@ -166,6 +168,7 @@ revoke execute on function base.enable_append_only(regclass) from public;
 create function base.enable_audit(table_name regclass)
 returns void
 language plpgsql
+volatile
 set search_path = pg_catalog, pg_temp
 as $function$
 begin
@@ -201,6 +204,7 @@ grant execute on function base.has_organization_role(uuid, base.organization_rol
 create function base.maintain_partitioned_table(config base.partition_config)
 returns table (action text, partition_name text)
 language plpgsql
+volatile
 set search_path = pg_catalog, pg_temp
 set lock_timeout = '10s'
 as $function$
@@ -357,6 +361,7 @@ grant execute on function base.refuse_oversized(text, bigint, bigint) to authent
 create function base.register_partitioned_table(parent regclass, granularity text, premake integer default 3, retention interval default NULL::interval, guard_key boolean default true, key_past_window interval default NULL::interval, key_future_window interval default '1 day'::interval, retention_floor interval default NULL::interval)
 returns table (parent_table text, action text, partition_name text)
 language plpgsql
+volatile
 set search_path = pg_catalog, pg_temp
 as $function$
 begin
@@ -390,6 +395,7 @@ revoke execute on function base.register_partitioned_table(regclass, text, integ
 create function base.run_partition_maintenance(parent regclass default NULL::regclass)
 returns table (parent_table text, action text, partition_name text)
 language plpgsql
+volatile
 security definer
 set search_path = pg_catalog, pg_temp
 set lock_timeout = '10s'
@@ -454,6 +460,7 @@ grant execute on function base.uuid_v7_timestamp(uuid) to authenticated, service
 create function internal.accept_invitation(p_invitation_id uuid)
 returns base.organization_members
 language plpgsql
+volatile
 security definer
 set search_path = pg_catalog, pg_temp
 as $function$
@@ -523,6 +530,7 @@ grant execute on function internal.accept_invitation(uuid) to authenticated;
 create function internal.create_organization(p_name text, p_slug text, p_description text default NULL::text)
 returns base.organizations
 language plpgsql
+volatile
 security definer
 set search_path = pg_catalog, pg_temp
 as $function$
@@ -557,6 +565,7 @@ grant execute on function internal.create_organization(text, text, text) to auth
 create function internal.invite_member(p_organization_id uuid, p_email text, p_role base.organization_role default 'member'::base.organization_role, p_expires_in interval default '7 days'::interval)
 returns uuid
 language plpgsql
+volatile
 security definer
 set search_path = pg_catalog, pg_temp
 as $function$
@@ -634,6 +643,7 @@ grant execute on function internal.invite_member(uuid, text, base.organization_r
 create function internal.revoke_invitation(p_invitation_id uuid)
 returns base.organization_invitations
 language plpgsql
+volatile
 security definer
 set search_path = pg_catalog, pg_temp
 as $function$

@@ -480,6 +480,7 @@ grant execute on function prompts.validate_variable_declarations(jsonb) to authe
 create function internal.put_context(p_source_id uuid, p_key text, p_content text, p_ttl interval default NULL::interval, p_metadata jsonb default '{}'::jsonb)
 returns prompts.context_data
 language plpgsql
+volatile
 security definer
 set search_path = pg_catalog, pg_temp
 as $function$

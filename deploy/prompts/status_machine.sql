@@ -27,6 +27,7 @@ create trigger _000_check_status_transition
 CREATE OR REPLACE FUNCTION prompts.tg_prompt_executions__compute()
  RETURNS trigger
  LANGUAGE plpgsql
+ VOLATILE
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
 begin

@@ -21,6 +21,7 @@ drop function tasks.promote_due_tasks(integer);
 create function tasks.promote_due_tasks(max_tasks integer default 1000)
 returns integer
 language plpgsql
+volatile
 set search_path = pg_catalog, pg_temp
 as $function$
 declare

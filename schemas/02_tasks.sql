@@ -432,8 +432,20 @@ declare
   v_existing   uuid;
   v_tries      integer := 0;
 begin
-  v_definition := internal.tasks_definition_for_enqueue(p_organization_id, p_definition_name,
-                                                        p_priority, 'enqueuing a task');
+  -- The checks of internal.tasks_definition_for_enqueue, asked here in one pass on the hot path
+  -- (each call of a function with a pinned search_path costs about 1.5 us, and this saves two of
+  -- them per task); when any of them fails, that function runs and raises the error.
+  select d.* into v_definition
+    from tasks.task_definitions as d
+   where d.organization_id = p_organization_id and d.name = p_definition_name;
+  if not (found and v_definition.is_active
+          and coalesce(p_priority, 0) between -1000 and 1000
+          and (pg_catalog.pg_has_role(coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user),
+                                      'service_role', 'USAGE')
+               or base.has_organization_role(p_organization_id, 'member'))) then
+    v_definition := internal.tasks_definition_for_enqueue(p_organization_id, p_definition_name,
+                                                          p_priority, 'enqueuing a task');
+  end if;
   if jsonb_typeof(v_payload) <> 'object' then
     raise exception 'payload must be a JSON object, not %', jsonb_typeof(v_payload)
       using errcode = '22023';
@@ -659,7 +671,6 @@ CREATE FUNCTION internal.tasks_cancel_cascade(p_organization_id uuid, p_root_ids
 declare
   v_ids     uuid[];
   v_parents uuid[];
-  v_tasks   tasks.tasks[];
   v_reasons text[];
   v_causes  uuid[];
 begin
@@ -690,22 +701,17 @@ begin
    order by t.id
      for update of t;
 
-  with moved as (
-    delete from tasks.tasks as t
-     where t.organization_id = p_organization_id and t.id = any (v_ids)
-    returning t.*)
-  select array_agg(m::tasks.tasks),
-         array_agg(case when c.parent is null then p_root_reason
-                        else format('dependency %s %s', c.parent,
-                                    case when c.parent = any (p_root_ids) then p_root_status else 'cancelled' end) end),
-         array_agg(case when c.parent is null then p_root_cause else c.parent end)
-    into v_tasks, v_reasons, v_causes
-    from moved as m
-    join unnest(v_ids, v_parents) as c(id, parent) on c.id = m.id;
-  if v_tasks is null then
-    return;
-  end if;
-  return query select * from unnest(internal.tasks_record_history(v_tasks, 'cancelled', null, null, v_reasons, v_causes));
+  select array_agg(case when c.parent is null then p_root_reason
+                         else format('dependency %s %s', c.parent,
+                                     case when c.parent = any (p_root_ids) then p_root_status else 'cancelled' end) end
+                    order by c.n),
+         array_agg(case when c.parent is null then p_root_cause else c.parent end order by c.n)
+    into v_reasons, v_causes
+    from unnest(v_ids, v_parents) with ordinality as c(id, parent, n);
+
+  return query
+  select * from internal.tasks_move_to_history(p_organization_id, v_ids, 'cancelled', p_held_only => false,
+                                               p_reasons => v_reasons, p_causes => v_causes);
 end
 $$;
 
@@ -724,34 +730,65 @@ CREATE FUNCTION internal.tasks_complete_batch(p_worker_id text, p_task_ids uuid[
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
-  v_tasks   tasks.tasks[];
-  v_results jsonb[];
-  v_dep     record;
+  v_group record;
+  v_flows bigint := 0;
+  v_task  tasks.tasks;
+  v_moved uuid[];
+  v_dep   record;
 begin
-  with batch as (
-    select b.id, b.result from unnest(p_task_ids, p_results) as b(id, result)),
-  done as (
-    delete from tasks.tasks as t
-     using batch as b
-     where t.status = 'running' and t.worker_id = p_worker_id and t.id = b.id and t.workflow_id is null
-    returning t.*)
-  -- Each task's result by its id (the first one given for an id listed twice).
-  select array_agg(d::tasks.tasks), array_agg(r.result) into v_tasks, v_results
-    from done as d
-    left join lateral (select b.result from batch as b where b.id = d.id limit 1) as r on true;
-  if v_tasks is null then
-    return;
-  end if;
-  return query select * from pg_catalog.unnest(internal.tasks_record_history(v_tasks, 'succeeded', v_results));
-
-  for v_dep in
-    select distinct d.organization_id, d.depends_on_task_id
-      from tasks.task_dependencies as d
-      join pg_catalog.unnest(v_tasks) as f on d.organization_id = f.organization_id and d.depends_on_task_id = f.id
-     order by d.depends_on_task_id
+  -- The tasks of the batch running under this worker's lease, each once with the first result
+  -- given for it, by organization: those outside a workflow move together (one statement per
+  -- organization, a single shard on Citus); those of a workflow are counted here and ended one by
+  -- one below.
+  for v_group in
+    select t.organization_id,
+           array_agg(t.id) filter (where t.workflow_id is null) as ids,
+           array_agg(b.result) filter (where t.workflow_id is null) as results,
+           count(*) filter (where t.workflow_id is not null) as flows
+      from (select distinct on (b.id) b.id, b.result
+              from unnest(p_task_ids, p_results) with ordinality as b(id, result, n)
+             order by b.id, b.n) as b
+      join tasks.tasks as t on t.id = b.id and t.status = 'running' and t.worker_id = p_worker_id
+     group by t.organization_id
+     order by t.organization_id
   loop
-    perform internal.tasks_release_dependants(v_dep.organization_id, v_dep.depends_on_task_id);
+    v_flows := v_flows + v_group.flows;
+    continue when v_group.ids is null;
+    v_moved := '{}'::uuid[];
+    for v_task in
+      select * from internal.tasks_move_to_history(v_group.organization_id, v_group.ids, 'succeeded',
+                                                   p_worker_id => p_worker_id, p_results => v_group.results,
+                                                   p_standalone_only => true)
+    loop
+      return next v_task;
+      v_moved := v_moved || v_task.id;
+    end loop;
+
+    for v_dep in
+      select distinct d.depends_on_task_id
+        from tasks.task_dependencies as d
+       where d.organization_id = v_group.organization_id and d.depends_on_task_id = any (v_moved)
+       order by d.depends_on_task_id
+    loop
+      perform internal.tasks_release_dependants(v_group.organization_id, v_dep.depends_on_task_id);
+    end loop;
   end loop;
+
+  -- Tasks of workflows: one by one, each locking its workflow first (internal.tasks_finish), in
+  -- workflow order; read again, as a task may have left this worker meanwhile.
+  if v_flows > 0 then
+    for v_dep in
+      select t.organization_id, t.id, b.result
+        from (select distinct on (b.id) b.id, b.result
+                from unnest(p_task_ids, p_results) with ordinality as b(id, result, n)
+               order by b.id, b.n) as b
+        join tasks.tasks as t on t.id = b.id
+       where t.status = 'running' and t.worker_id = p_worker_id and t.workflow_id is not null
+       order by t.workflow_id, t.id
+    loop
+      return next internal.tasks_finish(v_dep.organization_id, v_dep.id, p_worker_id, 'succeeded', v_dep.result, null);
+    end loop;
+  end if;
 end
 $$;
 
@@ -759,7 +796,7 @@ $$;
 -- Name: FUNCTION tasks_complete_batch(p_worker_id text, p_task_ids uuid[], p_results jsonb[]); Type: COMMENT; Schema: internal; Owner: -
 --
 
-COMMENT ON FUNCTION internal.tasks_complete_batch(p_worker_id text, p_task_ids uuid[], p_results jsonb[]) IS 'Completes the listed tasks outside workflows that run under p_worker_id: moves them to task_history as succeeded with their results and releases their dependants. Returns the completed tasks; others are left alone.';
+COMMENT ON FUNCTION internal.tasks_complete_batch(p_worker_id text, p_task_ids uuid[], p_results jsonb[]) IS 'The body of tasks.complete_tasks: completes the listed tasks running under p_worker_id, those outside a workflow in one move per organization (internal.tasks_move_to_history), then those of workflows one by one (internal.tasks_finish). Returns the history rows.';
 
 --
 -- Name: task_definitions; Type: TABLE; Schema: tasks; Owner: -
@@ -942,11 +979,10 @@ begin
     perform internal.tasks_lock_workflow(p_organization_id, v_workflow_id);
   end if;
 
-  delete from tasks.tasks as t
-   where t.organization_id = p_organization_id and t.id = p_task_id
-     and t.status = 'running' and t.worker_id = p_worker_id
-     and (not p_expired_only or t.locked_until < now())
-  returning t.* into v_task;
+  select * into v_task
+    from internal.tasks_move_to_history(p_organization_id, array[p_task_id], p_status, p_worker_id => p_worker_id,
+                                        p_results => array[p_result], p_error => p_error,
+                                        p_expired_only => p_expired_only);
 
   if not found then
     if p_expired_only then
@@ -955,7 +991,6 @@ begin
     perform internal.tasks_raise_not_leased(p_organization_id, p_task_id, p_worker_id,
                                             case p_status when 'succeeded' then 'complete' else 'fail' end);
   end if;
-  v_task := (internal.tasks_record_history(array[v_task], p_status, array[p_result], p_error))[1];
 
   if p_status = 'succeeded' then
     perform internal.tasks_release_dependants(p_organization_id, p_task_id);
@@ -1005,6 +1040,54 @@ $$;
 COMMENT ON FUNCTION internal.tasks_lock_workflow(p_organization_id uuid, p_workflow_id uuid) IS 'Locks a workflow row (FOR NO KEY UPDATE, through an UPDATE of updated_at) and returns it; P0002 when missing. Always taken before any task row of the workflow.';
 
 --
+-- Name: tasks_move_to_history(uuid, uuid[], text, text, jsonb[], text, text[], uuid[], boolean, boolean, boolean); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tasks_move_to_history(p_organization_id uuid, p_task_ids uuid[], p_status text, p_worker_id text DEFAULT NULL::text, p_results jsonb[] DEFAULT NULL::jsonb[], p_error text DEFAULT NULL::text, p_reasons text[] DEFAULT NULL::text[], p_causes uuid[] DEFAULT NULL::uuid[], p_standalone_only boolean DEFAULT false, p_expired_only boolean DEFAULT false, p_held_only boolean DEFAULT true) RETURNS SETOF tasks.tasks
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+begin
+  -- Which tasks: those of the organization listed in p_task_ids that run under p_worker_id's lease
+  -- (a NULL worker holds none), or in any state when p_held_only is false (a cancellation); with
+  -- p_standalone_only only those outside a workflow, with p_expired_only only those whose lease has
+  -- run out. An id given twice moves its task once (with
+  -- the outcome of one of them: callers pass each task once).
+  -- The history row: every column from the task as it left the queue, except the final status, no
+  -- lease (locked_until), finished_at and updated_at now, the result, cancellation reason and cause
+  -- given at the task's position, and p_error (else the task's last error).
+  return query
+  with moved as (
+    delete from tasks.tasks as t
+     using unnest(p_task_ids, p_results, p_reasons, p_causes) as o(id, outcome_result, outcome_reason, outcome_cause)
+     where t.organization_id = p_organization_id and t.id = o.id
+       and (not p_held_only or (t.status = 'running' and t.worker_id = p_worker_id))
+       and (not p_standalone_only or t.workflow_id is null)
+       and (not p_expired_only or t.locked_until < now())
+    returning t.*, o.outcome_result, o.outcome_reason, o.outcome_cause)
+  insert into tasks.task_history
+    (organization_id, id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
+     attempts, max_attempts, lease_duration, backoff_base, backoff_cap, pending_dependencies, worker_id,
+     locked_until, heartbeat_at, started_at, finished_at, result, last_error, cancellation_reason,
+     cause_task_id, idempotency_key, enqueued_by, created_at, updated_at)
+  select m.organization_id, m.id, m.definition_id, m.workflow_id, m.queue_name, p_status, m.priority, m.payload,
+         m.scheduled_at, m.attempts, m.max_attempts, m.lease_duration, m.backoff_base, m.backoff_cap,
+         m.pending_dependencies, m.worker_id, null, m.heartbeat_at, m.started_at, now(),
+         m.outcome_result, coalesce(p_error, m.last_error), m.outcome_reason,
+         m.outcome_cause, m.idempotency_key, m.enqueued_by, m.created_at, now()
+    from moved as m
+  returning *;
+end
+$$;
+
+--
+-- Name: FUNCTION tasks_move_to_history(p_organization_id uuid, p_task_ids uuid[], p_status text, p_worker_id text, p_results jsonb[], p_error text, p_reasons text[], p_causes uuid[], p_standalone_only boolean, p_expired_only boolean, p_held_only boolean); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tasks_move_to_history(p_organization_id uuid, p_task_ids uuid[], p_status text, p_worker_id text, p_results jsonb[], p_error text, p_reasons text[], p_causes uuid[], p_standalone_only boolean, p_expired_only boolean, p_held_only boolean) IS 'The one writer of tasks.task_history: moves the tasks p_task_ids of organization p_organization_id out of the queue and records them as ended with p_status, finished now, with the result, cancellation reason and causing task at the same position of p_results, p_reasons and p_causes, and p_error (else the task''s last error). Only tasks running under the lease of p_worker_id move (none for a NULL worker), or tasks in any state with p_held_only false; with p_standalone_only only tasks outside a workflow, with p_expired_only only expired leases. Returns the history rows of the tasks it moved. Called by every function that ends a task.';
+
+--
 -- Name: tasks_raise_not_leased(uuid, uuid, text, text); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -1040,45 +1123,6 @@ $$;
 --
 
 COMMENT ON FUNCTION internal.tasks_raise_not_leased(p_organization_id uuid, p_task_id uuid, p_worker_id text, p_action text) IS 'Raises P0002 when the task exists nowhere, else 55000 naming its status and lease holder. For heartbeat_task, complete_task and fail_task.';
-
---
--- Name: tasks_record_history(tasks.tasks[], text, jsonb[], text, text[], uuid[]); Type: FUNCTION; Schema: internal; Owner: -
---
-
-CREATE FUNCTION internal.tasks_record_history(p_tasks tasks.tasks[], p_status text, p_results jsonb[] DEFAULT NULL::jsonb[], p_error text DEFAULT NULL::text, p_reasons text[] DEFAULT NULL::text[], p_causes uuid[] DEFAULT NULL::uuid[]) RETURNS tasks.tasks[]
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-declare
-  v_rows tasks.tasks[];
-begin
-  -- Every column comes from the task as it left the queue, except: the final status, no lease
-  -- (locked_until), finished_at and updated_at now, the result (p_results, by position), the
-  -- error (p_error, else the task's last one), the cancellation reason and its cause (p_reasons,
-  -- p_causes, by position).
-  with recorded as (
-    insert into tasks.task_history
-      (organization_id, id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
-       attempts, max_attempts, lease_duration, backoff_base, backoff_cap, pending_dependencies, worker_id,
-       locked_until, heartbeat_at, started_at, finished_at, result, last_error, cancellation_reason,
-       cause_task_id, idempotency_key, enqueued_by, created_at, updated_at)
-    select m.organization_id, m.id, m.definition_id, m.workflow_id, m.queue_name, p_status, m.priority, m.payload,
-           m.scheduled_at, m.attempts, m.max_attempts, m.lease_duration, m.backoff_base, m.backoff_cap,
-           m.pending_dependencies, m.worker_id, null, m.heartbeat_at, m.started_at, now(),
-           p_results[m.ordinality::integer], coalesce(p_error, m.last_error), p_reasons[m.ordinality::integer],
-           p_causes[m.ordinality::integer], m.idempotency_key, m.enqueued_by, m.created_at, now()
-      from unnest(p_tasks) with ordinality as m
-    returning *)
-  select array_agg(r::tasks.tasks) into v_rows from recorded as r;
-  return v_rows;
-end
-$$;
-
---
--- Name: FUNCTION tasks_record_history(p_tasks tasks.tasks[], p_status text, p_results jsonb[], p_error text, p_reasons text[], p_causes uuid[]); Type: COMMENT; Schema: internal; Owner: -
---
-
-COMMENT ON FUNCTION internal.tasks_record_history(p_tasks tasks.tasks[], p_status text, p_results jsonb[], p_error text, p_reasons text[], p_causes uuid[]) IS 'The one writer of tasks.task_history: records the tasks just deleted from the queue (p_tasks, as they were) as ended with p_status, finished now, with the result, cancellation reason and causing task at the same position of p_results, p_reasons and p_causes, and p_error (else the task''s last error). Returns the history rows. Called by every function that ends a task.';
 
 --
 -- Name: tasks_refresh_workflow(uuid, uuid, boolean); Type: FUNCTION; Schema: internal; Owner: -
@@ -1497,16 +1541,15 @@ begin
   -- Move the task. Whether anything depends on it is asked in a later statement: when this one
   -- waited for a transaction adding an edge to the task (the dependency trigger writes the task's
   -- row), only a later snapshot sees that edge (READ COMMITTED).
-  delete from tasks.tasks as t
-   where t.organization_id = complete_task.organization_id and t.id = complete_task.task_id
-     and t.status = 'running' and t.worker_id = complete_task.worker_id and t.workflow_id is null
-  returning t.* into v_task;
+  select * into v_task
+    from internal.tasks_move_to_history(complete_task.organization_id, array[complete_task.task_id],
+                                        'succeeded', p_worker_id => complete_task.worker_id,
+                                        p_results => array[complete_task.result], p_standalone_only => true);
   if not found then
     -- A task of a workflow (or an error): the general path, which locks the workflow first.
     return internal.tasks_finish(complete_task.organization_id, complete_task.task_id, complete_task.worker_id,
                                  'succeeded', complete_task.result, null);
   end if;
-  v_task := (internal.tasks_record_history(array[v_task], 'succeeded', array[complete_task.result]))[1];
 
   if exists (select from tasks.task_dependencies as dep
               where dep.organization_id = complete_task.organization_id and dep.depends_on_task_id = complete_task.task_id) then
@@ -1530,8 +1573,6 @@ CREATE FUNCTION tasks.complete_tasks(worker_id text, task_ids uuid[], results js
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-declare
-  v_rest record;
 begin
   if cardinality(complete_tasks.task_ids) is null or cardinality(complete_tasks.task_ids) not between 1 and 1000 then
     raise exception 'task_ids must hold 1 to 1000 task ids'
@@ -1547,18 +1588,6 @@ begin
 
   return query
   select * from internal.tasks_complete_batch(complete_tasks.worker_id, complete_tasks.task_ids, complete_tasks.results);
-
-  -- Tasks of workflows held by this worker: one by one, each locking its workflow first.
-  for v_rest in
-    select t.organization_id, t.id, b.result
-      from unnest(complete_tasks.task_ids, complete_tasks.results) as b(id, result)
-      join tasks.tasks as t on t.id = b.id
-     where t.status = 'running' and t.worker_id = complete_tasks.worker_id
-     order by t.workflow_id, t.id
-  loop
-    return next internal.tasks_finish(v_rest.organization_id, v_rest.id, complete_tasks.worker_id, 'succeeded',
-                                      v_rest.result, null);
-  end loop;
 end
 $$;
 
@@ -3340,18 +3369,18 @@ REVOKE ALL ON FUNCTION internal.tasks_lock_workflow(p_organization_id uuid, p_wo
 GRANT ALL ON FUNCTION internal.tasks_lock_workflow(p_organization_id uuid, p_workflow_id uuid) TO service_role;
 
 --
+-- Name: FUNCTION tasks_move_to_history(p_organization_id uuid, p_task_ids uuid[], p_status text, p_worker_id text, p_results jsonb[], p_error text, p_reasons text[], p_causes uuid[], p_standalone_only boolean, p_expired_only boolean, p_held_only boolean); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tasks_move_to_history(p_organization_id uuid, p_task_ids uuid[], p_status text, p_worker_id text, p_results jsonb[], p_error text, p_reasons text[], p_causes uuid[], p_standalone_only boolean, p_expired_only boolean, p_held_only boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.tasks_move_to_history(p_organization_id uuid, p_task_ids uuid[], p_status text, p_worker_id text, p_results jsonb[], p_error text, p_reasons text[], p_causes uuid[], p_standalone_only boolean, p_expired_only boolean, p_held_only boolean) TO service_role;
+
+--
 -- Name: FUNCTION tasks_raise_not_leased(p_organization_id uuid, p_task_id uuid, p_worker_id text, p_action text); Type: ACL; Schema: internal; Owner: -
 --
 
 REVOKE ALL ON FUNCTION internal.tasks_raise_not_leased(p_organization_id uuid, p_task_id uuid, p_worker_id text, p_action text) FROM PUBLIC;
 GRANT ALL ON FUNCTION internal.tasks_raise_not_leased(p_organization_id uuid, p_task_id uuid, p_worker_id text, p_action text) TO service_role;
-
---
--- Name: FUNCTION tasks_record_history(p_tasks tasks.tasks[], p_status text, p_results jsonb[], p_error text, p_reasons text[], p_causes uuid[]); Type: ACL; Schema: internal; Owner: -
---
-
-REVOKE ALL ON FUNCTION internal.tasks_record_history(p_tasks tasks.tasks[], p_status text, p_results jsonb[], p_error text, p_reasons text[], p_causes uuid[]) FROM PUBLIC;
-GRANT ALL ON FUNCTION internal.tasks_record_history(p_tasks tasks.tasks[], p_status text, p_results jsonb[], p_error text, p_reasons text[], p_causes uuid[]) TO service_role;
 
 --
 -- Name: FUNCTION tasks_refresh_workflow(p_organization_id uuid, p_workflow_id uuid, p_started boolean); Type: ACL; Schema: internal; Owner: -

@@ -1,27 +1,21 @@
 -- Deploy platform:tasks/record_history to pg
 -- The task history row is built in one place. A task ends by leaving the queue (DELETE from
 -- tasks.tasks) and arriving in tasks.task_history with its final status, finished_at and, per
--- outcome, a result, an error or a cancellation reason. The 28-column INSERT that does the second
--- half was written out four times (complete_task, tasks_complete_batch, tasks_cancel_cascade,
--- tasks_finish); now each of them deletes the rows and hands them to
--- internal.tasks_record_history, the only function body that inserts into tasks.task_history
--- (tests/pgtap/tasks/08_history_row.sql holds that, and checks the row of every way a task ends).
+-- outcome, a result, an error or a cancellation reason. The DELETE and the 28-column INSERT were
+-- written out four times (complete_task, tasks_complete_batch, tasks_cancel_cascade,
+-- tasks_finish); now each of them names the tasks and the outcome, and
+-- internal.tasks_move_to_history moves them in one statement per organization. It is the only
+-- function body that inserts into tasks.task_history (tests/pgtap/tasks/08_history_row.sql holds
+-- that, and checks the row of every way a task ends).
 --
--- The callers take the deleted rows with RETURNING t.* (no whole-row reference: Citus deparses
--- these statements to the shards) and pass them as tasks.tasks values.
---
--- Why a function over arrays rather than an AFTER DELETE trigger: the outcome (status, result,
--- reason, cause) is not in the deleted row, and writing it there first would cost every completion
--- an UPDATE of the hot queue. Why arrays: the batch paths (complete_tasks, a cascade) stay one
--- set-based INSERT, and the single-task path calls it as a plain expression (no query of its own).
--- Measured against the four inline INSERTs on one cluster (main ce6c5fd and this change, alternating;
--- 2 cores shared with other work): backend CPU per task (utime+stime, median of 4) complete_task
--- 102.5 -> 118.7 us (+16%), complete_tasks of 100 21.2 -> 23.8 us (+12%), a last failure 661 -> 680 us
--- (+3%): one more PL/pgSQL call with its own search_path and the rows passed as an array. In
--- bench/tasks.py (8 workers, 3 rounds each) the claim + complete throughput moved within the
--- run-to-run noise (pgbench client 1,752 / 2,629 / 3,336 -> 2,168 / 1,686 / 3,642 tasks/s);
--- complete_tasks of 100 was lower in 2 of 3 rounds (21,179 / 24,352 / 39,252 -> 19,531 / 22,024 /
--- 33,045 tasks/s).
+-- Why one statement that deletes and inserts, rather than the callers deleting and handing the rows
+-- over: a second statement per completion, and the rows passed as a composite array, cost
+-- complete_task about 15 us (+11%) and complete_tasks about 5 us per task (+25%) in the first
+-- version of this change. Why not an AFTER DELETE trigger: the outcome (status, result, reason,
+-- cause) is not in the deleted row, and writing it there first would cost every completion an
+-- UPDATE of the hot queue. The tasks of one organization are named by their ids, so the statement
+-- is an index lookup per task for one task or a hundred, and on Citus a single-shard statement
+-- (a worker's batch across organizations calls it once per organization).
 
 begin;
 
@@ -30,43 +24,74 @@ set local lock_timeout = '5s';
 -- commands (a placeholder setting where Citus is absent).
 set local citus.multi_shard_modify_mode = 'sequential';
 
-create function internal.tasks_record_history(p_tasks tasks.tasks[], p_status text, p_results jsonb[] default null,
-                                              p_error text default null, p_reasons text[] default null,
-                                              p_causes uuid[] default null)
-returns tasks.tasks[]
+create function internal.tasks_move_to_history(
+  p_organization_id  uuid,
+  p_task_ids         uuid[],
+  p_status           text,
+  p_worker_id        text    default null,
+  p_results          jsonb[] default null,
+  p_error            text    default null,
+  p_reasons          text[]  default null,
+  p_causes           uuid[]  default null,
+  p_standalone_only  boolean default false,
+  p_expired_only     boolean default false,
+  p_held_only        boolean default true)
+returns setof tasks.tasks
 language plpgsql
 volatile
 set search_path = pg_catalog, pg_temp
+-- One plan for every call: an index probe of the queue's primary key per pair. A plan made for the
+-- values of one call would, for a worker, read every task it holds through tasks_worker_id_idx
+-- (a worker that claimed 1,000 tasks and completes them one by one: 0.8 ms per completion).
+set plan_cache_mode = force_generic_plan
 as $$
-declare
-  v_rows tasks.tasks[];
 begin
-  -- Every column comes from the task as it left the queue, except: the final status, no lease
-  -- (locked_until), finished_at and updated_at now, the result (p_results, by position), the
-  -- error (p_error, else the task's last one), the cancellation reason and its cause (p_reasons,
-  -- p_causes, by position).
-  with recorded as (
-    insert into tasks.task_history
-      (organization_id, id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
-       attempts, max_attempts, lease_duration, backoff_base, backoff_cap, pending_dependencies, worker_id,
-       locked_until, heartbeat_at, started_at, finished_at, result, last_error, cancellation_reason,
-       cause_task_id, idempotency_key, enqueued_by, created_at, updated_at)
-    select m.organization_id, m.id, m.definition_id, m.workflow_id, m.queue_name, p_status, m.priority, m.payload,
-           m.scheduled_at, m.attempts, m.max_attempts, m.lease_duration, m.backoff_base, m.backoff_cap,
-           m.pending_dependencies, m.worker_id, null, m.heartbeat_at, m.started_at, now(),
-           p_results[m.ordinality::integer], coalesce(p_error, m.last_error), p_reasons[m.ordinality::integer],
-           p_causes[m.ordinality::integer], m.idempotency_key, m.enqueued_by, m.created_at, now()
-      from unnest(p_tasks) with ordinality as m
-    returning *)
-  select array_agg(r::tasks.tasks) into v_rows from recorded as r;
-  return v_rows;
+  -- Which tasks: those of the organization listed in p_task_ids that run under p_worker_id's lease
+  -- (a NULL worker holds none), or in any state when p_held_only is false (a cancellation); with
+  -- p_standalone_only only those outside a workflow, with p_expired_only only those whose lease has
+  -- run out. An id given twice moves its task once (with
+  -- the outcome of one of them: callers pass each task once).
+  -- The history row: every column from the task as it left the queue, except the final status, no
+  -- lease (locked_until), finished_at and updated_at now, the result, cancellation reason and cause
+  -- given at the task's position, and p_error (else the task's last error).
+  return query
+  with moved as (
+    delete from tasks.tasks as t
+     using unnest(p_task_ids, p_results, p_reasons, p_causes) as o(id, outcome_result, outcome_reason, outcome_cause)
+     where t.organization_id = p_organization_id and t.id = o.id
+       and (not p_held_only or (t.status = 'running' and t.worker_id = p_worker_id))
+       and (not p_standalone_only or t.workflow_id is null)
+       and (not p_expired_only or t.locked_until < now())
+    returning t.*, o.outcome_result, o.outcome_reason, o.outcome_cause)
+  insert into tasks.task_history
+    (organization_id, id, definition_id, workflow_id, queue_name, status, priority, payload, scheduled_at,
+     attempts, max_attempts, lease_duration, backoff_base, backoff_cap, pending_dependencies, worker_id,
+     locked_until, heartbeat_at, started_at, finished_at, result, last_error, cancellation_reason,
+     cause_task_id, idempotency_key, enqueued_by, created_at, updated_at)
+  select m.organization_id, m.id, m.definition_id, m.workflow_id, m.queue_name, p_status, m.priority, m.payload,
+         m.scheduled_at, m.attempts, m.max_attempts, m.lease_duration, m.backoff_base, m.backoff_cap,
+         m.pending_dependencies, m.worker_id, null, m.heartbeat_at, m.started_at, now(),
+         m.outcome_result, coalesce(p_error, m.last_error), m.outcome_reason,
+         m.outcome_cause, m.idempotency_key, m.enqueued_by, m.created_at, now()
+    from moved as m
+  returning *;
 end
 $$;
-comment on function internal.tasks_record_history(tasks.tasks[], text, jsonb[], text, text[], uuid[]) is
-  'The one writer of tasks.task_history: records the tasks just deleted from the queue (p_tasks, as they were) as ended with p_status, finished now, with the result, cancellation reason and causing task at the same position of p_results, p_reasons and p_causes, and p_error (else the task''s last error). Returns the history rows. Called by every function that ends a task.';
-revoke execute on function internal.tasks_record_history(tasks.tasks[], text, jsonb[], text, text[], uuid[]) from public;
+comment on function internal.tasks_move_to_history(uuid, uuid[], text, text, jsonb[], text, text[], uuid[], boolean, boolean, boolean) is
+  'The one writer of tasks.task_history: moves the tasks p_task_ids of organization p_organization_id out of the queue and records them as ended with p_status, finished now, with the result, cancellation reason and causing task at the same position of p_results, p_reasons and p_causes, and p_error (else the task''s last error). Only tasks running under the lease of p_worker_id move (none for a NULL worker), or tasks in any state with p_held_only false; with p_standalone_only only tasks outside a workflow, with p_expired_only only expired leases. Returns the history rows of the tasks it moved. Called by every function that ends a task.';
+revoke execute on function internal.tasks_move_to_history(uuid, uuid[], text, text, jsonb[], text, text[], uuid[], boolean, boolean, boolean) from public;
 -- The worker API runs as service_role; the definer user API as the owner.
-grant execute on function internal.tasks_record_history(tasks.tasks[], text, jsonb[], text, text[], uuid[]) to service_role;
+grant execute on function internal.tasks_move_to_history(uuid, uuid[], text, text, jsonb[], text, text[], uuid[], boolean, boolean, boolean) to service_role;
+-- Citus cannot plan this statement with parameters (it must see the organization to send it to one
+-- shard): there the plan is made for each call's values.
+do $$
+begin
+  if exists (select from pg_catalog.pg_extension where extname = 'citus') then
+    alter function internal.tasks_move_to_history(uuid, uuid[], text, text, jsonb[], text, text[], uuid[], boolean, boolean, boolean)
+      reset plan_cache_mode;
+  end if;
+end
+$$;
 
 create or replace function internal.tasks_complete_batch(p_worker_id text, p_task_ids uuid[], p_results jsonb[])
 returns setof tasks.tasks
@@ -75,34 +100,91 @@ volatile
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_tasks   tasks.tasks[];
-  v_results jsonb[];
-  v_dep     record;
+  v_group record;
+  v_flows bigint := 0;
+  v_task  tasks.tasks;
+  v_moved uuid[];
+  v_dep   record;
 begin
-  with batch as (
-    select b.id, b.result from unnest(p_task_ids, p_results) as b(id, result)),
-  done as (
-    delete from tasks.tasks as t
-     using batch as b
-     where t.status = 'running' and t.worker_id = p_worker_id and t.id = b.id and t.workflow_id is null
-    returning t.*)
-  -- Each task's result by its id (the first one given for an id listed twice).
-  select array_agg(d::tasks.tasks), array_agg(r.result) into v_tasks, v_results
-    from done as d
-    left join lateral (select b.result from batch as b where b.id = d.id limit 1) as r on true;
-  if v_tasks is null then
-    return;
-  end if;
-  return query select * from pg_catalog.unnest(internal.tasks_record_history(v_tasks, 'succeeded', v_results));
-
-  for v_dep in
-    select distinct d.organization_id, d.depends_on_task_id
-      from tasks.task_dependencies as d
-      join pg_catalog.unnest(v_tasks) as f on d.organization_id = f.organization_id and d.depends_on_task_id = f.id
-     order by d.depends_on_task_id
+  -- The tasks of the batch running under this worker's lease, each once with the first result
+  -- given for it, by organization: those outside a workflow move together (one statement per
+  -- organization, a single shard on Citus); those of a workflow are counted here and ended one by
+  -- one below.
+  for v_group in
+    select t.organization_id,
+           array_agg(t.id) filter (where t.workflow_id is null) as ids,
+           array_agg(b.result) filter (where t.workflow_id is null) as results,
+           count(*) filter (where t.workflow_id is not null) as flows
+      from (select distinct on (b.id) b.id, b.result
+              from unnest(p_task_ids, p_results) with ordinality as b(id, result, n)
+             order by b.id, b.n) as b
+      join tasks.tasks as t on t.id = b.id and t.status = 'running' and t.worker_id = p_worker_id
+     group by t.organization_id
+     order by t.organization_id
   loop
-    perform internal.tasks_release_dependants(v_dep.organization_id, v_dep.depends_on_task_id);
+    v_flows := v_flows + v_group.flows;
+    continue when v_group.ids is null;
+    v_moved := '{}'::uuid[];
+    for v_task in
+      select * from internal.tasks_move_to_history(v_group.organization_id, v_group.ids, 'succeeded',
+                                                   p_worker_id => p_worker_id, p_results => v_group.results,
+                                                   p_standalone_only => true)
+    loop
+      return next v_task;
+      v_moved := v_moved || v_task.id;
+    end loop;
+
+    for v_dep in
+      select distinct d.depends_on_task_id
+        from tasks.task_dependencies as d
+       where d.organization_id = v_group.organization_id and d.depends_on_task_id = any (v_moved)
+       order by d.depends_on_task_id
+    loop
+      perform internal.tasks_release_dependants(v_group.organization_id, v_dep.depends_on_task_id);
+    end loop;
   end loop;
+
+  -- Tasks of workflows: one by one, each locking its workflow first (internal.tasks_finish), in
+  -- workflow order; read again, as a task may have left this worker meanwhile.
+  if v_flows > 0 then
+    for v_dep in
+      select t.organization_id, t.id, b.result
+        from (select distinct on (b.id) b.id, b.result
+                from unnest(p_task_ids, p_results) with ordinality as b(id, result, n)
+               order by b.id, b.n) as b
+        join tasks.tasks as t on t.id = b.id
+       where t.status = 'running' and t.worker_id = p_worker_id and t.workflow_id is not null
+       order by t.workflow_id, t.id
+    loop
+      return next internal.tasks_finish(v_dep.organization_id, v_dep.id, p_worker_id, 'succeeded', v_dep.result, null);
+    end loop;
+  end if;
+end
+$$;
+comment on function internal.tasks_complete_batch(text, uuid[], jsonb[]) is
+  'The body of tasks.complete_tasks: completes the listed tasks running under p_worker_id, those outside a workflow in one move per organization (internal.tasks_move_to_history), then those of workflows one by one (internal.tasks_finish). Returns the history rows.';
+
+create or replace function tasks.complete_tasks(worker_id text, task_ids uuid[], results jsonb[] default null)
+returns setof tasks.tasks
+language plpgsql
+volatile
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  if cardinality(complete_tasks.task_ids) is null or cardinality(complete_tasks.task_ids) not between 1 and 1000 then
+    raise exception 'task_ids must hold 1 to 1000 task ids'
+      using errcode = '22023';
+  end if;
+  if complete_tasks.results is not null
+     and (cardinality(complete_tasks.results) <> cardinality(complete_tasks.task_ids)
+          or exists (select from unnest(complete_tasks.results) as r(r)
+                      where r.r is not null and jsonb_typeof(r.r) <> 'object')) then
+    raise exception 'results must be NULL or hold one JSON object (or NULL) per task id'
+      using errcode = '22023';
+  end if;
+
+  return query
+  select * from internal.tasks_complete_batch(complete_tasks.worker_id, complete_tasks.task_ids, complete_tasks.results);
 end
 $$;
 
@@ -123,16 +205,15 @@ begin
   -- Move the task. Whether anything depends on it is asked in a later statement: when this one
   -- waited for a transaction adding an edge to the task (the dependency trigger writes the task's
   -- row), only a later snapshot sees that edge (READ COMMITTED).
-  delete from tasks.tasks as t
-   where t.organization_id = complete_task.organization_id and t.id = complete_task.task_id
-     and t.status = 'running' and t.worker_id = complete_task.worker_id and t.workflow_id is null
-  returning t.* into v_task;
+  select * into v_task
+    from internal.tasks_move_to_history(complete_task.organization_id, array[complete_task.task_id],
+                                        'succeeded', p_worker_id => complete_task.worker_id,
+                                        p_results => array[complete_task.result], p_standalone_only => true);
   if not found then
     -- A task of a workflow (or an error): the general path, which locks the workflow first.
     return internal.tasks_finish(complete_task.organization_id, complete_task.task_id, complete_task.worker_id,
                                  'succeeded', complete_task.result, null);
   end if;
-  v_task := (internal.tasks_record_history(array[v_task], 'succeeded', array[complete_task.result]))[1];
 
   if exists (select from tasks.task_dependencies as dep
               where dep.organization_id = complete_task.organization_id and dep.depends_on_task_id = complete_task.task_id) then
@@ -152,7 +233,6 @@ as $$
 declare
   v_ids     uuid[];
   v_parents uuid[];
-  v_tasks   tasks.tasks[];
   v_reasons text[];
   v_causes  uuid[];
 begin
@@ -183,22 +263,17 @@ begin
    order by t.id
      for update of t;
 
-  with moved as (
-    delete from tasks.tasks as t
-     where t.organization_id = p_organization_id and t.id = any (v_ids)
-    returning t.*)
-  select array_agg(m::tasks.tasks),
-         array_agg(case when c.parent is null then p_root_reason
-                        else format('dependency %s %s', c.parent,
-                                    case when c.parent = any (p_root_ids) then p_root_status else 'cancelled' end) end),
-         array_agg(case when c.parent is null then p_root_cause else c.parent end)
-    into v_tasks, v_reasons, v_causes
-    from moved as m
-    join unnest(v_ids, v_parents) as c(id, parent) on c.id = m.id;
-  if v_tasks is null then
-    return;
-  end if;
-  return query select * from unnest(internal.tasks_record_history(v_tasks, 'cancelled', null, null, v_reasons, v_causes));
+  select array_agg(case when c.parent is null then p_root_reason
+                         else format('dependency %s %s', c.parent,
+                                     case when c.parent = any (p_root_ids) then p_root_status else 'cancelled' end) end
+                    order by c.n),
+         array_agg(case when c.parent is null then p_root_cause else c.parent end order by c.n)
+    into v_reasons, v_causes
+    from unnest(v_ids, v_parents) with ordinality as c(id, parent, n);
+
+  return query
+  select * from internal.tasks_move_to_history(p_organization_id, v_ids, 'cancelled', p_held_only => false,
+                                               p_reasons => v_reasons, p_causes => v_causes);
 end
 $$;
 
@@ -220,11 +295,10 @@ begin
     perform internal.tasks_lock_workflow(p_organization_id, v_workflow_id);
   end if;
 
-  delete from tasks.tasks as t
-   where t.organization_id = p_organization_id and t.id = p_task_id
-     and t.status = 'running' and t.worker_id = p_worker_id
-     and (not p_expired_only or t.locked_until < now())
-  returning t.* into v_task;
+  select * into v_task
+    from internal.tasks_move_to_history(p_organization_id, array[p_task_id], p_status, p_worker_id => p_worker_id,
+                                        p_results => array[p_result], p_error => p_error,
+                                        p_expired_only => p_expired_only);
 
   if not found then
     if p_expired_only then
@@ -233,7 +307,6 @@ begin
     perform internal.tasks_raise_not_leased(p_organization_id, p_task_id, p_worker_id,
                                             case p_status when 'succeeded' then 'complete' else 'fail' end);
   end if;
-  v_task := (internal.tasks_record_history(array[v_task], p_status, array[p_result], p_error))[1];
 
   if p_status = 'succeeded' then
     perform internal.tasks_release_dependants(p_organization_id, p_task_id);

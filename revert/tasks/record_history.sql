@@ -1,7 +1,8 @@
 -- Revert platform:tasks/record_history from pg
--- The four functions that end a task back to their own INSERT into tasks.task_history (as
--- tasks/worker_api and tasks/task_lifecycle created them, with the search_path base/pin_search_path
--- gave them), then the shared writer dropped.
+-- The four functions that end a task back to their own DELETE and INSERT into tasks.task_history,
+-- and complete_tasks back to ending workflow tasks itself (as tasks/worker_api and
+-- tasks/task_lifecycle created them, with the search_path base/pin_search_path gave them), then
+-- the shared writer dropped.
 
 begin;
 
@@ -219,6 +220,45 @@ begin
 end
 $function$;
 
-drop function internal.tasks_record_history(tasks.tasks[], text, jsonb[], text, text[], uuid[]);
+CREATE OR REPLACE FUNCTION tasks.complete_tasks(worker_id text, task_ids uuid[], results jsonb[] DEFAULT NULL::jsonb[])
+ RETURNS SETOF tasks.tasks
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+declare
+  v_rest record;
+begin
+  if cardinality(complete_tasks.task_ids) is null or cardinality(complete_tasks.task_ids) not between 1 and 1000 then
+    raise exception 'task_ids must hold 1 to 1000 task ids'
+      using errcode = '22023';
+  end if;
+  if complete_tasks.results is not null
+     and (cardinality(complete_tasks.results) <> cardinality(complete_tasks.task_ids)
+          or exists (select from unnest(complete_tasks.results) as r(r)
+                      where r.r is not null and jsonb_typeof(r.r) <> 'object')) then
+    raise exception 'results must be NULL or hold one JSON object (or NULL) per task id'
+      using errcode = '22023';
+  end if;
+
+  return query
+  select * from internal.tasks_complete_batch(complete_tasks.worker_id, complete_tasks.task_ids, complete_tasks.results);
+
+  -- Tasks of workflows held by this worker: one by one, each locking its workflow first.
+  for v_rest in
+    select t.organization_id, t.id, b.result
+      from unnest(complete_tasks.task_ids, complete_tasks.results) as b(id, result)
+      join tasks.tasks as t on t.id = b.id
+     where t.status = 'running' and t.worker_id = complete_tasks.worker_id
+     order by t.workflow_id, t.id
+  loop
+    return next internal.tasks_finish(v_rest.organization_id, v_rest.id, complete_tasks.worker_id, 'succeeded',
+                                      v_rest.result, null);
+  end loop;
+end
+$function$;
+comment on function internal.tasks_complete_batch(text, uuid[], jsonb[]) is
+  'Completes the listed tasks outside workflows that run under p_worker_id: moves them to task_history as succeeded with their results and releases their dependants. Returns the completed tasks; others are left alone.';
+
+drop function internal.tasks_move_to_history(uuid, uuid[], text, text, jsonb[], text, text[], uuid[], boolean, boolean, boolean);
 
 commit;

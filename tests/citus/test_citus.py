@@ -185,6 +185,56 @@ def test_complete_task(running_task):
         assert conn.execute("select status from tasks.complete_task(%s, %s, 'w1')", list(running_task)).fetchone()["status"] == "succeeded"
 
 
+def lease(conn: psycopg.Connection, organization_id, definition: str, worker: str) -> uuid.UUID:
+    """Enqueues a task and leases it to a worker, as claim_tasks would (which does not run on Citus
+    yet): the owner sets the lease."""
+    with conn.transaction():
+        act_as(conn, "service_role")
+        task = conn.execute("select id from tasks.enqueue_task(%s, %s)", [organization_id, definition]).fetchone()["id"]
+    conn.execute("update tasks.tasks set status = 'running', worker_id = %s, attempts = 1, heartbeat_at = now(), "
+                 "started_at = now(), locked_until = now() + interval '5 minutes' where organization_id = %s and id = %s",
+                 [worker, organization_id, task])
+    return task
+
+
+def test_complete_tasks_batch_across_organizations(tenant, task_definition):
+    """One worker's batch holds tasks of two organizations: each organization's tasks move to the
+    history in one single-shard statement, with the result given for each."""
+    with connect(autocommit=True) as conn:
+        conn.execute("insert into tasks.task_definitions (organization_id, name) values (%s, 'batch') "
+                     "on conflict do nothing", [tenant["bob_org"]])
+        tasks = [(tenant["alice_org"], lease(conn, tenant["alice_org"], task_definition, "wb")) for _ in range(2)]
+        tasks.append((tenant["bob_org"], lease(conn, tenant["bob_org"], "batch", "wb")))
+        with conn.transaction():
+            act_as(conn, "service_role")
+            done = conn.execute("select organization_id, id, status, result from tasks.complete_tasks('wb', %s, %s::jsonb[])",
+                                [[t for _, t in tasks], [json.dumps({"n": i}) for i in range(3)]]).fetchall()
+        assert sorted((d["organization_id"], d["id"], d["status"], d["result"]["n"]) for d in done) == \
+            sorted((o, t, "succeeded", i) for i, (o, t) in enumerate(tasks))
+        left = conn.execute("select count(*) as n from tasks.tasks where worker_id = 'wb'").fetchone()["n"]
+        assert left == 0
+
+
+def test_cancel_task_cancels_its_dependants(tenant, task_definition):
+    """Cancelling a task moves it and the task depending on it to the history, as cancelled, the
+    dependant naming its cause."""
+    with connect() as conn:
+        act_as(conn, "service_role")
+        root = conn.execute("select id from tasks.enqueue_task(%s, %s)", [tenant["alice_org"], task_definition]).fetchone()["id"]
+        child = conn.execute("select id, status from tasks.enqueue_task(%s, %s, depends_on => %s)",
+                             [tenant["alice_org"], task_definition, [root]]).fetchone()
+        assert child["status"] == "blocked"
+        conn.execute("select tasks.cancel_task(%s, %s, 'not needed')", [tenant["alice_org"], root])
+        # A new transaction: the definer functions wrote the shard as the owner (docs/citus.md).
+        conn.commit()
+        act_as(conn, "service_role")
+        rows = conn.execute("select id, status, cause_task_id, cancellation_reason from tasks.task_history "
+                            "where organization_id = %s and id = any (%s) order by id",
+                            [tenant["alice_org"], [root, child["id"]]]).fetchall()
+        assert [(r["id"], r["status"], r["cause_task_id"]) for r in rows] == \
+            sorted([(root, "cancelled", None), (child["id"], "cancelled", root)])
+
+
 def test_heartbeat_task(running_task):
     """The lease holder extends its lease to now() + lease_duration; another worker gets 55000."""
     with connect() as conn:

@@ -5,7 +5,7 @@ begin;
 -- The writer exists, and it is the only function body that inserts into tasks.task_history.
 select 1 / count(*)
   from pg_catalog.pg_proc as p
- where p.oid = 'internal.tasks_record_history(tasks.tasks[], text, jsonb[], text, text[], uuid[])'::regprocedure
+ where p.oid = 'internal.tasks_move_to_history(uuid, uuid[], text, text, jsonb[], text, text[], uuid[], boolean, boolean, boolean)'::regprocedure
    and p.proconfig @> array['search_path=pg_catalog, pg_temp'];
 
 do $$
@@ -15,8 +15,8 @@ begin
   select array_agg(p.oid::regprocedure::text order by 1) into v_writers
     from pg_catalog.pg_proc as p
    where p.prosrc ~* 'insert\s+into\s+tasks\.task_history\M';
-  if v_writers is distinct from array['internal.tasks_record_history(tasks.tasks[],text,jsonb[],text,text[],uuid[])'] then
-    raise exception 'tasks.task_history is written by %, not only by internal.tasks_record_history', v_writers;
+  if v_writers is distinct from array['internal.tasks_move_to_history(uuid,uuid[],text,text,jsonb[],text,text[],uuid[],boolean,boolean,boolean)'] then
+    raise exception 'tasks.task_history is written by %, not only by internal.tasks_move_to_history', v_writers;
   end if;
 end
 $$;

@@ -663,7 +663,7 @@ select set_eq(
   ('service_role', 'function', 'internal.tasks_finish(uuid,uuid,text,text,jsonb,text,boolean)', 'EXECUTE'),
   ('service_role', 'function', 'internal.tasks_lock_workflow(uuid,uuid)', 'EXECUTE'),
   ('service_role', 'function', 'internal.tasks_raise_not_leased(uuid,uuid,text,text)', 'EXECUTE'),
-  ('service_role', 'function', 'internal.tasks_record_history(tasks.tasks[],text,jsonb[],text,text[],uuid[])', 'EXECUTE'),
+  ('service_role', 'function', 'internal.tasks_move_to_history(uuid,uuid[],text,text,jsonb[],text,text[],uuid[],boolean,boolean,boolean)', 'EXECUTE'),
   ('service_role', 'function', 'internal.tasks_refresh_workflow(uuid,uuid,boolean)', 'EXECUTE'),
   ('service_role', 'function', 'internal.tasks_release_dependants(uuid,uuid)', 'EXECUTE'),
   ('service_role', 'function', 'internal.tasks_start_workflow(uuid,uuid)', 'EXECUTE'),

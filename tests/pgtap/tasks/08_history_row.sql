@@ -3,13 +3,13 @@
 -- equal to the task as it left the queue except for its final status, no lease, finished_at and
 -- updated_at now, and the outcome (result, error, cancellation reason and cause).
 begin;
-select plan(10);
+select plan(14);
 
 select is(
   (select array_agg(p.oid::regprocedure::text order by 1) from pg_catalog.pg_proc as p
     where p.prosrc ~* 'insert\s+into\s+tasks\.task_history\M'),
-  array['internal.tasks_record_history(tasks.tasks[],text,jsonb[],text,text[],uuid[])'],
-  'one function body in the database inserts into tasks.task_history: internal.tasks_record_history');
+  array['internal.tasks_move_to_history(uuid,uuid[],text,text,jsonb[],text,text[],uuid[],boolean,boolean,boolean)'],
+  'one function body in the database inserts into tasks.task_history: internal.tasks_move_to_history');
 
 select organization_id as org, member_id as member from tests.create_tenant('th-history') \gset
 insert into tasks.task_definitions (organization_id, name, queue_name, default_priority, max_attempts, backoff_base, backoff_cap, lease_duration)
@@ -40,6 +40,16 @@ select id as a from tasks.enqueue_task(organization_id => :'org', definition_nam
                                        idempotency_key => 'hist-a') \gset
 select count(*) from tasks.claim_tasks(worker_id => 'w1', max_tasks => 1, queue_names => array['q-hist']);
 select pg_temp.take(array[:'a'::uuid]);
+-- Only the lease holder ends a task: no other worker, and no NULL worker.
+select throws_ok(format('select tasks.complete_task(%L, %L, %L)', :'org', :'a', 'w9'), '55000', null,
+                 'complete_task by a worker that does not hold the lease is refused (55000)');
+select throws_ok(format('select tasks.complete_task(%L, %L, null)', :'org', :'a'), '55000', null,
+                 'complete_task with a NULL worker is refused (55000)');
+select throws_ok(format('select tasks.fail_task(%L, %L, null, %L, false)', :'org', :'a', 'boom'), '55000', null,
+                 'fail_task with a NULL worker is refused (55000)');
+select results_eq(format('select status, worker_id from tasks.tasks where id = %L', :'a'),
+                  $$values ('running'::text, 'w1'::text)$$,
+                  'and the task still runs under its lease holder');
 select count(*) from tasks.complete_task(organization_id => :'org', task_id => :'a', worker_id => 'w1', result => '{"ok": true}');
 select is(pg_temp.history_of(:'a'), pg_temp.expected(:'a', '{"status": "succeeded", "result": {"ok": true}}'),
           'complete_task writes one history row: the running task, succeeded, with its result');

@@ -21,8 +21,11 @@ as $$
 declare
   -- The documented cap: a worker's error is diagnostic output (a stack trace, a tool's stderr), not
   -- user input, so it is kept truncated to its first 10000 characters rather than refused.
-  v_error text := left(fail_task.error, 10000);
-  v_task  tasks.tasks;
+  v_error  text := left(fail_task.error, 10000);
+  -- The retry's jitter, drawn here: with it given, base.retry_delay is IMMUTABLE, which Citus
+  -- requires of a function in an UPDATE of a distributed table.
+  v_jitter double precision := random();
+  v_task   tasks.tasks;
 begin
   if coalesce(length(fail_task.error), 0) = 0 then
     raise exception 'error must describe the failure (a non-empty text)'
@@ -33,7 +36,10 @@ begin
   -- definition's backoff is 0 (pending).
   update tasks.tasks as t
      set status = case when t.backoff_base > interval '0' then 'scheduled' else 'pending' end,
-         scheduled_at = now() + base.retry_delay(t.attempts, t.backoff_base, t.backoff_cap),
+         -- In UTC with IMMUTABLE operators (timestamptz + interval is STABLE, which Citus refuses
+         -- over a column); the delay is in seconds, so the result is now() + delay.
+         scheduled_at = ((now() at time zone 'UTC')
+                         + base.retry_delay(t.attempts, t.backoff_base, t.backoff_cap, v_jitter)) at time zone 'UTC',
          worker_id = null, locked_until = null, heartbeat_at = null,
          last_error = v_error, updated_at = now()
    where t.organization_id = fail_task.organization_id and t.id = fail_task.task_id

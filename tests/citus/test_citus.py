@@ -16,6 +16,7 @@ lane records them and turns red the day one starts to work (then make it a plain
 """
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import uuid
@@ -247,12 +248,25 @@ def test_heartbeat_task(running_task):
             conn.execute("select tasks.heartbeat_task(%s, %s, 'w2')", list(running_task))
 
 
-@pytest.mark.xfail(strict=True, raises=psycopg.errors.FeatureNotSupported,
-                   reason="Citus: functions used in UPDATE queries on distributed tables must not be VOLATILE (the retry delay's jitter)")
-def test_fail_task(running_task):
+def test_fail_task_schedules_a_retry_then_fails(running_task):
+    """A failure with attempts left schedules the retry after the backoff (half a second to a
+    second for the first retry of the default definition); the last one ends the task failed."""
     with connect() as conn:
         act_as(conn, "service_role")
-        conn.execute("select status from tasks.fail_task(%s, %s, 'w1', 'boom', true)", list(running_task))
+        row = conn.execute("select t.status, t.scheduled_at - now() as delay, t.last_error "
+                           "from tasks.fail_task(%s, %s, 'w1', 'boom', true) as t", list(running_task)).fetchone()
+        assert row["status"] == "scheduled" and row["last_error"] == "boom"
+        assert datetime.timedelta(seconds=0.5) <= row["delay"] <= datetime.timedelta(seconds=1)
+        conn.commit()
+        # Its last attempt, leased again as claim_tasks would (scheduled -> pending -> running).
+        conn.execute("update tasks.tasks set status = 'pending' where organization_id = %s and id = %s", list(running_task))
+        conn.execute("update tasks.tasks set status = 'running', worker_id = 'w1', attempts = max_attempts, "
+                     "locked_until = now() + interval '1 minute' where organization_id = %s and id = %s", list(running_task))
+        conn.commit()
+        act_as(conn, "service_role")
+        row = conn.execute("select status, last_error from tasks.fail_task(%s, %s, 'w1', 'boom again', true)",
+                           list(running_task)).fetchone()
+        assert (row["status"], row["last_error"]) == ("failed", "boom again")
 
 
 @pytest.mark.xfail(strict=True, raises=psycopg.errors.FeatureNotSupported,

@@ -2,8 +2,8 @@
 
 begin;
 
--- The UPDATE sets a computed value; no operator over lease_duration inside it.
-select 1 / (pg_catalog.strpos(p.prosrc, 'set locked_until = v_until') > 0
+-- The lease end is computed in UTC: no timestamptz + interval over lease_duration.
+select 1 / (pg_catalog.strpos(p.prosrc, '((now() at time zone ''UTC'') + t.lease_duration) at time zone ''UTC''') > 0
             and pg_catalog.strpos(p.prosrc, 'now() + t.lease_duration') = 0)::int
   from pg_catalog.pg_proc as p
  where p.oid = 'tasks.heartbeat_task(uuid, uuid, text)'::regprocedure;

@@ -432,17 +432,14 @@ declare
   v_existing   uuid;
   v_tries      integer := 0;
 begin
-  -- The checks of internal.tasks_definition_for_enqueue, asked here in one pass on the hot path
-  -- (each call of a function with a pinned search_path costs about 1.5 us, and this saves two of
-  -- them per task); when any of them fails, that function runs and raises the error.
+  -- The caller check, then the definition checks of internal.tasks_definition_for_enqueue asked
+  -- here in one pass (a call of a function with a pinned search_path costs about 1.5 us on this hot
+  -- path); when one of them fails, that function runs and raises the precise error.
+  perform internal.tasks_authorize(p_organization_id, 'member', 'enqueuing a task');
   select d.* into v_definition
     from tasks.task_definitions as d
    where d.organization_id = p_organization_id and d.name = p_definition_name;
-  if not (found and v_definition.is_active
-          and coalesce(p_priority, 0) between -1000 and 1000
-          and (pg_catalog.pg_has_role(coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user),
-                                      'service_role', 'USAGE')
-               or base.has_organization_role(p_organization_id, 'member'))) then
+  if not (found and v_definition.is_active and coalesce(p_priority, 0) between -1000 and 1000) then
     v_definition := internal.tasks_definition_for_enqueue(p_organization_id, p_definition_name,
                                                           p_priority, 'enqueuing a task');
   end if;

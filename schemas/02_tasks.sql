@@ -424,7 +424,7 @@ CREATE FUNCTION internal.enqueue_task(p_organization_id uuid, p_definition_name 
 declare
   v_id         uuid := base.uuid_generate_v7();
   v_payload    jsonb := coalesce(p_payload, '{}');
-  v_at         timestamptz := coalesce(p_scheduled_at, now());
+  v_at         timestamptz := greatest(coalesce(p_scheduled_at, now()), now());  -- the past is now
   v_deps       uuid[];
   v_definition tasks.task_definitions;
   v_workflow   tasks.workflows;
@@ -442,6 +442,10 @@ begin
   if not (found and v_definition.is_active and coalesce(p_priority, 0) between -1000 and 1000) then
     v_definition := internal.tasks_definition_for_enqueue(p_organization_id, p_definition_name,
                                                           p_priority, 'enqueuing a task');
+  end if;
+  if not isfinite(p_scheduled_at) then
+    raise exception 'scheduled_at must be a finite time, not %', p_scheduled_at
+      using errcode = '22023';
   end if;
   if jsonb_typeof(v_payload) <> 'object' then
     raise exception 'payload must be a JSON object, not %', jsonb_typeof(v_payload)
@@ -569,12 +573,16 @@ CREATE FUNCTION internal.enqueue_tasks(p_organization_id uuid, p_definition_name
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
-  v_at         timestamptz := coalesce(p_scheduled_at, now());
+  v_at         timestamptz := greatest(coalesce(p_scheduled_at, now()), now());  -- the past is now
   v_definition tasks.task_definitions;
   v_workflow   tasks.workflows;
 begin
   v_definition := internal.tasks_definition_for_enqueue(p_organization_id, p_definition_name,
                                                         p_priority, 'enqueuing tasks');
+  if not isfinite(p_scheduled_at) then
+    raise exception 'scheduled_at must be a finite time, not %', p_scheduled_at
+      using errcode = '22023';
+  end if;
   if cardinality(p_payloads) is null or cardinality(p_payloads) not between 1 and 10000 then
     raise exception 'payloads must hold 1 to 10000 JSON objects'
       using errcode = '22023';
@@ -1122,6 +1130,66 @@ $$;
 COMMENT ON FUNCTION internal.tasks_raise_not_leased(p_organization_id uuid, p_task_id uuid, p_worker_id text, p_action text) IS 'Raises P0002 when the task exists nowhere, else 55000 naming its status and lease holder. For heartbeat_task, complete_task and fail_task.';
 
 --
+-- Name: tasks_ready_organizations(text[]); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.tasks_ready_organizations(p_queue_names text[]) RETURNS uuid[]
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+begin
+  if p_queue_names is null then
+    return (
+      with recursive ready(organization_id) as (
+        (select t.organization_id
+           from tasks.tasks as t
+          where t.status = 'pending'
+          order by t.organization_id desc
+          limit 1)
+        union all
+        select (select t.organization_id
+                  from tasks.tasks as t
+                 where t.status = 'pending' and t.organization_id < r.organization_id
+                 order by t.organization_id desc
+                 limit 1)
+          from ready as r
+         where r.organization_id is not null)
+      select array_agg(r.organization_id)
+        from ready as r
+       where r.organization_id is not null);
+  end if;
+  return (
+    with recursive ready(queue_name, organization_id) as (
+      select n.queue_name,
+             (select t.organization_id
+                from tasks.tasks as t
+               where t.status = 'pending' and t.queue_name = n.queue_name
+               order by t.organization_id desc
+               limit 1)
+        from unnest(p_queue_names) as n(queue_name)
+      union all
+      select r.queue_name,
+             (select t.organization_id
+                from tasks.tasks as t
+               where t.status = 'pending' and t.queue_name = r.queue_name and t.organization_id < r.organization_id
+               order by t.organization_id desc
+               limit 1)
+        from ready as r
+       where r.organization_id is not null)
+    select array_agg(distinct r.organization_id)
+      from ready as r
+     where r.organization_id is not null);
+end
+$$;
+
+--
+-- Name: FUNCTION tasks_ready_organizations(p_queue_names text[]); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.tasks_ready_organizations(p_queue_names text[]) IS 'claim_tasks: the organizations with pending tasks in the queues (NULL: every queue), or NULL when none. A skip scan of the claim indexes: one probe per organization. On Citus one read of every shard, taking no row lock.';
+
+--
 -- Name: tasks_refresh_workflow(uuid, uuid, boolean); Type: FUNCTION; Schema: internal; Owner: -
 --
 
@@ -1420,7 +1488,15 @@ COMMENT ON FUNCTION tasks.cancel_workflow(organization_id uuid, workflow_id uuid
 CREATE FUNCTION tasks.claim_tasks(worker_id text, max_tasks integer DEFAULT 1, queue_names text[] DEFAULT NULL::text[]) RETURNS SETOF tasks.tasks
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
+declare
+  v_left          integer := claim_tasks.max_tasks;  -- tasks still to claim
+  v_organizations uuid[];
+  v_organization  uuid;
+  v_share         integer;
+  v_taken         integer;
+  v_again         boolean;
 begin
   if claim_tasks.worker_id is null or length(claim_tasks.worker_id) not between 1 and 200 then
     raise exception 'worker_id must be 1 to 200 characters'
@@ -1438,78 +1514,78 @@ begin
   end if;
 
   -- Is the head of the scheduled work due? (Read as "the earliest scheduled_at", which is always
-  -- one probe of tasks_scheduled_at_idx; a plain EXISTS with scheduled_at <= now() may be planned as
-  -- a scan of the whole queue.)
+  -- one probe of tasks_scheduled_at_idx.)
   if (select t.scheduled_at from tasks.tasks as t where t.status = 'scheduled' order by t.scheduled_at limit 1) <= now() then
     perform tasks.promote_due_tasks();
   end if;
 
-  -- Pick, lock and lease in one statement, one variant per index path (each keeps its own plan).
-  -- * LIMIT (select max_tasks): a LIMIT the planner cannot read makes every plan alike, so PL/pgSQL
-  --   settles on the cached generic plan (an ordered scan of the claim index stopped by the LIMIT)
-  --   instead of re-planning each call for the value at hand.
-  -- * The picked rows are addressed by ctid, so the UPDATE is a TID scan whatever the planner thinks
-  --   the LIMIT returns. A row is locked before its ctid is used and cannot move while locked.
-  --   (Should a ready row have been rewritten by a committed transaction just before the lock, it
-  --   would be locked but not leased in this round, and stay pending: never given to two workers.)
-  -- * The claimed rows go straight to the caller (RETURN QUERY), not through an array variable.
-  -- * A claimed task of a workflow starts the workflow (internal.tasks_start_workflow, called from
-  --   the CASE for those rows only): a claim outside workflows runs one statement, not two.
-  if claim_tasks.queue_names is null then
-    return query
-    with claimed as (
-      update tasks.tasks as t
-         set status = 'running', worker_id = claim_tasks.worker_id, attempts = t.attempts + 1,
-             locked_until = now() + t.lease_duration, heartbeat_at = now(), started_at = now(), updated_at = now()
-       where t.ctid = any (array(
-               select p.ctid
-                 from tasks.tasks as p
-                where p.status = 'pending'
-                order by p.priority desc, p.scheduled_at
-                limit (select claim_tasks.max_tasks)
-                  for no key update skip locked))
-      returning t.*)
-    select * from claimed as c
-     where case when c.workflow_id is null then true
-                else internal.tasks_start_workflow(c.organization_id, c.workflow_id) end
-     order by c.priority desc, c.scheduled_at, c.id;
-  elsif cardinality(claim_tasks.queue_names) = 1 then
-    return query
-    with claimed as (
-      update tasks.tasks as t
-         set status = 'running', worker_id = claim_tasks.worker_id, attempts = t.attempts + 1,
-             locked_until = now() + t.lease_duration, heartbeat_at = now(), started_at = now(), updated_at = now()
-       where t.ctid = any (array(
-               select p.ctid
-                 from tasks.tasks as p
-                where p.status = 'pending' and p.queue_name = claim_tasks.queue_names[1]
-                order by p.queue_name, p.priority desc, p.scheduled_at  -- (the order of tasks_queue_name_claim_idx)
-                limit (select claim_tasks.max_tasks)
-                  for no key update skip locked))
-      returning t.*)
-    select * from claimed as c
-     where case when c.workflow_id is null then true
-                else internal.tasks_start_workflow(c.organization_id, c.workflow_id) end
-     order by c.priority desc, c.scheduled_at, c.id;
-  else
-    return query
-    with claimed as (
-      update tasks.tasks as t
-         set status = 'running', worker_id = claim_tasks.worker_id, attempts = t.attempts + 1,
-             locked_until = now() + t.lease_duration, heartbeat_at = now(), started_at = now(), updated_at = now()
-       where t.ctid = any (array(
-               select p.ctid
-                 from tasks.tasks as p
-                where p.status = 'pending' and p.queue_name = any (claim_tasks.queue_names)
-                order by p.priority desc, p.scheduled_at
-                limit (select claim_tasks.max_tasks)
-                  for no key update skip locked))
-      returning t.*)
-    select * from claimed as c
-     where case when c.workflow_id is null then true
-                else internal.tasks_start_workflow(c.organization_id, c.workflow_id) end
-     order by c.priority desc, c.scheduled_at, c.id;
-  end if;
+  -- Rounds: the organizations with ready work share what is left of max_tasks evenly, in random
+  -- order; another round only when one of them used its whole share (it may have more) and tasks
+  -- are still to claim. Every round but the last claims at least one task, so this ends.
+  loop
+    v_organizations := internal.tasks_ready_organizations(claim_tasks.queue_names);
+    exit when v_organizations is null;
+    if cardinality(v_organizations) > 1 then
+      v_organizations := array(select o.id from unnest(v_organizations) as o(id) order by random());
+    end if;
+    v_share := ceil(v_left::numeric / cardinality(v_organizations));
+    v_again := false;
+    foreach v_organization in array v_organizations loop
+      -- One organization's share: pick, lock and lease in one statement that names the
+      -- organization (one shard on Citus). FOR NO KEY UPDATE SKIP LOCKED: concurrent workers pass
+      -- over each other's rows. The lease ends lease_duration after now() counted in UTC, as in
+      -- heartbeat_task (a day is 24 hours in every session time zone; on Citus an UPDATE may apply
+      -- only immutable operators to a column). A claimed task of a workflow starts the workflow.
+      if claim_tasks.queue_names is not null and cardinality(claim_tasks.queue_names) = 1 then
+        return query
+        with claimed as (
+          update tasks.tasks as t
+             set status = 'running', worker_id = claim_tasks.worker_id, attempts = t.attempts + 1,
+                 locked_until = ((now() at time zone 'UTC') + t.lease_duration) at time zone 'UTC',
+                 heartbeat_at = now(), started_at = now(), updated_at = now()
+           where t.organization_id = v_organization
+             and t.ctid = any (array(
+                   select p.ctid
+                     from tasks.tasks as p
+                    where p.status = 'pending' and p.queue_name = claim_tasks.queue_names[1]
+                      and p.organization_id = v_organization
+                    order by p.priority desc, p.scheduled_at  -- tasks_claim_idx
+                    limit least(v_share, v_left)
+                      for no key update skip locked))
+          returning t.*)
+        select * from claimed as c
+         where case when c.workflow_id is null then true
+                    else internal.tasks_start_workflow(c.organization_id, c.workflow_id) end
+         order by c.priority desc, c.scheduled_at, c.id;
+      else
+        return query
+        with claimed as (
+          update tasks.tasks as t
+             set status = 'running', worker_id = claim_tasks.worker_id, attempts = t.attempts + 1,
+                 locked_until = ((now() at time zone 'UTC') + t.lease_duration) at time zone 'UTC',
+                 heartbeat_at = now(), started_at = now(), updated_at = now()
+           where t.organization_id = v_organization
+             and t.ctid = any (array(
+                   select p.ctid
+                     from tasks.tasks as p
+                    where p.status = 'pending' and p.organization_id = v_organization
+                      and (claim_tasks.queue_names is null or p.queue_name = any (claim_tasks.queue_names))
+                    order by p.priority desc, p.scheduled_at  -- tasks_organization_id_claim_idx
+                    limit least(v_share, v_left)
+                      for no key update skip locked))
+          returning t.*)
+        select * from claimed as c
+         where case when c.workflow_id is null then true
+                    else internal.tasks_start_workflow(c.organization_id, c.workflow_id) end
+         order by c.priority desc, c.scheduled_at, c.id;
+      end if;
+      get diagnostics v_taken = row_count;
+      v_again := v_again or v_taken = least(v_share, v_left);
+      v_left := v_left - v_taken;
+      exit when v_left = 0;
+    end loop;
+    exit when v_left = 0 or not v_again;
+  end loop;
 end
 $$;
 
@@ -1517,7 +1593,7 @@ $$;
 -- Name: FUNCTION claim_tasks(worker_id text, max_tasks integer, queue_names text[]); Type: COMMENT; Schema: tasks; Owner: -
 --
 
-COMMENT ON FUNCTION tasks.claim_tasks(worker_id text, max_tasks integer, queue_names text[]) IS 'Worker API (service_role): claims up to max_tasks (1-1000) pending tasks of any organization from queue_names (NULL: every queue), highest priority first, then earliest scheduled_at, with FOR NO KEY UPDATE SKIP LOCKED. Each claimed task is running, leased to worker_id until now() + lease_duration, attempts + 1. 22023 for bad arguments.';
+COMMENT ON FUNCTION tasks.claim_tasks(worker_id text, max_tasks integer, queue_names text[]) IS 'Worker API (service_role): claims up to max_tasks (1-1000) pending tasks from queue_names (NULL: every queue), fairly: the organizations with ready work take turns (each at most ceil(max_tasks / k) of a claim, k organizations; with more organizations than tasks, a random max_tasks of them one each; a share one cannot use goes to the others), and within an organization highest priority first, then earliest scheduled_at. FOR NO KEY UPDATE SKIP LOCKED. Each claimed task is running, leased to worker_id for lease_duration, attempts + 1. Returned grouped by organization. 22023 for bad arguments.';
 
 --
 -- Name: complete_task(uuid, uuid, text, jsonb); Type: FUNCTION; Schema: tasks; Owner: -
@@ -1614,7 +1690,7 @@ $$;
 -- Name: FUNCTION enqueue_task(organization_id uuid, definition_name text, payload jsonb, priority integer, scheduled_at timestamp with time zone, idempotency_key text, depends_on uuid[], workflow_id uuid); Type: COMMENT; Schema: tasks; Owner: -
 --
 
-COMMENT ON FUNCTION tasks.enqueue_task(organization_id uuid, definition_name text, payload jsonb, priority integer, scheduled_at timestamp with time zone, idempotency_key text, depends_on uuid[], workflow_id uuid) IS 'Enqueues one task of a definition (by name) for a member of the organization or service_role (else 42501). Returns it: pending (claimable), scheduled (scheduled_at in the future), blocked (waits for depends_on) or cancelled (a dependency had failed). A repeated idempotency_key returns the existing task instead, also under concurrency. Errors: 22023 bad argument, P0002 unknown definition or workflow or dependency, 55000 inactive definition or finished workflow, 23514 dependency cycle.';
+COMMENT ON FUNCTION tasks.enqueue_task(organization_id uuid, definition_name text, payload jsonb, priority integer, scheduled_at timestamp with time zone, idempotency_key text, depends_on uuid[], workflow_id uuid) IS 'Enqueues one task of a definition (by name) for a member of the organization or service_role (else 42501). Returns it: pending (claimable), scheduled (scheduled_at in the future), blocked (waits for depends_on) or cancelled (a dependency had failed). A repeated idempotency_key returns the existing task instead, also under concurrency. scheduled_at in the past means now; a non-finite one is refused. Errors: 22023 bad argument, P0002 unknown definition or workflow or dependency, 55000 inactive definition or finished workflow, 23514 dependency cycle.';
 
 --
 -- Name: enqueue_tasks(uuid, text, jsonb[], integer, timestamp with time zone, uuid); Type: FUNCTION; Schema: tasks; Owner: -
@@ -1637,7 +1713,7 @@ $$;
 -- Name: FUNCTION enqueue_tasks(organization_id uuid, definition_name text, payloads jsonb[], priority integer, scheduled_at timestamp with time zone, workflow_id uuid); Type: COMMENT; Schema: tasks; Owner: -
 --
 
-COMMENT ON FUNCTION tasks.enqueue_tasks(organization_id uuid, definition_name text, payloads jsonb[], priority integer, scheduled_at timestamp with time zone, workflow_id uuid) IS 'Batched enqueue: one task per payload (1 to 10000) of one definition, in one statement, for a member of the organization or service_role (else 42501). No keys or dependencies (use enqueue_task); not for sequential workflows (22023). Returns the tasks in payload order.';
+COMMENT ON FUNCTION tasks.enqueue_tasks(organization_id uuid, definition_name text, payloads jsonb[], priority integer, scheduled_at timestamp with time zone, workflow_id uuid) IS 'Batched enqueue: one task per payload (1 to 10000) of one definition, in one statement, for a member of the organization or service_role (else 42501). No keys or dependencies (use enqueue_task); not for sequential workflows (22023). scheduled_at in the past means now; a non-finite one is refused (22023). Returns the tasks in payload order.';
 
 --
 -- Name: fail_task(uuid, uuid, text, text, boolean); Type: FUNCTION; Schema: tasks; Owner: -
@@ -2521,7 +2597,13 @@ CREATE INDEX task_resource_usage_default_organization_id_task_id_measure_idx ON 
 -- Name: tasks_claim_idx; Type: INDEX; Schema: tasks; Owner: -
 --
 
-CREATE INDEX tasks_claim_idx ON tasks.tasks USING btree (priority DESC, scheduled_at) WITH (deduplicate_items=off) WHERE (status = 'pending'::text);
+CREATE INDEX tasks_claim_idx ON tasks.tasks USING btree (queue_name, organization_id, priority DESC, scheduled_at) WITH (deduplicate_items=off) WHERE (status = 'pending'::text);
+
+--
+-- Name: INDEX tasks_claim_idx; Type: COMMENT; Schema: tasks; Owner: -
+--
+
+COMMENT ON INDEX tasks.tasks_claim_idx IS 'Ready (pending) tasks by queue, organization and claim order: a claim of named queues takes an organization''s share from here, and finds the organizations with ready work in a queue by a skip scan. Claims of every queue read tasks_organization_id_claim_idx.';
 
 --
 -- Name: tasks_organization_id_claim_idx; Type: INDEX; Schema: tasks; Owner: -
@@ -2540,12 +2622,6 @@ COMMENT ON INDEX tasks.tasks_organization_id_claim_idx IS 'Ready (pending) tasks
 --
 
 CREATE INDEX tasks_organization_id_workflow_id_idx ON tasks.tasks USING btree (organization_id, workflow_id) WHERE (workflow_id IS NOT NULL);
-
---
--- Name: tasks_queue_name_claim_idx; Type: INDEX; Schema: tasks; Owner: -
---
-
-CREATE INDEX tasks_queue_name_claim_idx ON tasks.tasks USING btree (queue_name, priority DESC, scheduled_at) WITH (deduplicate_items=off) WHERE (status = 'pending'::text);
 
 --
 -- Name: tasks_scheduled_at_idx; Type: INDEX; Schema: tasks; Owner: -
@@ -3379,6 +3455,13 @@ GRANT ALL ON FUNCTION internal.tasks_move_to_history(p_organization_id uuid, p_t
 
 REVOKE ALL ON FUNCTION internal.tasks_raise_not_leased(p_organization_id uuid, p_task_id uuid, p_worker_id text, p_action text) FROM PUBLIC;
 GRANT ALL ON FUNCTION internal.tasks_raise_not_leased(p_organization_id uuid, p_task_id uuid, p_worker_id text, p_action text) TO service_role;
+
+--
+-- Name: FUNCTION tasks_ready_organizations(p_queue_names text[]); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.tasks_ready_organizations(p_queue_names text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.tasks_ready_organizations(p_queue_names text[]) TO service_role;
 
 --
 -- Name: FUNCTION tasks_refresh_workflow(p_organization_id uuid, p_workflow_id uuid, p_started boolean); Type: ACL; Schema: internal; Owner: -

@@ -10,6 +10,8 @@
 -- idle workers wake without polling; identical notifications of one transaction are folded into one
 -- by PostgreSQL. Anyone may LISTEN (or NOTIFY) on any channel, so a notification carries nothing a
 -- tenant wrote: it only means "poll now" (see tasks/claim_tasks).
+-- scheduled_at: a time in the past is stored as now() and a non-finite one is refused (22023), so
+-- that no task is put ahead of work already waiting in its organization (see tasks/fair_claim).
 -- Reworked after v1.0.0: the v1.0.0 script (enqueue_task@v1.0.0.sql) made the API functions the
 -- definers themselves.
 
@@ -70,7 +72,7 @@ as $$
 declare
   v_id         uuid := base.uuid_generate_v7();
   v_payload    jsonb := coalesce(p_payload, '{}');
-  v_at         timestamptz := coalesce(p_scheduled_at, now());
+  v_at         timestamptz := greatest(coalesce(p_scheduled_at, now()), now());  -- the past is now
   v_deps       uuid[];
   v_definition tasks.task_definitions;
   v_workflow   tasks.workflows;
@@ -88,6 +90,10 @@ begin
   if not (found and v_definition.is_active and coalesce(p_priority, 0) between -1000 and 1000) then
     v_definition := internal.tasks_definition_for_enqueue(p_organization_id, p_definition_name,
                                                           p_priority, 'enqueuing a task');
+  end if;
+  if not isfinite(p_scheduled_at) then
+    raise exception 'scheduled_at must be a finite time, not %', p_scheduled_at
+      using errcode = '22023';
   end if;
   if jsonb_typeof(v_payload) <> 'object' then
     raise exception 'payload must be a JSON object, not %', jsonb_typeof(v_payload)
@@ -227,7 +233,7 @@ begin
 end
 $$;
 comment on function tasks.enqueue_task(uuid, text, jsonb, integer, timestamptz, text, uuid[], uuid) is
-  'Enqueues one task of a definition (by name) for a member of the organization or service_role (else 42501). Returns it: pending (claimable), scheduled (scheduled_at in the future), blocked (waits for depends_on) or cancelled (a dependency had failed). A repeated idempotency_key returns the existing task instead, also under concurrency. Errors: 22023 bad argument, P0002 unknown definition or workflow or dependency, 55000 inactive definition or finished workflow, 23514 dependency cycle.';
+  'Enqueues one task of a definition (by name) for a member of the organization or service_role (else 42501). Returns it: pending (claimable), scheduled (scheduled_at in the future), blocked (waits for depends_on) or cancelled (a dependency had failed). A repeated idempotency_key returns the existing task instead, also under concurrency. scheduled_at in the past means now; a non-finite one is refused. Errors: 22023 bad argument, P0002 unknown definition or workflow or dependency, 55000 inactive definition or finished workflow, 23514 dependency cycle.';
 
 create function internal.enqueue_tasks(
   p_organization_id  uuid,
@@ -243,12 +249,16 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_at         timestamptz := coalesce(p_scheduled_at, now());
+  v_at         timestamptz := greatest(coalesce(p_scheduled_at, now()), now());  -- the past is now
   v_definition tasks.task_definitions;
   v_workflow   tasks.workflows;
 begin
   v_definition := internal.tasks_definition_for_enqueue(p_organization_id, p_definition_name,
                                                         p_priority, 'enqueuing tasks');
+  if not isfinite(p_scheduled_at) then
+    raise exception 'scheduled_at must be a finite time, not %', p_scheduled_at
+      using errcode = '22023';
+  end if;
   if cardinality(p_payloads) is null or cardinality(p_payloads) not between 1 and 10000 then
     raise exception 'payloads must hold 1 to 10000 JSON objects'
       using errcode = '22023';
@@ -323,7 +333,7 @@ begin
 end
 $$;
 comment on function tasks.enqueue_tasks(uuid, text, jsonb[], integer, timestamptz, uuid) is
-  'Batched enqueue: one task per payload (1 to 10000) of one definition, in one statement, for a member of the organization or service_role (else 42501). No keys or dependencies (use enqueue_task); not for sequential workflows (22023). Returns the tasks in payload order.';
+  'Batched enqueue: one task per payload (1 to 10000) of one definition, in one statement, for a member of the organization or service_role (else 42501). No keys or dependencies (use enqueue_task); not for sequential workflows (22023). scheduled_at in the past means now; a non-finite one is refused (22023). Returns the tasks in payload order.';
 
 revoke execute on function tasks.enqueue_task(uuid, text, jsonb, integer, timestamptz, text, uuid[], uuid) from public;
 revoke execute on function tasks.enqueue_tasks(uuid, text, jsonb[], integer, timestamptz, uuid) from public;

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import time
 import uuid
 
 import psycopg
@@ -150,15 +151,17 @@ def test_enqueue_with_idempotency_key_returns_the_same_task(tenant, task_definit
         assert again == first
 
 
-@pytest.mark.xfail(strict=True, raises=psycopg.errors.FeatureNotSupported, reason='Citus: subquery in LIMIT is not supported in multi-shard queries (tasks.claim_tasks)')
 def test_claim_and_complete_task(tenant, task_definition):
     with connect() as conn:
         act_as(conn, "service_role")
         conn.execute("select tasks.enqueue_task(%s, %s)", [tenant["alice_org"], task_definition])
         conn.commit()
         act_as(conn, "service_role")
-        claimed = conn.execute("select organization_id, id from tasks.claim_tasks('w1', 1)").fetchall()
+        claimed = conn.execute("select organization_id, id, status, worker_id, locked_until - now() as lease "
+                               "from tasks.claim_tasks('w1', 1)").fetchall()
         assert len(claimed) == 1
+        assert (claimed[0]["status"], claimed[0]["worker_id"]) == ("running", "w1")
+        assert claimed[0]["lease"] == datetime.timedelta(minutes=5)
         conn.commit()
         act_as(conn, "service_role")
         done = conn.execute("select status from tasks.complete_task(%s, %s, 'w1')",
@@ -166,10 +169,104 @@ def test_claim_and_complete_task(tenant, task_definition):
         assert done["status"] == "succeeded"
 
 
+@pytest.fixture(scope="module")
+def ten_tenants():
+    """Ten organizations, each with a definition on queue q-fair, created by their owners."""
+    orgs = []
+    with connect(autocommit=True) as conn:
+        users = []
+        for n in range(10):
+            uid = uuid.uuid4()
+            conn.execute("insert into base.users (id, email, display_name) values (%s, %s, %s)",
+                         [uid, f"fair{n}-{uid.hex[:8]}@example.test", f"fair{n}"])
+            users.append(uid)
+    for n, uid in enumerate(users):
+        with connect() as conn:
+            act_as(conn, "authenticated", uid)
+            orgs.append(conn.execute("select id from base.create_organization(%s, %s)",
+                                     [f"Fair {n}", f"fair-{n}-{uid.hex[:8]}"]).fetchone()["id"])
+    with connect(autocommit=True) as conn:
+        for org in orgs:
+            conn.execute("insert into tasks.task_definitions (organization_id, name, queue_name) values (%s, 'job', 'q-fair')", [org])
+    return orgs
+
+
+def test_claims_are_fair_across_organizations(ten_tenants):
+    """The skewed queue of the issue: one tenant with 100 times the backlog of nine others, at the
+    highest priority. Each claim of 10 serves all ten tenants, one task each."""
+    big, small = ten_tenants[0], ten_tenants[1:]
+    with connect() as conn:
+        act_as(conn, "service_role")
+        conn.execute("select count(*) from tasks.enqueue_tasks(%s, 'job', array(select '{}'::jsonb from generate_series(1, 300)), 1000)", [big])
+        for org in small:
+            conn.execute("select count(*) from tasks.enqueue_tasks(%s, 'job', array['{}', '{}', '{}']::jsonb[], -1000)", [org])
+        conn.commit()
+        got = []
+        for _ in range(3):
+            act_as(conn, "service_role")
+            got.append([r["organization_id"] for r in conn.execute("select organization_id from tasks.claim_tasks('fair', 10, array['q-fair'])")])
+            conn.commit()
+    assert [len(set(claim)) for claim in got] == [10, 10, 10]
+    assert sorted(sum(got, [])) == sorted([big] * 3 + small * 3)
+    with connect() as conn:
+        left = conn.execute("select count(*) filter (where organization_id <> %s) as small, count(*) as every "
+                            "from tasks.tasks where queue_name = 'q-fair' and status = 'pending'", [big]).fetchone()
+        assert (left["small"], left["every"]) == (0, 297)
+
+
+def test_enqueue_refuses_an_infinite_scheduled_at(tenant, task_definition):
+    with connect() as conn:
+        act_as(conn, "service_role")
+        with pytest.raises(psycopg.errors.InvalidParameterValue, match="scheduled_at must be a finite time"):
+            conn.execute("select tasks.enqueue_task(%s, %s, scheduled_at => '-infinity')", [tenant["alice_org"], task_definition])
+
+
+def worker_shards_locked(conn: psycopg.Connection, gpid: int) -> list[str]:
+    """The tasks shards the workers hold a write or row lock on (any lock stronger than the
+    AccessShareLock every read takes) for the distributed transaction of gpid."""
+    rows = conn.execute("""
+        select result from run_command_on_workers(format($$
+          select coalesce(string_agg(distinct c.relname, ',' order by c.relname), '')
+            from pg_locks as l
+            join pg_class as c on c.oid = l.relation
+            join pg_stat_activity as a on a.pid = l.pid
+           where a.application_name = 'citus_internal gpid=%%s' and c.relname ~ '^tasks_[0-9]+$'
+             and l.mode <> 'AccessShareLock'$$, %s::bigint))""",
+                        [gpid]).fetchall()
+    return sorted(name for r in rows for name in r["result"].split(",") if name)
+
+
+def test_claim_locks_only_the_shards_of_the_tenants_it_serves(ten_tenants):
+    """A claim is one single-shard statement per organization served: while a worker holds its claim
+    of one tenant's task, the workers hold a row or write lock on that tenant's shard of tasks only
+    (finding the tenants with ready work reads every shard, as any SELECT), and another
+    worker claims another tenant's task without waiting."""
+    a, b = ten_tenants[1], ten_tenants[2]
+    with connect(autocommit=True) as conn:
+        conn.execute("insert into tasks.task_definitions (organization_id, name, queue_name) values (%s, 'only-a', 'q-lock-a'), "
+                     "(%s, 'only-b', 'q-lock-b')", [a, b])
+        with conn.transaction():
+            act_as(conn, "service_role")
+            conn.execute("select tasks.enqueue_task(%s, 'only-a')", [a])
+            conn.execute("select tasks.enqueue_task(%s, 'only-b')", [b])
+    with connect() as holder, connect() as other, connect() as observer:
+        act_as(holder, "service_role")
+        assert [r["organization_id"] for r in holder.execute("select organization_id from tasks.claim_tasks('hold', 1, array['q-lock-a'])")] == [a]
+        gpid = holder.execute("select citus_backend_gpid() as g").fetchone()["g"]
+        shard_of_a = observer.execute("select format('tasks_%%s', get_shard_id_for_distribution_column('tasks.tasks', %s)) as s",
+                                      [a]).fetchone()["s"]
+        assert worker_shards_locked(observer, gpid) == [shard_of_a]
+        act_as(other, "service_role")
+        other.execute("set local lock_timeout = '2s'")
+        assert [r["organization_id"] for r in other.execute("select organization_id from tasks.claim_tasks('other', 1, array['q-lock-b'])")] == [b]
+        other.commit()
+        holder.commit()
+
+
 @pytest.fixture
 def running_task(tenant, task_definition):
-    """A task leased to worker w1. claim_tasks does not run on Citus yet (see its xfail), so the
-    lease is set by the owner, as claim_tasks would set it."""
+    """A task leased to worker w1. The owner sets the lease, as claim_tasks would, so that the test
+    holds this very task (a claim takes whichever ready task its turn gives)."""
     with connect(autocommit=True) as conn:
         with conn.transaction():
             act_as(conn, "service_role")
@@ -187,8 +284,8 @@ def test_complete_task(running_task):
 
 
 def lease(conn: psycopg.Connection, organization_id, definition: str, worker: str) -> uuid.UUID:
-    """Enqueues a task and leases it to a worker, as claim_tasks would (which does not run on Citus
-    yet): the owner sets the lease."""
+    """Enqueues a task and leases it to a worker, as claim_tasks would: the owner sets the lease, so
+    that the test holds this very task."""
     with conn.transaction():
         act_as(conn, "service_role")
         task = conn.execute("select id from tasks.enqueue_task(%s, %s)", [organization_id, definition]).fetchone()["id"]
@@ -250,7 +347,8 @@ def test_heartbeat_task(running_task):
 
 def test_fail_task_schedules_a_retry_then_fails(running_task):
     """A failure with attempts left schedules the retry after the backoff (half a second to a
-    second for the first retry of the default definition); the last one ends the task failed."""
+    second for the first retry of the default definition); once due, claim_tasks promotes and
+    leases it again; the last failure ends the task failed."""
     with connect() as conn:
         act_as(conn, "service_role")
         row = conn.execute("select t.status, t.scheduled_at - now() as delay, t.last_error "
@@ -258,10 +356,14 @@ def test_fail_task_schedules_a_retry_then_fails(running_task):
         assert row["status"] == "scheduled" and row["last_error"] == "boom"
         assert datetime.timedelta(seconds=0.5) <= row["delay"] <= datetime.timedelta(seconds=1)
         conn.commit()
-        # Its last attempt, leased again as claim_tasks would (scheduled -> pending -> running).
-        conn.execute("update tasks.tasks set status = 'pending' where organization_id = %s and id = %s", list(running_task))
-        conn.execute("update tasks.tasks set status = 'running', worker_id = 'w1', attempts = max_attempts, "
-                     "locked_until = now() + interval '1 minute' where organization_id = %s and id = %s", list(running_task))
+        # Once due, a claim promotes it (scheduled -> pending) and leases it again (running).
+        time.sleep(max(0.0, row["delay"].total_seconds()) + 0.1)
+        act_as(conn, "service_role")
+        claimed = conn.execute("select id, attempts from tasks.claim_tasks('w1', 1000, array['default'])").fetchall()
+        assert {"id": running_task[1], "attempts": 2} in claimed
+        conn.commit()
+        # Its last attempt (the owner skips the third claim).
+        conn.execute("update tasks.tasks set attempts = max_attempts where organization_id = %s and id = %s", list(running_task))
         conn.commit()
         act_as(conn, "service_role")
         row = conn.execute("select status, last_error from tasks.fail_task(%s, %s, 'w1', 'boom again', true)",

@@ -67,8 +67,8 @@ select is((select reloptions @> array['fillfactor=70'] from pg_class where oid =
           'tasks has fillfactor 70, room for HOT updates');
 select is((select pg_get_expr(indpred, indrelid) from pg_index where indexrelid = 'tasks.tasks_claim_idx'::regclass),
           '(status = ''pending''::text)', 'the claim index holds ready (pending) tasks only');
-select is((select pg_get_expr(indpred, indrelid) from pg_index where indexrelid = 'tasks.tasks_queue_name_claim_idx'::regclass),
-          '(status = ''pending''::text)', 'the per-queue claim index holds ready tasks only');
+select is((select pg_get_expr(indpred, indrelid) from pg_index where indexrelid = 'tasks.tasks_organization_id_claim_idx'::regclass),
+          '(status = ''pending''::text)', 'the per-organization claim index holds ready tasks only');
 select is((select pg_get_expr(indpred, indrelid) from pg_index where indexrelid = 'tasks.tasks_scheduled_at_idx'::regclass),
           '(status = ''scheduled''::text)', 'future work has its own partial index');
 select is(

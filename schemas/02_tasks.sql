@@ -1887,25 +1887,41 @@ CREATE FUNCTION tasks.recover_expired_leases() RETURNS integer
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
-  v_count    integer;
-  v_expired  record;
+  v_count        integer := 0;
+  v_taken        integer;
+  v_organization uuid;
+  v_ids          uuid[];
+  v_workers      text[];
+  v_until        timestamptz[];
+  v_errors       text[];
+  v_expired      record;
 begin
-  with expired as (
-    select t.organization_id, t.id
+  for v_organization in
+    select distinct t.organization_id
       from tasks.tasks as t
      where t.status = 'running' and t.locked_until < now() and t.attempts < t.max_attempts
-       for no key update skip locked),
-  requeued as (
+  loop
+    select array_agg(e.id), array_agg(e.worker_id), array_agg(e.locked_until)
+      into v_ids, v_workers, v_until
+      from (select t.id, t.worker_id, t.locked_until
+              from tasks.tasks as t
+             where t.organization_id = v_organization
+               and t.status = 'running' and t.locked_until < now() and t.attempts < t.max_attempts
+               for no key update skip locked) as e;
+    continue when v_ids is null;
+    v_errors := array(select format('lease expired: worker %s did not complete the task or heartbeat before %s',
+                                    x.worker_id, x.locked_until)
+                        from unnest(v_workers, v_until) with ordinality as x(worker_id, locked_until, n)
+                       order by x.n);
     update tasks.tasks as t
        set status = 'pending', worker_id = null, locked_until = null, heartbeat_at = null,
-           last_error = format('lease expired: worker %s did not complete the task or heartbeat before %s',
-                               t.worker_id, t.locked_until),
-           updated_at = now()
-      from expired as e
-     where t.organization_id = e.organization_id and t.id = e.id
-    returning t.id)
-  select count(*) into v_count
-    from requeued as r;
+           last_error = e.error, updated_at = now()
+      from unnest(v_ids, v_errors) as e(id, error)
+     where t.organization_id = v_organization and t.id = e.id
+       and t.status = 'running';
+    get diagnostics v_taken = row_count;
+    v_count := v_count + v_taken;
+  end loop;
   if v_count > 0 then
     perform pg_catalog.pg_notify('tasks_ready', '');  -- empty payload: "poll now"
   end if;

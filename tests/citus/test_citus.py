@@ -371,9 +371,33 @@ def test_fail_task_schedules_a_retry_then_fails(running_task):
         assert (row["status"], row["last_error"]) == ("failed", "boom again")
 
 
+def test_recover_expired_leases_across_organizations(tenant, task_definition):
+    """Expired leases of two organizations go back to the queue (the attempt counted, last_error
+    naming the worker), one single-shard statement per organization; a live lease stays."""
+    with connect(autocommit=True) as conn:
+        conn.execute("insert into tasks.task_definitions (organization_id, name) values (%s, 'batch') "
+                     "on conflict do nothing", [tenant["bob_org"]])
+        expired = [(tenant["alice_org"], lease(conn, tenant["alice_org"], task_definition, "gone")),
+                   (tenant["bob_org"], lease(conn, tenant["bob_org"], "batch", "gone"))]
+        alive = lease(conn, tenant["alice_org"], task_definition, "alive")
+        for org, task in expired:
+            conn.execute("update tasks.tasks set locked_until = now() - interval '1 minute' "
+                         "where organization_id = %s and id = %s", [org, task])
+        with conn.transaction():
+            act_as(conn, "service_role")
+            assert conn.execute("select tasks.recover_expired_leases() as n").fetchone()["n"] >= 2
+        rows = conn.execute("select id, status, worker_id, last_error from tasks.tasks where id = any(%s)",
+                            [[t for _, t in expired] + [alive]]).fetchall()
+        state = {r["id"]: r for r in rows}
+        for _, task in expired:
+            assert (state[task]["status"], state[task]["worker_id"]) == ("pending", None)
+            assert state[task]["last_error"].startswith("lease expired: worker gone did not complete the task or heartbeat before ")
+        assert (state[alive]["status"], state[alive]["worker_id"]) == ("running", "alive")
+
+
 @pytest.mark.xfail(strict=True, raises=psycopg.errors.FeatureNotSupported,
                    reason="Citus: could not run distributed query with FOR UPDATE/SHARE commands")
-@pytest.mark.parametrize("call", ["select tasks.recover_expired_leases()", "select events.process_pending_events(10)",
+@pytest.mark.parametrize("call", ["select events.process_pending_events(10)",
                                   "select count(*) from events.claim_deliveries('w1', 10)"])
 def test_multi_tenant_worker_sweeps(call):
     with connect() as conn:

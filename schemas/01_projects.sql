@@ -970,16 +970,18 @@ CREATE VIEW projects.project_with_repositories WITH (security_invoker='true') AS
     p.status_changed_at,
     p.created_at,
     p.updated_at,
-    r.repository_count,
+    COALESCE(r.repository_count, (0)::bigint) AS repository_count,
     COALESCE(r.repository_names, '{}'::text[]) AS repository_names,
     COALESCE(r.repositories, '[]'::jsonb) AS repositories
    FROM (projects.projects p
-     CROSS JOIN LATERAL ( SELECT count(*) AS repository_count,
+     LEFT JOIN ( SELECT pr.organization_id,
+            pr.project_id,
+            count(*) AS repository_count,
             array_agg(repo.name ORDER BY (pr.role = 'primary'::text) DESC, repo.full_name) AS repository_names,
             jsonb_agg(jsonb_build_object('repository_id', repo.id, 'full_name', repo.full_name, 'name', repo.name, 'provider', repo.provider, 'role', pr.role, 'default_branch', repo.default_branch, 'clone_url', repo.clone_url, 'visibility', repo.visibility, 'last_analyzed_at', repo.last_analyzed_at) ORDER BY (pr.role = 'primary'::text) DESC, repo.full_name) AS repositories
            FROM (projects.project_repositories pr
              JOIN projects.repositories repo ON (((repo.organization_id = pr.organization_id) AND (repo.id = pr.repository_id))))
-          WHERE ((pr.organization_id = p.organization_id) AND (pr.project_id = p.id))) r)
+          GROUP BY pr.organization_id, pr.project_id) r ON (((r.organization_id = p.organization_id) AND (r.project_id = p.id))))
   WHERE (p.deleted_at IS NULL);
 
 --

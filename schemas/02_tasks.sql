@@ -1140,67 +1140,38 @@ CREATE FUNCTION internal.tasks_ready_organizations(p_queue_names text[]) RETURNS
     AS $$
 declare
   v_organizations uuid[] := '{}'::uuid[];
-  v_first         uuid;
-  v_second        uuid;
+  v_organization  uuid;
   v_queue_name    text;
 begin
-  -- Per queue (or once for every queue): the first two organizations by single probes, so a lone
-  -- tenant costs two probes (about 6 us each); the rest, when there is a second, by a recursive
-  -- walk, which costs less per organization (about 4 us) once started.
-  foreach v_queue_name in array coalesce(p_queue_names, array[null::text]) loop
-    if v_queue_name is null then
-      v_first := (select t.organization_id from tasks.tasks as t
-                   where t.status = 'pending'
-                   order by t.organization_id desc limit 1);
-      continue when v_first is null;
-      v_second := (select t.organization_id from tasks.tasks as t
-                    where t.status = 'pending' and t.organization_id < v_first
-                    order by t.organization_id desc limit 1);
-      v_organizations := v_organizations || v_first;
-      continue when v_second is null;
-      v_organizations := v_organizations || v_second || array(
-        with recursive ready(organization_id) as (
-          (select t.organization_id from tasks.tasks as t
-            where t.status = 'pending' and t.organization_id < v_second
-            order by t.organization_id desc limit 1)
-          union all
-          select (select t.organization_id from tasks.tasks as t
-                   where t.status = 'pending' and t.organization_id < r.organization_id
-                   order by t.organization_id desc limit 1)
-            from ready as r
-           where r.organization_id is not null)
-        select r.organization_id from ready as r where r.organization_id is not null);
-    else
-      v_first := (select t.organization_id from tasks.tasks as t
-                   where t.status = 'pending' and t.queue_name = v_queue_name
-                   order by t.organization_id desc limit 1);
-      continue when v_first is null;
-      v_second := (select t.organization_id from tasks.tasks as t
-                    where t.status = 'pending' and t.queue_name = v_queue_name and t.organization_id < v_first
-                    order by t.organization_id desc limit 1);
-      v_organizations := v_organizations || v_first;
-      continue when v_second is null;
-      v_organizations := v_organizations || v_second || array(
-        with recursive ready(organization_id) as (
-          (select t.organization_id from tasks.tasks as t
-            where t.status = 'pending' and t.queue_name = v_queue_name and t.organization_id < v_second
-            order by t.organization_id desc limit 1)
-          union all
-          select (select t.organization_id from tasks.tasks as t
-                   where t.status = 'pending' and t.queue_name = v_queue_name and t.organization_id < r.organization_id
-                   order by t.organization_id desc limit 1)
-            from ready as r
-           where r.organization_id is not null)
-        select r.organization_id from ready as r where r.organization_id is not null);
+  -- One probe (about 6 us) per organization and queue: the next organization below the last one.
+  if p_queue_names is null then
+    v_organization := (select t.organization_id from tasks.tasks as t
+                        where t.status = 'pending'
+                        order by t.organization_id desc limit 1);
+    while v_organization is not null loop
+      v_organizations := v_organizations || v_organization;
+      v_organization := (select t.organization_id from tasks.tasks as t
+                          where t.status = 'pending' and t.organization_id < v_organization
+                          order by t.organization_id desc limit 1);
+    end loop;
+  else
+    foreach v_queue_name in array p_queue_names loop
+      v_organization := (select t.organization_id from tasks.tasks as t
+                          where t.status = 'pending' and t.queue_name = v_queue_name
+                          order by t.organization_id desc limit 1);
+      while v_organization is not null loop
+        v_organizations := v_organizations || v_organization;
+        v_organization := (select t.organization_id from tasks.tasks as t
+                            where t.status = 'pending' and t.queue_name = v_queue_name
+                              and t.organization_id < v_organization
+                            order by t.organization_id desc limit 1);
+      end loop;
+    end loop;
+    if cardinality(p_queue_names) > 1 then
+      v_organizations := array(select distinct o.id from unnest(v_organizations) as o(id));
     end if;
-  end loop;
-  if cardinality(p_queue_names) > 1 then
-    v_organizations := array(select distinct o.id from unnest(v_organizations) as o(id));
   end if;
-  if cardinality(v_organizations) = 0 then
-    return null;
-  end if;
-  return v_organizations;
+  return nullif(v_organizations, '{}'::uuid[]);
 end
 $$;
 
@@ -1518,6 +1489,7 @@ declare
   v_share         integer;
   v_taken         integer;
   v_again         boolean;
+  v_picked        tid[];
 begin
   if claim_tasks.worker_id is null or length(claim_tasks.worker_id) not between 1 and 200 then
     raise exception 'worker_id must be 1 to 200 characters'
@@ -1552,54 +1524,42 @@ begin
     v_share := ceil(v_left::numeric / cardinality(v_organizations));
     v_again := false;
     foreach v_organization in array v_organizations loop
-      -- One organization's share: pick, lock and lease in one statement that names the
-      -- organization (one shard on Citus). FOR NO KEY UPDATE SKIP LOCKED: concurrent workers pass
-      -- over each other's rows. The lease ends lease_duration after now() counted in UTC, as in
-      -- heartbeat_task (a day is 24 hours in every session time zone; on Citus an UPDATE may apply
-      -- only immutable operators to a column). A claimed task of a workflow starts the workflow.
+      -- One organization's share: pick and lock (one statement per index path), then lease, each
+      -- statement naming the organization (one shard on Citus). FOR NO KEY UPDATE SKIP LOCKED:
+      -- concurrent workers pass over each other's rows. The lease ends lease_duration after now()
+      -- counted in UTC, as in heartbeat_task (a day is 24 hours in every session time zone; on
+      -- Citus an UPDATE may apply only immutable operators to a column). A claimed task of a
+      -- workflow starts the workflow.
       if claim_tasks.queue_names is not null and cardinality(claim_tasks.queue_names) = 1 then
-        return query
-        with claimed as (
-          update tasks.tasks as t
-             set status = 'running', worker_id = claim_tasks.worker_id, attempts = t.attempts + 1,
-                 locked_until = ((now() at time zone 'UTC') + t.lease_duration) at time zone 'UTC',
-                 heartbeat_at = now(), started_at = now(), updated_at = now()
-           where t.organization_id = v_organization
-             and t.ctid = any (array(
-                   select p.ctid
-                     from tasks.tasks as p
-                    where p.status = 'pending' and p.queue_name = claim_tasks.queue_names[1]
-                      and p.organization_id = v_organization
-                    order by p.priority desc, p.scheduled_at  -- tasks_claim_idx
-                    limit least(v_share, v_left)
-                      for no key update skip locked))
-          returning t.*)
-        select * from claimed as c
-         where case when c.workflow_id is null then true
-                    else internal.tasks_start_workflow(c.organization_id, c.workflow_id) end
-         order by c.priority desc, c.scheduled_at, c.id;
+        v_picked := array(select p.ctid
+                            from tasks.tasks as p
+                           where p.status = 'pending' and p.queue_name = claim_tasks.queue_names[1]
+                             and p.organization_id = v_organization
+                           order by p.priority desc, p.scheduled_at  -- tasks_claim_idx
+                           limit least(v_share, v_left)
+                             for no key update skip locked);
       else
-        return query
-        with claimed as (
-          update tasks.tasks as t
-             set status = 'running', worker_id = claim_tasks.worker_id, attempts = t.attempts + 1,
-                 locked_until = ((now() at time zone 'UTC') + t.lease_duration) at time zone 'UTC',
-                 heartbeat_at = now(), started_at = now(), updated_at = now()
-           where t.organization_id = v_organization
-             and t.ctid = any (array(
-                   select p.ctid
-                     from tasks.tasks as p
-                    where p.status = 'pending' and p.organization_id = v_organization
-                      and (claim_tasks.queue_names is null or p.queue_name = any (claim_tasks.queue_names))
-                    order by p.priority desc, p.scheduled_at  -- tasks_organization_id_claim_idx
-                    limit least(v_share, v_left)
-                      for no key update skip locked))
-          returning t.*)
-        select * from claimed as c
-         where case when c.workflow_id is null then true
-                    else internal.tasks_start_workflow(c.organization_id, c.workflow_id) end
-         order by c.priority desc, c.scheduled_at, c.id;
+        v_picked := array(select p.ctid
+                            from tasks.tasks as p
+                           where p.status = 'pending' and p.organization_id = v_organization
+                             and (claim_tasks.queue_names is null or p.queue_name = any (claim_tasks.queue_names))
+                           order by p.priority desc, p.scheduled_at  -- tasks_organization_id_claim_idx
+                           limit least(v_share, v_left)
+                             for no key update skip locked);
       end if;
+      -- The picked rows are locked, so their ctids cannot change before the UPDATE.
+      return query
+      with claimed as (
+        update tasks.tasks as t
+           set status = 'running', worker_id = claim_tasks.worker_id, attempts = t.attempts + 1,
+               locked_until = ((now() at time zone 'UTC') + t.lease_duration) at time zone 'UTC',
+               heartbeat_at = now(), started_at = now(), updated_at = now()
+         where t.organization_id = v_organization and t.ctid = any (v_picked)
+        returning t.*)
+      select * from claimed as c
+       where case when c.workflow_id is null then true
+                  else internal.tasks_start_workflow(c.organization_id, c.workflow_id) end
+       order by c.priority desc, c.scheduled_at, c.id;
       get diagnostics v_taken = row_count;
       v_again := v_again or v_taken = least(v_share, v_left);
       v_left := v_left - v_taken;

@@ -3105,7 +3105,7 @@ CREATE VIEW monitoring.system_health AS
             current_database() AS current_database,
             monitoring.classify('xid_wraparound'::text, ((db.xid_age)::numeric / 2147483648.0)) AS classify,
             round(((db.xid_age)::numeric / 2147483648.0), 4) AS round,
-            format('age(datfrozenxid) = %s transactions (%s%% of the 2^31 limit)'::text, db.xid_age, round((((100 * db.xid_age))::numeric / 2147483648.0), 1)) AS format,
+            format('age(datfrozenxid) = %s transactions (%s%% of the 2^31 limit)'::text, db.xid_age, round(((100.0 * (db.xid_age)::numeric) / 2147483648.0), 1)) AS format,
             'Find the tables with the oldest relfrozenxid (monitoring.table_access_patterns, check table_xid_wraparound) and VACUUM (FREEZE) them; remove whatever holds the xmin horizon back.'::text
            FROM db
         UNION ALL
@@ -3114,7 +3114,7 @@ CREATE VIEW monitoring.system_health AS
             current_database() AS current_database,
             monitoring.classify('multixact_wraparound'::text, ((db.mxid_age)::numeric / 2147483648.0)) AS classify,
             round(((db.mxid_age)::numeric / 2147483648.0), 4) AS round,
-            format('mxid_age(datminmxid) = %s multixacts (%s%% of the 2^31 limit)'::text, db.mxid_age, round((((100 * db.mxid_age))::numeric / 2147483648.0), 1)) AS format,
+            format('mxid_age(datminmxid) = %s multixacts (%s%% of the 2^31 limit)'::text, db.mxid_age, round(((100.0 * (db.mxid_age)::numeric) / 2147483648.0), 1)) AS format,
             'VACUUM (FREEZE) the tables with the oldest relminmxid; check for long transactions that share row locks (SELECT ... FOR SHARE, foreign keys).'::text
            FROM db
         UNION ALL
@@ -3274,7 +3274,7 @@ CREATE VIEW monitoring.table_access_patterns AS
                     WHEN 'analyze_stale'::text THEN format('%s rows modified since the last ANALYZE (%s) of a %s-row table'::text, t_1.n_mod_since_analyze, COALESCE((t_1.last_analyze)::text, 'never'::text), t_1.n_live_tup)
                     WHEN 'never_analyzed'::text THEN format('%s rows and no statistics: the planner guesses'::text, t_1.n_live_tup)
                     WHEN 'autovacuum_disabled'::text THEN format('autovacuum is switched off for %s (%s)'::text, t_1.qualified_name, array_to_string(t_1.reloptions, ', '::text))
-                    WHEN 'table_xid_wraparound'::text THEN format('age(relfrozenxid) = %s transactions (%s%% of the 2^31 limit)'::text, t_1.xid_age, round((((100 * t_1.xid_age))::numeric / 2147483648.0), 1))
+                    WHEN 'table_xid_wraparound'::text THEN format('age(relfrozenxid) = %s transactions (%s%% of the 2^31 limit)'::text, t_1.xid_age, round(((100.0 * (t_1.xid_age)::numeric) / 2147483648.0), 1))
                     ELSE NULL::text
                 END AS details,
                 CASE j.check_name

@@ -206,7 +206,11 @@ CREATE FUNCTION events.claim_deliveries(worker_id text, max_deliveries integer D
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
-  v_unknown text;
+  v_unknown       text;
+  v_organizations uuid[];
+  v_organization  uuid;
+  v_left          integer := claim_deliveries.max_deliveries;  -- deliveries still to claim
+  v_taken         integer;
 begin
   if claim_deliveries.worker_id is null or length(claim_deliveries.worker_id) not between 1 and 200 then
     raise exception 'worker_id must be 1 to 200 characters long' using errcode = '22023';
@@ -227,29 +231,49 @@ begin
       using errcode = '22023';
   end if;
 
-  return query
-  with claimed as (
-    select d.organization_id, d.id, d.event_received_at
-      from events.event_deliveries as d
-     where d.status = 'pending'
-       and d.next_attempt_at <= now()
-       and (claim_deliveries.target_kinds is null or d.target_kind = any (claim_deliveries.target_kinds))
-     order by d.next_attempt_at
-     limit claim_deliveries.max_deliveries
-       for update skip locked
-  ),
-  leased as (
-    update events.event_deliveries as d
-       set status = 'leased',
-           attempts = d.attempts + 1,
-           locked_by = claim_deliveries.worker_id,
-           locked_until = now() + make_interval(secs => d.lease_seconds),
-           last_attempt_at = now()
-      from claimed as c
-     where d.organization_id = c.organization_id and d.id = c.id and d.event_received_at = c.event_received_at
-    returning d.*
-  )
-  select * from leased as l order by l.next_attempt_at;
+  -- One node: one claim of every organization (NULL). Citus: the organizations take turns.
+  if exists (select from pg_catalog.pg_extension as x where x.extname = 'citus') then
+    v_organizations := array(select o.id
+                               from (select distinct d.organization_id as id
+                                       from events.event_deliveries as d
+                                      where d.status = 'pending' and d.next_attempt_at <= now()
+                                        and (claim_deliveries.target_kinds is null
+                                             or d.target_kind = any (claim_deliveries.target_kinds))) as o
+                              order by random());
+  else
+    v_organizations := array[null::uuid];
+  end if;
+
+  foreach v_organization in array v_organizations loop
+    return query
+    with claimed as (
+      select d.organization_id, d.id, d.event_received_at
+        from events.event_deliveries as d
+       where d.status = 'pending'
+         and d.next_attempt_at <= now()
+         and (claim_deliveries.target_kinds is null or d.target_kind = any (claim_deliveries.target_kinds))
+         and (v_organization is null or d.organization_id = v_organization)
+       order by d.next_attempt_at
+       limit least(v_left, ceil(claim_deliveries.max_deliveries::numeric / cardinality(v_organizations)))
+         for update skip locked
+    ),
+    leased as (
+      update events.event_deliveries as d
+         set status = 'leased',
+             attempts = d.attempts + 1,
+             locked_by = claim_deliveries.worker_id,
+             locked_until = ((now() at time zone 'UTC') + make_interval(secs => d.lease_seconds)) at time zone 'UTC',
+             last_attempt_at = now()
+        from claimed as c
+       where d.organization_id = c.organization_id and d.id = c.id and d.event_received_at = c.event_received_at
+         and (v_organization is null or d.organization_id = v_organization)
+      returning d.*
+    )
+    select * from leased as l order by l.next_attempt_at;
+    get diagnostics v_taken = row_count;
+    v_left := v_left - v_taken;
+    exit when v_left = 0;
+  end loop;
 end
 $$;
 
@@ -257,7 +281,7 @@ $$;
 -- Name: FUNCTION claim_deliveries(worker_id text, max_deliveries integer, target_kinds text[]); Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON FUNCTION events.claim_deliveries(worker_id text, max_deliveries integer, target_kinds text[]) IS 'Leases up to max_deliveries due pending deliveries (oldest next_attempt_at first, optionally only of target_kinds) to worker_id with FOR UPDATE SKIP LOCKED, counting the attempt; returns them. 22023 for a bad worker_id, max_deliveries outside 1..1000 or an unknown target kind.';
+COMMENT ON FUNCTION events.claim_deliveries(worker_id text, max_deliveries integer, target_kinds text[]) IS 'Leases up to max_deliveries due pending deliveries (oldest next_attempt_at first, optionally only of target_kinds; on Citus the organizations with due deliveries take turns, an even share each) to worker_id with FOR UPDATE SKIP LOCKED, counting the attempt; returns them. 22023 for a bad worker_id, max_deliveries outside 1..1000 or an unknown target kind.';
 
 --
 -- Name: cleanup_old_events(integer); Type: FUNCTION; Schema: events; Owner: -
@@ -630,7 +654,15 @@ CREATE FUNCTION events.fail_delivery(organization_id uuid, delivery_id uuid, wor
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
-  v_row events.event_deliveries;
+  v_row    events.event_deliveries;
+  -- The retry's jitter, drawn here: with it given, base.retry_delay is IMMUTABLE, which Citus
+  -- requires of a function in an UPDATE of a distributed table.
+  v_jitter double precision := random();
+  -- now() as a value: Citus allows no function but an IMMUTABLE one in a CASE of an UPDATE.
+  v_now    timestamptz := now();
+  v_step   text;
+  v_level  text;
+  v_message text;
 begin
   if fail_delivery.error is null or btrim(fail_delivery.error) = '' then
     raise exception 'error must describe the failure (a non-empty text)' using errcode = '22023';
@@ -647,11 +679,15 @@ begin
      set status = case when fail_delivery.retryable and d.attempts < d.max_attempts
                        then 'pending' else 'dead_letter' end,
          next_attempt_at = case when fail_delivery.retryable and d.attempts < d.max_attempts
-                                then now() + base.retry_delay(d.attempts, make_interval(secs => d.backoff_base_seconds),
-                                                                    make_interval(secs => d.backoff_cap_seconds))
+                                -- In UTC with IMMUTABLE operators (timestamptz + interval is STABLE,
+                                -- which Citus refuses over a column): the delay is in seconds, so
+                                -- the result is now() + delay.
+                                then ((v_now at time zone 'UTC')
+                                      + base.retry_delay(d.attempts, make_interval(secs => d.backoff_base_seconds),
+                                                         make_interval(secs => d.backoff_cap_seconds), v_jitter)) at time zone 'UTC'
                                 else d.next_attempt_at end,
          completed_at = case when fail_delivery.retryable and d.attempts < d.max_attempts
-                             then null else now() end,
+                             then null else v_now end,
          locked_by = null,
          locked_until = null,
          last_error = left(fail_delivery.error, 10000),
@@ -665,22 +701,27 @@ begin
     perform events.raise_lease_error(fail_delivery.organization_id, fail_delivery.delivery_id, fail_delivery.worker_id);
   end if;
 
+  -- The log line, worded in PL/pgSQL and inserted as plain values (Citus deparses the CASE forms
+  -- over this function's variables wrongly for the shard).
+  if v_row.status = 'pending' then
+    v_step := 'delivery_failed';
+    v_level := 'warning';
+    v_message := format('attempt %s of %s failed, next attempt at %s: %s',
+                        v_row.attempts, v_row.max_attempts, v_row.next_attempt_at, fail_delivery.error);
+  else
+    v_step := 'dead_lettered';
+    v_level := 'error';
+    v_message := format('dead-lettered after attempt %s of %s%s: %s', v_row.attempts, v_row.max_attempts,
+                        case when fail_delivery.retryable then '' else ' (not retryable)' end, fail_delivery.error);
+  end if;
   insert into events.event_processing_logs
     (organization_id, event_id, event_received_at, delivery_id, subscription_id, step, level, worker_id, message, details)
   values
     (v_row.organization_id, v_row.event_id, v_row.event_received_at, v_row.id, v_row.subscription_id,
-     case v_row.status when 'pending' then 'delivery_failed' else 'dead_lettered' end,
-     case v_row.status when 'pending' then 'warning' else 'error' end,
-     fail_delivery.worker_id,
-     left(case v_row.status
-            when 'pending' then format('attempt %s of %s failed, next attempt at %s: %s',
-                                       v_row.attempts, v_row.max_attempts, v_row.next_attempt_at, fail_delivery.error)
-            else format('dead-lettered after attempt %s of %s%s: %s', v_row.attempts, v_row.max_attempts,
-                        case when fail_delivery.retryable then '' else ' (not retryable)' end, fail_delivery.error)
-          end, 10000),
+     v_step, v_level, fail_delivery.worker_id, left(v_message, 10000),
      jsonb_build_object('attempt', v_row.attempts, 'max_attempts', v_row.max_attempts,
                         'retryable', fail_delivery.retryable,
-                        'next_attempt_at', case v_row.status when 'pending' then v_row.next_attempt_at end));
+                        'next_attempt_at', case when v_row.status = 'pending' then v_row.next_attempt_at end));
   return v_row;
 end
 $$;
@@ -837,7 +878,7 @@ declare
   v_until timestamptz;
 begin
   update events.event_deliveries as d
-     set locked_until = now() + make_interval(secs => d.lease_seconds)
+     set locked_until = ((now() at time zone 'UTC') + make_interval(secs => d.lease_seconds)) at time zone 'UTC'
    where d.organization_id = heartbeat_delivery.organization_id
      and d.id = heartbeat_delivery.delivery_id
      and d.status = 'leased'
@@ -1207,63 +1248,87 @@ CREATE FUNCTION events.process_pending_events(batch_size integer DEFAULT 100) RE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
-  v_orgs     uuid[];
-  v_ids      uuid[];
-  v_received timestamptz[];
-  v_routed   integer := 0;
-  v_message  text;
-  v_state    text;
-  v_status   text;
-  v_attempts integer;
+  v_organizations uuid[];
+  v_organization  uuid;
+  v_left          integer := process_pending_events.batch_size;  -- events still to take
+  v_orgs          uuid[];
+  v_ids           uuid[];
+  v_received      timestamptz[];
+  v_routed        integer := 0;
+  v_message       text;
+  v_state         text;
+  v_source        text;
+  v_type          text;
+  v_max_attempts  integer;
+  v_status        text;
+  v_attempts      integer;
 begin
   if process_pending_events.batch_size is null or process_pending_events.batch_size not between 1 and 10000 then
     raise exception 'batch_size must be between 1 and 10000, got %', coalesce(process_pending_events.batch_size::text, 'null')
       using errcode = '22023';
   end if;
 
-  select array_agg(c.organization_id order by c.received_at, c.id),
-         array_agg(c.id order by c.received_at, c.id),
-         array_agg(c.received_at order by c.received_at, c.id)
-    into v_orgs, v_ids, v_received
-    from (select e.organization_id, e.id, e.received_at
-            from events.events as e
-           where e.status = 'pending'
-           order by e.received_at, e.id
-           limit process_pending_events.batch_size
-             for update skip locked) as c;
-  if v_ids is null then
-    return 0;
+  -- On one node one batch, oldest first, of every organization (NULL). On Citus a statement that
+  -- locks rows must name one organization (Citus locks rows on one shard only): the organizations
+  -- with pending events, found by one read of every shard that takes no lock, take turns in random
+  -- order, each an even share of the batch.
+  if exists (select from pg_catalog.pg_extension as x where x.extname = 'citus') then
+    v_organizations := array(select o.id
+                               from (select distinct e.organization_id as id
+                                       from events.events as e where e.status = 'pending') as o
+                              order by random());
+  else
+    v_organizations := array[null::uuid];
   end if;
 
-  begin
-    v_routed := events.route_events(v_orgs, v_ids, v_received);
-  exception when others then
-    -- The batch failed as a whole: route its events one by one, isolating the bad ones.
-    v_routed := 0;
-    for v_i in 1 .. cardinality(v_ids) loop
-      begin
-        v_routed := v_routed + events.route_events(array[v_orgs[v_i]], array[v_ids[v_i]], array[v_received[v_i]]);
-      exception when others then
-        get stacked diagnostics v_message = message_text, v_state = returned_sqlstate;
-        update events.events as e
-           set attempts = e.attempts + 1,
-               last_error = left(format('%s: %s', v_state, v_message), 10000),
-               status = case
-                 when e.attempts + 1 >= coalesce(
-                        (select t.max_attempts
-                           from events.effective_event_type(e.organization_id, e.source, e.event_type) as t), 5)
-                 then 'failed' else 'pending' end
-         where e.organization_id = v_orgs[v_i] and e.id = v_ids[v_i] and e.received_at = v_received[v_i]
-        returning e.status, e.attempts into v_status, v_attempts;
-        insert into events.event_processing_logs
-          (organization_id, event_id, event_received_at, step, level, message, details)
-        values
-          (v_orgs[v_i], v_ids[v_i], v_received[v_i], 'routing_failed', 'error',
-           left(format('routing attempt %s failed: %s', v_attempts, v_message), 10000),
-           jsonb_build_object('attempt', v_attempts, 'sqlstate', v_state, 'status', v_status));
-      end;
-    end loop;
-  end;
+  foreach v_organization in array v_organizations loop
+    select array_agg(c.organization_id order by c.received_at, c.id),
+           array_agg(c.id order by c.received_at, c.id),
+           array_agg(c.received_at order by c.received_at, c.id)
+      into v_orgs, v_ids, v_received
+      from (select e.organization_id, e.id, e.received_at
+              from events.events as e
+             where e.status = 'pending'
+               and (v_organization is null or e.organization_id = v_organization)
+             order by e.received_at, e.id
+             limit least(v_left, ceil(process_pending_events.batch_size::numeric / cardinality(v_organizations)))
+               for update skip locked) as c;
+    continue when v_ids is null;
+    v_left := v_left - cardinality(v_ids);
+
+    begin
+      v_routed := v_routed + events.route_events(v_orgs, v_ids, v_received);
+    exception when others then
+      -- The batch failed as a whole: route its events one by one, isolating the bad ones.
+      for v_i in 1 .. cardinality(v_ids) loop
+        begin
+          v_routed := v_routed + events.route_events(array[v_orgs[v_i]], array[v_ids[v_i]], array[v_received[v_i]]);
+        exception when others then
+          get stacked diagnostics v_message = message_text, v_state = returned_sqlstate;
+          -- The event's type decides its attempts; read first, so the UPDATE sets constants (on
+          -- Citus an UPDATE may apply no function that reads tables to its row).
+          select e.source, e.event_type into v_source, v_type
+            from events.events as e
+           where e.organization_id = v_orgs[v_i] and e.id = v_ids[v_i] and e.received_at = v_received[v_i];
+          v_max_attempts := coalesce((select t.max_attempts
+                                        from events.effective_event_type(v_orgs[v_i], v_source, v_type) as t), 5);
+          update events.events as e
+             set attempts = e.attempts + 1,
+                 last_error = left(format('%s: %s', v_state, v_message), 10000),
+                 status = case when e.attempts + 1 >= v_max_attempts then 'failed' else 'pending' end
+           where e.organization_id = v_orgs[v_i] and e.id = v_ids[v_i] and e.received_at = v_received[v_i]
+          returning e.status, e.attempts into v_status, v_attempts;
+          insert into events.event_processing_logs
+            (organization_id, event_id, event_received_at, step, level, message, details)
+          values
+            (v_orgs[v_i], v_ids[v_i], v_received[v_i], 'routing_failed', 'error',
+             left(format('routing attempt %s failed: %s', v_attempts, v_message), 10000),
+             jsonb_build_object('attempt', v_attempts, 'sqlstate', v_state, 'status', v_status));
+        end;
+      end loop;
+    end;
+    exit when v_left = 0;
+  end loop;
   return v_routed;
 end
 $$;
@@ -1272,7 +1337,7 @@ $$;
 -- Name: FUNCTION process_pending_events(batch_size integer); Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON FUNCTION events.process_pending_events(batch_size integer) IS 'Routes up to batch_size pending events (oldest first, FOR UPDATE SKIP LOCKED) to every matching active subscription, one delivery each, and marks them processed; returns how many. Safe to run from several workers at once. An event whose routing fails keeps attempts and last_error and ends failed after its type''s max_attempts. 22023 for a batch_size outside 1..10000.';
+COMMENT ON FUNCTION events.process_pending_events(batch_size integer) IS 'Routes up to batch_size pending events (oldest first, FOR UPDATE SKIP LOCKED; on Citus the organizations with pending events take turns, an even share each) to every matching active subscription, one delivery each, and marks them processed; returns how many. Safe to run from several workers at once. An event whose routing fails keeps attempts and last_error and ends failed after its type''s max_attempts. 22023 for a batch_size outside 1..10000.';
 
 --
 -- Name: raise_lease_error(uuid, uuid, text); Type: FUNCTION; Schema: events; Owner: -
@@ -1316,44 +1381,70 @@ CREATE FUNCTION events.recover_expired_deliveries() RETURNS integer
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
-  v_count integer;
-  v_ready bigint;
+  v_count        integer := 0;
+  v_ready        integer := 0;
+  v_taken        integer;
+  v_pending      integer;
+  v_organization uuid;
+  v_ids          uuid[];
+  v_received     timestamptz[];
+  v_workers      text[];
+  v_until        timestamptz[];
+  v_errors       text[];
+  v_now          timestamptz := now();
 begin
-  with expired as (
-    select d.organization_id, d.id, d.event_received_at, d.locked_by, d.locked_until
+  for v_organization in
+    select distinct d.organization_id
       from events.event_deliveries as d
      where d.status = 'leased' and d.locked_until < now()
-     order by d.locked_until
-     limit 10000
-       for update skip locked
-  ),
-  recovered as (
-    update events.event_deliveries as d
-       set status = case when d.attempts < d.max_attempts then 'pending' else 'dead_letter' end,
-           next_attempt_at = now(),
-           completed_at = case when d.attempts < d.max_attempts then null else now() end,
-           locked_by = null,
-           locked_until = null,
-           last_error = format('lease of worker "%s" expired at %s', x.locked_by, x.locked_until)
-      from expired as x
-     where d.organization_id = x.organization_id and d.id = x.id and d.event_received_at = x.event_received_at
-    returning d.organization_id, d.id, d.event_id, d.event_received_at, d.subscription_id, d.status, d.attempts,
-              d.max_attempts, d.target_kind, x.locked_by, x.locked_until
-  ),
-  logged as (
-    insert into events.event_processing_logs
-      (organization_id, event_id, event_received_at, delivery_id, subscription_id, step, level, worker_id, message, details)
-    select r.organization_id, r.event_id, r.event_received_at, r.id, r.subscription_id, 'lease_expired',
-           case r.status when 'pending' then 'warning' else 'error' end, r.locked_by,
-           format('lease of worker "%s" expired at %s on attempt %s of %s: %s', r.locked_by, r.locked_until,
-                  r.attempts, r.max_attempts,
-                  case r.status when 'pending' then 'back in the queue' else 'dead-lettered' end),
-           jsonb_build_object('attempt', r.attempts, 'status', r.status, 'locked_until', r.locked_until)
-      from recovered as r
-  )
-  select count(*), count(*) filter (where r.status = 'pending')
-    into v_count, v_ready
-    from recovered as r;
+  loop
+    select array_agg(x.id order by x.locked_until), array_agg(x.event_received_at order by x.locked_until),
+           array_agg(x.locked_by order by x.locked_until), array_agg(x.locked_until order by x.locked_until),
+           array_agg(format('lease of worker "%s" expired at %s', x.locked_by, x.locked_until) order by x.locked_until)
+      into v_ids, v_received, v_workers, v_until, v_errors
+      from (select d.id, d.event_received_at, d.locked_by, d.locked_until
+              from events.event_deliveries as d
+             where d.organization_id = v_organization
+               and d.status = 'leased' and d.locked_until < now()
+             order by d.locked_until
+             limit 10000 - v_count
+               for update skip locked) as x;
+    continue when v_ids is null;
+
+    with recovered as (
+      update events.event_deliveries as d
+         set status = case when d.attempts < d.max_attempts then 'pending' else 'dead_letter' end,
+             next_attempt_at = v_now,
+             completed_at = case when d.attempts < d.max_attempts then null else v_now end,
+             locked_by = null,
+             locked_until = null,
+             last_error = x.error
+        from unnest(v_ids, v_received, v_workers, v_until, v_errors)
+               as x(id, event_received_at, locked_by, locked_until, error)
+       where d.organization_id = v_organization and d.id = x.id and d.event_received_at = x.event_received_at
+         and d.status = 'leased'
+      returning d.organization_id, d.id, d.event_id, d.event_received_at, d.subscription_id, d.status, d.attempts,
+                d.max_attempts, x.locked_by, x.locked_until, x.error
+    ),
+    logged as (
+      insert into events.event_processing_logs
+        (organization_id, event_id, event_received_at, delivery_id, subscription_id, step, level, worker_id, message, details)
+      select r.organization_id, r.event_id, r.event_received_at, r.id, r.subscription_id, 'lease_expired',
+             case r.status when 'pending' then 'warning' else 'error' end,
+             r.locked_by,
+             format('%s on attempt %s of %s: %s', r.error, r.attempts, r.max_attempts,
+                    case r.status when 'pending' then 'back in the queue' else 'dead-lettered' end),
+             jsonb_build_object('attempt', r.attempts, 'status', r.status, 'locked_until', r.locked_until)
+        from recovered as r
+       where r.organization_id = v_organization
+    )
+    select count(*), count(*) filter (where r.status = 'pending')
+      into v_taken, v_pending
+      from recovered as r;
+    v_count := v_count + v_taken;
+    v_ready := v_ready + v_pending;
+    exit when v_count >= 10000;
+  end loop;
 
   if v_ready > 0 then
     perform pg_catalog.pg_notify('event_deliveries_ready', '');  -- empty payload: "poll now"
@@ -1501,73 +1592,93 @@ CREATE FUNCTION events.route_events(organization_ids uuid[], event_ids uuid[], r
 -- for every matching active subscription (only subscription_id when given: replay_event),
 -- logs, marks the events processed. Returns the number of events routed.
 declare
-  v_routed integer;
-  v_created boolean;
+  v_routed        integer := 0;
+  v_created       boolean := false;
+  v_organizations uuid[];
+  v_organization  uuid;
+  v_count         integer;
+  v_made          boolean;
 begin
   if greatest(cardinality(route_events.organization_ids), cardinality(route_events.event_ids), cardinality(route_events.received_ats)) > 10000 then
     raise exception 'route_events takes at most 10000 events at a time' using errcode = '22023';
   end if;
-  with batch as (
-    select e.organization_id, e.id, e.received_at, e.source, e.event_type, e.payload
-      from unnest(route_events.organization_ids, route_events.event_ids, route_events.received_ats) as b(organization_id, id, received_at)
-      join events.events as e
-        on e.organization_id = b.organization_id and e.id = b.id and e.received_at = b.received_at
-  ),
-  matched as (
-    select b.organization_id, b.id as event_id, b.received_at, s.id as subscription_id, s.target_kind,
-           coalesce(s.max_attempts, t.max_attempts, 5) as max_attempts,
-           coalesce(s.backoff_base_seconds, t.backoff_base_seconds, 10) as backoff_base_seconds,
-           greatest(coalesce(s.backoff_cap_seconds, t.backoff_cap_seconds, 3600),
-                    coalesce(s.backoff_base_seconds, t.backoff_base_seconds, 10)) as backoff_cap_seconds,
-           s.lease_seconds
-      from batch as b
-      join events.event_subscriptions as s
-        on s.organization_id = b.organization_id
-       and s.is_active
-       and (route_events.subscription_id is null or s.id = route_events.subscription_id)
-       and events.subscription_matches(b.source, b.event_type, b.payload, s.source, s.event_type_like, s.payload_filter)
-      -- The rule of events.effective_event_type, written out (see the header).
-      left join lateral (select et.*
-                           from events.event_types as et
-                          where et.source = b.source and et.name = b.event_type
-                            and (et.organization_id = b.organization_id or et.organization_id is null)
-                          order by et.organization_id nulls last
-                          limit 1) as t on true
-  ),
-  created as (
-    insert into events.event_deliveries as d
-      (organization_id, event_received_at, event_id, subscription_id, target_kind, max_attempts,
-       backoff_base_seconds, backoff_cap_seconds, lease_seconds)
-    select m.organization_id, m.received_at, m.event_id, m.subscription_id, m.target_kind, m.max_attempts,
-           m.backoff_base_seconds, m.backoff_cap_seconds, m.lease_seconds
-      from matched as m
-     order by m.organization_id, m.event_id, m.subscription_id
-    on conflict on constraint event_deliveries_organization_id_event_id_subscription_id_key do nothing
-    returning d.organization_id, d.event_id, d.target_kind
-  ),
-  per_event as (
-    select c.organization_id, c.event_id, count(*) as deliveries
-      from created as c
-     group by c.organization_id, c.event_id
-  ),
-  logged as (
-    insert into events.event_processing_logs
-      (organization_id, event_id, event_received_at, step, message, details)
-    select b.organization_id, b.id, b.received_at, 'routed',
-           format('routed: %s deliveries created', coalesce(p.deliveries, 0)),
-           jsonb_build_object('deliveries', coalesce(p.deliveries, 0))
-      from batch as b
-      left join per_event as p on p.organization_id = b.organization_id and p.event_id = b.id
-  ),
-  updated as (
-    update events.events as e
-       set status = 'processed', attempts = e.attempts + 1, last_error = null, processed_at = now()
-      from batch as b
-     where e.organization_id = b.organization_id and e.id = b.id and e.received_at = b.received_at
-    returning 1
-  )
-  select (select count(*) from updated), exists (select from created)
-    into v_routed, v_created;
+  -- On one node the batch is routed in one statement (NULL: every organization). On Citus a
+  -- statement that writes several tables must name one organization to run on its shard, so the
+  -- batch is routed one organization at a time there (see the header).
+  if exists (select from pg_catalog.pg_extension as x where x.extname = 'citus') then
+    v_organizations := array(select distinct o.id from unnest(route_events.organization_ids) as o(id));
+  else
+    v_organizations := array[null::uuid];
+  end if;
+
+  foreach v_organization in array v_organizations loop
+    with batch as (
+      select e.organization_id, e.id, e.received_at, e.source, e.event_type, e.payload
+        from unnest(route_events.organization_ids, route_events.event_ids, route_events.received_ats) as b(organization_id, id, received_at)
+        join events.events as e
+          on e.organization_id = b.organization_id and e.id = b.id and e.received_at = b.received_at
+       where (v_organization is null or e.organization_id = v_organization)
+    ),
+    matched as (
+      select b.organization_id, b.id as event_id, b.received_at, s.id as subscription_id, s.target_kind,
+             coalesce(s.max_attempts, t.max_attempts, 5) as max_attempts,
+             coalesce(s.backoff_base_seconds, t.backoff_base_seconds, 10) as backoff_base_seconds,
+             greatest(coalesce(s.backoff_cap_seconds, t.backoff_cap_seconds, 3600),
+                      coalesce(s.backoff_base_seconds, t.backoff_base_seconds, 10)) as backoff_cap_seconds,
+             s.lease_seconds
+        from batch as b
+        join events.event_subscriptions as s
+          on s.organization_id = b.organization_id
+         and (v_organization is null or s.organization_id = v_organization)
+         and s.is_active
+         and (route_events.subscription_id is null or s.id = route_events.subscription_id)
+         and events.subscription_matches(b.source, b.event_type, b.payload, s.source, s.event_type_like, s.payload_filter)
+        -- The rule of events.effective_event_type, written out (see the header).
+        left join lateral (select et.*
+                             from events.event_types as et
+                            where et.source = b.source and et.name = b.event_type
+                              and (et.organization_id = b.organization_id or et.organization_id is null)
+                            order by et.organization_id nulls last
+                            limit 1) as t on true
+    ),
+    created as (
+      insert into events.event_deliveries as d
+        (organization_id, event_received_at, event_id, subscription_id, target_kind, max_attempts,
+         backoff_base_seconds, backoff_cap_seconds, lease_seconds)
+      select m.organization_id, m.received_at, m.event_id, m.subscription_id, m.target_kind, m.max_attempts,
+             m.backoff_base_seconds, m.backoff_cap_seconds, m.lease_seconds
+        from matched as m
+       order by m.organization_id, m.event_id, m.subscription_id
+      on conflict on constraint event_deliveries_organization_id_event_id_subscription_id_key do nothing
+      returning d.organization_id, d.event_id, d.target_kind
+    ),
+    per_event as (
+      select c.organization_id, c.event_id, count(*) as deliveries
+        from created as c
+       group by c.organization_id, c.event_id
+    ),
+    logged as (
+      insert into events.event_processing_logs
+        (organization_id, event_id, event_received_at, step, message, details)
+      select b.organization_id, b.id, b.received_at, 'routed',
+             format('routed: %s deliveries created', coalesce(p.deliveries, 0)),
+             jsonb_build_object('deliveries', coalesce(p.deliveries, 0))
+        from batch as b
+        left join per_event as p on p.organization_id = b.organization_id and p.event_id = b.id
+    ),
+    updated as (
+      update events.events as e
+         set status = 'processed', attempts = e.attempts + 1, last_error = null, processed_at = now()
+        from batch as b
+       where e.organization_id = b.organization_id and e.id = b.id and e.received_at = b.received_at
+         and (v_organization is null or e.organization_id = v_organization)
+      returning 1
+    )
+    select (select count(*) from updated), exists (select from created)
+      into v_count, v_made;
+    v_routed := v_routed + v_count;
+    v_created := v_created or v_made;
+  end loop;
 
   if v_created then
     perform pg_catalog.pg_notify('event_deliveries_ready', '');  -- empty payload: "poll now"

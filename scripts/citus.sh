@@ -247,6 +247,16 @@ citus_test() {
     cat "$base/deploy-before.log" >&2; echo "citus lane: the deploy up to $before_distribute failed" >&2; exit 1
   fi
   psql_node coordinator "$DB_NAME" -At -f "$root/tests/citus/schema_fingerprint.sql" >"$base/fingerprint-before.txt"
+  # The distribution refuses a service_role under row-level security, with the statement to run
+  # (roles outlive the lane's database: an earlier run's grant is taken back first).
+  psql_node coordinator "$DB_NAME" -c "alter role service_role nobypassrls" >/dev/null
+  if sqitch deploy --quiet --to citus/distribute "$target" >"$base/deploy-bypassrls.log" 2>&1 \
+     || ! grep -q 'service_role needs BYPASSRLS on Citus' "$base/deploy-bypassrls.log" \
+     || ! grep -q 'ALTER ROLE service_role BYPASSRLS' "$base/deploy-bypassrls.log"; then
+    cat "$base/deploy-bypassrls.log" >&2
+    echo "citus lane: the distribution did not refuse a service_role without BYPASSRLS with its hint" >&2; failed+=("bypassrls check")
+  fi
+  psql_node coordinator "$DB_NAME" -c "alter role service_role bypassrls" >/dev/null
   if sqitch deploy --quiet --verify "$target" 2>&1 | grep -v 'WARNING\|DETAIL\|HINT\|NOTICE'; then :; fi
   if ! psql_owner -At -c "select 1 from sqitch.changes where change = 'citus/distribute'" | grep -q 1; then
     echo "citus lane: the deploy failed" >&2; exit 1

@@ -49,6 +49,17 @@ begin
     return;
   end if;
 
+  -- Citus writes the rows of an INSERT ... SELECT it cannot send to one shard (event routing, batch
+  -- ingest: their ids come from a volatile default) with COPY, and PostgreSQL refuses COPY FROM to a
+  -- role under row-level security. service_role's policies admit every row already, so BYPASSRLS
+  -- gives it nothing more; Supabase's service_role has it, elsewhere a superuser grants it.
+  if not (select r.rolbypassrls from pg_catalog.pg_roles as r where r.rolname = 'service_role') then
+    raise exception 'citus/distribute: service_role needs BYPASSRLS on Citus'
+      using errcode = '42501',
+            detail = 'Citus writes the rows of event routing and batch ingest with COPY, which PostgreSQL refuses to a role under row-level security.',
+            hint = 'As a superuser run: ALTER ROLE service_role BYPASSRLS; then deploy again.';
+  end if;
+
   perform pg_catalog.set_config('citus.enable_unsafe_triggers', 'on', true);
   perform pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
 

@@ -21,7 +21,15 @@ volatile
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_row events.event_deliveries;
+  v_row    events.event_deliveries;
+  -- The retry's jitter, drawn here: with it given, base.retry_delay is IMMUTABLE, which Citus
+  -- requires of a function in an UPDATE of a distributed table.
+  v_jitter double precision := random();
+  -- now() as a value: Citus allows no function but an IMMUTABLE one in a CASE of an UPDATE.
+  v_now    timestamptz := now();
+  v_step   text;
+  v_level  text;
+  v_message text;
 begin
   if fail_delivery.error is null or btrim(fail_delivery.error) = '' then
     raise exception 'error must describe the failure (a non-empty text)' using errcode = '22023';
@@ -38,11 +46,15 @@ begin
      set status = case when fail_delivery.retryable and d.attempts < d.max_attempts
                        then 'pending' else 'dead_letter' end,
          next_attempt_at = case when fail_delivery.retryable and d.attempts < d.max_attempts
-                                then now() + base.retry_delay(d.attempts, make_interval(secs => d.backoff_base_seconds),
-                                                                    make_interval(secs => d.backoff_cap_seconds))
+                                -- In UTC with IMMUTABLE operators (timestamptz + interval is STABLE,
+                                -- which Citus refuses over a column): the delay is in seconds, so
+                                -- the result is now() + delay.
+                                then ((v_now at time zone 'UTC')
+                                      + base.retry_delay(d.attempts, make_interval(secs => d.backoff_base_seconds),
+                                                         make_interval(secs => d.backoff_cap_seconds), v_jitter)) at time zone 'UTC'
                                 else d.next_attempt_at end,
          completed_at = case when fail_delivery.retryable and d.attempts < d.max_attempts
-                             then null else now() end,
+                             then null else v_now end,
          locked_by = null,
          locked_until = null,
          last_error = left(fail_delivery.error, 10000),
@@ -56,22 +68,27 @@ begin
     perform events.raise_lease_error(fail_delivery.organization_id, fail_delivery.delivery_id, fail_delivery.worker_id);
   end if;
 
+  -- The log line, worded in PL/pgSQL and inserted as plain values (Citus deparses the CASE forms
+  -- over this function's variables wrongly for the shard).
+  if v_row.status = 'pending' then
+    v_step := 'delivery_failed';
+    v_level := 'warning';
+    v_message := format('attempt %s of %s failed, next attempt at %s: %s',
+                        v_row.attempts, v_row.max_attempts, v_row.next_attempt_at, fail_delivery.error);
+  else
+    v_step := 'dead_lettered';
+    v_level := 'error';
+    v_message := format('dead-lettered after attempt %s of %s%s: %s', v_row.attempts, v_row.max_attempts,
+                        case when fail_delivery.retryable then '' else ' (not retryable)' end, fail_delivery.error);
+  end if;
   insert into events.event_processing_logs
     (organization_id, event_id, event_received_at, delivery_id, subscription_id, step, level, worker_id, message, details)
   values
     (v_row.organization_id, v_row.event_id, v_row.event_received_at, v_row.id, v_row.subscription_id,
-     case v_row.status when 'pending' then 'delivery_failed' else 'dead_lettered' end,
-     case v_row.status when 'pending' then 'warning' else 'error' end,
-     fail_delivery.worker_id,
-     left(case v_row.status
-            when 'pending' then format('attempt %s of %s failed, next attempt at %s: %s',
-                                       v_row.attempts, v_row.max_attempts, v_row.next_attempt_at, fail_delivery.error)
-            else format('dead-lettered after attempt %s of %s%s: %s', v_row.attempts, v_row.max_attempts,
-                        case when fail_delivery.retryable then '' else ' (not retryable)' end, fail_delivery.error)
-          end, 10000),
+     v_step, v_level, fail_delivery.worker_id, left(v_message, 10000),
      jsonb_build_object('attempt', v_row.attempts, 'max_attempts', v_row.max_attempts,
                         'retryable', fail_delivery.retryable,
-                        'next_attempt_at', case v_row.status when 'pending' then v_row.next_attempt_at end));
+                        'next_attempt_at', case when v_row.status = 'pending' then v_row.next_attempt_at end));
   return v_row;
 end
 $$;

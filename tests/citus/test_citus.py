@@ -395,14 +395,142 @@ def test_recover_expired_leases_across_organizations(tenant, task_definition):
         assert (state[alive]["status"], state[alive]["worker_id"]) == ("running", "alive")
 
 
-@pytest.mark.xfail(strict=True, raises=psycopg.errors.FeatureNotSupported,
-                   reason="Citus: could not run distributed query with FOR UPDATE/SHARE commands")
-@pytest.mark.parametrize("call", ["select events.process_pending_events(10)",
-                                  "select count(*) from events.claim_deliveries('w1', 10)"])
-def test_multi_tenant_worker_sweeps(call):
-    with connect() as conn:
+def deploy_event(conn: psycopg.Connection, organization_id, version: str) -> uuid.UUID:
+    with conn.transaction():
         act_as(conn, "service_role")
-        conn.execute(call)
+        return conn.execute("select events.ingest_event(%s, 'deployment', 'succeeded', %s::jsonb) as id",
+                            [organization_id, json.dumps({"environment": "prod", "version": version})]
+                            ).fetchone()["id"]
+
+
+@pytest.fixture(scope="module")
+def event_queues(tenant):
+    """A queue subscription to deployments in each of the two organizations (inserted by the owner)."""
+    subscriptions = {}
+    with connect(autocommit=True) as conn:
+        for org in (tenant["alice_org"], tenant["bob_org"]):
+            subscriptions[org] = conn.execute(
+                "insert into events.event_subscriptions (organization_id, name, source, target_kind, target)"
+                " values (%s, 'deploys', 'deployment', 'queue', 'deploys') returning id", [org]).fetchone()["id"]
+    return subscriptions
+
+
+def route_all(conn: psycopg.Connection) -> int:
+    routed = 0
+    while True:
+        with conn.transaction():
+            act_as(conn, "service_role")
+            n = conn.execute("select events.process_pending_events(100) as n").fetchone()["n"]
+        if n == 0:
+            return routed
+        routed += n
+
+
+def claim_deliveries(conn: psycopg.Connection, worker: str, n: int = 100) -> list[dict]:
+    with conn.transaction():
+        act_as(conn, "service_role")
+        return conn.execute("select organization_id, id, event_id, status, attempts, locked_by,"
+                            " locked_until - last_attempt_at as lease"
+                            " from events.claim_deliveries(%s, %s, array['queue'])", [worker, n]).fetchall()
+
+
+def test_events_of_every_organization_are_routed(tenant, event_queues):
+    """process_pending_events routes the pending events of both organizations (one single-shard
+    statement per organization): each gets its delivery and its routing log line."""
+    with connect() as conn:
+        events = {org: deploy_event(conn, org, f"r-{org}") for org in event_queues}
+        assert route_all(conn) >= 2
+        for org, event in events.items():
+            row = conn.execute(
+                "select e.status, (select count(*) from events.event_deliveries d where d.organization_id = e.organization_id"
+                "  and d.event_id = e.id and d.subscription_id = %s) as deliveries,"
+                " (select count(*) from events.event_processing_logs l where l.organization_id = e.organization_id"
+                "  and l.event_id = e.id and l.step = 'routed') as logs"
+                " from events.events e where e.organization_id = %s and e.id = %s",
+                [event_queues[org], org, event]).fetchone()
+            assert (row["status"], row["deliveries"], row["logs"]) == ("processed", 1, 1), row
+
+
+def test_deliveries_are_claimed_heartbeat_completed_and_failed(tenant, event_queues):
+    """claim_deliveries serves both organizations in one claim; heartbeat_delivery extends a lease;
+    complete_delivery and fail_delivery end an attempt, a retryable failure going back to the queue
+    after a backoff."""
+    with connect() as conn:
+        for org in event_queues:
+            deploy_event(conn, org, "claim")
+        route_all(conn)
+        claimed = claim_deliveries(conn, "w-events")
+        assert {c["organization_id"] for c in claimed} >= set(event_queues), claimed
+        assert all(c["status"] == "leased" and c["locked_by"] == "w-events" and c["lease"] == datetime.timedelta(seconds=60)
+                   for c in claimed), claimed
+        done, failed = ([c for c in claimed if c["organization_id"] == org][0] for org in event_queues)
+        with conn.transaction():
+            act_as(conn, "service_role")
+            until = conn.execute("select events.heartbeat_delivery(%s, %s, 'w-events') - now() as left",
+                                 [done["organization_id"], done["id"]]).fetchone()["left"]
+            assert datetime.timedelta(seconds=59) < until <= datetime.timedelta(seconds=60)
+            row = conn.execute("select status, completed_at is not null as completed from events.complete_delivery(%s, %s, 'w-events', %s::jsonb)",
+                               [done["organization_id"], done["id"], '{"ok": true}']).fetchone()
+            assert (row["status"], row["completed"]) == ("succeeded", True)
+            row = conn.execute("select status, next_attempt_at > now() as later, last_error"
+                               " from events.fail_delivery(%s, %s, 'w-events', 'HTTP 503')",
+                               [failed["organization_id"], failed["id"]]).fetchone()
+            assert (row["status"], row["later"], row["last_error"]) == ("pending", True, "HTTP 503")
+        logs = conn.execute("select step from events.event_processing_logs where organization_id = any(%s)"
+                            " and delivery_id = any(%s) order by step",
+                            [list(event_queues), [done["id"], failed["id"]]]).fetchall()
+        assert [r["step"] for r in logs] == ["delivered", "delivery_failed"]
+        # every other claimed delivery back to the queue's end state
+        for c in claimed:
+            if c["id"] not in (done["id"], failed["id"]):
+                with conn.transaction():
+                    act_as(conn, "service_role")
+                    conn.execute("select events.complete_delivery(%s, %s, 'w-events')", [c["organization_id"], c["id"]])
+
+
+def test_expired_delivery_leases_are_recovered(tenant, event_queues):
+    """recover_expired_deliveries requeues the expired leases of both organizations, one
+    organization at a time, with the lost worker named in last_error, and leaves a live lease."""
+    with connect() as conn:
+        for org in event_queues:
+            deploy_event(conn, org, "recover")
+        route_all(conn)
+        claimed = claim_deliveries(conn, "w-gone")
+        assert {c["organization_id"] for c in claimed} >= set(event_queues)
+        conn.execute("update events.event_deliveries set locked_until = now() - interval '1 minute'"
+                     " where organization_id = any(%s) and id = any(%s)",
+                     [list(event_queues), [c["id"] for c in claimed]])
+        conn.commit()
+        with conn.transaction():
+            act_as(conn, "service_role")
+            assert conn.execute("select events.recover_expired_deliveries() as n").fetchone()["n"] == len(claimed)
+        rows = conn.execute("select status, locked_by, last_error from events.event_deliveries"
+                            " where organization_id = any(%s) and id = any(%s)",
+                            [list(event_queues), [c["id"] for c in claimed]]).fetchall()
+        assert all(r["status"] == "pending" and r["locked_by"] is None
+                   and r["last_error"].startswith('lease of worker "w-gone" expired at ') for r in rows), rows
+        again = claim_deliveries(conn, "w-next")
+        assert {c["id"] for c in again} == {c["id"] for c in claimed}
+        for c in again:
+            with conn.transaction():
+                act_as(conn, "service_role")
+                conn.execute("select events.complete_delivery(%s, %s, 'w-next')", [c["organization_id"], c["id"]])
+
+
+def test_replay_event(tenant, event_queues):
+    """replay_event puts a delivered event's delivery back in the queue, through the coordinator."""
+    org = tenant["alice_org"]
+    with connect() as conn:
+        event = deploy_event(conn, org, "replay")
+        route_all(conn)
+        for c in claim_deliveries(conn, "w-replay"):
+            with conn.transaction():
+                act_as(conn, "service_role")
+                conn.execute("select events.complete_delivery(%s, %s, 'w-replay')", [c["organization_id"], c["id"]])
+        with conn.transaction():
+            act_as(conn, "service_role")
+            rows = conn.execute("select status, replay_count from events.replay_event(%s, %s)", [org, event]).fetchall()
+        assert [(r["status"], r["replay_count"]) for r in rows] == [("pending", 1)]
 
 
 PUSH = json.dumps({"ref": "refs/heads/main", "repository": {"full_name": "acme/app"}})
@@ -434,18 +562,26 @@ def test_ingest_event(tenant, source, event_type, payload, table, column, expect
         assert row is not None and row["v"] == expected, row
 
 
-@pytest.mark.xfail(strict=True, raises=psycopg.errors.FeatureNotSupported,
-                   reason="Citus: COPY FROM not supported with row-level security (events.ingest_events: the "
-                          "batch INSERT ... SELECT from unnest() runs through the coordinator and reaches the "
-                          "workers as COPY, under the service_role policies)")
 def test_ingest_events_batch(tenant):
-    batch = json.dumps([{"source": "github", "event_type": "push", "payload": json.loads(PUSH)},
-                        {"source": "slack", "event_type": "message", "payload": {"team_id": "T1", "event": {}}}])
+    """A batch through ingest_events as service_role (BYPASSRLS on Citus: its INSERT ... SELECT
+    reaches the shards as COPY): one id per element, a key repeated in the batch and in a later
+    batch gives the first id, and each event has its source-table row."""
+    key = f"batch-{uuid.uuid4().hex[:8]}"
+    push = {"source": "github", "event_type": "push", "payload": json.loads(PUSH), "idempotency_key": key}
+    batch = json.dumps([push, {"source": "slack", "event_type": "message", "payload": {"team_id": "T1", "event": {}}}, push])
     with connect() as conn:
         act_as(conn, "service_role")
-        ids = conn.execute("select count(*) as n from events.ingest_events(%s, %s::jsonb)",
-                           [tenant["alice_org"], batch]).fetchone()["n"]
-        assert ids == 2
+        ids = [r["id"] for r in conn.execute("select id from events.ingest_events(%s, %s::jsonb) as id",
+                                            [tenant["alice_org"], batch]).fetchall()]
+        conn.commit()
+        assert len(ids) == 3 and ids[0] == ids[2] and ids[0] != ids[1], ids
+        act_as(conn, "service_role")
+        again = conn.execute("select id from events.ingest_events(%s, %s::jsonb) as id",
+                             [tenant["alice_org"], json.dumps([push])]).fetchone()["id"]
+        assert again == ids[0]
+        rows = conn.execute("select count(*) as n from events.github_events where organization_id = %s and event_id = %s",
+                            [tenant["alice_org"], ids[0]]).fetchone()
+        assert rows["n"] == 1
 
 
 def test_monitoring_shows_the_cluster(tenant):

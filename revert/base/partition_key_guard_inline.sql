@@ -4,6 +4,9 @@
 begin;
 
 set local lock_timeout = '5s';
+-- Citus: the guards are triggers on distributed tables, re-created here (a placeholder setting where
+-- Citus is absent); function and trigger DDL in one transaction need sequential shard commands.
+set local citus.enable_unsafe_triggers = on;
 set local citus.multi_shard_modify_mode = 'sequential';
 
 create or replace function base.tg_partition_config__sync_key_guard()

@@ -990,8 +990,11 @@ begin
   if new.key_past_window is not null then
     execute pg_catalog.format(
       'create trigger _000_check_partition_key before insert or update of %I on %s for each row '
+      'when (new.%I < pg_catalog.statement_timestamp() - %L::interval '
+      '      or new.%I > pg_catalog.statement_timestamp() + %L::interval) '
       'execute function internal.tg__check_partition_key(%L, %L, %L, %L)',
-      v_key, v_parent, new.parent_table, v_key, new.key_past_window, new.key_future_window);
+      v_key, v_parent, v_key, new.key_past_window, v_key, new.key_future_window,
+      new.parent_table, v_key, new.key_past_window, new.key_future_window);
   end if;
   return null;
 end
@@ -1001,7 +1004,7 @@ $$;
 -- Name: FUNCTION tg_partition_config__sync_key_guard(); Type: COMMENT; Schema: base; Owner: -
 --
 
-COMMENT ON FUNCTION base.tg_partition_config__sync_key_guard() IS 'AFTER INSERT OR UPDATE OF key_past_window, key_future_window trigger on base.partition_config: (re)creates the _000_check_partition_key trigger of the table with the configured window, or drops it when the window is NULL.';
+COMMENT ON FUNCTION base.tg_partition_config__sync_key_guard() IS 'AFTER INSERT OR UPDATE OF key_past_window, key_future_window trigger on base.partition_config: (re)creates the _000_check_partition_key trigger of the table with the configured window (as its WHEN clause and its arguments), or drops it when the window is NULL.';
 
 --
 -- Name: uuid_v7_timestamp(uuid); Type: FUNCTION; Schema: base; Owner: -
@@ -1474,7 +1477,7 @@ $$;
 -- Name: FUNCTION tg__check_partition_key(); Type: COMMENT; Schema: internal; Owner: -
 --
 
-COMMENT ON FUNCTION internal.tg__check_partition_key() IS 'BEFORE INSERT OR UPDATE OF <key> row trigger (_000_check_partition_key) of maintained tables: refuses (22008) a partition key outside [statement time - key_past_window, statement time + key_future_window]. Arguments: parent table, key column, past window, future window, copied from base.partition_config.';
+COMMENT ON FUNCTION internal.tg__check_partition_key() IS 'BEFORE INSERT OR UPDATE OF <key> row trigger (_000_check_partition_key) of maintained tables: refuses (22008) a partition key outside [statement time - key_past_window, statement time + key_future_window]. The trigger''s WHEN clause holds the same window, so the function runs only for a key outside it. Arguments: parent table, key column, past window, future window, copied from base.partition_config.';
 
 --
 -- Name: tg__check_status_transition(); Type: FUNCTION; Schema: internal; Owner: -

@@ -2756,19 +2756,19 @@ CREATE TRIGGER _000_append_only_truncate BEFORE TRUNCATE ON tasks.task_resource_
 -- Name: task_execution_logs _000_check_partition_key; Type: TRIGGER; Schema: tasks; Owner: -
 --
 
-CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF logged_at ON tasks.task_execution_logs FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('tasks.task_execution_logs', 'logged_at', '30 days', '1 day');
+CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF logged_at ON tasks.task_execution_logs FOR EACH ROW WHEN (((new.logged_at < (statement_timestamp() - '30 days'::interval)) OR (new.logged_at > (statement_timestamp() + '1 day'::interval)))) EXECUTE FUNCTION internal.tg__check_partition_key('tasks.task_execution_logs', 'logged_at', '30 days', '1 day');
 
 --
 -- Name: task_history _000_check_partition_key; Type: TRIGGER; Schema: tasks; Owner: -
 --
 
-CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF finished_at ON tasks.task_history FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('tasks.task_history', 'finished_at', '180 days', '1 day');
+CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF finished_at ON tasks.task_history FOR EACH ROW WHEN (((new.finished_at < (statement_timestamp() - '180 days'::interval)) OR (new.finished_at > (statement_timestamp() + '1 day'::interval)))) EXECUTE FUNCTION internal.tg__check_partition_key('tasks.task_history', 'finished_at', '180 days', '1 day');
 
 --
 -- Name: task_resource_usage _000_check_partition_key; Type: TRIGGER; Schema: tasks; Owner: -
 --
 
-CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF measured_at ON tasks.task_resource_usage FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('tasks.task_resource_usage', 'measured_at', '90 days', '1 day');
+CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF measured_at ON tasks.task_resource_usage FOR EACH ROW WHEN (((new.measured_at < (statement_timestamp() - '90 days'::interval)) OR (new.measured_at > (statement_timestamp() + '1 day'::interval)))) EXECUTE FUNCTION internal.tg__check_partition_key('tasks.task_resource_usage', 'measured_at', '90 days', '1 day');
 
 --
 -- Name: tasks _000_check_status_transition; Type: TRIGGER; Schema: tasks; Owner: -

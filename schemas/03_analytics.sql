@@ -2104,13 +2104,13 @@ CREATE TRIGGER _000_append_only_truncate BEFORE TRUNCATE ON analytics.issue_stat
 -- Name: metrics _000_check_partition_key; Type: TRIGGER; Schema: analytics; Owner: -
 --
 
-CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF recorded_at ON analytics.metrics FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('analytics.metrics', 'recorded_at', '1 year 1 mon', '1 day');
+CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF recorded_at ON analytics.metrics FOR EACH ROW WHEN (((new.recorded_at < (statement_timestamp() - '1 year 1 mon'::interval)) OR (new.recorded_at > (statement_timestamp() + '1 day'::interval)))) EXECUTE FUNCTION internal.tg__check_partition_key('analytics.metrics', 'recorded_at', '1 year 1 mon', '1 day');
 
 --
 -- Name: performance_metrics _000_check_partition_key; Type: TRIGGER; Schema: analytics; Owner: -
 --
 
-CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF measured_at ON analytics.performance_metrics FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('analytics.performance_metrics', 'measured_at', '1 year 1 mon', '1 day');
+CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF measured_at ON analytics.performance_metrics FOR EACH ROW WHEN (((new.measured_at < (statement_timestamp() - '1 year 1 mon'::interval)) OR (new.measured_at > (statement_timestamp() + '1 day'::interval)))) EXECUTE FUNCTION internal.tg__check_partition_key('analytics.performance_metrics', 'measured_at', '1 year 1 mon', '1 day');
 
 --
 -- Name: analysis_runs _000_check_status_transition; Type: TRIGGER; Schema: analytics; Owner: -

@@ -2468,7 +2468,7 @@ ALTER INDEX prompts.prompt_executions_pkey ATTACH PARTITION prompts.prompt_execu
 -- Name: prompt_executions _000_check_partition_key; Type: TRIGGER; Schema: prompts; Owner: -
 --
 
-CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF started_at ON prompts.prompt_executions FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('prompts.prompt_executions', 'started_at', '1 year 1 mon', '1 day');
+CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF started_at ON prompts.prompt_executions FOR EACH ROW WHEN (((new.started_at < (statement_timestamp() - '1 year 1 mon'::interval)) OR (new.started_at > (statement_timestamp() + '1 day'::interval)))) EXECUTE FUNCTION internal.tg__check_partition_key('prompts.prompt_executions', 'started_at', '1 year 1 mon', '1 day');
 
 --
 -- Name: prompt_executions _000_check_status_transition; Type: TRIGGER; Schema: prompts; Owner: -

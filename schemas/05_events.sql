@@ -3113,43 +3113,43 @@ CREATE TRIGGER _000_append_only_truncate BEFORE TRUNCATE ON events.event_process
 -- Name: deployment_events _000_check_partition_key; Type: TRIGGER; Schema: events; Owner: -
 --
 
-CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF received_at ON events.deployment_events FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('events.deployment_events', 'received_at', '365 days', '1 day');
+CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF received_at ON events.deployment_events FOR EACH ROW WHEN (((new.received_at < (statement_timestamp() - '365 days'::interval)) OR (new.received_at > (statement_timestamp() + '1 day'::interval)))) EXECUTE FUNCTION internal.tg__check_partition_key('events.deployment_events', 'received_at', '365 days', '1 day');
 
 --
 -- Name: event_deliveries _000_check_partition_key; Type: TRIGGER; Schema: events; Owner: -
 --
 
-CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF event_received_at ON events.event_deliveries FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('events.event_deliveries', 'event_received_at', '365 days', '1 day');
+CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF event_received_at ON events.event_deliveries FOR EACH ROW WHEN (((new.event_received_at < (statement_timestamp() - '365 days'::interval)) OR (new.event_received_at > (statement_timestamp() + '1 day'::interval)))) EXECUTE FUNCTION internal.tg__check_partition_key('events.event_deliveries', 'event_received_at', '365 days', '1 day');
 
 --
 -- Name: event_processing_logs _000_check_partition_key; Type: TRIGGER; Schema: events; Owner: -
 --
 
-CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF logged_at ON events.event_processing_logs FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('events.event_processing_logs', 'logged_at', '90 days', '1 day');
+CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF logged_at ON events.event_processing_logs FOR EACH ROW WHEN (((new.logged_at < (statement_timestamp() - '90 days'::interval)) OR (new.logged_at > (statement_timestamp() + '1 day'::interval)))) EXECUTE FUNCTION internal.tg__check_partition_key('events.event_processing_logs', 'logged_at', '90 days', '1 day');
 
 --
 -- Name: events _000_check_partition_key; Type: TRIGGER; Schema: events; Owner: -
 --
 
-CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF received_at ON events.events FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('events.events', 'received_at', '365 days', '1 day');
+CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF received_at ON events.events FOR EACH ROW WHEN (((new.received_at < (statement_timestamp() - '365 days'::interval)) OR (new.received_at > (statement_timestamp() + '1 day'::interval)))) EXECUTE FUNCTION internal.tg__check_partition_key('events.events', 'received_at', '365 days', '1 day');
 
 --
 -- Name: github_events _000_check_partition_key; Type: TRIGGER; Schema: events; Owner: -
 --
 
-CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF received_at ON events.github_events FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('events.github_events', 'received_at', '365 days', '1 day');
+CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF received_at ON events.github_events FOR EACH ROW WHEN (((new.received_at < (statement_timestamp() - '365 days'::interval)) OR (new.received_at > (statement_timestamp() + '1 day'::interval)))) EXECUTE FUNCTION internal.tg__check_partition_key('events.github_events', 'received_at', '365 days', '1 day');
 
 --
 -- Name: linear_events _000_check_partition_key; Type: TRIGGER; Schema: events; Owner: -
 --
 
-CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF received_at ON events.linear_events FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('events.linear_events', 'received_at', '365 days', '1 day');
+CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF received_at ON events.linear_events FOR EACH ROW WHEN (((new.received_at < (statement_timestamp() - '365 days'::interval)) OR (new.received_at > (statement_timestamp() + '1 day'::interval)))) EXECUTE FUNCTION internal.tg__check_partition_key('events.linear_events', 'received_at', '365 days', '1 day');
 
 --
 -- Name: slack_events _000_check_partition_key; Type: TRIGGER; Schema: events; Owner: -
 --
 
-CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF received_at ON events.slack_events FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('events.slack_events', 'received_at', '365 days', '1 day');
+CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF received_at ON events.slack_events FOR EACH ROW WHEN (((new.received_at < (statement_timestamp() - '365 days'::interval)) OR (new.received_at > (statement_timestamp() + '1 day'::interval)))) EXECUTE FUNCTION internal.tg__check_partition_key('events.slack_events', 'received_at', '365 days', '1 day');
 
 --
 -- Name: event_deliveries _000_check_status_transition; Type: TRIGGER; Schema: events; Owner: -

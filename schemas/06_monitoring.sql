@@ -3545,7 +3545,7 @@ ALTER INDEX monitoring.maintenance_runs_pkey ATTACH PARTITION monitoring.mainten
 -- Name: maintenance_runs _000_check_partition_key; Type: TRIGGER; Schema: monitoring; Owner: -
 --
 
-CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF started_at ON monitoring.maintenance_runs FOR EACH ROW EXECUTE FUNCTION internal.tg__check_partition_key('monitoring.maintenance_runs', 'started_at', '3 mons', '1 day');
+CREATE TRIGGER _000_check_partition_key BEFORE INSERT OR UPDATE OF started_at ON monitoring.maintenance_runs FOR EACH ROW WHEN (((new.started_at < (statement_timestamp() - '3 mons'::interval)) OR (new.started_at > (statement_timestamp() + '1 day'::interval)))) EXECUTE FUNCTION internal.tg__check_partition_key('monitoring.maintenance_runs', 'started_at', '3 mons', '1 day');
 
 --
 -- Name: alert_thresholds _100_set_updated_at; Type: TRIGGER; Schema: monitoring; Owner: -

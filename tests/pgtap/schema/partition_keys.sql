@@ -3,9 +3,12 @@
 -- listed here. A table either carries the key window trigger, with the configured window, on the
 -- parent and every partition, or no API role may write its key at all. Then the probe's attack
 -- ('infinity', far future, far past) is replayed on every guarded table, as the owner and as
--- every API role that may insert the key: 22008 each time, nothing written.
+-- every API role that may insert the key: 22008 each time, nothing written. The window is also the
+-- trigger's WHEN clause (so a key inside it calls no function, base/partition_key_guard_inline):
+-- each guard carries it, and keys just outside the window are refused with the guard's message
+-- while keys just inside it pass the guard.
 begin;
-select plan(8);
+select plan(12);
 
 create temporary view maintained as
 select pc.parent_table, c.oid as relid, a.attname as key_column, pc.key_past_window, pc.key_future_window
@@ -43,6 +46,25 @@ select is_empty($$
       or array_to_string(g.tgattr::int2[], ',') <> (select a.attnum::text from pg_attribute as a where a.attrelid = m.relid and a.attname = m.key_column)
       or g.args <> format(E'%s\\000%s\\000%s\\000%s\\000', m.parent_table, m.key_column, m.key_past_window, m.key_future_window)$$,
   'each key trigger is BEFORE INSERT OR UPDATE OF the key, for each row, enabled, with the configured window as arguments');
+
+-- The WHEN clause, as the sync trigger writes it (and status-transition triggers on tasks.tasks do
+-- with their pairs): the same window as the arguments, on the key column.
+select is_empty($$
+  select g.parent_table, pg_get_triggerdef(g.trigger_oid) from key_guards as g join maintained as m using (parent_table)
+   join pg_trigger as t on t.oid = g.trigger_oid
+   where t.tgqual is null
+      or pg_get_triggerdef(g.trigger_oid) not like
+         format('%% WHEN (((new.%s < (statement_timestamp() - %L::interval)) OR (new.%s > (statement_timestamp() + %L::interval)))) %%',
+                quote_ident(m.key_column), m.key_past_window, quote_ident(m.key_column), m.key_future_window)$$,
+  'each key trigger has the window as its WHEN clause: new.<key> < statement time - past window or new.<key> > statement time + future window');
+
+select is_empty($$
+  select p.relid::regclass::text from maintained as m
+   cross join lateral pg_partition_tree(m.relid) as p
+   join pg_trigger as t on t.tgrelid = p.relid and t.tgname = '_000_check_partition_key' and t.tgparentid <> 0
+   where p.relid <> m.relid and m.key_past_window is not null
+     and t.tgqual is distinct from (select g.tgqual from pg_trigger as g where g.oid = t.tgparentid)$$,
+  'every partition''s key trigger has its parent''s WHEN clause');
 
 select is_empty($$
   select p.relid::regclass::text from maintained as m
@@ -91,6 +113,43 @@ select ok((select count(distinct parent_table) >= 13 and count(*) filter (where 
   'the attack ran on every guarded table, also as authenticated');
 select is_empty($$select parent_table, role, value, sqlstate from attacks where sqlstate <> '22008'$$,
   'infinity, minus infinity, fifty years either way, two days ahead and the year 9999 are refused with 22008 on every guarded table, for every role (a row written would show as P0001)');
+
+-- The edges of each window, as the owner: an hour outside is refused with the guard's own message,
+-- an hour inside passes the guard (the insert then fails on another column or is written and rolled
+-- back: anything but 22008). The inside values are kept an hour clear of the edges, as statement
+-- time moves on during the test.
+create function pg_temp.try_key(p_table regclass, p_key name, p_value timestamptz, out sqlstate text, out message text)
+language plpgsql as $$
+begin
+  execute format('insert into %s (%I) values (%L)', p_table, p_key, p_value);
+  raise exception 'written' using errcode = 'P0001';
+exception when others then
+  try_key.sqlstate := sqlstate;
+  try_key.message := sqlerrm;
+end $$;
+
+create temporary table edges as
+select m.parent_table, m.key_column, m.key_past_window, m.key_future_window, v.side, v.value, k.sqlstate, k.message
+  from maintained as m
+ cross join lateral (values ('before', now() - m.key_past_window - interval '1 hour'),
+                            ('after', now() + m.key_future_window + interval '1 hour'),
+                            ('inside, near the past edge', now() - m.key_past_window + interval '1 hour'),
+                            ('inside, now', now()),
+                            ('inside, near the future edge', now() + m.key_future_window - interval '1 hour')) as v(side, value)
+ cross join lateral pg_temp.try_key(m.relid::regclass, m.key_column, v.value) as k
+ where m.key_past_window is not null
+   and (v.side not like 'inside, near the %' or m.key_future_window > interval '2 hours' or v.side like '%past%');
+
+select is_empty($$
+  select parent_table, side, value, sqlstate, message from edges
+   where side in ('before', 'after')
+     and (sqlstate <> '22008'
+          or message <> format('%s.%s must lie between now() - %s and now() + %s, got %s',
+                               parent_table, key_column, key_past_window, key_future_window, value))$$,
+  'a key an hour outside the window, either side, raises 22008 with the guard''s message on every guarded table');
+
+select is_empty($$select parent_table, side, value, sqlstate, message from edges where side like 'inside%' and sqlstate = '22008'$$,
+  'a key inside the window passes the guard on every guarded table');
 
 
 select * from finish();

@@ -216,10 +216,14 @@ begin
     set plan_cache_mode = force_custom_plan
     as $body$
     begin
-      return (select array_agg(distinct t.organization_id)
-                from tasks.tasks as t
-               where t.status = 'pending'
-                 and (p_queue_names is null or t.queue_name = any (p_queue_names)));
+      -- Grouped by the distribution column, so each shard sends its organizations, not its rows
+      -- (array_agg(distinct) would ship every pending row to the coordinator).
+      return (select array_agg(r.organization_id)
+                from (select t.organization_id
+                        from tasks.tasks as t
+                       where t.status = 'pending'
+                         and (p_queue_names is null or t.queue_name = any (p_queue_names))
+                       group by t.organization_id) as r);
     end
     $body$;
     alter function tasks.claim_tasks(text, integer, text[]) set plan_cache_mode = force_custom_plan;

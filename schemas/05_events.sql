@@ -654,14 +654,14 @@ CREATE FUNCTION events.fail_delivery(organization_id uuid, delivery_id uuid, wor
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
-  v_row    events.event_deliveries;
+  v_row     events.event_deliveries;
   -- The retry's jitter, drawn here: with it given, base.retry_delay is IMMUTABLE, which Citus
   -- requires of a function in an UPDATE of a distributed table.
-  v_jitter double precision := random();
+  v_jitter  double precision := random();
   -- now() as a value: Citus allows no function but an IMMUTABLE one in a CASE of an UPDATE.
-  v_now    timestamptz := now();
-  v_step   text;
-  v_level  text;
+  v_now     timestamptz := now();
+  v_step    text;
+  v_level   text;
   v_message text;
 begin
   if fail_delivery.error is null or btrim(fail_delivery.error) = '' then

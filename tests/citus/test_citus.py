@@ -21,6 +21,7 @@ import json
 import os
 import time
 import uuid
+from decimal import Decimal
 
 import psycopg
 import pytest
@@ -698,6 +699,74 @@ def test_partition_maintenance_runs_on_the_coordinator():
         conn.execute("select base.run_partition_maintenance()")
 
 
+REPORT = {
+    "commit_sha": "b" * 40, "branch": "feature/x", "tools": {"pylint": "3.2"},
+    "files": [
+        {"path": "billing/invoice.py", "language": "python", "lines_code": 400, "complexity": 60, "coverage_pct": 75,
+         "elements": [
+             {"kind": "module", "name": "invoice", "qualified_name": "billing.invoice", "start_line": 1, "end_line": 400,
+              "children": [
+                  {"kind": "class", "name": "Invoice", "qualified_name": "billing.invoice.Invoice", "start_line": 10, "end_line": 300,
+                   "children": [{"kind": "method", "name": "total", "qualified_name": "billing.invoice.Invoice.total",
+                                 "start_line": 20, "end_line": 60, "cyclomatic_complexity": 8}]}]}]},
+        {"path": "billing/__init__.py", "lines_code": 2}],
+    "issues": [{"fingerprint": "p1", "rule": "C0301", "severity": "minor", "type": "code_smell",
+                "file_path": "billing/invoice.py", "line": 12, "message": "Line too long"}],
+    "metrics": [{"name": "test_count", "value": 412, "unit": "count"}],
+    "performance": [{"name": "invoice_total", "environment": "ci", "p50_ms": 1.2, "p95_ms": 2.5, "p99_ms": 4.0, "sample_count": 500}],
+}
+
+
+def test_member_records_an_analysis_run(tenant):
+    """A member records a complete report in one call (files with their element tree, issues,
+    metrics, performance), walks the element tree, triages an issue and refreshes the trends, all
+    through the coordinator. The open-run check on the results used to join its transition table
+    to the runs, which Citus cannot run on a shard ("executor could not find named tuplestore
+    new_rows"): no file could be recorded. Results for a finished run are refused with 55000."""
+    org = tenant["alice_org"]
+    uid, email = tenant["alice"]
+    repo = uuid.uuid4()
+    with connect() as conn:
+        conn.execute("insert into projects.repositories (organization_id, id, provider, full_name, clone_url) "
+                     "values (%s, %s, 'github', %s, 'https://github.com/acme/report.git')", [org, repo, f"acme/report-{repo.hex[:6]}"])
+        conn.commit()
+    with connect() as conn:
+        act_as(conn, "authenticated", uid, email)
+        run = conn.execute("select analytics.record_analysis_run(%s, %s, %s) as id",
+                           [org, repo, json.dumps(REPORT)]).fetchone()["id"]
+        conn.commit()
+    with connect() as conn:
+        act_as(conn, "authenticated", uid, email)
+        summary = conn.execute("select status, files_analyzed, lines_of_code, coverage_pct from analytics.analysis_runs "
+                               "where organization_id = %s and id = %s", [org, run]).fetchone()
+        assert summary == {"status": "succeeded", "files_analyzed": 2, "lines_of_code": 402,
+                           "coverage_pct": Decimal("75.00")}, summary
+        element = conn.execute("select id from analytics.code_element_analysis where organization_id = %s "
+                               "and run_id = %s and qualified_name = 'billing.invoice.Invoice'", [org, run]).fetchone()["id"]
+        subtree = [r["qualified_name"] for r in conn.execute(
+            "select qualified_name from analytics.element_subtree(%s, %s)", [org, element])]
+        ancestors = [r["qualified_name"] for r in conn.execute(
+            "select qualified_name from analytics.element_ancestors(%s, %s)", [org, element])]
+        assert (subtree, ancestors) == (["billing.invoice.Invoice", "billing.invoice.Invoice.total"], ["billing.invoice"])
+        issue = conn.execute("select id from analytics.issues where organization_id = %s and repository_id = %s",
+                             [org, repo]).fetchone()["id"]
+        status = conn.execute("select (analytics.set_issue_status(%s, %s, 'false_positive', 'generated code')).status",
+                              [org, issue]).fetchone()["status"]
+        assert status == "false_positive"
+        conn.commit()
+        # (its own transaction: refresh_metric_trends runs as the owner, see docs/citus.md)
+        act_as(conn, "authenticated", uid, email)
+        assert conn.execute("select analytics.refresh_metric_trends(%s) as n", [org]).fetchone()["n"] > 0
+        conn.commit()
+    with connect() as conn:
+        act_as(conn, "authenticated", uid, email)
+        with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState) as refused:
+            conn.execute("insert into analytics.file_analysis (organization_id, run_id, file_path, lines_code) "
+                         "values (%s, %s, 'late.py', 1)", [org, run])
+    assert str(refused.value).startswith(f"analysis run {run} is succeeded: results are accepted only while a run is "
+                                         "queued or running"), str(refused.value)
+
+
 def test_organization_deletion(tenant):
     with connect() as conn:
         uid, email = uuid.uuid4(), f"carol-{uuid.uuid4().hex[:8]}@example.test"
@@ -765,8 +834,96 @@ def test_project_with_repositories_is_a_router_query(tenant):
     assert "Task Count: 1" in plan, plan
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="Task Count: 8: a multi-shard pushdown, not a router query (LATERAL subqueries with LIMIT in the view)")
 def test_repository_quality_overview_is_a_router_query(tenant):
+    """On Citus the view joins derived tables grouped or windowed by (organization_id,
+    repository_id) (its LATERAL subqueries ran over every shard): one tenant's repositories are
+    read on one shard, and the score is computed there."""
     plan = view_plan(tenant, "analytics.repository_quality_overview")
     assert "Task Count: 1" in plan, plan
+    assert "calculate_quality_score" not in plan, plan
+
+
+def overview(tenant, repository_id) -> dict:
+    """The repository's overview row, read as alice (a member, with her JWT identity)."""
+    uid, email = tenant["alice"]
+    with connect() as conn:
+        act_as(conn, "authenticated", uid, email)
+        return conn.execute("select * from analytics.repository_quality_overview "
+                            "where organization_id = %s and repository_id = %s",
+                            [tenant["alice_org"], repository_id]).fetchone()
+
+
+def test_repository_quality_overview_scores_through_the_coordinator(tenant):
+    """The overview on Citus, as a member: the live quality score (it called
+    calculate_quality_score, whose reads Citus refused inside the shard query: XX000 "cannot execute
+    a distributed query from a query on a shard"), the run's measures, open issues by severity, the
+    hot spots and the previous run, on the hand-made data of tests/pgtap/analytics/04 (the scores
+    computed by hand there), and equal to calculate_quality_score called on the coordinator."""
+    org = tenant["alice_org"]
+    repo, bare = uuid.uuid4(), uuid.uuid4()
+    run_failed, run1, run3 = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    with connect() as conn:
+        for rid, name in ((repo, "score"), (bare, "bare")):
+            conn.execute("insert into projects.repositories (organization_id, id, provider, full_name, clone_url) "
+                         "values (%s, %s, 'github', %s, %s)",
+                         [org, rid, f"acme/{name}-{rid.hex[:6]}", f"https://github.com/acme/{name}.git"])
+        for rid, sha in ((run_failed, "0"), (run1, "1")):
+            conn.execute("insert into analytics.analysis_runs (organization_id, id, repository_id, commit_sha, tools, status) "
+                         "values (%s, %s, %s, repeat(%s, 40), '{\"sonar\": \"10\"}', 'running')", [org, rid, repo, sha])
+        conn.execute("update analytics.analysis_runs set status = 'failed' where organization_id = %s and id = %s", [org, run_failed])
+        # f1: 800 lines, complexity 120, duplication 10 %, coverage 50 %; f2: 200 lines, 30, 0 %, no coverage
+        conn.execute("insert into analytics.file_analysis (organization_id, run_id, file_path, lines_code, complexity, "
+                     "duplication_pct, coverage_pct, maintainability_index) "
+                     "values (%(o)s, %(r)s, 'src/big.ts', 800, 120, 10, 50, 55), (%(o)s, %(r)s, 'src/small.ts', 200, 30, 0, null, 90)",
+                     {"o": org, "r": run1})
+        for fp, severity, status in (("blocker-1", "blocker", "open"), ("major-1", "major", "open"),
+                                     ("major-2", "major", "confirmed"), ("info-1", "info", "open"),
+                                     ("critical-fp", "critical", "open")):
+            conn.execute("insert into analytics.issues (organization_id, repository_id, fingerprint, tool, rule_id, severity, "
+                         "type, message, status, first_seen_run_id, last_seen_run_id) "
+                         "values (%s, %s, %s, 'sonar', 'S1', %s, 'bug', 'found', %s, %s, %s)",
+                         [org, repo, fp, severity, status, run1, run1])
+        conn.execute("update analytics.issues set status = 'false_positive' "
+                     "where organization_id = %s and repository_id = %s and fingerprint = 'critical-fp'", [org, repo])
+        conn.execute("update analytics.analysis_runs set status = 'succeeded' where organization_id = %s and id = %s", [org, run1])
+        conn.commit()
+
+    # issues 26 per KLOC (0), coverage 50 (62.50), duplication 8 (77.27), complexity 15 (83.33): 43.88
+    row = overview(tenant, repo)
+    assert (row["quality_score"], row["quality_score_at_run"], row["latest_run_id"]) == (Decimal("43.88"), Decimal("43.88"), run1), row
+    assert (row["files_analyzed"], row["lines_of_code"], row["coverage_pct"], row["duplication_pct"],
+            row["complexity_per_100_lines"]) == (2, 1000, Decimal("50.00"), Decimal("8.00"), Decimal("15.00")), row
+    assert (row["open_issues"], row["open_blocker"], row["open_critical"], row["open_major"], row["open_info"]) == (4, 1, 0, 2, 1), row
+    assert [f["file_path"] for f in row["complexity_hot_spots"]] == ["src/big.ts", "src/small.ts"], row
+    assert overview(tenant, bare)["quality_score"] is None
+
+    with connect() as conn:
+        # the live score follows people's decisions: without the blocker 6 per KLOC scores 40
+        conn.execute("update analytics.issues set status = 'false_positive' "
+                     "where organization_id = %s and repository_id = %s and fingerprint = 'blocker-1'", [org, repo])
+        conn.commit()
+    row = overview(tenant, repo)
+    assert (row["quality_score"], row["quality_score_at_run"], row["open_issues"]) == (Decimal("59.88"), Decimal("43.88"), 3), row
+
+    with connect() as conn:
+        # a better second run; seven files, a tie at the fifth hot spot broken by file_path
+        conn.execute("insert into analytics.analysis_runs (organization_id, id, repository_id, commit_sha, tools, status) "
+                     "values (%s, %s, %s, repeat('3', 40), '{\"sonar\": \"10\"}', 'running')", [org, run3, repo])
+        conn.execute("insert into analytics.file_analysis (organization_id, run_id, file_path, lines_code, complexity, "
+                     "duplication_pct, coverage_pct) "
+                     "select %s, %s, f.path, f.lines, f.complexity, 3, 80 "
+                     "from (values ('src/big.ts', 400, 40), ('a.ts', 100, 10), ('b.ts', 100, 10), ('c.ts', 100, 9), "
+                     "             ('f.ts', 100, 7), ('e.ts', 100, 7), ('d.ts', 100, 7)) as f (path, lines, complexity)",
+                     [org, run3])
+        conn.execute("update analytics.issues set last_seen_run_id = %s where organization_id = %s and repository_id = %s "
+                     "and fingerprint in ('major-1', 'major-2', 'info-1')", [run3, org, repo])
+        conn.execute("update analytics.analysis_runs set status = 'succeeded', finished_at = now() + interval '1 second' "
+                     "where organization_id = %s and id = %s", [org, run3])
+        conn.commit()
+        live = conn.execute("select analytics.calculate_quality_score(%s) as s", [repo]).fetchone()["s"]
+    # 6 weighted issues per KLOC (40), everything else perfect: 0.40 x 40 + 0.60 x 100 = 76.00
+    row = overview(tenant, repo)
+    assert (row["quality_score"], row["previous_run_quality_score"], row["score_change_since_previous_run"],
+            row["latest_run_id"]) == (Decimal("76.00"), Decimal("43.88"), Decimal("32.12"), run3), row
+    assert row["quality_score"] == live
+    assert [f["file_path"] for f in row["complexity_hot_spots"]] == ["src/big.ts", "a.ts", "b.ts", "c.ts", "d.ts"], row

@@ -1,7 +1,7 @@
 -- analytics module, layer 2: recording a complete run in one call (shape validation, atomicity)
 -- and the code-element hierarchy (subtree and ancestry, the rules of the tree).
 begin;
-select plan(36);
+select plan(41);
 
 select organization_id as org, member_id as member, viewer_id as viewer from tests.create_tenant('ana-rec-a') \gset
 select organization_id as org_b from tests.create_tenant('ana-rec-b') \gset
@@ -34,6 +34,26 @@ select tests.authenticate_as(:'viewer');
 select throws_ok(
   format($$select analytics.record_analysis_run(%L, %L, '{"commit_sha": "%s", "tools": {"x": "1"}}')$$, :'org', :'repo', repeat('a', 40)),
   '42501', format('only members of organization %s may record analysis runs', :'org'), 'a viewer cannot record runs');
+-- The body runs as the owner (internal.record_analysis_run) and checks the caller itself.
+select tests.set_identity('authenticated', '{"role": "authenticated"}');
+select throws_ok(
+  format($$select analytics.record_analysis_run(%L, %L, '{"commit_sha": "%s", "tools": {"x": "1"}}')$$, :'org', :'repo', repeat('a', 40)),
+  '42501', format('only members of organization %s may record analysis runs', :'org'), 'a token without a user cannot record runs');
+select tests.authenticate_as(:'member');
+select throws_ok(
+  format($$select analytics.record_analysis_run(%L, %L, '{"commit_sha": "%s", "tools": {"x": "1"}}')$$, :'org_b', :'repo', repeat('a', 40)),
+  '42501', format('only members of organization %s may record analysis runs', :'org_b'), 'nor a member into another organization');
+select tests.clear_authentication();
+select is(has_function_privilege('anon', 'internal.record_analysis_run(uuid, uuid, jsonb)', 'execute'), false,
+          'anon cannot call the owner''s body');
+select is(count(*), 0::bigint, 'the refused calls left nothing behind')
+  from analytics.analysis_runs where repository_id = :'repo';
+insert into projects.repositories (organization_id, provider, full_name, clone_url)
+values (:'org_b', 'github', 'ana/worker', 'https://github.com/ana/worker.git') returning id as repo_b \gset
+select tests.authenticate_as_service_role();
+select analytics.record_analysis_run(:'org_b', :'repo_b', format('{"commit_sha": "%s", "tools": {"x": "1"}}', repeat('c', 40))::jsonb) as run_b \gset
+select is((select status from analytics.analysis_runs where id = :'run_b'), 'succeeded',
+          'service_role records runs for any organization');
 select tests.clear_authentication();
 
 -- A complete report, recorded by a member in one call -------------------------------------------

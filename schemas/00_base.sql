@@ -261,7 +261,7 @@ begin
    where i.inhparent = create_partition.parent and pg_catalog.pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT';
 
   if v_default is not null then
-    execute format('select exists (select from %s where %I >= %L and %I < %L)',
+    execute format('select exists (select 1 from %s where %I >= %L and %I < %L)',
                    v_default, v_key, create_partition.start, v_key, v_end)
        into v_moving;
   end if;
@@ -282,6 +282,12 @@ begin
     end if;
     execute format('alter table %s attach partition %I.%I for values from (%L) to (%L)',
                    create_partition.parent, v_schema, v_name, create_partition.start, v_end);
+    -- Citus distributes the table it attaches and copies its rows to the shards; the coordinator's
+    -- own copy is then invisible dead weight (dynamic SQL: the function exists with Citus only).
+    if exists (select 1 from pg_catalog.pg_extension where extname = 'citus') then
+      execute 'select pg_catalog.truncate_local_data_after_distributing_table($1)'
+        using format('%I.%I', v_schema, v_name)::regclass;
+    end if;
   else
     execute format('create table %I.%I partition of %s for values from (%L) to (%L)',
                    v_schema, v_name, create_partition.parent, create_partition.start, v_end);
@@ -1343,6 +1349,41 @@ $$;
 --
 
 COMMENT ON FUNCTION internal.serialize_tenant(p_organization_id uuid, p_scope text) IS 'Serializes the calling transaction with every other one that takes the same organization and scope, until it ends: waits under READ COMMITTED, fails with 40001 under REPEATABLE READ or SERIALIZABLE when another one got there first. 23503 for an organization that does not exist, 23514 for a malformed scope.';
+
+--
+-- Name: set_status_note(text, text); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.set_status_note(p_setting text, p_note text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_propagate text := pg_catalog.current_setting('citus.propagate_set_commands', true);
+begin
+  if p_setting is null or p_setting not in ('projects.status_note', 'analytics.status_note') then
+    raise exception 'unknown status note setting %', coalesce(pg_catalog.quote_literal(p_setting), 'NULL')
+      using errcode = '22023', hint = 'projects.status_note or analytics.status_note.';
+  end if;
+  if v_propagate is null then
+    perform pg_catalog.set_config(p_setting, coalesce(p_note, ''), true);
+    return;
+  end if;
+  perform pg_catalog.set_config('citus.propagate_set_commands', 'local', true);
+  if p_setting = 'projects.status_note' then
+    execute pg_catalog.format('set local projects.status_note = %L', coalesce(p_note, ''));
+  else
+    execute pg_catalog.format('set local analytics.status_note = %L', coalesce(p_note, ''));
+  end if;
+  perform pg_catalog.set_config('citus.propagate_set_commands', v_propagate, true);
+end
+$$;
+
+--
+-- Name: FUNCTION set_status_note(p_setting text, p_note text); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.set_status_note(p_setting text, p_note text) IS 'Sets projects.status_note or analytics.status_note (22023 for any other name) for the rest of the transaction, the note a status history trigger records; on Citus with SET LOCAL under citus.propagate_set_commands = local, so that it reaches the workers. Called by transition_project and set_issue_status.';
 
 --
 -- Name: tg__append_only(); Type: FUNCTION; Schema: internal; Owner: -
@@ -2939,6 +2980,14 @@ GRANT ALL ON FUNCTION internal.revoke_invitation(p_invitation_id uuid) TO servic
 --
 
 REVOKE ALL ON FUNCTION internal.serialize_tenant(p_organization_id uuid, p_scope text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION set_status_note(p_setting text, p_note text); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.set_status_note(p_setting text, p_note text) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.set_status_note(p_setting text, p_note text) TO authenticated;
+GRANT ALL ON FUNCTION internal.set_status_note(p_setting text, p_note text) TO service_role;
 
 --
 -- Name: FUNCTION tg__append_only(); Type: ACL; Schema: internal; Owner: -

@@ -590,13 +590,13 @@ begin
             hint = 'The allowed transitions are the rows of base.status_transitions where machine = ''projects.projects.status''.';
   end if;
 
-  perform set_config('projects.status_note', coalesce(note, ''), true);
+  perform internal.set_status_note('projects.status_note', note);
   update projects.projects as p
      set status = new_status
    where p.organization_id = transition_project.organization_id
      and p.id = transition_project.project_id
   returning p.* into v_project;
-  perform set_config('projects.status_note', '', true);
+  perform internal.set_status_note('projects.status_note', '');
 
   return v_project;
 end

@@ -1189,12 +1189,14 @@ CREATE FUNCTION internal.tasks_refresh_workflow(p_organization_id uuid, p_workfl
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
+declare
+  v_now timestamptz := now();
 begin
   if exists (select from tasks.tasks as t
               where t.organization_id = p_organization_id and t.workflow_id = p_workflow_id) then
     if p_started then
       update tasks.workflows as w
-         set status = 'running', started_at = coalesce(w.started_at, now()), updated_at = now()
+         set status = 'running', started_at = coalesce(w.started_at, v_now), updated_at = v_now
        where w.organization_id = p_organization_id and w.id = p_workflow_id and w.status = 'pending';
     end if;
     return;
@@ -1210,9 +1212,9 @@ begin
                                     and h.status = 'cancelled') then 'cancelled'
                     else 'succeeded'
                   end,
-         started_at = case when p_started then coalesce(w.started_at, now()) else w.started_at end,
-         finished_at = now(),
-         updated_at = now()
+         started_at = case when p_started then coalesce(w.started_at, v_now) else w.started_at end,
+         finished_at = v_now,
+         updated_at = v_now
    where w.organization_id = p_organization_id and w.id = p_workflow_id
      and w.status in ('pending', 'running');
 end
@@ -1236,6 +1238,7 @@ declare
   v_ids    uuid[];
   v_ready  integer;
   v_count  integer;
+  v_now    timestamptz := now();
 begin
   select array_agg(l.id) into v_ids
     from (select t.id
@@ -1254,9 +1257,9 @@ begin
     update tasks.tasks as t
        set pending_dependencies = t.pending_dependencies - 1,
            status = case when t.pending_dependencies > 1 then 'blocked'
-                         when t.scheduled_at > now() then 'scheduled'
+                         when t.scheduled_at > v_now then 'scheduled'
                          else 'pending' end,
-           updated_at = now()
+           updated_at = v_now
      where t.organization_id = p_organization_id and t.id = any (v_ids)
     returning t.status)
   select count(*) filter (where r.status = 'pending'), count(*)
@@ -1284,9 +1287,11 @@ CREATE FUNCTION internal.tasks_start_workflow(p_organization_id uuid, p_workflow
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
+declare
+  v_now timestamptz := now();
 begin
   update tasks.workflows as w
-     set status = 'running', started_at = coalesce(w.started_at, now()), updated_at = now()
+     set status = 'running', started_at = coalesce(w.started_at, v_now), updated_at = v_now
    where (w.organization_id, w.id) = (select w2.organization_id, w2.id
                                         from tasks.workflows as w2
                                        where w2.organization_id = p_organization_id and w2.id = p_workflow_id
@@ -1417,15 +1422,17 @@ COMMENT ON FUNCTION internal.tg_task_dependencies__apply() IS 'AFTER INSERT trig
 --
 
 CREATE FUNCTION tasks.are_task_dependencies_satisfied(task_id uuid) RETURNS boolean
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select not exists (
-    select from tasks.task_dependencies as d
+begin
+  return not exists (
+    select 1 from tasks.task_dependencies as d
      where d.task_id = are_task_dependencies_satisfied.task_id
-       and not exists (select from tasks.task_history as h
+       and not exists (select 1 from tasks.task_history as h
                         where h.organization_id = d.organization_id and h.id = d.depends_on_task_id
-                          and h.status = 'succeeded'))
+                          and h.status = 'succeeded'));
+end
 $$;
 
 --
@@ -1433,6 +1440,31 @@ $$;
 --
 
 COMMENT ON FUNCTION tasks.are_task_dependencies_satisfied(task_id uuid) IS 'True when every task that task_id depends on has succeeded (also when it has no dependencies, or none the caller may see). From the original design''s ready-to-run query.';
+
+--
+-- Name: are_task_dependencies_satisfied(uuid, uuid); Type: FUNCTION; Schema: tasks; Owner: -
+--
+
+CREATE FUNCTION tasks.are_task_dependencies_satisfied(organization_id uuid, task_id uuid) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+begin
+  return not exists (
+    select 1 from tasks.task_dependencies as d
+     where d.organization_id = are_task_dependencies_satisfied.organization_id
+       and d.task_id = are_task_dependencies_satisfied.task_id
+       and not exists (select 1 from tasks.task_history as h
+                        where h.organization_id = d.organization_id and h.id = d.depends_on_task_id
+                          and h.status = 'succeeded'));
+end
+$$;
+
+--
+-- Name: FUNCTION are_task_dependencies_satisfied(organization_id uuid, task_id uuid); Type: COMMENT; Schema: tasks; Owner: -
+--
+
+COMMENT ON FUNCTION tasks.are_task_dependencies_satisfied(organization_id uuid, task_id uuid) IS 'True when every task that task_id (of organization_id) depends on has succeeded (also when it has no dependencies, or none the caller may see). The tenant form of the original design''s ready-to-run test: on Citus it runs per row inside a tenant''s query, on the tenant''s shards.';
 
 --
 -- Name: cancel_task(uuid, uuid, text); Type: FUNCTION; Schema: tasks; Owner: -
@@ -3494,6 +3526,14 @@ REVOKE ALL ON FUNCTION internal.tg_task_dependencies__apply() FROM PUBLIC;
 REVOKE ALL ON FUNCTION tasks.are_task_dependencies_satisfied(task_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION tasks.are_task_dependencies_satisfied(task_id uuid) TO authenticated;
 GRANT ALL ON FUNCTION tasks.are_task_dependencies_satisfied(task_id uuid) TO service_role;
+
+--
+-- Name: FUNCTION are_task_dependencies_satisfied(organization_id uuid, task_id uuid); Type: ACL; Schema: tasks; Owner: -
+--
+
+REVOKE ALL ON FUNCTION tasks.are_task_dependencies_satisfied(organization_id uuid, task_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION tasks.are_task_dependencies_satisfied(organization_id uuid, task_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION tasks.are_task_dependencies_satisfied(organization_id uuid, task_id uuid) TO service_role;
 
 --
 -- Name: FUNCTION cancel_task(organization_id uuid, task_id uuid, reason text); Type: ACL; Schema: tasks; Owner: -

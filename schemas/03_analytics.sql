@@ -434,13 +434,13 @@ begin
       using errcode = '42501';
   end if;
 
-  perform set_config('analytics.status_note', coalesce(note, ''), true);
+  perform internal.set_status_note('analytics.status_note', note);
   update analytics.issues as i
      set status = new_status
    where i.organization_id = set_issue_status.organization_id
      and i.id = set_issue_status.issue_id
   returning i.* into v_issue;
-  perform set_config('analytics.status_note', '', true);
+  perform internal.set_status_note('analytics.status_note', '');
 
   if v_issue.id is null then
     raise exception 'issue % not found in organization %', issue_id, organization_id

@@ -278,9 +278,10 @@ CREATE FUNCTION prompts.cleanup_expired_context_data() RETURNS integer
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 declare
+  v_now     timestamptz := pg_catalog.clock_timestamp();  -- wall clock, read once: Citus refuses a volatile call in the WHERE
   v_deleted integer;
 begin
-  delete from prompts.context_data as d where d.expires_at <= clock_timestamp();
+  delete from prompts.context_data as d where d.expires_at <= v_now;
   get diagnostics v_deleted = row_count;
   return v_deleted;
 end
@@ -290,7 +291,7 @@ $$;
 -- Name: FUNCTION cleanup_expired_context_data(); Type: COMMENT; Schema: prompts; Owner: -
 --
 
-COMMENT ON FUNCTION prompts.cleanup_expired_context_data() IS 'Deletes every expired context entry (expires_at at or before now, wall clock) and returns how many. For the service role and scheduled jobs (pg_cron).';
+COMMENT ON FUNCTION prompts.cleanup_expired_context_data() IS 'Deletes every expired context entry (expires_at at or before now: the wall clock when the call starts) and returns how many. For the service role and scheduled jobs (pg_cron).';
 
 --
 -- Name: execution_cost(uuid, text, timestamp with time zone, integer, integer); Type: FUNCTION; Schema: prompts; Owner: -
@@ -630,7 +631,7 @@ begin
    limit 1;
 
   if v_choice is null
-     and not exists (select from prompts.prompt_experiments as e where e.id = pick_variation.experiment_id) then
+     and not exists (select 1 from prompts.prompt_experiments as e where e.id = pick_variation.experiment_id) then
     raise exception 'prompt experiment % not found', pick_variation.experiment_id
       using errcode = 'P0002';
   end if;
@@ -691,7 +692,7 @@ begin
     from prompts.prompt_template_versions as v
    where v.template_id = render_prompt.template_id and v.is_active;
   if not found then
-    if not exists (select from prompts.prompt_templates as t where t.id = render_prompt.template_id) then
+    if not exists (select 1 from prompts.prompt_templates as t where t.id = render_prompt.template_id) then
       raise exception 'prompt template % not found', render_prompt.template_id
         using errcode = 'P0002';
     end if;
@@ -876,7 +877,7 @@ begin
       from prompts.prompt_template_versions as v
      where v.template_id = start_execution.template_id and v.is_active;
     if not found then
-      if not exists (select from prompts.prompt_templates as t where t.id = start_execution.template_id) then
+      if not exists (select 1 from prompts.prompt_templates as t where t.id = start_execution.template_id) then
         raise exception 'prompt template % not found', start_execution.template_id using errcode = 'P0002';
       end if;
       raise exception 'prompt template % has no active version', start_execution.template_id

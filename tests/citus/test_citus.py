@@ -18,33 +18,18 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
 import time
 import uuid
 from decimal import Decimal
 
 import psycopg
 import pytest
-from psycopg.rows import dict_row
 
-URL = os.environ.get("PLATFORM_CITUS_URL")
-pytestmark = pytest.mark.skipif(not URL, reason="PLATFORM_CITUS_URL is not set (run make test-citus)")
+from citus_helpers import act_as, connect, requires_citus
 
-
-def connect(**kwargs) -> psycopg.Connection:
-    return psycopg.connect(URL, row_factory=dict_row, **kwargs)
+pytestmark = requires_citus
 
 
-def act_as(conn: psycopg.Connection, role: str, user_id: uuid.UUID | None = None, email: str | None = None) -> None:
-    """Within the current transaction, the Citus form of PostgREST's request identity."""
-    claims = {"role": role}
-    if user_id:
-        claims["sub"] = str(user_id)
-    if email:
-        claims["email"] = email
-    conn.execute("set local citus.propagate_set_commands = 'local'")
-    conn.execute(psycopg.sql.SQL("set local request.jwt.claims = {}").format(psycopg.sql.Literal(json.dumps(claims))))
-    conn.execute("select set_config('role', %s, true)", [role])
 
 
 @pytest.fixture(scope="module")
@@ -294,6 +279,45 @@ def lease(conn: psycopg.Connection, organization_id, definition: str, worker: st
                  "started_at = now(), locked_until = now() + interval '5 minutes' where organization_id = %s and id = %s",
                  [worker, organization_id, task])
     return task
+
+
+def run_as_worker(conn: psycopg.Connection, organization_id, task_id, worker: str) -> None:
+    """Leases a queued task to a worker, as claim_tasks would (the owner sets the lease)."""
+    conn.execute("update tasks.tasks set status = 'running', worker_id = %s, attempts = 1, heartbeat_at = now(), "
+                 "started_at = now(), locked_until = now() + interval '5 minutes' where organization_id = %s and id = %s",
+                 [worker, organization_id, task_id])
+    conn.commit()
+
+
+def test_dependants_are_released_and_the_workflow_finishes(tenant, task_definition):
+    """Completing a task releases the task that depends on it, and the workflow of both runs and
+    then succeeds. Both updates called now() inside CASE/COALESCE, which Citus refuses in an
+    UPDATE ("non-IMMUTABLE functions are not allowed in CASE or COALESCE statements")."""
+    org = tenant["alice_org"]
+    with connect() as conn:
+        workflow = conn.execute("insert into tasks.workflows (organization_id, name) values (%s, 'release') returning id",
+                                [org]).fetchone()["id"]
+        conn.commit()
+        act_as(conn, "service_role")
+        first = conn.execute("select id from tasks.enqueue_task(%s, %s, workflow_id => %s)",
+                             [org, task_definition, workflow]).fetchone()["id"]
+        second = conn.execute("select id, status from tasks.enqueue_task(%s, %s, depends_on => array[%s]::uuid[], workflow_id => %s)",
+                              [org, task_definition, first, workflow]).fetchone()
+        assert second["status"] == "blocked"
+        conn.commit()
+        for task, expected in ((first, "running"), (second["id"], "succeeded")):
+            run_as_worker(conn, org, task, "w-flow")
+            act_as(conn, "service_role")
+            assert conn.execute("select status from tasks.complete_task(%s, %s, 'w-flow')", [org, task]).fetchone()["status"] == "succeeded"
+            conn.commit()
+            flow = conn.execute("select status, started_at is not null as started, finished_at is not null as finished "
+                                "from tasks.workflows where organization_id = %s and id = %s", [org, workflow]).fetchone()
+            assert flow["status"] == expected, flow
+            if task == first:
+                released = conn.execute("select status from tasks.tasks where organization_id = %s and id = %s",
+                                        [org, second["id"]]).fetchone()["status"]
+                assert released == "pending"
+        assert flow == {"status": "succeeded", "started": True, "finished": True}
 
 
 def test_complete_tasks_batch_across_organizations(tenant, task_definition):
@@ -719,8 +743,8 @@ REPORT = {
 
 def test_member_records_an_analysis_run(tenant):
     """A member records a complete report in one call (files with their element tree, issues,
-    metrics, performance), walks the element tree, triages an issue and refreshes the trends, all
-    through the coordinator. The open-run check on the results used to join its transition table
+    metrics, performance), walks the element tree, triages an issue (its note reaches the history,
+    written on the worker: it was lost) and refreshes the trends, all through the coordinator. The open-run check on the results used to join its transition table
     to the runs, which Citus cannot run on a shard ("executor could not find named tuplestore
     new_rows"): no file could be recorded. Results for a finished run are refused with 55000."""
     org = tenant["alice_org"]
@@ -753,6 +777,9 @@ def test_member_records_an_analysis_run(tenant):
         status = conn.execute("select (analytics.set_issue_status(%s, %s, 'false_positive', 'generated code')).status",
                               [org, issue]).fetchone()["status"]
         assert status == "false_positive"
+        note = conn.execute("select note from analytics.issue_status_history where organization_id = %s "
+                            "and issue_id = %s and to_status = 'false_positive'", [org, issue]).fetchone()["note"]
+        assert note == "generated code"  # the trigger runs on the worker: the note must reach it
         conn.commit()
         # (its own transaction: refresh_metric_trends runs as the owner, see docs/citus.md)
         act_as(conn, "authenticated", uid, email)
@@ -765,6 +792,39 @@ def test_member_records_an_analysis_run(tenant):
                          "values (%s, %s, 'late.py', 1)", [org, run])
     assert str(refused.value).startswith(f"analysis run {run} is succeeded: results are accepted only while a run is "
                                          "queued or running"), str(refused.value)
+
+
+def test_partition_maintenance_moves_rows_out_of_the_default_partition(tenant):
+    """A metric recorded months ago lands in the DEFAULT partition (no partition for its month
+    yet); maintenance creates that month's partition, distributed, and moves the row into
+    it. On Citus this failed (42601 reading the default partition, then a parallel-operation
+    error): the table's maintenance failed as a whole and only a WARNING said so."""
+    org, repo = tenant["alice_org"], uuid.uuid4()
+    with connect() as conn:
+        conn.execute("insert into projects.repositories (organization_id, id, provider, full_name, clone_url) "
+                     "values (%s, %s, 'github', %s, 'https://github.com/acme/late.git')", [org, repo, f"acme/late-{repo.hex[:6]}"])
+        # the latest month of the last year that has no partition (in a fresh lane, eleven months ago)
+        month = conn.execute("select m from generate_series(1, 12) as k, "
+                             "lateral (select date_trunc('month', now(), 'UTC') - k * interval '1 month' as m) as x "
+                             "where to_regclass('analytics.metrics_p' || to_char(m at time zone 'UTC', 'YYYYMM')) is null "
+                             "order by k limit 1").fetchone()["m"]
+        metric = conn.execute("insert into analytics.metrics (organization_id, repository_id, name, value, unit, recorded_at) "
+                              "values (%s, %s, 'late_metric', 1, 'count', %s::timestamptz + interval '1 day') "
+                              "returning id, recorded_at", [org, repo, month]).fetchone()
+        conn.commit()
+        assert conn.execute("select count(*) as n from analytics.metrics_default where organization_id = %s and id = %s",
+                            [org, metric["id"]]).fetchone()["n"] == 1
+        conn.execute("select base.run_partition_maintenance('analytics.metrics')")
+        conn.commit()
+        failure = conn.execute("select last_failure_sqlstate, last_failure_message from base.partition_config "
+                               "where parent_table = 'analytics.metrics'").fetchone()
+        assert failure == {"last_failure_sqlstate": None, "last_failure_message": None}, failure
+        assert conn.execute("select count(*) as n from analytics.metrics_default").fetchone()["n"] == 0
+        home = "analytics.metrics_p" + metric["recorded_at"].astimezone(datetime.timezone.utc).strftime("%Y%m")
+        assert conn.execute("select count(*) as n from pg_dist_partition where logicalrelid = %s::regclass",
+                            [home]).fetchone()["n"] == 1
+        assert conn.execute(f"select count(*) as n from {home} where organization_id = %s and id = %s",
+                            [org, metric["id"]]).fetchone()["n"] == 1
 
 
 def test_organization_deletion(tenant):
@@ -798,7 +858,7 @@ ROUTER_QUERIES = {
                                      where p.organization_id = %(org)s and p.deleted_at is null""",
     "ready-to-run tasks": """select t.* from tasks.tasks t
                               where t.organization_id = %(org)s and t.status = 'pending' and t.scheduled_at <= now()
-                                and tasks.are_task_dependencies_satisfied(t.id)
+                                and tasks.are_task_dependencies_satisfied(t.organization_id, t.id)
                               order by t.priority desc, t.scheduled_at limit 100""",
     "events by subscription": """select d.* from events.event_deliveries d
                                   where d.organization_id = %(org)s and d.subscription_id = %(sub)s
@@ -812,6 +872,29 @@ def test_tenant_query_is_a_router_query(tenant, name):
         plan = "\n".join(r["QUERY PLAN"] for r in conn.execute(
             "explain " + ROUTER_QUERIES[name], {"org": tenant["alice_org"], "sub": uuid.uuid4()}).fetchall())
         assert "Task Count: 1" in plan and "Task Count: 8" not in plan, plan
+
+
+def test_ready_to_run_tasks_query_runs_as_a_member(tenant, task_definition):
+    """The design's ready-to-run query runs, not only plans: a member sees the pending task whose
+    dependency succeeded and not the one still blocked. tasks.are_task_dependencies_satisfied runs
+    on the shard for every candidate row."""
+    org = tenant["alice_org"]
+    uid, email = tenant["alice"]
+    with connect() as conn:
+        act_as(conn, "service_role")
+        dependency = conn.execute("select id from tasks.enqueue_task(%s, %s, priority => 900)", [org, task_definition]).fetchone()["id"]
+        blocked = conn.execute("select id from tasks.enqueue_task(%s, %s, depends_on => array[%s]::uuid[])",
+                               [org, task_definition, dependency]).fetchone()["id"]
+        conn.commit()
+    with connect() as conn:
+        act_as(conn, "authenticated", uid, email)
+        ready = {r["id"] for r in conn.execute(ROUTER_QUERIES["ready-to-run tasks"], {"org": org})}
+        assert dependency in ready and blocked not in ready
+        assert conn.execute("select tasks.are_task_dependencies_satisfied(%s) as ok", [blocked]).fetchone()["ok"] is False
+        conn.commit()
+        act_as(conn, "service_role")  # leave the queue as found: the cancel cascades to the blocked task
+        conn.execute("select tasks.cancel_task(%s, %s)", [org, dependency])
+        conn.commit()
 
 
 # The package's views over the same data: their LATERAL aggregates hide the organization filter from

@@ -10,8 +10,6 @@ select 1 / count(*)
    and (definition like '%calculate_quality_score%')
        <> exists (select from pg_catalog.pg_extension where extname = 'citus');
 
--- (LIMIT 0 rather than WHERE false: Citus on PostgreSQL 15 and 16 plans no outer join with a
--- constant qual.)
 select organization_id, repository_id, quality_score, latest_run_id, previous_run_quality_score,
        trend_direction, open_issues, complexity_hot_spots
   from analytics.repository_quality_overview

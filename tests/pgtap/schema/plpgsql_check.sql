@@ -39,7 +39,9 @@ insert into plpgsql_check_exceptions values
   ('monitoring.checkpoint_counts()', 'column b.checkpoints_timed does not exist',
    'the pg_stat_bgwriter branch runs only before PostgreSQL 17, where the column exists'),
   ('monitoring.run_maintenance(text)', 'text type variable is not sanitized',
-   'the call is built from %I-quoted names plus function_args of monitoring.maintenance_jobs, which only the owner and service_role can write: a job registry kept as data, not user input');
+   'the call is built from %I-quoted names plus function_args of monitoring.maintenance_jobs, which only the owner and service_role can write: a job registry kept as data, not user input'),
+  ('base.create_partition(regclass,text,timestamp with time zone)', 'function pg_catalog.truncate_local_data_after_distributing_table(regclass) does not exist',
+   'a Citus function, called only where the citus extension exists (checked first)');
 
 select ok((select count(*) from plpgsql_targets) > 0, 'there are PL/pgSQL functions to check');
 

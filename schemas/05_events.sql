@@ -291,226 +291,8 @@ CREATE FUNCTION events.cleanup_old_events(batch_size integer DEFAULT 50000) RETU
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-declare
-  v_retention    interval;
-  v_removed      bigint := 0;
-  v_n            bigint;
-  v_table        text;
-  v_cutoff       timestamptz;
-  v_orgs         uuid[];
-  v_ids          uuid[];
-  v_received     timestamptz[];
-  v_citus        boolean := exists (select from pg_catalog.pg_extension as x where x.extname = 'citus');
-  v_organization uuid;
-  v_key_orgs     uuid[];
-  v_key_sources  text[];
-  v_keys         text[];
 begin
-  if cleanup_old_events.batch_size is null or cleanup_old_events.batch_size not between 1 and 1000000 then
-    raise exception 'batch_size must be between 1 and 1000000, got %', coalesce(cleanup_old_events.batch_size::text, 'null')
-      using errcode = '22023';
-  end if;
-
-  -- 1. The shared partitions' retention: operator configuration, never derived from event types.
-  select pc.retention into v_retention from base.partition_config as pc where pc.parent_table = 'events.events';
-
-  if v_retention is not null then
-    -- 2. Count the events of the months about to go: every row older than the first month
-    --    that stays, whether it sits in a proper partition or still in the DEFAULT one
-    --    (maintenance moves such rows into their month's partition, then drops it).
-    select base.partition_period_start(pc.granularity, now() - v_retention) into v_cutoff
-      from base.partition_config as pc
-     where pc.parent_table = 'events.events';
-    select count(*) into v_n from events.events as e where e.received_at < v_cutoff;
-    v_removed := v_n;
-  end if;
-
-  -- 3. Detach and drop those months (and premake future ones): base's one mechanism.
-  foreach v_table in array events.retained_tables() || 'events.event_processing_logs'::text loop
-    perform base.run_partition_maintenance(v_table::regclass);
-  end loop;
-
-  -- 4. The idempotency keys of the dropped months: at most 20 x batch_size per call (a key is a
-  --    small row with nothing hanging off it), oldest first. One node: by tuple id (one index
-  --    range scan, then a TID scan). Citus deletes by tuple id only on one shard: the keys are
-  --    read by primary key (one read, no lock), then deleted one organization per statement.
-  --    Keys left for the next calls are harmless: ingest treats a key whose event is gone as free.
-  if v_retention is not null then
-    if not v_citus then
-      delete from events.event_idempotency_keys as k
-       where k.ctid = any (array(select k2.ctid
-                                   from events.event_idempotency_keys as k2
-                                  where k2.event_received_at < v_cutoff
-                                  order by k2.event_received_at
-                                  limit 20 * cleanup_old_events.batch_size));
-    else
-      select array_agg(k.organization_id), array_agg(k.source), array_agg(k.idempotency_key)
-        into v_key_orgs, v_key_sources, v_keys
-        from (select k2.organization_id, k2.source, k2.idempotency_key
-                from events.event_idempotency_keys as k2
-               where k2.event_received_at < v_cutoff
-               order by k2.event_received_at
-               limit 20 * cleanup_old_events.batch_size) as k;
-      for v_organization in select distinct o from unnest(v_key_orgs) as o loop
-        delete from events.event_idempotency_keys as k
-         using unnest(v_key_orgs, v_key_sources, v_keys) as v(organization_id, source, idempotency_key)
-         where k.organization_id = v_organization and v.organization_id = v_organization
-           and k.source = v.source and k.idempotency_key = v.idempotency_key
-           and k.event_received_at < v_cutoff;
-      end loop;
-    end if;
-  end if;
-
-  -- 5. Types kept shorter than the partitions: delete one batch of their old rows (at most
-  --    batch_size events with their source rows, deliveries and keys). The scheduler calls
-  --    again while this returns more than 0; each call is a short transaction. The batch is
-  --    picked first, into arrays, so the DELETEs are planned for its real size (index lookups
-  --    for a few rows rather than hash joins over whole tables). One node: a LATERAL lookup per
-  --    rule. Citus refuses a LATERAL with LIMIT over its shards: the rules are joined with the
-  --    events instead (the same bound, rows past their rule's cutoff), in one read that takes no
-  --    lock, and the organizations of the batch then delete their rows one at a time.
-  if not v_citus then
-    with rules as (
-      -- an organization's own types
-      select t.organization_id, t.source, t.name, now() - t.retention as cutoff
-        from events.event_types as t
-       where t.organization_id is not null and (v_retention is null or t.retention < v_retention)
-      union all
-      -- built-in types, for every organization that does not override them
-      select o.id, g.source, g.name, now() - g.retention
-        from events.event_types as g
-       cross join base.organizations as o
-       where g.organization_id is null and (v_retention is null or g.retention < v_retention)
-         and not exists (select from events.event_types as t
-                          where t.organization_id = o.id and t.source = g.source and t.name = g.name)
-    )
-    select array_agg(v.organization_id), array_agg(v.id), array_agg(v.received_at)
-      into v_orgs, v_ids, v_received
-      from (select v.organization_id, v.id, v.received_at
-              from rules as r
-             cross join lateral (
-               select e.organization_id, e.id, e.received_at
-                 from events.events as e
-                where e.organization_id = r.organization_id and e.source = r.source and e.event_type = r.name
-                  and e.received_at < r.cutoff
-                limit cleanup_old_events.batch_size) as v
-             limit cleanup_old_events.batch_size) as v;
-  else
-    with rules as (
-      select t.organization_id, t.source, t.name, now() - t.retention as cutoff
-        from events.event_types as t
-       where t.organization_id is not null and (v_retention is null or t.retention < v_retention)
-      union all
-      select o.id, g.source, g.name, now() - g.retention
-        from events.event_types as g
-       cross join base.organizations as o
-       where g.organization_id is null and (v_retention is null or g.retention < v_retention)
-         and not exists (select from events.event_types as t
-                          where t.organization_id = o.id and t.source = g.source and t.name = g.name)
-    )
-    select array_agg(v.organization_id), array_agg(v.id), array_agg(v.received_at)
-      into v_orgs, v_ids, v_received
-      from (select e.organization_id, e.id, e.received_at
-              from rules as r
-              join events.events as e
-                on e.organization_id = r.organization_id and e.source = r.source and e.event_type = r.name
-             where e.received_at < r.cutoff
-             limit cleanup_old_events.batch_size) as v;
-  end if;
-  if v_ids is null then
-    return v_removed::integer;
-  end if;
-
-  if not v_citus then
-    with gone as (
-      delete from events.events as e
-       using unnest(v_orgs, v_ids, v_received) as v(organization_id, id, received_at)
-       where e.organization_id = v.organization_id and e.id = v.id and e.received_at = v.received_at
-      returning e.organization_id, e.id, e.received_at, e.source, e.idempotency_key
-    ),
-    gone_keys as (
-      delete from events.event_idempotency_keys as k
-       using gone as g
-       where k.organization_id = g.organization_id and k.source = g.source and k.idempotency_key = g.idempotency_key
-         and k.event_id = g.id
-    ),
-    gone_deliveries as (
-      delete from events.event_deliveries as d
-       using unnest(v_orgs, v_ids, v_received) as v(organization_id, id, received_at)
-       where d.organization_id = v.organization_id and d.event_id = v.id and d.event_received_at = v.received_at
-    ),
-    gone_github as (
-      delete from events.github_events as s
-       using unnest(v_orgs, v_ids, v_received) as v(organization_id, id, received_at)
-       where s.organization_id = v.organization_id and s.event_id = v.id and s.received_at = v.received_at
-    ),
-    gone_linear as (
-      delete from events.linear_events as s
-       using unnest(v_orgs, v_ids, v_received) as v(organization_id, id, received_at)
-       where s.organization_id = v.organization_id and s.event_id = v.id and s.received_at = v.received_at
-    ),
-    gone_slack as (
-      delete from events.slack_events as s
-       using unnest(v_orgs, v_ids, v_received) as v(organization_id, id, received_at)
-       where s.organization_id = v.organization_id and s.event_id = v.id and s.received_at = v.received_at
-    ),
-    gone_deployment as (
-      delete from events.deployment_events as s
-       using unnest(v_orgs, v_ids, v_received) as v(organization_id, id, received_at)
-       where s.organization_id = v.organization_id and s.event_id = v.id and s.received_at = v.received_at
-    )
-    select count(*) into v_n from gone;
-    return (v_removed + v_n)::integer;
-  end if;
-
-  -- Citus: the same deletes, one organization of the batch per statement (its shard only).
-  for v_organization in select distinct o from unnest(v_orgs) as o loop
-    with batch as (
-      select v.id, v.received_at
-        from unnest(v_orgs, v_ids, v_received) as v(organization_id, id, received_at)
-       where v.organization_id = v_organization
-    ),
-    gone as (
-      delete from events.events as e
-       using batch as v
-       where e.organization_id = v_organization and e.id = v.id and e.received_at = v.received_at
-      returning e.organization_id, e.id, e.received_at, e.source, e.idempotency_key
-    ),
-    gone_keys as (
-      delete from events.event_idempotency_keys as k
-       using gone as g
-       where k.organization_id = v_organization and k.source = g.source and k.idempotency_key = g.idempotency_key
-         and k.event_id = g.id
-    ),
-    gone_deliveries as (
-      delete from events.event_deliveries as d
-       using batch as v
-       where d.organization_id = v_organization and d.event_id = v.id and d.event_received_at = v.received_at
-    ),
-    gone_github as (
-      delete from events.github_events as s
-       using batch as v
-       where s.organization_id = v_organization and s.event_id = v.id and s.received_at = v.received_at
-    ),
-    gone_linear as (
-      delete from events.linear_events as s
-       using batch as v
-       where s.organization_id = v_organization and s.event_id = v.id and s.received_at = v.received_at
-    ),
-    gone_slack as (
-      delete from events.slack_events as s
-       using batch as v
-       where s.organization_id = v_organization and s.event_id = v.id and s.received_at = v.received_at
-    ),
-    gone_deployment as (
-      delete from events.deployment_events as s
-       using batch as v
-       where s.organization_id = v_organization and s.event_id = v.id and s.received_at = v.received_at
-    )
-    select count(*) into v_n from gone;
-    v_removed := v_removed + v_n;
-  end loop;
-  return v_removed::integer;
+  return internal.cleanup_old_events(cleanup_old_events.batch_size);
 end
 $$;
 
@@ -518,7 +300,7 @@ $$;
 -- Name: FUNCTION cleanup_old_events(batch_size integer); Type: COMMENT; Schema: events; Owner: -
 --
 
-COMMENT ON FUNCTION events.cleanup_old_events(batch_size integer) IS 'Enforces retention: drops (detach + drop, via base.run_partition_maintenance) the months of events, source rows and deliveries past the partition retention in base.partition_config (operator configuration, not derived from event types), deletes up to 20 x batch_size of their idempotency keys, then deletes one batch (at most batch_size events, with their source rows, deliveries and keys) of rows past a shorter type retention (a type retention only ever shortens what a tenant keeps). Returns the number of events removed; call again while it returns more than 0, and regularly so the keys of dropped months are purged. On Citus the deletes run one organization per statement. 22023 for batch_size outside 1..1000000.';
+COMMENT ON FUNCTION events.cleanup_old_events(batch_size integer) IS 'Enforces retention: drops (detach + drop, via base.run_partition_maintenance) the months of events, source rows and deliveries past the partition retention in base.partition_config (operator configuration, not derived from event types), deletes up to 20 x batch_size of their idempotency keys, then deletes one batch (at most batch_size events, with their source rows, deliveries and keys) of rows past a shorter type retention (a type retention only ever shortens what a tenant keeps). Returns the number of events removed; call again while it returns more than 0, and regularly so the keys of dropped months are purged. On Citus the deletes run one organization per statement. Runs its body (internal.cleanup_old_events) as the owner. 22023 for batch_size outside 1..1000000.';
 
 --
 -- Name: complete_delivery(uuid, uuid, text, jsonb); Type: FUNCTION; Schema: events; Owner: -
@@ -1919,6 +1701,243 @@ $$;
 --
 
 COMMENT ON FUNCTION events.validate_event(organization_id uuid, source text, event_type text, payload jsonb, context text) IS 'Returns the event type an event would be stored under (the organization''s own first, then the built-in one) after checking source, type and payload. 22023 for a missing organization, an unknown source or type, a payload that is not an object or misses required keys; 55000 for a disabled type.';
+
+--
+-- Name: cleanup_old_events(integer); Type: FUNCTION; Schema: internal; Owner: -
+--
+
+CREATE FUNCTION internal.cleanup_old_events(p_batch_size integer) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+declare
+  v_retention    interval;
+  v_removed      bigint := 0;
+  v_n            bigint;
+  v_table        text;
+  v_cutoff       timestamptz;
+  v_orgs         uuid[];
+  v_ids          uuid[];
+  v_received     timestamptz[];
+  v_citus        boolean := exists (select from pg_catalog.pg_extension as x where x.extname = 'citus');
+  v_organization uuid;
+  v_key_orgs     uuid[];
+  v_key_sources  text[];
+  v_keys         text[];
+begin
+  if p_batch_size is null or p_batch_size not between 1 and 1000000 then
+    raise exception 'batch_size must be between 1 and 1000000, got %', coalesce(p_batch_size::text, 'null')
+      using errcode = '22023';
+  end if;
+
+  -- 1. The shared partitions' retention: operator configuration, never derived from event types.
+  select pc.retention into v_retention from base.partition_config as pc where pc.parent_table = 'events.events';
+
+  if v_retention is not null then
+    -- 2. Count the events of the months about to go: every row older than the first month
+    --    that stays, whether it sits in a proper partition or still in the DEFAULT one
+    --    (maintenance moves such rows into their month's partition, then drops it).
+    select base.partition_period_start(pc.granularity, now() - v_retention) into v_cutoff
+      from base.partition_config as pc
+     where pc.parent_table = 'events.events';
+    select count(*) into v_n from events.events as e where e.received_at < v_cutoff;
+    v_removed := v_n;
+  end if;
+
+  -- 3. Detach and drop those months (and premake future ones): base's one mechanism.
+  foreach v_table in array events.retained_tables() || 'events.event_processing_logs'::text loop
+    perform base.run_partition_maintenance(v_table::regclass);
+  end loop;
+
+  -- 4. The idempotency keys of the dropped months: at most 20 x batch_size per call (a key is a
+  --    small row with nothing hanging off it), oldest first. One node: by tuple id (one index
+  --    range scan, then a TID scan). Citus deletes by tuple id only on one shard: the keys are
+  --    read by primary key (one read, no lock), then deleted one organization per statement.
+  --    Keys left for the next calls are harmless: ingest treats a key whose event is gone as free.
+  if v_retention is not null then
+    if not v_citus then
+      delete from events.event_idempotency_keys as k
+       where k.ctid = any (array(select k2.ctid
+                                   from events.event_idempotency_keys as k2
+                                  where k2.event_received_at < v_cutoff
+                                  order by k2.event_received_at
+                                  limit 20 * p_batch_size));
+    else
+      select array_agg(k.organization_id), array_agg(k.source), array_agg(k.idempotency_key)
+        into v_key_orgs, v_key_sources, v_keys
+        from (select k2.organization_id, k2.source, k2.idempotency_key
+                from events.event_idempotency_keys as k2
+               where k2.event_received_at < v_cutoff
+               order by k2.event_received_at
+               limit 20 * p_batch_size) as k;
+      for v_organization in select distinct o from unnest(v_key_orgs) as o loop
+        delete from events.event_idempotency_keys as k
+         using unnest(v_key_orgs, v_key_sources, v_keys) as v(organization_id, source, idempotency_key)
+         where k.organization_id = v_organization and v.organization_id = v_organization
+           and k.source = v.source and k.idempotency_key = v.idempotency_key
+           and k.event_received_at < v_cutoff;
+      end loop;
+    end if;
+  end if;
+
+  -- 5. Types kept shorter than the partitions: delete one batch of their old rows (at most
+  --    batch_size events with their source rows, deliveries and keys). The scheduler calls
+  --    again while this returns more than 0; each call is a short transaction. The batch is
+  --    picked first, into arrays, so the DELETEs are planned for its real size (index lookups
+  --    for a few rows rather than hash joins over whole tables). One node: a LATERAL lookup per
+  --    rule. Citus refuses a LATERAL with LIMIT over its shards: the rules are joined with the
+  --    events instead (the same bound, rows past their rule's cutoff), in one read that takes no
+  --    lock, and the organizations of the batch then delete their rows one at a time.
+  if not v_citus then
+    with rules as (
+      -- an organization's own types
+      select t.organization_id, t.source, t.name, now() - t.retention as cutoff
+        from events.event_types as t
+       where t.organization_id is not null and (v_retention is null or t.retention < v_retention)
+      union all
+      -- built-in types, for every organization that does not override them
+      select o.id, g.source, g.name, now() - g.retention
+        from events.event_types as g
+       cross join base.organizations as o
+       where g.organization_id is null and (v_retention is null or g.retention < v_retention)
+         and not exists (select from events.event_types as t
+                          where t.organization_id = o.id and t.source = g.source and t.name = g.name)
+    )
+    select array_agg(v.organization_id), array_agg(v.id), array_agg(v.received_at)
+      into v_orgs, v_ids, v_received
+      from (select v.organization_id, v.id, v.received_at
+              from rules as r
+             cross join lateral (
+               select e.organization_id, e.id, e.received_at
+                 from events.events as e
+                where e.organization_id = r.organization_id and e.source = r.source and e.event_type = r.name
+                  and e.received_at < r.cutoff
+                limit p_batch_size) as v
+             limit p_batch_size) as v;
+  else
+    with rules as (
+      select t.organization_id, t.source, t.name, now() - t.retention as cutoff
+        from events.event_types as t
+       where t.organization_id is not null and (v_retention is null or t.retention < v_retention)
+      union all
+      select o.id, g.source, g.name, now() - g.retention
+        from events.event_types as g
+       cross join base.organizations as o
+       where g.organization_id is null and (v_retention is null or g.retention < v_retention)
+         and not exists (select from events.event_types as t
+                          where t.organization_id = o.id and t.source = g.source and t.name = g.name)
+    )
+    select array_agg(v.organization_id), array_agg(v.id), array_agg(v.received_at)
+      into v_orgs, v_ids, v_received
+      from (select e.organization_id, e.id, e.received_at
+              from rules as r
+              join events.events as e
+                on e.organization_id = r.organization_id and e.source = r.source and e.event_type = r.name
+             where e.received_at < r.cutoff
+             limit p_batch_size) as v;
+  end if;
+  if v_ids is null then
+    return v_removed::integer;
+  end if;
+
+  if not v_citus then
+    with gone as (
+      delete from events.events as e
+       using unnest(v_orgs, v_ids, v_received) as v(organization_id, id, received_at)
+       where e.organization_id = v.organization_id and e.id = v.id and e.received_at = v.received_at
+      returning e.organization_id, e.id, e.received_at, e.source, e.idempotency_key
+    ),
+    gone_keys as (
+      delete from events.event_idempotency_keys as k
+       using gone as g
+       where k.organization_id = g.organization_id and k.source = g.source and k.idempotency_key = g.idempotency_key
+         and k.event_id = g.id
+    ),
+    gone_deliveries as (
+      delete from events.event_deliveries as d
+       using unnest(v_orgs, v_ids, v_received) as v(organization_id, id, received_at)
+       where d.organization_id = v.organization_id and d.event_id = v.id and d.event_received_at = v.received_at
+    ),
+    gone_github as (
+      delete from events.github_events as s
+       using unnest(v_orgs, v_ids, v_received) as v(organization_id, id, received_at)
+       where s.organization_id = v.organization_id and s.event_id = v.id and s.received_at = v.received_at
+    ),
+    gone_linear as (
+      delete from events.linear_events as s
+       using unnest(v_orgs, v_ids, v_received) as v(organization_id, id, received_at)
+       where s.organization_id = v.organization_id and s.event_id = v.id and s.received_at = v.received_at
+    ),
+    gone_slack as (
+      delete from events.slack_events as s
+       using unnest(v_orgs, v_ids, v_received) as v(organization_id, id, received_at)
+       where s.organization_id = v.organization_id and s.event_id = v.id and s.received_at = v.received_at
+    ),
+    gone_deployment as (
+      delete from events.deployment_events as s
+       using unnest(v_orgs, v_ids, v_received) as v(organization_id, id, received_at)
+       where s.organization_id = v.organization_id and s.event_id = v.id and s.received_at = v.received_at
+    )
+    select count(*) into v_n from gone;
+    return (v_removed + v_n)::integer;
+  end if;
+
+  -- Citus: the same deletes, one organization of the batch per statement (its shard only).
+  for v_organization in select distinct o from unnest(v_orgs) as o loop
+    with batch as (
+      select v.id, v.received_at
+        from unnest(v_orgs, v_ids, v_received) as v(organization_id, id, received_at)
+       where v.organization_id = v_organization
+    ),
+    gone as (
+      delete from events.events as e
+       using batch as v
+       where e.organization_id = v_organization and e.id = v.id and e.received_at = v.received_at
+      returning e.organization_id, e.id, e.received_at, e.source, e.idempotency_key
+    ),
+    gone_keys as (
+      delete from events.event_idempotency_keys as k
+       using gone as g
+       where k.organization_id = v_organization and k.source = g.source and k.idempotency_key = g.idempotency_key
+         and k.event_id = g.id
+    ),
+    gone_deliveries as (
+      delete from events.event_deliveries as d
+       using batch as v
+       where d.organization_id = v_organization and d.event_id = v.id and d.event_received_at = v.received_at
+    ),
+    gone_github as (
+      delete from events.github_events as s
+       using batch as v
+       where s.organization_id = v_organization and s.event_id = v.id and s.received_at = v.received_at
+    ),
+    gone_linear as (
+      delete from events.linear_events as s
+       using batch as v
+       where s.organization_id = v_organization and s.event_id = v.id and s.received_at = v.received_at
+    ),
+    gone_slack as (
+      delete from events.slack_events as s
+       using batch as v
+       where s.organization_id = v_organization and s.event_id = v.id and s.received_at = v.received_at
+    ),
+    gone_deployment as (
+      delete from events.deployment_events as s
+       using batch as v
+       where s.organization_id = v_organization and s.event_id = v.id and s.received_at = v.received_at
+    )
+    select count(*) into v_n from gone;
+    v_removed := v_removed + v_n;
+  end loop;
+  return v_removed::integer;
+end
+$$;
+
+--
+-- Name: FUNCTION cleanup_old_events(p_batch_size integer); Type: COMMENT; Schema: internal; Owner: -
+--
+
+COMMENT ON FUNCTION internal.cleanup_old_events(p_batch_size integer) IS 'The SECURITY DEFINER body of events.cleanup_old_events, which calls it as the caller: the API exposes no definer function. Not for direct use.';
 
 --
 -- Name: deployment_events; Type: TABLE; Schema: events; Owner: -
@@ -4069,6 +4088,13 @@ GRANT ALL ON FUNCTION events.subscription_matches(event_source text, event_type 
 
 REVOKE ALL ON FUNCTION events.validate_event(organization_id uuid, source text, event_type text, payload jsonb, context text) FROM PUBLIC;
 GRANT ALL ON FUNCTION events.validate_event(organization_id uuid, source text, event_type text, payload jsonb, context text) TO service_role;
+
+--
+-- Name: FUNCTION cleanup_old_events(p_batch_size integer); Type: ACL; Schema: internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION internal.cleanup_old_events(p_batch_size integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION internal.cleanup_old_events(p_batch_size integer) TO service_role;
 
 --
 -- Name: TABLE deployment_events; Type: ACL; Schema: events; Owner: -

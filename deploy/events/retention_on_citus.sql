@@ -17,7 +17,8 @@
 --     join of the rules with the events instead of a LATERAL per rule, then the organizations of
 --     the batch delete their events, keys, deliveries and source rows one at a time.
 -- On one node the statements are unchanged: same rows, same return values, same bounds, same
--- errors. Planned per call on Citus (plan_cache_mode), so each organization's statements route to
+-- errors. The body runs as the owner (internal.cleanup_old_events, SECURITY DEFINER; the API
+-- function calls it), on both targets: see the wrapper below. Planned per call on Citus (plan_cache_mode), so each organization's statements route to
 -- its shard, as events/delivery_claims_on_citus does.
 
 begin;
@@ -25,10 +26,11 @@ begin;
 set local lock_timeout = '5s';
 set local citus.multi_shard_modify_mode = 'sequential';
 
-create or replace function events.cleanup_old_events(batch_size integer default 50000)
+create function internal.cleanup_old_events(p_batch_size integer)
 returns integer
 language plpgsql
 volatile
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
@@ -46,8 +48,8 @@ declare
   v_key_sources  text[];
   v_keys         text[];
 begin
-  if cleanup_old_events.batch_size is null or cleanup_old_events.batch_size not between 1 and 1000000 then
-    raise exception 'batch_size must be between 1 and 1000000, got %', coalesce(cleanup_old_events.batch_size::text, 'null')
+  if p_batch_size is null or p_batch_size not between 1 and 1000000 then
+    raise exception 'batch_size must be between 1 and 1000000, got %', coalesce(p_batch_size::text, 'null')
       using errcode = '22023';
   end if;
 
@@ -82,7 +84,7 @@ begin
                                    from events.event_idempotency_keys as k2
                                   where k2.event_received_at < v_cutoff
                                   order by k2.event_received_at
-                                  limit 20 * cleanup_old_events.batch_size));
+                                  limit 20 * p_batch_size));
     else
       select array_agg(k.organization_id), array_agg(k.source), array_agg(k.idempotency_key)
         into v_key_orgs, v_key_sources, v_keys
@@ -90,7 +92,7 @@ begin
                 from events.event_idempotency_keys as k2
                where k2.event_received_at < v_cutoff
                order by k2.event_received_at
-               limit 20 * cleanup_old_events.batch_size) as k;
+               limit 20 * p_batch_size) as k;
       for v_organization in select distinct o from unnest(v_key_orgs) as o loop
         delete from events.event_idempotency_keys as k
          using unnest(v_key_orgs, v_key_sources, v_keys) as v(organization_id, source, idempotency_key)
@@ -133,8 +135,8 @@ begin
                  from events.events as e
                 where e.organization_id = r.organization_id and e.source = r.source and e.event_type = r.name
                   and e.received_at < r.cutoff
-                limit cleanup_old_events.batch_size) as v
-             limit cleanup_old_events.batch_size) as v;
+                limit p_batch_size) as v
+             limit p_batch_size) as v;
   else
     with rules as (
       select t.organization_id, t.source, t.name, now() - t.retention as cutoff
@@ -155,7 +157,7 @@ begin
               join events.events as e
                 on e.organization_id = r.organization_id and e.source = r.source and e.event_type = r.name
              where e.received_at < r.cutoff
-             limit cleanup_old_events.batch_size) as v;
+             limit p_batch_size) as v;
   end if;
   if v_ids is null then
     return v_removed::integer;
@@ -254,15 +256,36 @@ begin
 end
 $$;
 
+comment on function internal.cleanup_old_events(integer) is
+  'The SECURITY DEFINER body of events.cleanup_old_events, which calls it as the caller: the API exposes no definer function. Not for direct use.';
+revoke execute on function internal.cleanup_old_events(integer) from public;
+grant execute on function internal.cleanup_old_events(integer) to service_role;
+
+-- Runs its body as the owner, on both targets: the body calls base.run_partition_maintenance (a
+-- definer), and on Citus a caller may not touch shards that the owner modified earlier in the
+-- same transaction ("cannot perform query on placements that were modified in this transaction
+-- by a different user"), which happened whenever maintenance moved rows out of a DEFAULT partition.
+create or replace function events.cleanup_old_events(batch_size integer default 50000)
+returns integer
+language plpgsql
+volatile
+security invoker
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  return internal.cleanup_old_events(cleanup_old_events.batch_size);
+end
+$$;
+
 comment on function events.cleanup_old_events(integer) is
-  'Enforces retention: drops (detach + drop, via base.run_partition_maintenance) the months of events, source rows and deliveries past the partition retention in base.partition_config (operator configuration, not derived from event types), deletes up to 20 x batch_size of their idempotency keys, then deletes one batch (at most batch_size events, with their source rows, deliveries and keys) of rows past a shorter type retention (a type retention only ever shortens what a tenant keeps). Returns the number of events removed; call again while it returns more than 0, and regularly so the keys of dropped months are purged. On Citus the deletes run one organization per statement. 22023 for batch_size outside 1..1000000.';
+  'Enforces retention: drops (detach + drop, via base.run_partition_maintenance) the months of events, source rows and deliveries past the partition retention in base.partition_config (operator configuration, not derived from event types), deletes up to 20 x batch_size of their idempotency keys, then deletes one batch (at most batch_size events, with their source rows, deliveries and keys) of rows past a shorter type retention (a type retention only ever shortens what a tenant keeps). Returns the number of events removed; call again while it returns more than 0, and regularly so the keys of dropped months are purged. On Citus the deletes run one organization per statement. Runs its body (internal.cleanup_old_events) as the owner. 22023 for batch_size outside 1..1000000.';
 
 -- Citus: planned per call, so that each organization's statements route to its shard (as
 -- events/delivery_claims_on_citus sets for the delivery workers). Nothing happens elsewhere.
 do $citus$
 begin
   if exists (select from pg_catalog.pg_extension where extname = 'citus') then
-    alter function events.cleanup_old_events(integer) set plan_cache_mode = force_custom_plan;
+    alter function internal.cleanup_old_events(integer) set plan_cache_mode = force_custom_plan;
   end if;
 end
 $citus$;

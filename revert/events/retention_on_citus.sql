@@ -138,4 +138,6 @@ $function$;
 comment on function events.cleanup_old_events(integer) is
   'Enforces retention: drops (detach + drop, via base.run_partition_maintenance) the months of events, source rows and deliveries past the partition retention in base.partition_config (operator configuration, not derived from event types), deletes up to 20 x batch_size of their idempotency keys, then deletes one batch (at most batch_size events, with their source rows, deliveries and keys) of rows past a shorter type retention (a type retention only ever shortens what a tenant keeps). Returns the number of events removed; call again while it returns more than 0, and regularly so the keys of dropped months are purged. 22023 for batch_size outside 1..1000000.';
 
+drop function internal.cleanup_old_events(integer);
+
 commit;

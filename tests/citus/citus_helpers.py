@@ -1,7 +1,9 @@
 """Helpers shared by the Citus lane's test modules (tests/citus/test_*.py): the coordinator's URL,
-a connection, and the Citus form of PostgREST's request identity."""
+a connection, the Citus form of PostgREST's request identity, and the clean-up of partitions a
+test caused."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import uuid
@@ -29,3 +31,25 @@ def act_as(conn: psycopg.Connection, role: str, user_id: uuid.UUID | None = None
     conn.execute("set local citus.propagate_set_commands = 'local'")
     conn.execute(psycopg.sql.SQL("set local request.jwt.claims = {}").format(psycopg.sql.Literal(json.dumps(claims))))
     conn.execute("select set_config('role', %s, true)", [role])
+
+
+PARTITIONS = """select c.oid::regclass::text as partition
+                  from base.partition_config as pc
+                  join pg_catalog.pg_inherits as i on i.inhparent = pc.parent_table::regclass
+                  join pg_catalog.pg_class as c on c.oid = i.inhrelid"""
+
+
+@contextlib.contextmanager
+def partitions_made_here_dropped():
+    """Drops, on leaving, the partitions that partition maintenance created meanwhile (for rows of
+    past months that a test planted): the lane compares the schema before distribution with the
+    schema after its revert, and a partition made by a test is not part of the package."""
+    with connect(autocommit=True) as conn:
+        before = {r["partition"] for r in conn.execute(PARTITIONS)}
+    try:
+        yield
+    finally:
+        with connect(autocommit=True) as conn:
+            made = sorted({r["partition"] for r in conn.execute(PARTITIONS)} - before)
+            if made:  # one statement: partitions of tables that reference each other go together
+                conn.execute(psycopg.sql.SQL("drop table {}").format(psycopg.sql.SQL(", ").join(map(psycopg.sql.SQL, made))))

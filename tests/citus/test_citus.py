@@ -25,7 +25,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from citus_helpers import act_as, connect, requires_citus
+from citus_helpers import act_as, connect, partitions_made_here_dropped, requires_citus
 
 pytestmark = requires_citus
 
@@ -800,7 +800,7 @@ def test_partition_maintenance_moves_rows_out_of_the_default_partition(tenant):
     it. On Citus this failed (42601 reading the default partition, then a parallel-operation
     error): the table's maintenance failed as a whole and only a WARNING said so."""
     org, repo = tenant["alice_org"], uuid.uuid4()
-    with connect() as conn:
+    with partitions_made_here_dropped(), connect() as conn:
         conn.execute("insert into projects.repositories (organization_id, id, provider, full_name, clone_url) "
                      "values (%s, %s, 'github', %s, 'https://github.com/acme/late.git')", [org, repo, f"acme/late-{repo.hex[:6]}"])
         # the latest month of the last year that has no partition (in a fresh lane, eleven months ago)

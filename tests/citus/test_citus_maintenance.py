@@ -15,7 +15,7 @@ import uuid
 import psycopg
 import pytest
 
-from citus_helpers import act_as, connect, requires_citus
+from citus_helpers import act_as, connect, partitions_made_here_dropped, requires_citus
 
 pytestmark = requires_citus
 
@@ -54,17 +54,18 @@ def test_every_enabled_maintenance_job_succeeds_on_the_coordinator():
         jobs = [r["job_name"] for r in conn.execute(
             "select job_name from monitoring.maintenance_jobs where is_enabled order by job_name").fetchall()]
     assert jobs, "no enabled maintenance job is registered"
-    failures = []
-    for job in jobs:
-        with connect() as conn:
-            try:
-                rows = conn.execute("select * from monitoring.run_maintenance(%s)", [job]).fetchall()
-                conn.commit()
-            except psycopg.Error as e:
-                failures.append(f"{job}: raised {e.sqlstate} {e}")
-                continue
-        if len(rows) != 1 or rows[0]["status"] != "succeeded":
-            failures.append(f"{job}: " + "; ".join(f"{r['status']} {r['error_message'] or r['detail']}" for r in rows))
+    with partitions_made_here_dropped():
+        failures = []
+        for job in jobs:
+            with connect() as conn:
+                try:
+                    rows = conn.execute("select * from monitoring.run_maintenance(%s)", [job]).fetchall()
+                    conn.commit()
+                except psycopg.Error as e:
+                    failures.append(f"{job}: raised {e.sqlstate} {e}")
+                    continue
+            if len(rows) != 1 or rows[0]["status"] != "succeeded":
+                failures.append(f"{job}: " + "; ".join(f"{r['status']} {r['error_message'] or r['detail']}" for r in rows))
     assert failures == [], "\n".join(failures)
 
 
@@ -147,10 +148,12 @@ def drain(batch_size: int) -> list[int]:
 
 @pytest.fixture
 def event_rows_removed_after(orgs):
-    """Removes what the event tests planted and kept: rows older than the oldest partition sit in
-    the DEFAULT partitions, which partition maintenance would otherwise meet in later tests (the
-    routing log lines stay: they are append-only, and in the current month's partition)."""
-    yield
+    """Removes what the event tests planted and kept, and the partitions that maintenance made for
+    the planted months (rows older than the oldest partition land in the DEFAULT partitions, which
+    maintenance moves out); the routing log lines stay: they are append-only, and in the current
+    month's partition."""
+    with partitions_made_here_dropped():
+        yield
     with connect(autocommit=True) as conn:
         for org in orgs.values():
             for table in ("events.event_deliveries", "events.slack_events", "events.github_events", "events.linear_events",

@@ -53,3 +53,23 @@ def partitions_made_here_dropped():
             made = sorted({r["partition"] for r in conn.execute(PARTITIONS)} - before)
             if made:  # one statement: partitions of tables that reference each other go together
                 conn.execute(psycopg.sql.SQL("drop table {}").format(psycopg.sql.SQL(", ").join(map(psycopg.sql.SQL, made))))
+
+
+def make_people(names: tuple[str, ...], owners: tuple[str, ...], slug_prefix: str) -> dict:
+    """Users (name -> (id, email)), and for each of `owners` an organization created through the
+    API as that user (name + '_org' -> id)."""
+    out = {}
+    with connect(autocommit=True) as conn:
+        for name in names:
+            uid = uuid.uuid4()
+            email = f"{name}-{uid.hex[:8]}@example.test"
+            conn.execute("insert into base.users (id, email, display_name) values (%s, %s, %s)", [uid, email, name])
+            out[name] = (uid, email)
+    for name in owners:
+        uid, email = out[name]
+        with connect() as conn:
+            act_as(conn, "authenticated", uid, email)
+            out[f"{name}_org"] = conn.execute("select id from base.create_organization(%s, %s)",
+                                              [f"Org {name}", f"{slug_prefix}-{name}-{uid.hex[:8]}"]).fetchone()["id"]
+            conn.commit()
+    return out

@@ -25,7 +25,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from citus_helpers import act_as, connect, partitions_made_here_dropped, requires_citus
+from citus_helpers import act_as, connect, make_people, partitions_made_here_dropped, requires_citus
 
 pytestmark = requires_citus
 
@@ -35,21 +35,7 @@ pytestmark = requires_citus
 @pytest.fixture(scope="module")
 def tenant():
     """Two users, an organization each (created through the API as the user), a project."""
-    out = {}
-    with connect(autocommit=True) as conn:
-        for name in ("alice", "bob"):
-            uid = uuid.uuid4()
-            email = f"{name}-{uid.hex[:8]}@example.test"
-            conn.execute("insert into base.users (id, email, display_name) values (%s, %s, %s)", [uid, email, name])
-            out[name] = (uid, email)
-    for name in ("alice", "bob"):
-        uid, email = out[name]
-        with connect() as conn:
-            act_as(conn, "authenticated", uid, email)
-            org = conn.execute("select id from base.create_organization(%s, %s)",
-                               [f"Org {name}", f"org-{name}-{uid.hex[:8]}"]).fetchone()["id"]
-            out[f"{name}_org"] = org
-    return out
+    return make_people(("alice", "bob"), ("alice", "bob"), "org")
 
 
 def test_distribution_is_complete():

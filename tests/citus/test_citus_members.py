@@ -17,7 +17,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from citus_helpers import act_as, connect, requires_citus
+from citus_helpers import act_as, connect, make_people, requires_citus
 
 pytestmark = requires_citus
 
@@ -28,21 +28,7 @@ pytestmark = requires_citus
 def people():
     """Four users; alice and bob each own an organization (created through the API as the user);
     carol and dave have none (invitees)."""
-    out = {}
-    with connect(autocommit=True) as conn:
-        for name in ("alice", "bob", "carol", "dave"):
-            uid = uuid.uuid4()
-            email = f"{name}-{uid.hex[:8]}@example.test"
-            conn.execute("insert into base.users (id, email, display_name) values (%s, %s, %s)", [uid, email, name])
-            out[name] = (uid, email)
-    for name in ("alice", "bob"):
-        uid, email = out[name]
-        with connect() as conn:
-            act_as(conn, "authenticated", uid, email)
-            out[f"{name}_org"] = conn.execute("select id from base.create_organization(%s, %s)",
-                                              [f"Org {name}", f"m-{name}-{uid.hex[:8]}"]).fetchone()["id"]
-            conn.commit()
-    return out
+    return make_people(("alice", "bob", "carol", "dave"), ("alice", "bob"), "m")
 
 
 @pytest.fixture(scope="module")

@@ -61,11 +61,16 @@ COMMENT ON FUNCTION monitoring.checkpoint_counts() IS 'Checkpoints started by ch
 --
 
 CREATE FUNCTION monitoring.classify(p_check_name text, p_value numeric, p_sample numeric DEFAULT NULL::numeric) RETURNS text
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select case when (coalesce(length(p_check_name), 0) <= 63 or base.refuse_oversized('p_check_name', length(p_check_name), 63)) then monitoring.severity((select t from monitoring.alert_thresholds as t where t.check_name = p_check_name),
-                             p_value, p_sample) end
+begin
+  if length(p_check_name) > 63 then
+    perform base.refuse_oversized('p_check_name', length(p_check_name), 63);
+  end if;
+  return monitoring.severity((select t from monitoring.alert_thresholds as t where t.check_name = p_check_name),
+                             p_value, p_sample);
+end
 $$;
 
 --
@@ -1130,10 +1135,11 @@ COMMENT ON COLUMN monitoring.alert_thresholds.is_enabled IS 'False silences the 
 --
 
 CREATE FUNCTION monitoring.severity(p_threshold monitoring.alert_thresholds, p_value numeric, p_sample numeric DEFAULT NULL::numeric) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select case
+begin
+  return case
            when p_value is null or (p_threshold).check_name is null or not (p_threshold).is_enabled then 'ok'
            when (p_threshold).minimum_sample is not null and coalesce(p_sample, 0) < (p_threshold).minimum_sample then 'ok'
            when (p_threshold).direction = 'above' then
@@ -1146,7 +1152,8 @@ CREATE FUNCTION monitoring.severity(p_threshold monitoring.alert_thresholds, p_v
                   when p_value < (p_threshold).warning_threshold then 'warning'
                   when p_value < (p_threshold).info_threshold then 'info'
                   else 'ok' end
-         end
+         end;
+end
 $$;
 
 --
@@ -1160,10 +1167,15 @@ COMMENT ON FUNCTION monitoring.severity(p_threshold monitoring.alert_thresholds,
 --
 
 CREATE FUNCTION monitoring.severity_rank(p_severity text) RETURNS integer
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select case when (coalesce(length(p_severity), 0) <= 16 or base.refuse_oversized('p_severity', length(p_severity), 16)) then case p_severity when 'ok' then 0 when 'info' then 1 when 'warning' then 2 when 'critical' then 3 end end
+begin
+  if length(p_severity) > 16 then
+    perform base.refuse_oversized('p_severity', length(p_severity), 16);
+  end if;
+  return case p_severity when 'ok' then 0 when 'info' then 1 when 'warning' then 2 when 'critical' then 3 end;
+end
 $$;
 
 --
@@ -1298,12 +1310,14 @@ COMMENT ON FUNCTION monitoring.unschedule_pg_cron(p_job_name text) IS 'Removes t
 --
 
 CREATE FUNCTION monitoring.worst_severity(VARIADIC p_severities text[]) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
-  select coalesce((select s from unnest(p_severities) as s
+begin
+  return coalesce((select s from unnest(p_severities) as s
                     where monitoring.severity_rank(s) is not null
-                    order by monitoring.severity_rank(s) desc limit 1), 'ok')
+                    order by monitoring.severity_rank(s) desc limit 1), 'ok');
+end
 $$;
 
 --
